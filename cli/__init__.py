@@ -1,0 +1,1 @@
+"""The ``iodef`` command line (package ``iodef.cli``): a thin face over the library."""

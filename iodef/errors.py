@@ -1,0 +1,72 @@
+"""The exception tree of iodef: every error the public API raises is an :class:`IODEFError`.
+
+Each error carries where it happened (``source``: a file name or ``"<bytes>"``; ``line`` and
+``column``, 1-based; ``path``: an element path such as ``/IODEF-Document/Incident[2]/Contact``)
+and a sentence a person can act on. ``str(error)`` puts them together as
+``source:line:column: path: message``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DocumentTooLargeError",
+    "ForbiddenXMLError",
+    "IODEFError",
+    "ParseError",
+    "UnsupportedVersionError",
+]
+
+
+class IODEFError(Exception):
+    """Root of all iodef errors."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+        self.path = path
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = self.source
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        if self.path:
+            where += f"{self.path}: "
+        return where + self.message
+
+
+class ParseError(IODEFError):
+    """The input could not be read as an IODEF v2 document.
+
+    Raised for input that is not well-formed XML, is empty, has the wrong root element or
+    namespace, or holds an element or value the IODEF v2 model cannot represent.
+    """
+
+
+class UnsupportedVersionError(ParseError):
+    """The input is an IODEF document of another version (RFC 5070 IODEF v1)."""
+
+
+class ForbiddenXMLError(ParseError):
+    """The input uses XML features refused for safety: a DOCTYPE, entities, excessive depth."""
+
+
+class DocumentTooLargeError(ParseError):
+    """The input is larger than the configured size cap; it was not read whole."""

@@ -1,0 +1,275 @@
+"""The base of every model class and the markers that bind fields to XML.
+
+A model class declares its XML binding next to each field with ``Annotated``:
+
+- ``Attr("name")``: an XML attribute (``Attr("lang", XML_NS)`` for ``xml:lang``);
+- ``Child("Tag")``: a child element in the IODEF namespace (or another namespace), once or,
+  for a ``list`` field, repeated; its type is another model class or a simple value;
+- ``Text()``: the character content of an element with simple content;
+- ``Wildcard()``: content the schema leaves open (``xs:any``), kept as :class:`AnyXML` nodes.
+
+The binding itself (reading and writing lxml trees) lives in :mod:`iodef.model._binding`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, PrivateAttr
+from pydantic import model_validator as _model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from ._binding import Plan
+
+__all__ = [
+    "IODEF_NS",
+    "XML_NS",
+    "AnyXML",
+    "Attr",
+    "Child",
+    "IODEFModel",
+    "Text",
+    "Wildcard",
+    "XMLState",
+]
+
+IODEF_NS: Final = "urn:ietf:params:xml:ns:iodef-2.0"
+XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
+SCI_NS: Final = "urn:ietf:params:xml:ns:iodef-sci-1.0"
+ENUM_NS: Final = "urn:ietf:params:xml:ns:iodef-enum-1.0"
+
+
+class Attr:
+    """Binds a field to an XML attribute."""
+
+    __slots__ = ("name", "namespace")
+
+    def __init__(self, name: str, namespace: str | None = None) -> None:
+        self.name = name
+        self.namespace = namespace
+
+    @property
+    def clark(self) -> str:
+        return f"{{{self.namespace}}}{self.name}" if self.namespace else self.name
+
+
+class Child:
+    """Binds a field to a child element (in the IODEF namespace unless another is given).
+
+    ``required`` says the schema needs at least one such element; reading a document without
+    it fails with a clear error rather than producing an object that cannot be written back.
+    """
+
+    __slots__ = ("name", "namespace", "required")
+
+    def __init__(self, name: str, namespace: str = IODEF_NS, *, required: bool = False) -> None:
+        self.name = name
+        self.namespace = namespace
+        self.required = required
+
+    @property
+    def clark(self) -> str:
+        return f"{{{self.namespace}}}{self.name}"
+
+
+class Text:
+    """Binds a field to the character content of an element with simple content."""
+
+    __slots__ = ()
+
+
+class Wildcard:
+    """Binds a ``list[AnyXML]`` field to open content (``xs:any``): kept node for node."""
+
+    __slots__ = ("mixed",)
+
+    def __init__(self, *, mixed: bool = False) -> None:
+        self.mixed = mixed
+
+
+class AnyXML:
+    """One node of open content (an element, comment or processing instruction) kept verbatim.
+
+    It holds a standalone lxml node; ``tail`` is the text that followed it in mixed content.
+    Two ``AnyXML`` are equal when their canonical (C14N 2.0) forms and tails are equal. Build one
+    from an lxml element (it is copied) or from a string of XML.
+    """
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node: etree._Element | str | bytes, *, tail: str | None = None) -> None:
+        if isinstance(node, (str, bytes)):
+            from ..xml import parse_xml
+
+            element = parse_xml(node.encode("utf-8") if isinstance(node, str) else node)
+            element.tail = tail
+        else:
+            element = copy.deepcopy(node)
+            if tail is not None:
+                element.tail = tail
+        self._node = element
+
+    @classmethod
+    def _adopt(cls, node: etree._Element) -> AnyXML:
+        """Wrap a node copy without copying again (the binding's fast path)."""
+        obj = cls.__new__(cls)
+        obj._node = node
+        return obj
+
+    @property
+    def element(self) -> etree._Element:
+        """The lxml node (a private copy: change it through this object only)."""
+        return self._node
+
+    @property
+    def tail(self) -> str | None:
+        tail: str | None = self._node.tail
+        return tail
+
+    @property
+    def tag(self) -> str:
+        """The node's tag in Clark notation (``{namespace}local``), or ``""`` for comments and PIs."""
+        tag = self._node.tag
+        return tag if isinstance(tag, str) else ""
+
+    def to_string(self) -> str:
+        """The node as XML text, without its tail."""
+        text: str = etree.tostring(self._node, encoding="unicode", with_tail=False)
+        return text
+
+    def _canonical(self) -> tuple[str, str]:
+        node = self._node
+        if isinstance(node.tag, str):
+            c14n = etree.tostring(node, method="c14n2", with_tail=False).decode("utf-8")
+        else:
+            c14n = etree.tostring(node, with_tail=False).decode("utf-8")
+        return c14n, node.tail or ""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AnyXML):
+            return NotImplemented
+        return self._canonical() == other._canonical()
+
+    def __hash__(self) -> int:
+        return hash(self._canonical())
+
+    def __repr__(self) -> str:
+        text = self.to_string()
+        if len(text) > 80:
+            text = text[:77] + "..."
+        return f"AnyXML({text!r})"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AnyXML:
+        return AnyXML._adopt(copy.deepcopy(self._node))
+
+    @classmethod
+    def _coerce(cls, value: Any) -> AnyXML:
+        if isinstance(value, AnyXML):
+            return value
+        if isinstance(value, (str, bytes, etree._Element)):
+            return cls(value)
+        raise TypeError("expected AnyXML, an lxml element or a string of XML")
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.to_string()),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "contentMediaType": "application/xml"}
+
+
+class XMLState:
+    """What a parsed object remembers of its source so that writing it back loses nothing.
+
+    ``lex`` maps a field name to ``(raw_text, parsed_value)`` where the source spelled a value
+    differently from how iodef would write it (``" 80 "``, ``"+01:00"``) or left out an attribute
+    that has a default; it is used while the field still holds that very value. ``order`` is the
+    sequence of child field indexes when the source's child order differs from schema order.
+    """
+
+    __slots__ = ("lex", "line", "order")
+
+    def __init__(self, line: int | None) -> None:
+        self.line = line
+        self.lex: dict[str, tuple[str | None, Any]] | None = None
+        self.order: list[int] | None = None
+
+
+class IODEFModel(BaseModel):
+    """Base of all IODEF classes: pydantic validation plus the XML binding's bookkeeping."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        validate_assignment=False,
+        ser_json_inf_nan="constants",
+        use_attribute_docstrings=False,
+    )
+
+    #: Attributes the schema does not define (e.g. from other namespaces), kept as they came,
+    #: keyed by Clark name (``{namespace}name``).
+    extra_attributes: dict[str, str] | None = Field(default=None, repr=False)
+
+    # Either the source line (int) or an XMLState when there is more to remember.
+    _xml: int | XMLState | None = PrivateAttr(default=None)
+
+    __xml_plan__: ClassVar[Plan | None] = None
+
+    @property
+    def source_line(self) -> int | None:
+        """The line of the element this object was read from, if it was read from XML."""
+        state = self._xml
+        if isinstance(state, XMLState):
+            return state.line
+        return state
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @_model_validator(mode="after")
+    def _check_ext_pairs(self) -> IODEFModel:
+        problems = list(self.ext_value_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def ext_value_problems(self) -> Iterable[str]:
+        """Yield a sentence for each ``ext-value`` without its ``ext-<attr>`` and the reverse.
+
+        RFC 7970 §5.1.1: an enumerated attribute set to ``ext-value`` carries its value in the
+        matching ``ext-`` attribute, which is used only then.
+        """
+        from ._binding import plan_of
+
+        values = self.__dict__
+        for enum_name, enum_xml, ext_name, ext_xml in plan_of(type(self)).ext_pairs:
+            value = values[enum_name]
+            ext = values[ext_name]
+            is_ext = value is not None and getattr(value, "value", value) == "ext-value"
+            if is_ext and not ext:
+                yield f"{enum_xml}='ext-value' needs the {ext_xml} attribute (RFC 7970 §5.1.1)"
+            elif ext is not None and not is_ext:
+                yield f"{ext_xml} is set but {enum_xml} is not 'ext-value' (RFC 7970 §5.1.1)"
+
+
+def enum_values(enum_cls: type[Enum]) -> list[str]:
+    return [str(m.value) for m in enum_cls]

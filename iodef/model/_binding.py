@@ -1,0 +1,600 @@
+"""Reading model objects from lxml trees and writing them back, driven by per-class plans.
+
+A :class:`Plan` is compiled once per class from the ``Attr``/``Child``/``Text``/``Wildcard``
+markers of its fields. Reading builds objects without re-validating what the plan already
+checked (types, enumerations, counts), which is what keeps it fast; writing emits attributes,
+text and children in schema order, or in the source's order when that differed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import types
+import typing
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Final, Union
+
+from lxml import etree
+
+from ..errors import ParseError
+from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, Wildcard, XMLState
+
+__all__ = ["Plan", "document_to_element", "element_to_document", "plan_of"]
+
+_ATTR, _CHILD, _TEXT, _ANY = 0, 1, 2, 3
+
+_INT_RE: Final = re.compile(r"[+-]?[0-9]+")
+_FLOAT_RE: Final = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?|[+-]?INF|NaN")
+_DT_RE: Final = re.compile(
+    r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_XSD_WS: Final = " \t\r\n"
+
+
+class BindingValueError(ValueError):
+    """A lexical value the model cannot hold; the reader turns it into a ParseError."""
+
+
+# --------------------------------------------------------------------------- scalar codecs
+
+
+def _load_int(text: str) -> int:
+    s = text.strip(_XSD_WS)
+    if not _INT_RE.fullmatch(s):
+        raise BindingValueError(f"{text!r} is not an integer")
+    return int(s)
+
+
+def _dump_int(value: Any) -> str:
+    return str(int(value))
+
+
+def _load_float(text: str) -> float:
+    s = text.strip(_XSD_WS)
+    if not _FLOAT_RE.fullmatch(s):
+        raise BindingValueError(f"{text!r} is not a number")
+    if s.endswith("INF"):
+        return -math.inf if s.startswith("-") else math.inf
+    return float(s)
+
+
+def _dump_float(value: Any) -> str:
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "INF" if v > 0 else "-INF"
+    if v.is_integer() and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
+def _load_datetime(text: str) -> datetime:
+    s = text.strip(_XSD_WS)
+    m = _DT_RE.fullmatch(s)
+    if not m:
+        raise BindingValueError(f"{text!r} is not a date-time; RFC 7970 §2.7 wants e.g. 2025-01-31T12:00:00Z")
+    frac = m.group(7)
+    iso = s
+    if frac and len(frac) > 7:  # Python keeps microseconds: cut, the source text is kept anyway
+        iso = s.replace(frac, frac[:7], 1)
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError as exc:
+        raise BindingValueError(f"{text!r} is not a valid date-time: {exc}") from None
+
+
+def _dump_datetime(value: Any) -> str:
+    if not isinstance(value, datetime):
+        return str(value)
+    text = value.isoformat()
+    if value.tzinfo is not None and value.utcoffset() == UTC.utcoffset(None) and text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+def _enum_codec(enum_cls: type[Enum]) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
+    table = dict(enum_cls._value2member_map_)
+    allowed = ", ".join(str(v) for v in table)
+
+    def load(text: str) -> Any:
+        try:
+            return table[text]
+        except KeyError:
+            member = table.get(text.strip(_XSD_WS))
+            if member is None:
+                raise BindingValueError(f"{text!r} is not one of: {allowed}") from None
+            return member
+
+    def dump(value: Any) -> str:
+        return str(value.value) if isinstance(value, Enum) else str(value)
+
+    return load, dump
+
+
+_SCALARS: dict[Any, tuple[Callable[[str], Any] | None, Callable[[Any], str] | None]] = {
+    str: (None, None),
+    int: (_load_int, _dump_int),
+    float: (_load_float, _dump_float),
+    datetime: (_load_datetime, _dump_datetime),
+}
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class Spec:
+    __slots__ = (
+        "anyxml",
+        "default",
+        "dump",
+        "index",
+        "kind",
+        "load",
+        "many",
+        "model",
+        "name",
+        "required",
+        "xml",
+    )
+
+    def __init__(self, name: str, xml: str, kind: int, index: int) -> None:
+        self.name = name
+        self.xml = xml
+        self.kind = kind
+        self.index = index
+        self.many = False
+        self.required = False
+        self.model: type[IODEFModel] | None = None
+        self.load: Callable[[str], Any] | None = None
+        self.dump: Callable[[Any], str] | None = None
+        self.default: Any = None
+        self.anyxml = False
+
+
+class Plan:
+    """How one model class maps to XML."""
+
+    __slots__ = (
+        "any",
+        "attrs",
+        "child_list",
+        "children",
+        "cls",
+        "ext_pairs",
+        "lists",
+        "required_children",
+        "scalar_defaults",
+        "specs",
+        "text",
+    )
+
+    def __init__(self, cls: type[IODEFModel]) -> None:
+        self.cls = cls
+        self.attrs: dict[str, Spec] = {}
+        self.children: dict[str, Spec] = {}
+        self.child_list: list[Spec] = []
+        self.text: Spec | None = None
+        self.any: Spec | None = None
+        self.specs: list[Spec] = []
+        self.lists: list[str] = []
+        self.scalar_defaults: dict[str, Any] = {}
+        self.required_children: list[Spec] = []
+        self.ext_pairs: list[tuple[str, str, str, str]] = []
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return tp, False
+
+
+def _compile(cls: type[IODEFModel]) -> Plan:
+    plan = Plan(cls)
+    for name, info in cls.model_fields.items():
+        if name == "extra_attributes":
+            continue
+        marker = next((m for m in info.metadata if isinstance(m, (Attr, Child, Text, Wildcard))), None)
+        if marker is None:
+            raise TypeError(f"{cls.__name__}.{name} has no XML binding marker")
+        tp, _optional = _unwrap_optional(info.annotation)
+        many = typing.get_origin(tp) is list
+        if many:
+            (tp,) = typing.get_args(tp)
+        if isinstance(marker, Attr):
+            spec = Spec(name, marker.clark, _ATTR, -1)
+            plan.attrs[spec.xml] = spec
+        elif isinstance(marker, Child):
+            spec = Spec(name, marker.clark, _CHILD, len(plan.child_list))
+            plan.children[spec.xml] = spec
+            plan.child_list.append(spec)
+        elif isinstance(marker, Text):
+            spec = Spec(name, "#text", _TEXT, -1)
+            plan.text = spec
+        else:
+            spec = Spec(name, "#any", _ANY, -1)
+            plan.any = spec
+        spec.many = many
+        spec.required = marker.required if isinstance(marker, Child) else info.is_required()
+        if isinstance(tp, type) and issubclass(tp, IODEFModel):
+            spec.model = tp
+        elif isinstance(tp, type) and issubclass(tp, Enum):
+            spec.load, spec.dump = _enum_codec(tp)
+        elif tp is AnyXML:
+            spec.anyxml = True
+        elif tp in _SCALARS:
+            spec.load, spec.dump = _SCALARS[tp]
+        else:
+            raise TypeError(f"{cls.__name__}.{name}: no XML codec for {tp!r}")
+        if many:
+            plan.lists.append(name)
+        else:
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            spec.default = default
+            plan.scalar_defaults[name] = default
+        if spec.kind == _CHILD and spec.required:
+            plan.required_children.append(spec)
+        plan.specs.append(spec)
+    for spec in plan.attrs.values():
+        ext = plan.attrs.get("ext-" + spec.xml)
+        if ext is not None and spec.load is not None and spec.dump is not None:
+            plan.ext_pairs.append((spec.name, spec.xml, ext.name, ext.xml))
+    return plan
+
+
+def plan_of(cls: type[IODEFModel]) -> Plan:
+    plan = cls.__dict__.get("__xml_plan__")
+    if plan is None:
+        plan = _compile(cls)
+        cls.__xml_plan__ = plan
+    return plan
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def element_path(el: etree._Element) -> str:
+    """An XPath-like path of local names, with [n] where a name repeats among siblings."""
+    parts: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        tag = node.tag
+        local = etree.QName(node).localname if isinstance(tag, str) else "node()"
+        parent = node.getparent()
+        if parent is not None and isinstance(tag, str):
+            same = [c for c in parent if c.tag == tag]
+            if len(same) > 1:
+                local += f"[{same.index(node) + 1}]"
+        parts.append(local)
+        node = parent
+    return "/" + "/".join(reversed(parts))
+
+
+def _describe(tag: Any) -> str:
+    if not isinstance(tag, str):
+        return "node"
+    q = etree.QName(tag)
+    return (
+        q.localname
+        if q.namespace == IODEF_NS
+        else f"{{{q.namespace}}}{q.localname}"
+        if q.namespace
+        else q.localname
+    )
+
+
+class _Reader:
+    __slots__ = ("source",)
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, el: etree._Element, message: str) -> ParseError:
+        return ParseError(message, source=self.source, line=el.sourceline, path=element_path(el))
+
+    def simple_text(self, el: etree._Element) -> str:
+        if len(el):
+            for child in el:
+                if isinstance(child.tag, str):
+                    raise self.fail(
+                        child,
+                        f"element {_describe(child.tag)} is not allowed here: "
+                        f"{_describe(el.tag)} holds text only",
+                    )
+            return "".join(el.xpath("text()"))
+        return el.text or ""
+
+    def convert(self, spec: Spec, el: etree._Element, text: str, what: str) -> Any:
+        try:
+            return spec.load(text)  # type: ignore[misc]
+        except BindingValueError as exc:
+            raise self.fail(el, f"{what}: {exc}") from None
+
+    def read(self, plan: Plan, el: etree._Element) -> IODEFModel:
+        values: dict[str, Any] = plan.scalar_defaults.copy()
+        for name in plan.lists:
+            values[name] = []
+        state: XMLState | None = None
+        line = el.sourceline
+        extra: dict[str, str] | None = None
+
+        # attributes
+        attrs = plan.attrs
+        for key, raw in el.items():
+            spec = attrs.get(key)
+            if spec is None:
+                if extra is None:
+                    extra = {}
+                extra[key] = raw
+                continue
+            load = spec.load
+            if load is None:
+                values[spec.name] = raw
+                continue
+            value = self.convert(spec, el, raw, f"attribute {key}")
+            values[spec.name] = value
+            if spec.dump(value) != raw:  # type: ignore[misc]
+                if state is None:
+                    state = XMLState(line)
+                if state.lex is None:
+                    state.lex = {}
+                state.lex[spec.name] = (raw, value)
+        if extra is not None:
+            values["extra_attributes"] = extra
+        # attributes with a default that were absent: remember they were absent
+        for spec in plan.attrs.values():
+            default = spec.default
+            if default is not None and spec.xml not in el.attrib:
+                if state is None:
+                    state = XMLState(line)
+                if state.lex is None:
+                    state.lex = {}
+                state.lex[spec.name] = (None, default)
+
+        tspec = plan.text
+        if plan.any is not None:
+            # open content (xs:any): every node is kept as it came, with the text between nodes
+            nodes = values[plan.any.name]
+            for child in el:
+                nodes.append(AnyXML._adopt(_detached_copy(child)))
+            if tspec is not None:
+                values[tspec.name] = el.text
+            elif el.text and el.text.strip(_XSD_WS):
+                raise self.fail(el, f"text {el.text.strip()[:40]!r} is not allowed in {_describe(el.tag)}")
+        elif tspec is not None:
+            # simple content
+            text = self.simple_text(el)
+            if tspec.load is None:
+                values[tspec.name] = text
+            elif text.strip(_XSD_WS) == "" and not tspec.required:
+                values[tspec.name] = None
+                if text:
+                    if state is None:
+                        state = XMLState(line)
+                    if state.lex is None:
+                        state.lex = {}
+                    state.lex[tspec.name] = (text, None)
+            else:
+                value = self.convert(tspec, el, text, "content")
+                values[tspec.name] = value
+                if tspec.dump(value) != text:  # type: ignore[misc]
+                    if state is None:
+                        state = XMLState(line)
+                    if state.lex is None:
+                        state.lex = {}
+                    state.lex[tspec.name] = (text, value)
+        else:
+            if el.text and el.text.strip(_XSD_WS):
+                raise self.fail(
+                    el,
+                    f"text {el.text.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
+                    "it holds elements only",
+                )
+            children = plan.children
+            last = -1
+            disordered = False
+            for child in el:
+                tag = child.tag
+                if not isinstance(tag, str):
+                    continue  # comments and processing instructions between elements
+                spec = children.get(tag)
+                if spec is None:
+                    expected = ", ".join(_describe(s.xml) for s in plan.child_list) or "no elements"
+                    raise self.fail(
+                        child,
+                        f"unexpected element {_describe(tag)} in {_describe(el.tag)} (expected: {expected})",
+                    )
+                if child.tail and child.tail.strip(_XSD_WS):
+                    raise self.fail(
+                        child,
+                        f"text {child.tail.strip()[:40]!r} is not allowed in "
+                        f"{_describe(el.tag)}; it holds elements only",
+                    )
+                if spec.index < last:
+                    disordered = True
+                last = spec.index
+                model = spec.model
+                if model is not None:
+                    value = self.read(plan_of(model), child)
+                elif spec.anyxml:
+                    node = _detached_copy(child)
+                    node.tail = None
+                    value = AnyXML._adopt(node)
+                else:
+                    if len(child.attrib):
+                        key = next(iter(child.attrib))
+                        raise self.fail(child, f"attribute {key} is not allowed on {_describe(tag)}")
+                    text = self.simple_text(child)
+                    if spec.load is None:
+                        value = text
+                    else:
+                        value = self.convert(spec, child, text, "content")
+                        if spec.dump(value) != text and not spec.many:  # type: ignore[misc]
+                            if state is None:
+                                state = XMLState(line)
+                            if state.lex is None:
+                                state.lex = {}
+                            state.lex[spec.name] = (text, value)
+                if spec.many:
+                    values[spec.name].append(value)
+                elif values[spec.name] is not spec.default and values[spec.name] is not None:
+                    raise self.fail(child, f"{_describe(tag)} may occur only once in {_describe(el.tag)}")
+                else:
+                    values[spec.name] = value
+            if disordered:
+                if state is None:
+                    state = XMLState(line)
+                state.order = [children[c.tag].index for c in el if isinstance(c.tag, str)]
+            for spec in plan.required_children:
+                got = values[spec.name]
+                if got is None or (spec.many and not got):
+                    raise self.fail(el, f"{_describe(el.tag)} needs a {_describe(spec.xml)} element")
+
+        obj = plan.cls.__new__(plan.cls)
+        _setattr(obj, "__dict__", values)
+        _setattr(obj, "__pydantic_fields_set__", set(values))
+        _setattr(obj, "__pydantic_extra__", None)
+        _setattr(obj, "__pydantic_private__", {"_xml": state if state is not None else line})
+        return obj
+
+
+_setattr = object.__setattr__
+
+
+def _detached_copy(node: etree._Element) -> etree._Element:
+    import copy
+
+    return copy.deepcopy(node)
+
+
+def element_to_document(root: etree._Element, source: str) -> Any:
+    from .document import IODEFDocument
+
+    return _Reader(source).read(plan_of(IODEFDocument), root)
+
+
+def element_to_model(cls: type[IODEFModel], el: etree._Element, source: str = "<element>") -> IODEFModel:
+    return _Reader(source).read(plan_of(cls), el)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _lex_of(obj: IODEFModel) -> tuple[dict[str, tuple[str | None, Any]] | None, list[int] | None]:
+    private = obj.__pydantic_private__
+    state = private.get("_xml") if private else None
+    if isinstance(state, XMLState):
+        return state.lex, state.order
+    return None, None
+
+
+def _write(
+    obj: IODEFModel, parent: etree._Element | None, tag: str, nsmap: dict[str | None, str] | None
+) -> etree._Element:
+    plan = plan_of(type(obj))
+    values = obj.__dict__
+    lex, order = _lex_of(obj)
+    attrib: dict[str, str] = {}
+    for spec in plan.attrs.values():
+        value = values[spec.name]
+        if lex is not None:
+            kept = lex.get(spec.name)
+            if kept is not None and kept[1] is value:
+                if kept[0] is not None:
+                    attrib[spec.xml] = kept[0]
+                continue
+        if value is None:
+            continue
+        attrib[spec.xml] = value if spec.dump is None else spec.dump(value)
+    extra = values.get("extra_attributes")
+    if extra:
+        attrib.update(extra)
+    el = etree.Element(tag, attrib, nsmap=nsmap) if parent is None else etree.SubElement(parent, tag, attrib)
+
+    tspec = plan.text
+    if plan.any is not None:
+        if tspec is not None:
+            el.text = values[tspec.name]
+        for node in values[plan.any.name]:
+            el.append(_detached_copy(node.element))
+        return el
+    if tspec is not None:
+        value = values[tspec.name]
+        kept = lex.get(tspec.name) if lex is not None else None
+        if kept is not None and kept[1] is value:
+            el.text = kept[0]
+        elif value is not None:
+            el.text = value if tspec.dump is None else tspec.dump(value)
+        return el
+
+    child_list = plan.child_list
+    if order is not None and _order_matches(order, child_list, values):
+        cursors = [0] * len(child_list)
+        for index in order:
+            spec = child_list[index]
+            if spec.many:
+                item = values[spec.name][cursors[index]]
+                cursors[index] += 1
+            else:
+                item = values[spec.name]
+            _write_child(el, spec, item, lex)
+        return el
+    for spec in child_list:
+        value = values[spec.name]
+        if spec.many:
+            for item in value:
+                _write_child(el, spec, item, lex)
+        elif value is not None:
+            _write_child(el, spec, value, lex)
+    return el
+
+
+def _order_matches(order: list[int], child_list: list[Spec], values: dict[str, Any]) -> bool:
+    counts = [0] * len(child_list)
+    for index in order:
+        counts[index] += 1
+    for spec, count in zip(child_list, counts, strict=True):
+        value = values[spec.name]
+        have = len(value) if spec.many else (0 if value is None else 1)
+        if have != count:
+            return False
+    return True
+
+
+def _write_child(
+    el: etree._Element, spec: Spec, item: Any, lex: dict[str, tuple[str | None, Any]] | None
+) -> None:
+    if spec.model is not None:
+        _write(item, el, spec.xml, None)
+        return
+    if spec.anyxml:
+        el.append(_detached_copy(item.element))
+        return
+    child = etree.SubElement(el, spec.xml)
+    if lex is not None and not spec.many:
+        kept = lex.get(spec.name)
+        if kept is not None and kept[1] is item:
+            child.text = kept[0]
+            return
+    child.text = item if spec.dump is None else spec.dump(item)
+
+
+_NSMAP: Final[dict[str | None, str]] = {"iodef": IODEF_NS}
+
+
+def document_to_element(doc: IODEFModel) -> etree._Element:
+    from ..xml import ROOT_TAG
+
+    return _write(doc, None, ROOT_TAG, _NSMAP)
+
+
+def model_to_element(obj: IODEFModel, tag: str) -> etree._Element:
+    """Write any model object as a standalone element named *tag* (Clark notation)."""
+    return _write(obj, None, tag, _NSMAP)
