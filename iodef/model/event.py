@@ -182,8 +182,8 @@ class DomainContacts(IODEFModel):
     The contacts of a domain, or the name of a domain that shares them.
     """
 
-    same_domain_contact: Annotated[str, Child("SameDomainContact", required=True)]
-    contacts: Annotated[list[Contact], Child("Contact", required=True), Field(min_length=1)]
+    same_domain_contact: Annotated[str | None, Child("SameDomainContact")] = None
+    contacts: Annotated[list[Contact], Child("Contact")] = []
 
 
 class NodeRole(IODEFModel):
