@@ -63,6 +63,10 @@ def fmt(
         raise typer.Exit(EXIT_IO) from None
 
 
+# Command modules register their commands on `app` when imported (one line each).
+# (none yet)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
