@@ -10,9 +10,15 @@ from __future__ import annotations
 
 __all__ = [
     "DocumentTooLargeError",
+    "ExchangeError",
+    "ExchangeProtocolError",
+    "ExchangeRejectedError",
+    "ExchangeTransportError",
+    "ExchangeUnavailableError",
     "ForbiddenXMLError",
     "IODEFError",
     "ParseError",
+    "RestrictedDocumentError",
     "UnsupportedVersionError",
 ]
 
@@ -70,3 +76,57 @@ class ForbiddenXMLError(ParseError):
 
 class DocumentTooLargeError(ParseError):
     """The input is larger than the configured size cap; it was not read whole."""
+
+
+class ExchangeError(IODEFError):
+    """Sending a document to a peer, or reading a peer's feed, failed.
+
+    ``url`` is the address that was asked, when there was one.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, source: str | None = None) -> None:
+        super().__init__(message, source=source)
+        self.url = url
+
+
+class ExchangeTransportError(ExchangeError):
+    """The peer could not be reached: connection refused, DNS, timeout, TLS handshake or certificate."""
+
+
+class ExchangeRejectedError(ExchangeError):
+    """The peer answered with a final refusal (a 4xx status other than 429); retrying will not help.
+
+    ``status`` is the HTTP status, ``problem`` the peer's RFC 9457 problem details (a dict, possibly
+    empty) with, for an invalid document, the list of issues the peer found under ``"issues"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        problem: dict[str, object] | None = None,
+        url: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        super().__init__(message, url=url, source=source)
+        self.status = status
+        self.problem = problem or {}
+
+
+class ExchangeUnavailableError(ExchangeError):
+    """The peer stayed unavailable (429 or 5xx) through every retry; the document may be sent later."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, url: str | None = None, source: str | None = None
+    ) -> None:
+        super().__init__(message, url=url, source=source)
+        self.status = status
+
+
+class ExchangeProtocolError(ExchangeError):
+    """The peer answered something that is not what ROLIE / AtomPub promises (e.g. a feed that is not Atom)."""
+
+
+class RestrictedDocumentError(ExchangeError):
+    """The document is marked ``private`` or ``red`` and sending it was not explicitly allowed."""

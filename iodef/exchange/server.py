@@ -1,0 +1,558 @@
+"""The receiver: an ASGI application (Starlette) serving a ROLIE repository of IODEF documents.
+
+Resources (``{feed}`` is one of the configured feeds, ``incidents`` by default)::
+
+    GET  /                                   AtomPub service document (RFC 8322 §5.1)
+    GET  /categories                         category document (§5.2)
+    GET  /feeds/{feed}                       Atom feed, newest first, paged (RFC 5005), ?since= ?limit=
+    POST /feeds/{feed}                       add an IODEF document (application/xml, or an Atom entry
+                                             wrapping one): 201 + Location + the Atom entry
+    GET  /feeds/{feed}/{entry}               the Atom entry of one document
+    GET  /feeds/{feed}/{entry}/document      the IODEF document, byte for byte as received
+
+Every refusal is an RFC 9457 ``application/problem+json`` body. Run it with :func:`run` (uvicorn)
+or with any ASGI server through :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from lxml import etree
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import DocumentTooLargeError, IODEFError, ParseError
+from ..xml import IODEF_NS, check_root, parse_xml
+from ._checks import PROFILES, Problem, check_document
+from .config import Peer, ServerConfig
+from .rolie import (
+    ATOM_ENTRY_TYPE,
+    ATOM_FEED_TYPE,
+    ATOM_NS,
+    EntryInfo,
+    categories_document,
+    entry_document,
+    feed_document,
+    service_document,
+)
+from .store import RESTRICTION_RANK, Entry, NewDocument, StorageUnavailableError, Store
+
+__all__ = ["ServerSettings", "create_app", "document_digest"]
+
+PROBLEM_TYPE: Final = "application/problem+json"
+DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
+XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/iodef+xml"})
+_I = f"{{{IODEF_NS}}}"
+_A = f"{{{ATOM_NS}}}"
+
+
+@dataclass
+class ServerSettings:
+    """How one ``iodef serve`` behaves."""
+
+    db_url: str
+    config: ServerConfig = field(default_factory=ServerConfig)
+    profile: str = "rfc7970"
+    max_bytes: int = DEFAULT_MAX_BYTES
+    #: Without peers: everybody is the peer "anonymous" (loopback development and benchmarks only).
+    anonymous: bool = False
+    anonymous_read: str = "public"
+    anonymous_rate: float = 1e9
+    page_size: int = 100
+    busy_timeout: float = 5.0
+
+
+class ProblemError(Exception):
+    """An RFC 9457 answer to send instead of the normal response."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        slug: str,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.slug = slug
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem_response(exc: ProblemError, instance: str | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": f"urn:iodef:problem:{exc.slug}",
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(exc.extra)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_TYPE)
+
+
+class _RateLimiter:
+    """A token bucket per peer (in this process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str, rate: float, burst: float) -> float:
+        """Take one token; return 0 when granted, else the seconds until one is free."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, stamp = self._buckets.get(key, (burst, now))
+            tokens = min(burst, tokens + (now - stamp) * rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / rate
+
+
+def document_digest(root: etree._Element) -> str:
+    """SHA-256 (hex) of the document's C14N 2.0 form without comments: what a repeat is known by."""
+    canonical: str = etree.canonicalize(root, with_comments=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None or el.text is None:
+        return None
+    return str(el.text).strip()
+
+
+def _index(root: etree._Element) -> dict[str, str | None]:
+    """The index columns of a document: its first incident's identity and its strictest restriction."""
+    incidents = root.findall(_I + "Incident")
+    first = incidents[0] if incidents else None
+    strictest: str | None = None
+    rank = -1
+    for inc in incidents:
+        value = inc.get("restriction")
+        value = "private" if value is None else str(value)  # RFC 7970 §3.3.1 default
+        r = RESTRICTION_RANK.get(value, 2)
+        if r > rank:
+            strictest, rank = value, r
+    ident = first.find(_I + "IncidentID") if first is not None else None
+    return {
+        "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
+        "incident_id": _text(ident),
+        "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
+        "restriction": strictest,
+        "generation_time": _text(first.find(_I + "GenerationTime")) if first is not None else None,
+        "report_time": _text(first.find(_I + "ReportTime")) if first is not None else None,
+    }
+
+
+def _media_type(request: Request) -> tuple[str, dict[str, str]]:
+    raw = request.headers.get("content-type", "")
+    parts = [p.strip() for p in raw.split(";")]
+    params = {}
+    for p in parts[1:]:
+        if "=" in p:
+            k, v = p.split("=", 1)
+            params[k.strip().lower()] = v.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+def _unwrap_entry(root: etree._Element, name: str) -> etree._Element:
+    if root.tag != _A + "entry":
+        raise ProblemError(
+            400, "Not an Atom entry", f"{name}: the body is {root.tag!r}, not an atom:entry", slug="unreadable"
+        )
+    content = root.find(_A + "content")
+    inner = None if content is None else content.find(_I + "IODEF-Document")
+    if inner is None:
+        raise ProblemError(
+            422,
+            "No IODEF document in the entry",
+            f"{name}: the atom:entry has no atom:content holding an IODEF-Document",
+            slug="invalid-document",
+        )
+    # Re-read the wrapped document on its own so that it is stored and checked as a document.
+    data = etree.tostring(inner, encoding="UTF-8", xml_declaration=True)
+    return parse_xml(data, source_name=name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    body: bytes
+    digest: str
+    index: dict[str, str | None]
+
+
+class _App:
+    def __init__(self, settings: ServerSettings) -> None:
+        if settings.profile not in PROFILES:
+            raise ValueError(f"unknown validation profile {settings.profile!r}")
+        self.settings = settings
+        self.feeds = settings.config.feeds
+        self.store: Store | None = None
+        self.limiter = _RateLimiter()
+
+    # -- who is asking ---------------------------------------------------------------------------
+
+    def _peer(self, request: Request) -> Peer:
+        auth = request.headers.get("authorization")
+        cfg = self.settings.config
+        if auth is None:
+            if self.settings.anonymous:
+                key = request.client.host if request.client else "?"
+                peer = Peer(
+                    name="anonymous",
+                    token_sha256="",
+                    post=frozenset({"*"}),
+                    read_rank=RESTRICTION_RANK.get(self.settings.anonymous_read, -1),
+                    rate=self.settings.anonymous_rate,
+                    burst=max(self.settings.anonymous_rate, 1.0),
+                )
+                self._limit(f"anonymous@{key}", peer)
+                return peer
+            raise ProblemError(
+                401,
+                "Authentication required",
+                "send a bearer token in the Authorization header",
+                slug="unauthenticated",
+                headers={"WWW-Authenticate": 'Bearer realm="iodef"'},
+            )
+        scheme, _, token = auth.partition(" ")
+        peer_found = cfg.peer_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if peer_found is None:
+            raise ProblemError(
+                401,
+                "Authentication failed",
+                "the bearer token is not known to this repository",
+                slug="unauthenticated",
+                headers={"WWW-Authenticate": 'Bearer realm="iodef", error="invalid_token"'},
+            )
+        self._limit(peer_found.name, peer_found)
+        return peer_found
+
+    def _limit(self, key: str, peer: Peer) -> None:
+        wait = self.limiter.take(key, peer.rate, peer.burst)
+        if wait > 0:
+            raise ProblemError(
+                429,
+                "Too many requests",
+                f"{peer.name} is limited to {peer.rate:g} requests per second; retry later",
+                slug="rate-limited",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+
+    def _feed(self, request: Request) -> str:
+        feed = str(request.path_params["feed"])
+        if feed not in self.feeds:
+            raise ProblemError(404, "No such feed", f"this repository has no feed {feed!r}", slug="not-found")
+        return feed
+
+    def _store(self) -> Store:
+        if self.store is None:
+            try:
+                self.store = Store(self.settings.db_url, busy_timeout=self.settings.busy_timeout)
+            except StorageUnavailableError as exc:
+                raise _unavailable(str(exc)) from None
+        return self.store
+
+    # -- URLs ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _base(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    def _info(self, request: Request, entry: Entry) -> EntryInfo:
+        base = self._base(request)
+        feed_url = f"{base}/feeds/{entry.feed}"
+        title = (
+            f"Incident {entry.incident_id}@{entry.incident_name}"
+            if entry.incident_id is not None
+            else "IODEF document"
+        )
+        if entry.version > 1:
+            title += f" (version {entry.version})"
+        return EntryInfo(
+            entry_id=entry.entry_id,
+            title=title,
+            received=entry.received,
+            sender=entry.sender,
+            incident_name=entry.incident_name,
+            incident_id=entry.incident_id,
+            restriction=entry.restriction,
+            purpose=entry.purpose,
+            generation_time=entry.generation_time,
+            version=entry.version,
+            previous_entry_id=entry.previous_entry_id,
+            entry_url=f"{feed_url}/{entry.entry_id}",
+            document_url=f"{feed_url}/{entry.entry_id}/document",
+            previous_url=f"{feed_url}/{entry.previous_entry_id}" if entry.previous_entry_id else None,
+            feed_url=feed_url,
+        )
+
+    # -- handlers --------------------------------------------------------------------------------
+
+    async def service(self, request: Request) -> Response:
+        self._peer(request)
+        base = self._base(request)
+        body = service_document("IODEF incidents", [(f"{f} (IODEF v2)", f"{base}/feeds/{f}") for f in self.feeds])
+        return Response(body, media_type="application/atomsvc+xml")
+
+    async def categories(self, request: Request) -> Response:
+        self._peer(request)
+        return Response(categories_document(), media_type="application/atomcat+xml")
+
+    async def post(self, request: Request) -> Response:
+        peer = self._peer(request)
+        feed = self._feed(request)
+        if not peer.may_post(feed):
+            raise ProblemError(403, "Not allowed", f"{peer.name} may not post to the feed {feed!r}", slug="forbidden")
+        media, params = _media_type(request)
+        is_entry = media == "application/atom+xml" and params.get("type", "entry") == "entry"
+        if media not in XML_TYPES and not is_entry:
+            raise ProblemError(
+                415,
+                "Unsupported media type",
+                f"got {media or 'no Content-Type'!r}; send application/xml (an IODEF document) "
+                f"or {ATOM_ENTRY_TYPE} (an Atom entry wrapping one)",
+                slug="unsupported-media-type",
+                headers={"Accept-Post": f"application/xml, {ATOM_ENTRY_TYPE}"},
+            )
+        body = await self._read_body(request)
+        checked = await run_in_threadpool(self._check, body, is_entry, f"POST /feeds/{feed}")
+        store = self._store()
+        new = NewDocument(feed=feed, sender=peer.name, digest=checked.digest, body=checked.body, **checked.index)
+        try:
+            entry, created = await run_in_threadpool(store.add, new)
+        except StorageUnavailableError as exc:
+            raise _unavailable(str(exc)) from None
+        info = self._info(request, entry)
+        headers = {"Location": info.entry_url, "Content-Location": info.entry_url}
+        if not created:
+            headers["IODEF-Repeat-Of"] = info.entry_url
+        return Response(
+            entry_document(info), status_code=201 if created else 200, media_type=ATOM_ENTRY_TYPE, headers=headers
+        )
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.settings.max_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                raise ProblemError(400, "Bad Content-Length", "Content-Length is not a number", slug="unreadable") from None
+            if size > limit:
+                raise _too_large(size, limit)
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise _too_large(None, limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _check(self, body: bytes, is_entry: bool, name: str) -> _Checked:
+        try:
+            root = parse_xml(body, max_bytes=self.settings.max_bytes, source_name=name)
+            if is_entry:
+                root = _unwrap_entry(root, name)
+                body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+            check_root(root, name)
+        except DocumentTooLargeError:
+            raise _too_large(len(body), self.settings.max_bytes) from None
+        except ParseError as exc:
+            status, title, slug = 400, "Unreadable document", "unreadable"
+            if "root element" in exc.message or "IODEF v1" in exc.message:
+                status, title, slug = 422, "Not an IODEF v2 document", "invalid-document"
+            raise ProblemError(
+                status,
+                title,
+                str(exc),
+                slug=slug,
+                extra={"issues": [_issue_from_error(exc)]},
+            ) from None
+        problems = check_document(root, self.settings.profile)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ProblemError(
+                422,
+                "Invalid IODEF document",
+                f"{len(errors)} problem(s) under the {self.settings.profile} profile",
+                slug="invalid-document",
+                extra={"profile": self.settings.profile, "issues": [p.as_dict() for p in problems]},
+            )
+        return _Checked(body=body, digest=document_digest(root), index=_index(root))
+
+    def _reader(self, request: Request) -> tuple[Peer, int]:
+        peer = self._peer(request)
+        return peer, peer.read_rank
+
+    async def feed(self, request: Request) -> Response:
+        peer, rank = self._reader(request)
+        feed = self._feed(request)
+        q = request.query_params
+        try:
+            limit = min(max(int(q.get("limit", self.settings.page_size)), 1), 1000)
+            before = int(q["before"]) if "before" in q else None
+        except ValueError:
+            raise ProblemError(400, "Bad query", "limit and before must be integers", slug="bad-query") from None
+        since: datetime | None = None
+        if "since" in q:
+            try:
+                since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
+            except ValueError:
+                raise ProblemError(
+                    400, "Bad query", "since must be an RFC 3339 date-time", slug="bad-query"
+                ) from None
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+        store = self._store()
+        reader = None if peer.name == "anonymous" else peer.name
+        try:
+            rows = await run_in_threadpool(
+                lambda: store.list_entries(
+                    feed, reader=reader, max_rank=rank, limit=limit, before_seq=before, since=since
+                )
+            )
+        except StorageUnavailableError as exc:
+            raise _unavailable(str(exc)) from None
+        base = self._base(request)
+        feed_url = f"{base}/feeds/{feed}"
+        common: dict[str, str] = {}
+        if "since" in q:
+            common["since"] = q["since"]
+        if "limit" in q:
+            common["limit"] = str(limit)
+
+        def url(**extra: str) -> str:
+            params = {**common, **extra}
+            return feed_url + ("?" + urlencode(params) if params else "")
+
+        links = [("first", url())]
+        if len(rows) == limit:
+            links.append(("next", url(before=str(rows[-1].seq))))
+        self_url = url(**({"before": str(before)} if before is not None else {}))
+        body = feed_document(
+            feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_url)}",
+            title=f"{feed} (IODEF v2)",
+            feed_url=self_url,
+            service_url=f"{base}/",
+            updated=rows[0].received if rows else datetime.now(UTC),
+            entries=[self._info(request, e) for e in rows],
+            links=links,
+        )
+        return Response(body, media_type=ATOM_FEED_TYPE)
+
+    async def feed_or_post(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.post(request)
+        return await self.feed(request)
+
+    async def _get(self, request: Request) -> tuple[Entry, bytes]:
+        peer, rank = self._reader(request)
+        feed = self._feed(request)
+        entry_id = str(request.path_params["entry"])
+        store = self._store()
+        reader = None if peer.name == "anonymous" else peer.name
+        try:
+            found = await run_in_threadpool(lambda: store.get(feed, entry_id, reader=reader, max_rank=rank))
+        except StorageUnavailableError as exc:
+            raise _unavailable(str(exc)) from None
+        if found is None:
+            raise ProblemError(404, "No such entry", f"no entry {entry_id!r} that you may read", slug="not-found")
+        return found
+
+    async def entry(self, request: Request) -> Response:
+        entry, _ = await self._get(request)
+        return Response(entry_document(self._info(request, entry)), media_type=ATOM_ENTRY_TYPE)
+
+    async def document(self, request: Request) -> Response:
+        _, body = await self._get(request)
+        return Response(body, media_type="application/xml")
+
+
+def _too_large(size: int | None, limit: int) -> ProblemError:
+    got = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
+    return ProblemError(
+        413, "Document too large", f"the body has {got}; this repository takes at most {limit:,}", slug="too-large"
+    )
+
+
+def _unavailable(detail: str) -> ProblemError:
+    return ProblemError(
+        503,
+        "Storage unavailable",
+        f"the document was not stored ({detail}); retry later",
+        slug="storage-unavailable",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _issue_from_error(exc: IODEFError) -> dict[str, Any]:
+    return Problem(
+        severity="error", path=exc.path, line=exc.line, column=exc.column, rule="xml", message=exc.message
+    ).as_dict()
+
+
+def create_app(settings: ServerSettings) -> Starlette:
+    """The ASGI application for *settings* (opens the store at start-up)."""
+    app_state = _App(settings)
+
+    def wrap(handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            try:
+                response: Response = await handler(request)
+                return response
+            except ProblemError as exc:
+                return problem_response(exc, instance=request.url.path)
+
+        return endpoint
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        problem = ProblemError(exc.status_code, str(exc.detail), str(exc.detail), slug=slug, headers=exc.headers)
+        return problem_response(problem, instance=request.url.path)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            await run_in_threadpool(app_state._store)
+        except ProblemError:
+            pass  # the database may come up later: requests answer 503 until it does
+        yield
+        if app_state.store is not None:
+            app_state.store.close()
+
+    routes = [
+        Route("/", wrap(app_state.service), methods=["GET"]),
+        Route("/categories", wrap(app_state.categories), methods=["GET"]),
+        Route("/feeds/{feed}", wrap(app_state.feed_or_post), methods=["GET", "POST"]),
+        Route("/feeds/{feed}/{entry}", wrap(app_state.entry), methods=["GET"]),
+        Route("/feeds/{feed}/{entry}/document", wrap(app_state.document), methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
+    app.state.iodef = app_state
+    return app

@@ -1,0 +1,355 @@
+"""Durable storage of received documents (SQLAlchemy Core): SQLite by default, PostgreSQL by URL.
+
+One row per accepted document: the bytes exactly as received plus the index columns the feeds
+and the idempotency rules need. :meth:`Store.add` commits before it returns, so a ``201`` sent
+after it never announces a document that a crash could lose.
+
+Idempotency: ``(feed, sender, digest)`` is unique, the digest being SHA-256 over the document's
+canonical form (C14N 2.0, comments dropped), so a client's retry finds the first row. A changed
+document with the same ``IncidentID@name`` + ``IncidentID`` from the same sender becomes the next
+version of that incident and points at the previous one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+__all__ = [
+    "RESTRICTION_RANK",
+    "Entry",
+    "NewDocument",
+    "StorageUnavailableError",
+    "Store",
+    "restriction_rank",
+]
+
+#: How far a restriction keeps a document from others: public < partner < need-to-know < private.
+#: TLP names sit beside their RFC 7970 equivalents. ``default`` ("a policy arranged between the
+#: parties", RFC 7970 §3.3.1) and unknown values are treated as need-to-know, never as public.
+RESTRICTION_RANK: Final[dict[str, int]] = {
+    "public": 0,
+    "white": 0,
+    "partner": 1,
+    "green": 1,
+    "need-to-know": 2,
+    "amber": 2,
+    "default": 2,
+    "private": 3,
+    "red": 3,
+}
+PRIVATE_RANK: Final = 3
+
+
+def restriction_rank(value: str | None) -> int:
+    """Rank of a restriction value; ``None`` (absent on an Incident) is ``private`` per RFC 7970 §3.3.1."""
+    if value is None:
+        return PRIVATE_RANK
+    return RESTRICTION_RANK.get(value, 2)
+
+
+metadata = sa.MetaData()
+
+entries = sa.Table(
+    "iodef_entries",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("feed", sa.String(100), nullable=False),
+    sa.Column("sender", sa.String(200), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("incident_name", sa.String(500), nullable=True),
+    sa.Column("incident_id", sa.String(500), nullable=True),
+    sa.Column("purpose", sa.String(100), nullable=True),
+    sa.Column("restriction", sa.String(100), nullable=True),
+    sa.Column("restriction_rank", sa.SmallInteger(), nullable=False),
+    sa.Column("generation_time", sa.String(64), nullable=True),
+    sa.Column("report_time", sa.String(64), nullable=True),
+    sa.Column("received", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("previous_entry_id", sa.String(36), nullable=True),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("body", sa.LargeBinary(), nullable=False),
+    sa.UniqueConstraint("feed", "sender", "digest", name="uq_iodef_entries_repeat"),
+    sa.UniqueConstraint(
+        "feed", "sender", "incident_name", "incident_id", "version", name="uq_iodef_entries_version"
+    ),
+    sa.Index("ix_iodef_entries_feed_seq", "feed", "seq"),
+    sa.Index("ix_iodef_entries_feed_received", "feed", "received"),
+)
+
+_META_COLUMNS: Final = [c for c in entries.c if c.name != "body"]
+
+
+class StorageUnavailableError(Exception):
+    """The database cannot be reached or is busy; the request may be retried later."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """What the server hands the store for one accepted document."""
+
+    feed: str
+    sender: str
+    digest: str
+    body: bytes
+    incident_name: str | None
+    incident_id: str | None
+    purpose: str | None
+    restriction: str | None
+    generation_time: str | None
+    report_time: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One stored document's index (without its bytes)."""
+
+    seq: int
+    entry_id: str
+    feed: str
+    sender: str
+    digest: str
+    incident_name: str | None
+    incident_id: str | None
+    purpose: str | None
+    restriction: str | None
+    restriction_rank: int
+    generation_time: str | None
+    report_time: str | None
+    received: datetime
+    version: int
+    previous_entry_id: str | None
+    size: int
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Entry:
+        received: datetime = row.received
+        if received.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+            received = received.replace(tzinfo=UTC)
+        return cls(
+            seq=int(row.seq),
+            entry_id=row.entry_id,
+            feed=row.feed,
+            sender=row.sender,
+            digest=row.digest,
+            incident_name=row.incident_name,
+            incident_id=row.incident_id,
+            purpose=row.purpose,
+            restriction=row.restriction,
+            restriction_rank=int(row.restriction_rank),
+            generation_time=row.generation_time,
+            report_time=row.report_time,
+            received=received,
+            version=int(row.version),
+            previous_entry_id=row.previous_entry_id,
+            size=int(row.size),
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk before add() returns, even across a power loss, not only across a
+    # crash of the process (which NORMAL would already survive in WAL mode).
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock at BEGIN so that the read-then-insert of add() cannot
+    # interleave with another writer; readers begin deferred and never block anyone in WAL mode.
+    if conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _normalise_url(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Store:
+    """The entries table behind one database URL (``sqlite:///path`` or ``postgresql://...``)."""
+
+    def __init__(self, url: str, *, busy_timeout: float = 5.0, create: bool = True) -> None:
+        self.url = _normalise_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        engine_args: dict[str, Any] = {}
+        if self.is_sqlite:
+            engine_args["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
+            engine_args["poolclass"] = sa.pool.QueuePool
+            engine_args["pool_size"] = 8
+            engine_args["max_overflow"] = 8
+        else:
+            engine_args["pool_pre_ping"] = True
+            engine_args["connect_args"] = {"connect_timeout": max(1, int(busy_timeout))}
+        self.engine: Engine = sa.create_engine(self.url, **engine_args)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # pysqlite's own transaction handling is switched off so BEGIN IMMEDIATE is ours.
+            event.listen(
+                self.engine, "connect", lambda dbapi_conn, _rec: setattr(dbapi_conn, "isolation_level", None)
+            )
+            event.listen(self.engine, "begin", _sqlite_begin)
+        if create:
+            try:
+                metadata.create_all(self.engine)
+            except (OperationalError, DBAPIError) as exc:
+                raise StorageUnavailableError(f"cannot prepare the database: {exc.orig}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add(self, doc: NewDocument) -> tuple[Entry, bool]:
+        """Store *doc* and return ``(entry, created)``; ``created`` is False for a repeat.
+
+        The row is committed when this returns.
+        """
+        for _attempt in range(5):
+            try:
+                return self._add_once(doc)
+            except IntegrityError:
+                # A concurrent writer inserted the same document or took the same version number:
+                # look again (the repeat is then found, or the next version number is free).
+                continue
+            except (OperationalError, DBAPIError) as exc:
+                raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
+        raise StorageUnavailableError("storage busy: could not settle a concurrent write")
+
+    def _add_once(self, doc: NewDocument) -> tuple[Entry, bool]:
+        engine = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
+        with engine.begin() as conn:
+            existing = conn.execute(
+                sa.select(*_META_COLUMNS).where(
+                    entries.c.feed == doc.feed, entries.c.sender == doc.sender, entries.c.digest == doc.digest
+                )
+            ).first()
+            if existing is not None:
+                return Entry._from_row(existing), False
+            version, previous = 1, None
+            if doc.incident_name is not None and doc.incident_id is not None:
+                last = conn.execute(
+                    sa.select(entries.c.entry_id, entries.c.version)
+                    .where(
+                        entries.c.feed == doc.feed,
+                        entries.c.sender == doc.sender,
+                        entries.c.incident_name == doc.incident_name,
+                        entries.c.incident_id == doc.incident_id,
+                    )
+                    .order_by(entries.c.version.desc())
+                    .limit(1)
+                ).first()
+                if last is not None:
+                    version, previous = int(last.version) + 1, str(last.entry_id)
+            values = {
+                "entry_id": str(uuid.uuid4()),
+                "feed": doc.feed,
+                "sender": doc.sender,
+                "digest": doc.digest,
+                "incident_name": doc.incident_name,
+                "incident_id": doc.incident_id,
+                "purpose": doc.purpose,
+                "restriction": doc.restriction,
+                "restriction_rank": restriction_rank(doc.restriction),
+                "generation_time": doc.generation_time,
+                "report_time": doc.report_time,
+                "received": datetime.now(UTC),
+                "version": version,
+                "previous_entry_id": previous,
+                "size": len(doc.body),
+                "body": doc.body,
+            }
+            seq = conn.execute(entries.insert().values(**values).returning(entries.c.seq)).scalar_one()
+        values.pop("body")
+        return Entry(seq=int(seq), **values), True
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _visible(self, reader: str | None, max_rank: int) -> Any:
+        clause = entries.c.restriction_rank <= min(max_rank, PRIVATE_RANK - 1)
+        if reader is not None:
+            clause = sa.or_(clause, entries.c.sender == reader)
+        return clause
+
+    def list_entries(
+        self,
+        feed: str,
+        *,
+        reader: str | None,
+        max_rank: int,
+        limit: int = 100,
+        before_seq: int | None = None,
+        since: datetime | None = None,
+    ) -> list[Entry]:
+        """Entries of *feed* that *reader* may see, newest first.
+
+        ``before_seq`` continues a listing after the last entry of the previous page; ``since``
+        keeps only entries received at or after that instant. ``private``/``red`` entries are
+        visible to their sender only, whatever *max_rank* says.
+        """
+        query = sa.select(*_META_COLUMNS).where(entries.c.feed == feed, self._visible(reader, max_rank))
+        if before_seq is not None:
+            query = query.where(entries.c.seq < before_seq)
+        if since is not None:
+            query = query.where(entries.c.received >= since)
+        query = query.order_by(entries.c.seq.desc()).limit(limit)
+        try:
+            with self.engine.connect() as conn:
+                return [Entry._from_row(r) for r in conn.execute(query)]
+        except (OperationalError, DBAPIError) as exc:
+            raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
+
+    def get(self, feed: str, entry_id: str, *, reader: str | None, max_rank: int) -> tuple[Entry, bytes] | None:
+        """One entry and its bytes, or None when it does not exist or *reader* may not see it."""
+        query = sa.select(*_META_COLUMNS, entries.c.body).where(
+            entries.c.feed == feed, entries.c.entry_id == entry_id, self._visible(reader, max_rank)
+        )
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        except (OperationalError, DBAPIError) as exc:
+            raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
+        if row is None:
+            return None
+        return Entry._from_row(row), bytes(row.body)
+
+    def count(self, feed: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(entries)
+        if feed is not None:
+            query = query.where(entries.c.feed == feed)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def digests(self, feed: str) -> Sequence[str]:
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(sa.select(entries.c.digest).where(entries.c.feed == feed))]
+
+    def iter_versions(self, feed: str, sender: str, name: str, incident_id: str) -> Iterator[Entry]:
+        query = (
+            sa.select(*_META_COLUMNS)
+            .where(
+                entries.c.feed == feed,
+                entries.c.sender == sender,
+                entries.c.incident_name == name,
+                entries.c.incident_id == incident_id,
+            )
+            .order_by(entries.c.version)
+        )
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(query))
+        for row in rows:
+            yield Entry._from_row(row)
