@@ -17,6 +17,7 @@ __all__ = [
     "ExchangeUnavailableError",
     "ForbiddenXMLError",
     "IODEFError",
+    "InvalidDocumentError",
     "ParseError",
     "RestrictedDocumentError",
     "UnsupportedVersionError",
@@ -125,8 +126,20 @@ class ExchangeUnavailableError(ExchangeError):
 
 
 class ExchangeProtocolError(ExchangeError):
-    """The peer answered something that is not what ROLIE / AtomPub promises (e.g. a feed that is not Atom)."""
+    """The peer answered something ROLIE / AtomPub does not allow (e.g. a feed that is not Atom)."""
 
 
 class RestrictedDocumentError(ExchangeError):
     """The document is marked ``private`` or ``red`` and sending it was not explicitly allowed."""
+
+
+class InvalidDocumentError(ExchangeError):
+    """The document was not sent because it does not pass validation.
+
+    ``problems`` lists what is wrong, each with ``severity``, ``path``, ``line``, ``column``,
+    ``rule`` and ``message`` attributes.
+    """
+
+    def __init__(self, message: str, *, problems: list[object], source: str | None = None) -> None:
+        super().__init__(message, source=source)
+        self.problems = problems

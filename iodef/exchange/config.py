@@ -116,7 +116,8 @@ def _peer(path: Path, index: int, raw: Any, feeds: tuple[str, ...]) -> Peer:
     if read not in READ_LEVELS:
         choices = ", ".join(READ_LEVELS)
         raise _fail(
-            path, f"{where} ({name}): 'read' = {read!r} is not one of {choices} (private/red are never granted)"
+            path,
+            f"{where} ({name}): 'read' = {read!r} is not one of {choices} (private/red are never granted)",
         )
     try:
         rate = float(raw.get("rate", 50.0))
@@ -125,7 +126,14 @@ def _peer(path: Path, index: int, raw: Any, feeds: tuple[str, ...]) -> Peer:
         raise _fail(path, f"{where} ({name}): 'rate' and 'burst' must be numbers") from None
     if rate <= 0 or burst < 1:
         raise _fail(path, f"{where} ({name}): 'rate' must be > 0 and 'burst' >= 1")
-    return Peer(name=name, token_sha256=digest, post=frozenset(post), read_rank=READ_LEVELS[read], rate=rate, burst=burst)
+    return Peer(
+        name=name,
+        token_sha256=digest,
+        post=frozenset(post),
+        read_rank=READ_LEVELS[read],
+        rate=rate,
+        burst=burst,
+    )
 
 
 def load_server_config(path: Path) -> ServerConfig:
@@ -160,8 +168,8 @@ def load_server_config(path: Path) -> ServerConfig:
 def read_token(token: str | None, config: Path | None, url: str) -> Secret | None:
     """The sender's bearer token: ``--token``, else ``$IODEF_TOKEN``, else the client config file.
 
-    The client file is TOML: a top-level ``token = "..."`` or, per peer, ``[tokens] "https://peer/feeds/x" = "..."``
-    (the longest key that prefixes *url* wins).
+    The client file is TOML: a top-level ``token = "..."`` or, per peer,
+    ``[tokens] "https://peer/feeds/x" = "..."`` (the longest key that prefixes *url* wins).
     """
     if token:
         return Secret(token)

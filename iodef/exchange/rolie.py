@@ -108,7 +108,12 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
         _sub(entry, _A + "link", rel="collection", href=info.feed_url)
         _sub(entry, _A + "category", scheme=INFORMATION_TYPE_SCHEME, term="incident")
     if info.restriction is not None:
-        _sub(entry, _A + "category", scheme="urn:ietf:params:xml:ns:iodef-2.0:restriction", term=info.restriction)
+        _sub(
+            entry,
+            _A + "category",
+            scheme="urn:ietf:params:xml:ns:iodef-2.0:restriction",
+            term=info.restriction,
+        )
     if info.purpose is not None:
         _sub(entry, _A + "category", scheme="urn:ietf:params:xml:ns:iodef-2.0:purpose", term=info.purpose)
     summary = f"IODEF v2 document from {info.sender}"
@@ -116,9 +121,21 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
         summary += f": incident {info.incident_id}@{info.incident_name}, version {info.version}"
     _sub(entry, _A + "summary", summary)
     _sub(entry, _A + "content", type="application/xml", src=info.document_url)
-    _sub(entry, _R + "format", ns=IODEF_NS, version="2.0", schema_location=IODEF_SCHEMA_LOCATION, schema_type="text/xml")
+    _sub(
+        entry,
+        _R + "format",
+        ns=IODEF_NS,
+        version="2.0",
+        schema_location=IODEF_SCHEMA_LOCATION,
+        schema_type="text/xml",
+    )
     if info.incident_id is not None:
-        _sub(entry, _R + "property", name=PROPERTY + "content-id", value=f"{info.incident_id}@{info.incident_name}")
+        _sub(
+            entry,
+            _R + "property",
+            name=PROPERTY + "content-id",
+            value=f"{info.incident_id}@{info.incident_name}",
+        )
     if info.generation_time is not None:
         _sub(entry, _R + "property", name=PROPERTY + "content-published-date", value=info.generation_time)
     return entry
@@ -241,8 +258,12 @@ def parse_feed(data: bytes, url: str, *, max_bytes: int) -> FeedPage:
                 id=str(el.findtext(_A + "id") or "").strip(),
                 title=str(el.findtext(_A + "title") or ""),
                 updated=_parse_time(el.findtext(_A + "updated")),
-                content_src=None if content is None or content.get("src") is None else str(content.get("src")),
-                content_type=None if content is None or content.get("type") is None else str(content.get("type")),
+                content_src=None
+                if content is None or content.get("src") is None
+                else str(content.get("src")),
+                content_type=None
+                if content is None or content.get("type") is None
+                else str(content.get("type")),
                 links=_links(el),
             )
         )

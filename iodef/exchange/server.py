@@ -16,6 +16,7 @@ or with any ASGI server through :func:`create_app`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import threading
@@ -181,7 +182,10 @@ def _media_type(request: Request) -> tuple[str, dict[str, str]]:
 def _unwrap_entry(root: etree._Element, name: str) -> etree._Element:
     if root.tag != _A + "entry":
         raise ProblemError(
-            400, "Not an Atom entry", f"{name}: the body is {root.tag!r}, not an atom:entry", slug="unreadable"
+            400,
+            "Not an Atom entry",
+            f"{name}: the body is {root.tag!r}, not an atom:entry",
+            slug="unreadable",
         )
     content = root.find(_A + "content")
     inner = None if content is None else content.find(_I + "IODEF-Document")
@@ -239,7 +243,9 @@ class _App:
                 headers={"WWW-Authenticate": 'Bearer realm="iodef"'},
             )
         scheme, _, token = auth.partition(" ")
-        peer_found = cfg.peer_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        peer_found = (
+            cfg.peer_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        )
         if peer_found is None:
             raise ProblemError(
                 401,
@@ -315,7 +321,9 @@ class _App:
     async def service(self, request: Request) -> Response:
         self._peer(request)
         base = self._base(request)
-        body = service_document("IODEF incidents", [(f"{f} (IODEF v2)", f"{base}/feeds/{f}") for f in self.feeds])
+        body = service_document(
+            "IODEF incidents", [(f"{f} (IODEF v2)", f"{base}/feeds/{f}") for f in self.feeds]
+        )
         return Response(body, media_type="application/atomsvc+xml")
 
     async def categories(self, request: Request) -> Response:
@@ -326,7 +334,9 @@ class _App:
         peer = self._peer(request)
         feed = self._feed(request)
         if not peer.may_post(feed):
-            raise ProblemError(403, "Not allowed", f"{peer.name} may not post to the feed {feed!r}", slug="forbidden")
+            raise ProblemError(
+                403, "Not allowed", f"{peer.name} may not post to the feed {feed!r}", slug="forbidden"
+            )
         media, params = _media_type(request)
         is_entry = media == "application/atom+xml" and params.get("type", "entry") == "entry"
         if media not in XML_TYPES and not is_entry:
@@ -341,7 +351,9 @@ class _App:
         body = await self._read_body(request)
         checked = await run_in_threadpool(self._check, body, is_entry, f"POST /feeds/{feed}")
         store = self._store()
-        new = NewDocument(feed=feed, sender=peer.name, digest=checked.digest, body=checked.body, **checked.index)
+        new = NewDocument(
+            feed=feed, sender=peer.name, digest=checked.digest, body=checked.body, **checked.index
+        )
         try:
             entry, created = await run_in_threadpool(store.add, new)
         except StorageUnavailableError as exc:
@@ -351,7 +363,10 @@ class _App:
         if not created:
             headers["IODEF-Repeat-Of"] = info.entry_url
         return Response(
-            entry_document(info), status_code=201 if created else 200, media_type=ATOM_ENTRY_TYPE, headers=headers
+            entry_document(info),
+            status_code=201 if created else 200,
+            media_type=ATOM_ENTRY_TYPE,
+            headers=headers,
         )
 
     async def _read_body(self, request: Request) -> bytes:
@@ -361,7 +376,9 @@ class _App:
             try:
                 size = int(declared)
             except ValueError:
-                raise ProblemError(400, "Bad Content-Length", "Content-Length is not a number", slug="unreadable") from None
+                raise ProblemError(
+                    400, "Bad Content-Length", "Content-Length is not a number", slug="unreadable"
+                ) from None
             if size > limit:
                 raise _too_large(size, limit)
         chunks: list[bytes] = []
@@ -417,7 +434,9 @@ class _App:
             limit = min(max(int(q.get("limit", self.settings.page_size)), 1), 1000)
             before = int(q["before"]) if "before" in q else None
         except ValueError:
-            raise ProblemError(400, "Bad query", "limit and before must be integers", slug="bad-query") from None
+            raise ProblemError(
+                400, "Bad query", "limit and before must be integers", slug="bad-query"
+            ) from None
         since: datetime | None = None
         if "since" in q:
             try:
@@ -481,7 +500,9 @@ class _App:
         except StorageUnavailableError as exc:
             raise _unavailable(str(exc)) from None
         if found is None:
-            raise ProblemError(404, "No such entry", f"no entry {entry_id!r} that you may read", slug="not-found")
+            raise ProblemError(
+                404, "No such entry", f"no entry {entry_id!r} that you may read", slug="not-found"
+            )
         return found
 
     async def entry(self, request: Request) -> Response:
@@ -496,7 +517,10 @@ class _App:
 def _too_large(size: int | None, limit: int) -> ProblemError:
     got = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
     return ProblemError(
-        413, "Document too large", f"the body has {got}; this repository takes at most {limit:,}", slug="too-large"
+        413,
+        "Document too large",
+        f"the body has {got}; this repository takes at most {limit:,}",
+        slug="too-large",
     )
 
 
@@ -533,15 +557,16 @@ def create_app(settings: ServerSettings) -> Starlette:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        problem = ProblemError(exc.status_code, str(exc.detail), str(exc.detail), slug=slug, headers=exc.headers)
+        problem = ProblemError(
+            exc.status_code, str(exc.detail), str(exc.detail), slug=slug, headers=dict(exc.headers or {})
+        )
         return problem_response(problem, instance=request.url.path)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        try:
+        # The database may come up later: until it does, requests answer 503.
+        with contextlib.suppress(ProblemError):
             await run_in_threadpool(app_state._store)
-        except ProblemError:
-            pass  # the database may come up later: requests answer 503 until it does
         yield
         if app_state.store is not None:
             app_state.store.close()

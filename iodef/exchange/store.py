@@ -61,7 +61,9 @@ metadata = sa.MetaData()
 entries = sa.Table(
     "iodef_entries",
     metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
     sa.Column("entry_id", sa.String(36), nullable=False, unique=True),
     sa.Column("feed", sa.String(100), nullable=False),
     sa.Column("sender", sa.String(200), nullable=False),
@@ -274,8 +276,25 @@ class Store:
                 "body": doc.body,
             }
             seq = conn.execute(entries.insert().values(**values).returning(entries.c.seq)).scalar_one()
-        values.pop("body")
-        return Entry(seq=int(seq), **values), True
+        entry = Entry(
+            seq=int(seq),
+            entry_id=str(values["entry_id"]),
+            feed=doc.feed,
+            sender=doc.sender,
+            digest=doc.digest,
+            incident_name=doc.incident_name,
+            incident_id=doc.incident_id,
+            purpose=doc.purpose,
+            restriction=doc.restriction,
+            restriction_rank=restriction_rank(doc.restriction),
+            generation_time=doc.generation_time,
+            report_time=doc.report_time,
+            received=values["received"],  # type: ignore[arg-type]
+            version=version,
+            previous_entry_id=previous,
+            size=len(doc.body),
+        )
+        return entry, True
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -313,7 +332,9 @@ class Store:
         except (OperationalError, DBAPIError) as exc:
             raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
 
-    def get(self, feed: str, entry_id: str, *, reader: str | None, max_rank: int) -> tuple[Entry, bytes] | None:
+    def get(
+        self, feed: str, entry_id: str, *, reader: str | None, max_rank: int
+    ) -> tuple[Entry, bytes] | None:
         """One entry and its bytes, or None when it does not exist or *reader* may not see it."""
         query = sa.select(*_META_COLUMNS, entries.c.body).where(
             entries.c.feed == feed, entries.c.entry_id == entry_id, self._visible(reader, max_rank)
@@ -336,7 +357,9 @@ class Store:
 
     def digests(self, feed: str) -> Sequence[str]:
         with self.engine.connect() as conn:
-            return [str(r[0]) for r in conn.execute(sa.select(entries.c.digest).where(entries.c.feed == feed))]
+            return [
+                str(r[0]) for r in conn.execute(sa.select(entries.c.digest).where(entries.c.feed == feed))
+            ]
 
     def iter_versions(self, feed: str, sender: str, name: str, incident_id: str) -> Iterator[Entry]:
         query = (

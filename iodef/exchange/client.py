@@ -1,0 +1,526 @@
+"""The sender and reader: :class:`Client` (blocking) and :class:`AsyncClient` (asyncio), both on httpx.
+
+Each is bound to one peer feed URL (``https://peer.example/feeds/incidents``)::
+
+    with Client(url, token=os.environ["IODEF_TOKEN"], ca="peer-ca.pem") as client:
+        receipt = client.send(Path("incident.xml"))
+        print(receipt.location)
+
+``send`` checks the document first (hardened parse, IODEF v2 root, validation, restriction
+policy), then POSTs it with retries: connection failures, timeouts, ``429`` (after the
+``Retry-After`` it names) and ``5xx`` are retried with exponential backoff and full jitter;
+other ``4xx`` answers are final. The receiver is idempotent, so a retry after a lost answer does
+not store the document twice. Every failure is an :class:`iodef.ExchangeError` subclass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, TypeAlias
+
+import httpx
+
+from ..errors import (
+    ExchangeError,
+    ExchangeProtocolError,
+    ExchangeRejectedError,
+    ExchangeTransportError,
+    ExchangeUnavailableError,
+    InvalidDocumentError,
+    ParseError,
+    RestrictedDocumentError,
+)
+from ..model import IODEFDocument
+from ..xml import IODEF_NS, check_root, dumps, parse_xml
+from ._checks import Problem, check_document
+from .config import Secret
+from .rolie import FeedEntry, FeedPage, parse_feed, rfc3339
+
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "PreparedDocument",
+    "PulledDocument",
+    "Receipt",
+    "RetryPolicy",
+    "Timeouts",
+    "prepare_document",
+]
+
+DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
+USER_AGENT: Final = "iodef-exchange/0.1"
+Document: TypeAlias = bytes | Path | IODEFDocument
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently to retry: delay ``min(cap, base * 2**n)`` with full jitter."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds allowed to connect, to send the body, to wait for the answer, to get a pooled connection."""
+
+    connect: float = 10.0
+    write: float = 30.0
+    read: float = 60.0
+    pool: float = 30.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, write=self.write, read=self.read, pool=self.pool)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The peer's answer to one delivered document."""
+
+    source: str
+    status: int
+    location: str | None
+    repeat: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "location": self.location,
+            "repeat": self.repeat,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """A document that passed the sender's checks, ready to POST."""
+
+    source: str
+    body: bytes
+    restriction: str | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PulledDocument:
+    """One document fetched from a peer's feed, with the problems validation found (empty when valid)."""
+
+    entry: FeedEntry
+    body: bytes
+    problems: list[Problem]
+    error: str | None = None
+
+
+_STRICT: Final = {"private", "red"}
+
+
+def prepare_document(
+    document: Document,
+    *,
+    source: str | None = None,
+    validate: bool = True,
+    profile: str = "rfc7970",
+    allow_restricted: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> PreparedDocument:
+    """Read and check *document* the way :meth:`Client.send` does, without sending it.
+
+    Raises :class:`iodef.ParseError` (unreadable, not IODEF v2), :class:`InvalidDocumentError`
+    (validation failed) or :class:`RestrictedDocumentError` (``private``/``red`` without
+    *allow_restricted*).
+    """
+    if isinstance(document, IODEFDocument):
+        body = dumps(document)
+        name = source or "<document>"
+    elif isinstance(document, Path):
+        name = source or str(document)
+        try:
+            body = document.read_bytes()
+        except OSError as exc:
+            raise ExchangeError(f"cannot read the document: {exc.strerror or exc}", source=name) from None
+    else:
+        body = bytes(document)
+        name = source or "<bytes>"
+    if len(body) > max_bytes:
+        raise ParseError(
+            f"document is too large ({len(body):,} bytes; the limit is {max_bytes:,})", source=name
+        )
+    root = parse_xml(body, max_bytes=max_bytes, source_name=name)
+    check_root(root, name)
+    problems: list[Problem] = []
+    if validate:
+        problems = check_document(root, profile)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            first = errors[0]
+            raise InvalidDocumentError(
+                f"invalid under the {profile} profile ({len(errors)} problem(s)); first: {first}",
+                problems=list(problems),
+                source=name,
+            )
+    strictest: str | None = None
+    for inc in root.iterchildren(f"{{{IODEF_NS}}}Incident"):
+        value = inc.get("restriction")
+        value = "private" if value is None else str(value)
+        if value in _STRICT:
+            strictest = value
+            break
+        strictest = strictest or value
+    if strictest in _STRICT and not allow_restricted:
+        default = " (no restriction attribute: RFC 7970's default for Incident is private)"
+        missing = any(inc.get("restriction") is None for inc in root.iterchildren(f"{{{IODEF_NS}}}Incident"))
+        raise RestrictedDocumentError(
+            f"the document is marked {strictest!r}{default if missing and strictest == 'private' else ''}; "
+            "sending it needs an explicit allow_restricted (--allow-restricted)",
+            source=name,
+        )
+    return PreparedDocument(source=name, body=body, restriction=strictest, problems=problems)
+
+
+def _ssl_context(ca: str | Path | None, cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca) if ca else None)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if cert:
+            ctx.load_cert_chain(str(cert), str(key) if key else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ExchangeTransportError(f"cannot load the TLS certificates: {exc}") from None
+    return ctx
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLError):
+            return cur
+        for arg in getattr(cur, "args", ()):
+            if isinstance(arg, ssl.SSLError):
+                return arg
+        cur = cur.__cause__ or cur.__context__
+    text = str(exc)
+    if "[SSL" in text or "CERTIFICATE_VERIFY_FAILED" in text:
+        return ssl.SSLError(text)
+    return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    ctype = response.headers.get("content-type", "")
+    if "json" not in ctype:
+        return {}
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(slots=True)
+class _Retry:
+    delay_hint: float | None
+    error: ExchangeError
+
+
+def _transport_failure(exc: httpx.HTTPError, url: str, source: str | None) -> ExchangeError | _Retry:
+    tls = _ssl_cause(exc)
+    if tls is not None:
+        # Certificates do not fix themselves: a TLS failure is final.
+        return ExchangeTransportError(f"TLS failure talking to the peer: {tls}", url=url, source=source)
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+    detail = str(exc) or type(exc).__name__
+    return _Retry(None, ExchangeTransportError(f"{kind}: {detail}", url=url, source=source))
+
+
+def _judge(response: httpx.Response, url: str, source: str | None) -> _Retry | None:
+    """None when the answer is a success, a :class:`_Retry` when it may be retried; raise when final."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    problem = _problem(response)
+    detail = str(problem.get("detail") or problem.get("title") or response.reason_phrase or "")
+    if status == 429 or status >= 500:
+        return _Retry(
+            _retry_after(response.headers.get("retry-after")),
+            ExchangeUnavailableError(
+                f"the peer answered {status}: {detail}", status=status, url=url, source=source
+            ),
+        )
+    raise ExchangeRejectedError(
+        f"the peer refused it with {status}: {detail}", status=status, problem=problem, url=url, source=source
+    )
+
+
+def _receipt(response: httpx.Response, source: str) -> Receipt:
+    return Receipt(
+        source=source,
+        status=response.status_code,
+        location=response.headers.get("location"),
+        repeat=response.status_code != 201,
+    )
+
+
+class _Base:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | Secret | None = None,
+        ca: str | Path | None = None,
+        cert: str | Path | None = None,
+        key: str | Path | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        validate: bool = True,
+        profile: str = "rfc7970",
+        allow_restricted: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.url = url
+        self._token = token if isinstance(token, Secret) or token is None else Secret(token)
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.validate = validate
+        self.profile = profile
+        self.allow_restricted = allow_restricted
+        self.max_bytes = max_bytes
+        self._verify: ssl.SSLContext | bool = True
+        if url.startswith("https:") or ca or cert:
+            self._verify = _ssl_context(ca, cert, key)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        return headers
+
+    def prepare(self, document: Document, *, source: str | None = None) -> PreparedDocument:
+        """Check *document* with this client's settings (see :func:`prepare_document`)."""
+        return prepare_document(
+            document,
+            source=source,
+            validate=self.validate,
+            profile=self.profile,
+            allow_restricted=self.allow_restricted,
+            max_bytes=self.max_bytes,
+        )
+
+    def _since_url(self, url: str | None, since: datetime | None) -> str:
+        target = url or self.url
+        if since is not None and url is None:
+            sep = "&" if "?" in target else "?"
+            target += f"{sep}{httpx.QueryParams({'since': rfc3339(since)})}"
+        return target
+
+    def _check_document(self, entry: FeedEntry, body: bytes) -> PulledDocument:
+        name = entry.content_src or entry.id
+        try:
+            root = parse_xml(body, max_bytes=self.max_bytes, source_name=name)
+            check_root(root, name)
+        except ParseError as exc:
+            return PulledDocument(entry, body, [], error=str(exc))
+        problems = check_document(root, self.profile) if self.validate else []
+        return PulledDocument(entry, body, problems)
+
+
+class Client(_Base):
+    """A blocking client for one peer feed; use it as a context manager or call :meth:`close`."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self._http = httpx.Client(
+            verify=self._verify,
+            timeout=self.timeouts.httpx(),
+            headers=self._headers(),
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _request(self, method: str, url: str, *, source: str | None = None, **kwargs: Any) -> httpx.Response:
+        last: ExchangeError | None = None
+        for attempt in range(self.retry.attempts):
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                outcome: ExchangeError | _Retry | None = _transport_failure(exc, url, source)
+            else:
+                outcome = _judge(response, url, source)
+                if outcome is None:
+                    return response
+            if isinstance(outcome, ExchangeError):
+                raise outcome
+            assert outcome is not None
+            last = outcome.error
+            if attempt + 1 < self.retry.attempts:
+                time.sleep(self.retry.delay(attempt, outcome.delay_hint))
+        assert last is not None
+        raise last
+
+    def send(self, document: Document, *, source: str | None = None) -> Receipt:
+        """Check and POST one document; return the peer's receipt."""
+        return self.send_prepared(self.prepare(document, source=source))
+
+    def send_prepared(self, prepared: PreparedDocument) -> Receipt:
+        response = self._request(
+            "POST",
+            self.url,
+            source=prepared.source,
+            content=prepared.body,
+            headers={"Content-Type": "application/xml"},
+        )
+        return _receipt(response, prepared.source)
+
+    def feed(self, url: str | None = None, *, since: datetime | None = None) -> FeedPage:
+        """One page of the feed (the client's URL, or *url*, e.g. a page's ``next`` link)."""
+        target = self._since_url(url, since)
+        response = self._request("GET", target, headers={"Accept": "application/atom+xml"})
+        return parse_feed(response.content, target, max_bytes=self.max_bytes)
+
+    def iter_entries(self, *, since: datetime | None = None, max_pages: int = 10_000) -> Iterator[FeedEntry]:
+        """Every entry of the feed, newest first, following ``next`` links."""
+        page = self.feed(since=since)
+        for _ in range(max_pages):
+            yield from page.entries
+            if page.next is None:
+                return
+            page = self.feed(page.next)
+        raise ExchangeProtocolError(f"the feed has more than {max_pages} pages; stopped", url=self.url)
+
+    def fetch(self, entry: FeedEntry) -> PulledDocument:
+        """Download and check the IODEF document an entry points at."""
+        if entry.content_src is None:
+            return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
+        response = self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
+        return self._check_document(entry, response.content)
+
+    def pull(self, *, since: datetime | None = None) -> Iterator[PulledDocument]:
+        """Each document of the feed (newest first, optionally only those received since *since*)."""
+        for entry in self.iter_entries(since=since):
+            yield self.fetch(entry)
+
+
+class AsyncClient(_Base):
+    """The asyncio twin of :class:`Client`; use ``async with``."""
+
+    def __init__(self, url: str, *, max_connections: int = 16, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self._http = httpx.AsyncClient(
+            verify=self._verify,
+            timeout=self.timeouts.httpx(),
+            headers=self._headers(),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    async def _request(
+        self, method: str, url: str, *, source: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        last: ExchangeError | None = None
+        for attempt in range(self.retry.attempts):
+            try:
+                response = await self._http.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                outcome: ExchangeError | _Retry | None = _transport_failure(exc, url, source)
+            else:
+                outcome = _judge(response, url, source)
+                if outcome is None:
+                    return response
+            if isinstance(outcome, ExchangeError):
+                raise outcome
+            assert outcome is not None
+            last = outcome.error
+            if attempt + 1 < self.retry.attempts:
+                await asyncio.sleep(self.retry.delay(attempt, outcome.delay_hint))
+        assert last is not None
+        raise last
+
+    async def send(self, document: Document, *, source: str | None = None) -> Receipt:
+        """Check and POST one document; return the peer's receipt."""
+        return await self.send_prepared(self.prepare(document, source=source))
+
+    async def send_prepared(self, prepared: PreparedDocument) -> Receipt:
+        response = await self._request(
+            "POST",
+            self.url,
+            source=prepared.source,
+            content=prepared.body,
+            headers={"Content-Type": "application/xml"},
+        )
+        return _receipt(response, prepared.source)
+
+    async def feed(self, url: str | None = None, *, since: datetime | None = None) -> FeedPage:
+        target = self._since_url(url, since)
+        response = await self._request("GET", target, headers={"Accept": "application/atom+xml"})
+        return parse_feed(response.content, target, max_bytes=self.max_bytes)
+
+    async def iter_entries(
+        self, *, since: datetime | None = None, max_pages: int = 10_000
+    ) -> AsyncIterator[FeedEntry]:
+        page = await self.feed(since=since)
+        for _ in range(max_pages):
+            for entry in page.entries:
+                yield entry
+            if page.next is None:
+                return
+            page = await self.feed(page.next)
+        raise ExchangeProtocolError(f"the feed has more than {max_pages} pages; stopped", url=self.url)
+
+    async def fetch(self, entry: FeedEntry) -> PulledDocument:
+        if entry.content_src is None:
+            return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
+        response = await self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
+        return self._check_document(entry, response.content)
+
+    async def pull(self, *, since: datetime | None = None) -> AsyncIterator[PulledDocument]:
+        async for entry in self.iter_entries(since=since):
+            yield await self.fetch(entry)
