@@ -88,6 +88,8 @@ class ExchangeError(IODEFError):
     def __init__(self, message: str, *, url: str | None = None, source: str | None = None) -> None:
         super().__init__(message, source=source)
         self.url = url
+        #: How many requests were made before giving up (set by the client).
+        self.attempts = 0
 
 
 class ExchangeTransportError(ExchangeError):

@@ -5,3 +5,59 @@
 * :class:`Outbox`: the sender's durable queue of documents not yet delivered.
 * :func:`create_app` / :func:`serve`: the receiver, a ROLIE repository (Starlette + uvicorn).
 """
+
+from __future__ import annotations
+
+from ..errors import (
+    ExchangeError,
+    ExchangeProtocolError,
+    ExchangeRejectedError,
+    ExchangeTransportError,
+    ExchangeUnavailableError,
+    InvalidDocumentError,
+    RestrictedDocumentError,
+)
+from ._checks import Problem, check_document
+from .client import (
+    AsyncClient,
+    Client,
+    PreparedDocument,
+    PulledDocument,
+    Receipt,
+    RetryPolicy,
+    Timeouts,
+    prepare_document,
+)
+from .outbox import Outbox, OutboxItem, deliver
+from .pull import PullReport, pull_to_directory
+from .rolie import FeedEntry, FeedPage
+from .server import ServerSettings, create_app
+
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "ExchangeError",
+    "ExchangeProtocolError",
+    "ExchangeRejectedError",
+    "ExchangeTransportError",
+    "ExchangeUnavailableError",
+    "FeedEntry",
+    "FeedPage",
+    "InvalidDocumentError",
+    "Outbox",
+    "OutboxItem",
+    "PreparedDocument",
+    "Problem",
+    "PullReport",
+    "PulledDocument",
+    "Receipt",
+    "RestrictedDocumentError",
+    "RetryPolicy",
+    "ServerSettings",
+    "Timeouts",
+    "check_document",
+    "create_app",
+    "deliver",
+    "prepare_document",
+    "pull_to_directory",
+]

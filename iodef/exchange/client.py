@@ -96,6 +96,7 @@ class Receipt:
     status: int
     location: str | None
     repeat: bool
+    attempts: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +104,7 @@ class Receipt:
             "status": self.status,
             "location": self.location,
             "repeat": self.repeat,
+            "attempts": self.attempts,
         }
 
 
@@ -262,8 +264,8 @@ def _transport_failure(exc: httpx.HTTPError, url: str, source: str | None) -> Ex
     return _Retry(None, ExchangeTransportError(f"{kind}: {detail}", url=url, source=source))
 
 
-def _judge(response: httpx.Response, url: str, source: str | None) -> _Retry | None:
-    """None when the answer is a success, a :class:`_Retry` when it may be retried; raise when final."""
+def _judge(response: httpx.Response, url: str, source: str | None) -> ExchangeError | _Retry | None:
+    """None when the answer is a success, a :class:`_Retry` when it may be retried, else the final error."""
     status = response.status_code
     if 200 <= status < 300:
         return None
@@ -276,17 +278,18 @@ def _judge(response: httpx.Response, url: str, source: str | None) -> _Retry | N
                 f"the peer answered {status}: {detail}", status=status, url=url, source=source
             ),
         )
-    raise ExchangeRejectedError(
+    return ExchangeRejectedError(
         f"the peer refused it with {status}: {detail}", status=status, problem=problem, url=url, source=source
     )
 
 
-def _receipt(response: httpx.Response, source: str) -> Receipt:
+def _receipt(response: httpx.Response, attempts: int, source: str) -> Receipt:
     return Receipt(
         source=source,
         status=response.status_code,
         location=response.headers.get("location"),
         repeat=response.status_code != 201,
+        attempts=attempts,
     )
 
 
@@ -377,7 +380,9 @@ class Client(_Base):
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _request(self, method: str, url: str, *, source: str | None = None, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, source: str | None = None, **kwargs: Any
+    ) -> tuple[httpx.Response, int]:
         last: ExchangeError | None = None
         for attempt in range(self.retry.attempts):
             try:
@@ -387,11 +392,13 @@ class Client(_Base):
             else:
                 outcome = _judge(response, url, source)
                 if outcome is None:
-                    return response
+                    return response, attempt + 1
             if isinstance(outcome, ExchangeError):
+                outcome.attempts = attempt + 1
                 raise outcome
             assert outcome is not None
             last = outcome.error
+            last.attempts = attempt + 1
             if attempt + 1 < self.retry.attempts:
                 time.sleep(self.retry.delay(attempt, outcome.delay_hint))
         assert last is not None
@@ -402,19 +409,19 @@ class Client(_Base):
         return self.send_prepared(self.prepare(document, source=source))
 
     def send_prepared(self, prepared: PreparedDocument) -> Receipt:
-        response = self._request(
+        response, attempts = self._request(
             "POST",
             self.url,
             source=prepared.source,
             content=prepared.body,
             headers={"Content-Type": "application/xml"},
         )
-        return _receipt(response, prepared.source)
+        return _receipt(response, attempts, prepared.source)
 
     def feed(self, url: str | None = None, *, since: datetime | None = None) -> FeedPage:
         """One page of the feed (the client's URL, or *url*, e.g. a page's ``next`` link)."""
         target = self._since_url(url, since)
-        response = self._request("GET", target, headers={"Accept": "application/atom+xml"})
+        response, _ = self._request("GET", target, headers={"Accept": "application/atom+xml"})
         return parse_feed(response.content, target, max_bytes=self.max_bytes)
 
     def iter_entries(self, *, since: datetime | None = None, max_pages: int = 10_000) -> Iterator[FeedEntry]:
@@ -431,7 +438,7 @@ class Client(_Base):
         """Download and check the IODEF document an entry points at."""
         if entry.content_src is None:
             return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
-        response = self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
+        response, _ = self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
         return self._check_document(entry, response.content)
 
     def pull(self, *, since: datetime | None = None) -> Iterator[PulledDocument]:
@@ -464,7 +471,7 @@ class AsyncClient(_Base):
 
     async def _request(
         self, method: str, url: str, *, source: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, int]:
         last: ExchangeError | None = None
         for attempt in range(self.retry.attempts):
             try:
@@ -474,11 +481,13 @@ class AsyncClient(_Base):
             else:
                 outcome = _judge(response, url, source)
                 if outcome is None:
-                    return response
+                    return response, attempt + 1
             if isinstance(outcome, ExchangeError):
+                outcome.attempts = attempt + 1
                 raise outcome
             assert outcome is not None
             last = outcome.error
+            last.attempts = attempt + 1
             if attempt + 1 < self.retry.attempts:
                 await asyncio.sleep(self.retry.delay(attempt, outcome.delay_hint))
         assert last is not None
@@ -489,18 +498,18 @@ class AsyncClient(_Base):
         return await self.send_prepared(self.prepare(document, source=source))
 
     async def send_prepared(self, prepared: PreparedDocument) -> Receipt:
-        response = await self._request(
+        response, attempts = await self._request(
             "POST",
             self.url,
             source=prepared.source,
             content=prepared.body,
             headers={"Content-Type": "application/xml"},
         )
-        return _receipt(response, prepared.source)
+        return _receipt(response, attempts, prepared.source)
 
     async def feed(self, url: str | None = None, *, since: datetime | None = None) -> FeedPage:
         target = self._since_url(url, since)
-        response = await self._request("GET", target, headers={"Accept": "application/atom+xml"})
+        response, _ = await self._request("GET", target, headers={"Accept": "application/atom+xml"})
         return parse_feed(response.content, target, max_bytes=self.max_bytes)
 
     async def iter_entries(
@@ -518,7 +527,7 @@ class AsyncClient(_Base):
     async def fetch(self, entry: FeedEntry) -> PulledDocument:
         if entry.content_src is None:
             return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
-        response = await self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
+        response, _ = await self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
         return self._check_document(entry, response.content)
 
     async def pull(self, *, since: datetime | None = None) -> AsyncIterator[PulledDocument]:

@@ -1,0 +1,173 @@
+"""The store suite, run against SQLite and against a real PostgreSQL (``.ci/run`` starts one)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from iodef.exchange.store import NewDocument, Store, metadata
+
+PG_ENV = "IODEF_TEST_POSTGRES_URL"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if url:
+        return url
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {PG_ENV} is not set: the PostgreSQL store suite must run in CI")
+    pytest.skip(f"no PostgreSQL: set {PG_ENV} (bash .ci/run installs and starts one)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    else:
+        url = _postgres_url()
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            metadata.drop_all(engine)
+        except sa.exc.OperationalError as exc:
+            pytest.fail(f"PostgreSQL at {PG_ENV} is not reachable: {exc.orig}")
+        finally:
+            engine.dispose()
+        s = Store(url)
+    yield s
+    s.close()
+
+
+def doc(n: int, *, sender: str = "alpha", feed: str = "incidents", restriction: str | None = "green",
+        incident: str | None = None, body: bytes | None = None) -> NewDocument:
+    return NewDocument(
+        feed=feed,
+        sender=sender,
+        digest=f"{n:064x}",
+        body=body if body is not None else f"<doc n='{n}'/>".encode(),
+        incident_name="csirt.example.org",
+        incident_id=incident if incident is not None else f"T-{n}",
+        purpose="reporting",
+        restriction=restriction,
+        generation_time="2026-11-20T08:15:00Z",
+        report_time=None,
+    )
+
+
+def test_add_commits_and_get_returns_the_bytes(store: Store) -> None:
+    body = b"<IODEF-Document>\x00\xff bytes kept as received</IODEF-Document>"
+    entry, created = store.add(doc(1, body=body))
+    assert created
+    assert entry.version == 1 and entry.previous_entry_id is None
+    got = store.get("incidents", entry.entry_id, reader="alpha", max_rank=2)
+    assert got is not None
+    assert got[0].entry_id == entry.entry_id
+    assert got[1] == body
+    assert got[0].received.tzinfo is not None
+
+
+def test_same_digest_same_sender_is_one_entry(store: Store) -> None:
+    first, created1 = store.add(doc(7))
+    again, created2 = store.add(doc(7))
+    assert created1 and not created2
+    assert again.entry_id == first.entry_id
+    assert store.count("incidents") == 1
+
+
+def test_same_digest_other_sender_or_feed_is_another_entry(store: Store) -> None:
+    a, _ = store.add(doc(7, sender="alpha"))
+    b, created_b = store.add(doc(7, sender="beta"))
+    c, created_c = store.add(doc(7, feed="other"))
+    assert created_b and created_c
+    assert len({a.entry_id, b.entry_id, c.entry_id}) == 3
+
+
+def test_changed_document_with_same_incident_id_is_a_linked_version(store: Store) -> None:
+    v1, _ = store.add(doc(1, incident="INC-1"))
+    v2, _ = store.add(doc(2, incident="INC-1"))
+    v3, _ = store.add(doc(3, incident="INC-1"))
+    other, _ = store.add(doc(4, incident="INC-1", sender="beta"))
+    assert (v1.version, v2.version, v3.version) == (1, 2, 3)
+    assert v2.previous_entry_id == v1.entry_id
+    assert v3.previous_entry_id == v2.entry_id
+    assert other.version == 1 and other.previous_entry_id is None
+    versions = list(store.iter_versions("incidents", "alpha", "csirt.example.org", "INC-1"))
+    assert [v.entry_id for v in versions] == [v1.entry_id, v2.entry_id, v3.entry_id]
+
+
+def test_listing_is_newest_first_and_pages_without_gaps(store: Store) -> None:
+    added = [store.add(doc(n))[0].entry_id for n in range(12)]
+    seen: list[str] = []
+    before = None
+    for _ in range(10):
+        page = store.list_entries("incidents", reader="alpha", max_rank=2, limit=5, before_seq=before)
+        if not page:
+            break
+        seen.extend(e.entry_id for e in page)
+        before = page[-1].seq
+    assert seen == list(reversed(added))
+
+
+def test_since_keeps_only_newer_entries(store: Store) -> None:
+    store.add(doc(1))
+    cut = datetime.now(UTC)
+    later = [store.add(doc(n))[0].entry_id for n in (2, 3)]
+    got = store.list_entries("incidents", reader="alpha", max_rank=2, since=cut)
+    assert sorted(e.entry_id for e in got) == sorted(later)
+    assert store.list_entries("incidents", reader="alpha", max_rank=2, since=cut + timedelta(hours=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("max_rank", "visible"),
+    [(-1, set()), (0, {"public"}), (1, {"public", "green"}), (2, {"public", "green", "amber", None})],
+)
+def test_restriction_filter_for_other_readers(store: Store, max_rank: int, visible: set[str | None]) -> None:
+    # None stands for a document whose restriction is unknown here: ranked need-to-know ("default").
+    labels = {"public": 1, "green": 2, "amber": 3, "red": 4, "private": 5, "default": 6}
+    for label, n in labels.items():
+        store.add(doc(n, restriction=label))
+    got = {e.restriction for e in store.list_entries("incidents", reader="beta", max_rank=max_rank)}
+    expected = {("default" if v is None else v) for v in visible}
+    assert got == expected
+    assert "red" not in got and "private" not in got
+
+
+def test_private_and_red_are_visible_to_their_sender_only(store: Store) -> None:
+    red, _ = store.add(doc(1, restriction="red"))
+    private, _ = store.add(doc(2, restriction="private", sender="alpha"))
+    absent, _ = store.add(doc(3, restriction=None))  # absent on Incident means private
+    for e in (red, private, absent):
+        assert store.get("incidents", e.entry_id, reader="beta", max_rank=2) is None
+        assert store.get("incidents", e.entry_id, reader="alpha", max_rank=-1) is not None
+    assert {e.entry_id for e in store.list_entries("incidents", reader="alpha", max_rank=-1)} == {
+        red.entry_id,
+        private.entry_id,
+        absent.entry_id,
+    }
+
+
+def test_concurrent_repeats_and_versions_settle(store: Store) -> None:
+    # Eight threads post the same document and eight new versions of one incident at once.
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            store.add(doc(999))
+            store.add(doc(100 + i, incident="RACE"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert store.count("incidents") == 1 + 8
+    versions = [v.version for v in store.iter_versions("incidents", "alpha", "csirt.example.org", "RACE")]
+    assert versions == list(range(1, 9))
