@@ -45,6 +45,7 @@ _CHUNK: Final = 256 * 1024
 Source = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 _local = threading.local()
+_LXML_POSITION = re.compile(r", line \d+, column \d+$")
 _ENCODING_DECL = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2")
 
 
@@ -138,7 +139,7 @@ def _syntax_errors(name: str) -> Iterator[None]:
         yield
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
-        msg = str(exc.msg or exc).strip()
+        msg = _LXML_POSITION.sub("", str(exc.msg or exc).strip())
         if "Excessive depth" in msg or "Maximum nesting depth" in msg:
             raise ForbiddenXMLError(
                 "elements are nested deeper than 256 levels; refused", source=name, line=line or None
@@ -254,6 +255,6 @@ def dumps(doc: IODEFDocument, *, pretty: bool = False, xml_declaration: bool = T
     """Write *doc* as UTF-8 IODEF XML (namespace prefix ``iodef``), with an XML declaration."""
     from .model._binding import document_to_element
 
-    root = document_to_element(doc)
-    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=xml_declaration, pretty_print=pretty)
-    return data
+    root = document_to_element(doc, pretty=pretty)
+    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=xml_declaration)
+    return data + b"\n" if pretty else data
