@@ -20,7 +20,7 @@ from typing import Any, Final, Union
 from lxml import etree
 
 from ..errors import ParseError
-from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, Wildcard, XMLState
+from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, UnregisteredValue, Wildcard, XMLState
 
 __all__ = ["Plan", "document_to_element", "element_to_document", "plan_of"]
 
@@ -99,7 +99,6 @@ def _dump_datetime(value: Any) -> str:
 
 def _enum_codec(enum_cls: type[Enum]) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
     table = dict(enum_cls._value2member_map_)
-    allowed = ", ".join(str(v) for v in table)
 
     def load(text: str) -> Any:
         try:
@@ -107,7 +106,8 @@ def _enum_codec(enum_cls: type[Enum]) -> tuple[Callable[[str], Any], Callable[[A
         except KeyError:
             member = table.get(text.strip(_XSD_WS))
             if member is None:
-                raise BindingValueError(f"{text!r} is not one of: {allowed}") from None
+                # not in the registry as iodef knows it: kept, and reported by the validator
+                return UnregisteredValue(text)
             return member
 
     def dump(value: Any) -> str:
