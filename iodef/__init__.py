@@ -141,6 +141,7 @@ __all__ = [
     "ThreatActor",
     "TimeImpact",
     "TimeImpactMetric",
+    "UnregisteredValue",
     "UnsupportedVersionError",
     "WindowsRegistryKeysModified",
     "YesNoUnknown",

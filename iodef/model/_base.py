@@ -35,6 +35,7 @@ __all__ = [
     "Child",
     "IODEFModel",
     "Text",
+    "UnregisteredValue",
     "Wildcard",
     "XMLState",
 ]
@@ -191,6 +192,30 @@ class AnyXML:
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {"type": "string", "contentMediaType": "application/xml"}
+
+
+class UnregisteredValue(str):
+    """An enumerated attribute's value that is not in iodef's copy of the registry.
+
+    IANA may add values to the RFC 7970 §10.2 registries after this library was written, and
+    peers make mistakes: reading keeps such a value as it came (the validator reports it) instead
+    of refusing the whole document. It is a ``str`` and, like an enum member, has ``value`` and
+    ``name``. Code that builds documents uses the enums, or ``ext-value`` with the ``ext_*``
+    field for private values (RFC 7970 §5.1.1).
+    """
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @property
+    def name(self) -> str:
+        return str(self).upper().replace("-", "_")
+
+    def __repr__(self) -> str:
+        return f"UnregisteredValue({str(self)!r})"
 
 
 class XMLState:

@@ -20,7 +20,7 @@ from typing import Any, Final, Union
 from lxml import etree
 
 from ..errors import ParseError
-from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, Wildcard, XMLState
+from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, UnregisteredValue, Wildcard, XMLState
 
 __all__ = ["Plan", "document_to_element", "element_to_document", "plan_of"]
 
@@ -99,7 +99,6 @@ def _dump_datetime(value: Any) -> str:
 
 def _enum_codec(enum_cls: type[Enum]) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
     table = dict(enum_cls._value2member_map_)
-    allowed = ", ".join(str(v) for v in table)
 
     def load(text: str) -> Any:
         try:
@@ -107,7 +106,8 @@ def _enum_codec(enum_cls: type[Enum]) -> tuple[Callable[[str], Any], Callable[[A
         except KeyError:
             member = table.get(text.strip(_XSD_WS))
             if member is None:
-                raise BindingValueError(f"{text!r} is not one of: {allowed}") from None
+                # not in the registry as iodef knows it: kept, and reported by the validator
+                return UnregisteredValue(text)
             return member
 
     def dump(value: Any) -> str:
@@ -167,6 +167,7 @@ class Plan:
         "cls",
         "ext_pairs",
         "lists",
+        "required_attrs",
         "required_children",
         "scalar_defaults",
         "specs",
@@ -184,6 +185,7 @@ class Plan:
         self.lists: list[str] = []
         self.scalar_defaults: dict[str, Any] = {}
         self.required_children: list[Spec] = []
+        self.required_attrs: list[Spec] = []
         self.ext_pairs: list[tuple[str, str, str, str]] = []
 
 
@@ -241,6 +243,8 @@ def _compile(cls: type[IODEFModel]) -> Plan:
             plan.scalar_defaults[name] = default
         if spec.kind == _CHILD and spec.required:
             plan.required_children.append(spec)
+        if spec.kind == _ATTR and spec.required:
+            plan.required_attrs.append(spec)
         plan.specs.append(spec)
     for spec in plan.attrs.values():
         ext = plan.attrs.get("ext-" + spec.xml)
@@ -348,6 +352,9 @@ class _Reader:
                 state.lex[spec.name] = (raw, value)
         if extra is not None:
             values["extra_attributes"] = extra
+        for spec in plan.required_attrs:
+            if values[spec.name] is None:
+                raise self.fail(el, f"{_describe(el.tag)} needs the attribute {spec.xml}")
         # attributes with a default that were absent: remember they were absent
         for spec in plan.attrs.values():
             default = spec.default
@@ -496,8 +503,12 @@ def _lex_of(obj: IODEFModel) -> tuple[dict[str, tuple[str | None, Any]] | None, 
 
 
 def _write(
-    obj: IODEFModel, parent: etree._Element | None, tag: str, nsmap: dict[str | None, str] | None
+    obj: IODEFModel, parent: etree._Element | None, tag: str, nsmap: dict[str, str] | None, indent: str | None
 ) -> etree._Element:
+    """Write *obj* as element *tag*; *indent* is the newline-and-spaces before its children when pretty.
+
+    Only the IODEF structure is indented: open content and mixed text are written exactly as held.
+    """
     plan = plan_of(type(obj))
     values = obj.__dict__
     lex, order = _lex_of(obj)
@@ -535,6 +546,7 @@ def _write(
         return el
 
     child_list = plan.child_list
+    inner = None if indent is None else indent + "  "
     if order is not None and _order_matches(order, child_list, values):
         cursors = [0] * len(child_list)
         for index in order:
@@ -544,15 +556,18 @@ def _write(
                 cursors[index] += 1
             else:
                 item = values[spec.name]
-            _write_child(el, spec, item, lex)
-        return el
-    for spec in child_list:
-        value = values[spec.name]
-        if spec.many:
-            for item in value:
-                _write_child(el, spec, item, lex)
-        elif value is not None:
-            _write_child(el, spec, value, lex)
+            _write_child(el, spec, item, lex, inner)
+    else:
+        for spec in child_list:
+            value = values[spec.name]
+            if spec.many:
+                for item in value:
+                    _write_child(el, spec, item, lex, inner)
+            elif value is not None:
+                _write_child(el, spec, value, lex, inner)
+    if inner is not None and len(el):
+        el.text = inner
+        el[-1].tail = indent
     return el
 
 
@@ -569,15 +584,23 @@ def _order_matches(order: list[int], child_list: list[Spec], values: dict[str, A
 
 
 def _write_child(
-    el: etree._Element, spec: Spec, item: Any, lex: dict[str, tuple[str | None, Any]] | None
+    el: etree._Element,
+    spec: Spec,
+    item: Any,
+    lex: dict[str, tuple[str | None, Any]] | None,
+    indent: str | None,
 ) -> None:
     if spec.model is not None:
-        _write(item, el, spec.xml, None)
+        child = _write(item, el, spec.xml, None, indent)
+        child.tail = indent
         return
     if spec.anyxml:
-        el.append(_detached_copy(item.element))
+        node = _detached_copy(item.element)
+        node.tail = indent
+        el.append(node)
         return
     child = etree.SubElement(el, spec.xml)
+    child.tail = indent
     if lex is not None and not spec.many:
         kept = lex.get(spec.name)
         if kept is not None and kept[1] is item:
@@ -586,15 +609,15 @@ def _write_child(
     child.text = item if spec.dump is None else spec.dump(item)
 
 
-_NSMAP: Final[dict[str | None, str]] = {"iodef": IODEF_NS}
+_NSMAP: Final[dict[str, str]] = {"iodef": IODEF_NS}
 
 
-def document_to_element(doc: IODEFModel) -> etree._Element:
+def document_to_element(doc: IODEFModel, *, pretty: bool = False) -> etree._Element:
     from ..xml import ROOT_TAG
 
-    return _write(doc, None, ROOT_TAG, _NSMAP)
+    return _write(doc, None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
 
 
-def model_to_element(obj: IODEFModel, tag: str) -> etree._Element:
+def model_to_element(obj: IODEFModel, tag: str, *, pretty: bool = False) -> etree._Element:
     """Write any model object as a standalone element named *tag* (Clark notation)."""
-    return _write(obj, None, tag, _NSMAP)
+    return _write(obj, None, tag, _NSMAP, "\n" if pretty else None)
