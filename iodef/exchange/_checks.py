@@ -63,6 +63,34 @@ def _schema(profile: str) -> Any:
     return schema
 
 
+def element_path(el: etree._Element) -> str:
+    """``/IODEF-Document/Incident[2]/Contact``: local names, a position only where siblings share the name."""
+    steps: list[str] = []
+    cur: etree._Element | None = el
+    while cur is not None:
+        name = etree.QName(cur).localname
+        parent = cur.getparent()
+        if parent is not None:
+            same = [s for s in parent.iterchildren(cur.tag)]
+            if len(same) > 1:
+                name += f"[{same.index(cur) + 1}]"
+        steps.append(name)
+        cur = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _nice_path(root: etree._Element, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        found = root.getroottree().xpath(raw)
+    except etree.XPathError:
+        return raw
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return element_path(found[0])
+    return raw
+
+
 def check_document(root: etree._Element, profile: str = "rfc7970") -> list[Problem]:
     """Return the problems of the IODEF v2 document *root* under *profile* (empty when it is valid)."""
     schema = _schema(profile)
@@ -72,7 +100,7 @@ def check_document(root: etree._Element, profile: str = "rfc7970") -> list[Probl
     for entry in schema.error_log:
         line = int(entry.line) if entry.line else None
         column = int(entry.column) if entry.column else None
-        path = str(entry.path) if entry.path else None
+        path = _nice_path(root, str(entry.path) if entry.path else None)
         problems.append(
             Problem(
                 severity="error",

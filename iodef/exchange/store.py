@@ -12,6 +12,7 @@ version of that incident and points at the previous one.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -235,6 +236,14 @@ class Store:
     def _add_once(self, doc: NewDocument) -> tuple[Entry, bool]:
         engine = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         with engine.begin() as conn:
+            if not self.is_sqlite:
+                # Writers of the same incident (or, without one, of the same document) queue up
+                # behind one transaction-scoped lock: SQLite gets the same from BEGIN IMMEDIATE.
+                key = f"{doc.feed}\0{doc.sender}\0{doc.incident_name}\0{doc.incident_id}"
+                if doc.incident_id is None:
+                    key += "\0" + doc.digest
+                lock = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
             existing = conn.execute(
                 sa.select(*_META_COLUMNS).where(
                     entries.c.feed == doc.feed, entries.c.sender == doc.sender, entries.c.digest == doc.digest

@@ -101,7 +101,9 @@ class Server:
         self.stop()
 
 
-def run_iodef(*args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120):
+def run_iodef(
+    *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
+):
     """Run the iodef command; return the CompletedProcess (text output)."""
     return subprocess.run(
         [*IODEF, *args],

@@ -43,8 +43,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def doc(n: int, *, sender: str = "alpha", feed: str = "incidents", restriction: str | None = "green",
-        incident: str | None = None, body: bytes | None = None) -> NewDocument:
+def doc(
+    n: int,
+    *,
+    sender: str = "alpha",
+    feed: str = "incidents",
+    restriction: str | None = "green",
+    incident: str | None = None,
+    body: bytes | None = None,
+) -> NewDocument:
     return NewDocument(
         feed=feed,
         sender=sender,
