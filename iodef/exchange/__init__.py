@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..errors import (
     ExchangeError,
     ExchangeProtocolError,
@@ -31,7 +33,19 @@ from .client import (
 from .outbox import Outbox, OutboxItem, deliver
 from .pull import PullReport, pull_to_directory
 from .rolie import FeedEntry, FeedPage
-from .server import ServerSettings, create_app
+
+if TYPE_CHECKING:
+    from .server import ServerSettings, create_app
+
+
+def __getattr__(name: str) -> Any:
+    # The receiver (Starlette, SQLAlchemy) is imported only by those who use it.
+    if name in ("ServerSettings", "create_app"):
+        from . import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AsyncClient",

@@ -71,7 +71,7 @@ def element_path(el: etree._Element) -> str:
         name = etree.QName(cur).localname
         parent = cur.getparent()
         if parent is not None:
-            same = [s for s in parent.iterchildren(cur.tag)]
+            same = list(parent.iterchildren(cur.tag))
             if len(same) > 1:
                 name += f"[{same.index(cur) + 1}]"
         steps.append(name)

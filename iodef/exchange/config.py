@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..errors import IODEFError
-from .store import RESTRICTION_RANK
+from ._policy import RESTRICTION_RANK
 
 __all__ = ["ConfigError", "Peer", "Secret", "ServerConfig", "load_server_config", "read_token"]
 

@@ -13,8 +13,11 @@ version of that incident and points at the previous one.
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -24,6 +27,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from ._policy import PRIVATE_RANK, RESTRICTION_RANK, restriction_rank
+
 __all__ = [
     "RESTRICTION_RANK",
     "Entry",
@@ -32,30 +37,6 @@ __all__ = [
     "Store",
     "restriction_rank",
 ]
-
-#: How far a restriction keeps a document from others: public < partner < need-to-know < private.
-#: TLP names sit beside their RFC 7970 equivalents. ``default`` ("a policy arranged between the
-#: parties", RFC 7970 §3.3.1) and unknown values are treated as need-to-know, never as public.
-RESTRICTION_RANK: Final[dict[str, int]] = {
-    "public": 0,
-    "white": 0,
-    "partner": 1,
-    "green": 1,
-    "need-to-know": 2,
-    "amber": 2,
-    "default": 2,
-    "private": 3,
-    "red": 3,
-}
-PRIVATE_RANK: Final = 3
-
-
-def restriction_rank(value: str | None) -> int:
-    """Rank of a restriction value; ``None`` (absent on an Incident) is ``private`` per RFC 7970 §3.3.1."""
-    if value is None:
-        return PRIVATE_RANK
-    return RESTRICTION_RANK.get(value, 2)
-
 
 metadata = sa.MetaData()
 
@@ -90,6 +71,26 @@ entries = sa.Table(
 )
 
 _META_COLUMNS: Final = [c for c in entries.c if c.name != "body"]
+
+# The write path's statements, built once (building them per request costs more than running them).
+_SELECT_REPEAT: Final = sa.select(*_META_COLUMNS).where(
+    entries.c.feed == sa.bindparam("feed"),
+    entries.c.sender == sa.bindparam("sender"),
+    entries.c.digest == sa.bindparam("digest"),
+)
+_SELECT_LAST_VERSION: Final = (
+    sa.select(entries.c.entry_id, entries.c.version)
+    .where(
+        entries.c.feed == sa.bindparam("feed"),
+        entries.c.sender == sa.bindparam("sender"),
+        entries.c.incident_name == sa.bindparam("incident_name"),
+        entries.c.incident_id == sa.bindparam("incident_id"),
+    )
+    .order_by(entries.c.version.desc())
+    .limit(1)
+)
+_INSERT: Final = entries.insert().returning(entries.c.seq)
+_ADVISORY_LOCK: Final = sa.text("SELECT pg_advisory_xact_lock(:k)")
 
 
 class StorageUnavailableError(Exception):
@@ -188,6 +189,9 @@ class Store:
 
     def __init__(self, url: str, *, busy_timeout: float = 5.0, create: bool = True) -> None:
         self.url = _normalise_url(url)
+        self._writer: _GroupWriter | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._writer_lock = threading.Lock()
         self.is_sqlite = self.url.startswith("sqlite")
         engine_args: dict[str, Any] = {}
         if self.is_sqlite:
@@ -213,6 +217,12 @@ class Store:
                 raise StorageUnavailableError(f"cannot prepare the database: {exc.orig}") from None
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------------
@@ -233,41 +243,68 @@ class Store:
                 raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
         raise StorageUnavailableError("storage busy: could not settle a concurrent write")
 
-    def _add_once(self, doc: NewDocument) -> tuple[Entry, bool]:
+    def submit(self, doc: NewDocument) -> Future[tuple[Entry, bool]]:
+        """Like :meth:`add`, from any thread, without waiting: the future resolves after the commit.
+
+        With SQLite, documents submitted at the same time are written by one writer thread in one
+        transaction (group commit: one sync to disk for the lot); a PostgreSQL store writes each
+        in its own transaction on a small thread pool.
+        """
+        if self.is_sqlite:
+            if self._writer is None:
+                with self._writer_lock:
+                    if self._writer is None:
+                        self._writer = _GroupWriter(self)
+            return self._writer.submit(doc)
+        if self._pool is None:
+            with self._writer_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="iodef-store")
+        return self._pool.submit(self.add, doc)
+
+    def _writing(self) -> Any:
         engine = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
-        with engine.begin() as conn:
-            if not self.is_sqlite:
-                # Writers of the same incident (or, without one, of the same document) queue up
-                # behind one transaction-scoped lock: SQLite gets the same from BEGIN IMMEDIATE.
-                key = f"{doc.feed}\0{doc.sender}\0{doc.incident_name}\0{doc.incident_id}"
-                if doc.incident_id is None:
-                    key += "\0" + doc.digest
-                lock = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
-            existing = conn.execute(
-                sa.select(*_META_COLUMNS).where(
-                    entries.c.feed == doc.feed, entries.c.sender == doc.sender, entries.c.digest == doc.digest
-                )
+        return engine.begin()
+
+    def _add_once(self, doc: NewDocument) -> tuple[Entry, bool]:
+        with self._writing() as conn:
+            return self._add_in(conn, doc)
+
+    def _add_in(self, conn: Any, doc: NewDocument) -> tuple[Entry, bool]:
+        """Add *doc* inside the open transaction *conn* (committed by the caller)."""
+        if not self.is_sqlite:
+            # Writers of the same incident (or, without one, of the same document) queue up
+            # behind one transaction-scoped lock: SQLite gets the same from BEGIN IMMEDIATE.
+            key = f"{doc.feed}\0{doc.sender}\0{doc.incident_name}\0{doc.incident_id}"
+            if doc.incident_id is None:
+                key += "\0" + doc.digest
+            lock = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            conn.execute(_ADVISORY_LOCK, {"k": lock})
+        existing = conn.execute(
+            _SELECT_REPEAT, {"feed": doc.feed, "sender": doc.sender, "digest": doc.digest}
+        ).first()
+        if existing is not None:
+            return Entry._from_row(existing), False
+        version, previous = 1, None
+        if doc.incident_name is not None and doc.incident_id is not None:
+            last = conn.execute(
+                _SELECT_LAST_VERSION,
+                {
+                    "feed": doc.feed,
+                    "sender": doc.sender,
+                    "incident_name": doc.incident_name,
+                    "incident_id": doc.incident_id,
+                },
             ).first()
-            if existing is not None:
-                return Entry._from_row(existing), False
-            version, previous = 1, None
-            if doc.incident_name is not None and doc.incident_id is not None:
-                last = conn.execute(
-                    sa.select(entries.c.entry_id, entries.c.version)
-                    .where(
-                        entries.c.feed == doc.feed,
-                        entries.c.sender == doc.sender,
-                        entries.c.incident_name == doc.incident_name,
-                        entries.c.incident_id == doc.incident_id,
-                    )
-                    .order_by(entries.c.version.desc())
-                    .limit(1)
-                ).first()
-                if last is not None:
-                    version, previous = int(last.version) + 1, str(last.entry_id)
-            values = {
-                "entry_id": str(uuid.uuid4()),
+            if last is not None:
+                version, previous = int(last.version) + 1, str(last.entry_id)
+        entry_id = str(uuid.uuid4())
+        received = datetime.now(UTC)
+        rank = restriction_rank(doc.restriction)
+        seq = conn.execute(
+            _INSERT,
+            {
+                "entry_id": entry_id,
                 "feed": doc.feed,
                 "sender": doc.sender,
                 "digest": doc.digest,
@@ -275,19 +312,19 @@ class Store:
                 "incident_id": doc.incident_id,
                 "purpose": doc.purpose,
                 "restriction": doc.restriction,
-                "restriction_rank": restriction_rank(doc.restriction),
+                "restriction_rank": rank,
                 "generation_time": doc.generation_time,
                 "report_time": doc.report_time,
-                "received": datetime.now(UTC),
+                "received": received,
                 "version": version,
                 "previous_entry_id": previous,
                 "size": len(doc.body),
                 "body": doc.body,
-            }
-            seq = conn.execute(entries.insert().values(**values).returning(entries.c.seq)).scalar_one()
+            },
+        ).scalar_one()
         entry = Entry(
             seq=int(seq),
-            entry_id=str(values["entry_id"]),
+            entry_id=entry_id,
             feed=doc.feed,
             sender=doc.sender,
             digest=doc.digest,
@@ -295,10 +332,10 @@ class Store:
             incident_id=doc.incident_id,
             purpose=doc.purpose,
             restriction=doc.restriction,
-            restriction_rank=restriction_rank(doc.restriction),
+            restriction_rank=rank,
             generation_time=doc.generation_time,
             report_time=doc.report_time,
-            received=values["received"],  # type: ignore[arg-type]
+            received=received,
             version=version,
             previous_entry_id=previous,
             size=len(doc.body),
@@ -385,3 +422,73 @@ class Store:
             rows = list(conn.execute(query))
         for row in rows:
             yield Entry._from_row(row)
+
+
+_Job = tuple[NewDocument, "Future[tuple[Entry, bool]]"]
+
+
+class _GroupWriter:
+    """One thread that writes whatever documents are waiting in one SQLite transaction."""
+
+    MAX_BATCH: Final = 256
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="iodef-sqlite-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, doc: NewDocument) -> Future[tuple[Entry, bool]]:
+        future: Future[tuple[Entry, bool]] = Future()
+        self._queue.put((doc, future))
+        return future
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            batch = [job]
+            stop = False
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._write(batch)
+            if stop:
+                return
+
+    def _write(self, batch: list[_Job]) -> None:
+        jobs = [(doc, fut) for doc, fut in batch if fut.set_running_or_notify_cancel()]
+        try:
+            with self._store._writing() as conn:
+                results = [self._store._add_in(conn, doc) for doc, _ in jobs]
+        except IntegrityError:
+            # Another process wrote one of these meanwhile: settle each on its own.
+            for doc, fut in jobs:
+                try:
+                    fut.set_result(self._store.add(doc))
+                except StorageUnavailableError as exc:
+                    fut.set_exception(exc)
+            return
+        except (OperationalError, DBAPIError) as exc:
+            error = StorageUnavailableError(f"storage unavailable: {exc.orig}")
+            for _, fut in jobs:
+                fut.set_exception(error)
+            return
+        except BaseException as exc:  # never leave a request waiting
+            for _, fut in jobs:
+                fut.set_exception(exc)
+            return
+        # Committed: only now may anyone hear about it.
+        for (_, fut), result in zip(jobs, results, strict=True):
+            fut.set_result(result)

@@ -8,7 +8,7 @@ import trustme
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A CA, a server certificate for 127.0.0.1, a client certificate from the same CA and one from another CA."""
+    """A CA, a server certificate for 127.0.0.1, a client certificate of that CA, one of another CA."""
     base = tmp_path_factory.mktemp("pki")
     ca = trustme.CA()
     other = trustme.CA()

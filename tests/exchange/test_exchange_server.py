@@ -140,7 +140,8 @@ def test_service_and_category_documents(http: httpx.Client, server: Server) -> N
     r = http.get("/categories", headers=auth("beta"))
     assert r.status_code == 200
     cat = etree.fromstring(r.content).find(f"{{{ATOM_NS}}}category")
-    assert cat is not None and cat.get("term") == "incident"
+    assert cat is not None
+    assert cat.get("term") == "incident"
 
 
 def test_post_answers_201_with_location_and_entry(http: httpx.Client) -> None:
@@ -152,9 +153,11 @@ def test_post_answers_201_with_location_and_entry(http: httpx.Client) -> None:
     entry = etree.fromstring(r.content)
     assert entry.tag == f"{{{ATOM_NS}}}entry"
     self_link = entry.find(f"{{{ATOM_NS}}}link[@rel='self']")
-    assert self_link is not None and self_link.get("href") == location
+    assert self_link is not None
+    assert self_link.get("href") == location
     content = entry.find(f"{{{ATOM_NS}}}content")
-    assert content is not None and content.get("type") == "application/xml"
+    assert content is not None
+    assert content.get("type") == "application/xml"
     got = http.get(content.get("src"), headers=auth("alpha"))
     assert got.status_code == 200
     assert got.content == body  # the bytes as received
@@ -185,14 +188,16 @@ def test_changed_document_becomes_a_linked_version(http: httpx.Client) -> None:
     assert v1.headers["location"] != v2.headers["location"]
     entry = etree.fromstring(v2.content)
     prev = entry.find(f"{{{ATOM_NS}}}link[@rel='predecessor-version']")
-    assert prev is not None and prev.get("href") == v1.headers["location"]
+    assert prev is not None
+    assert prev.get("href") == v1.headers["location"]
 
 
 def test_atom_entry_wrapping_a_document_is_accepted(http: httpx.Client) -> None:
     inner = make_doc(4)
     wrapped = (
         (
-            f'<entry xmlns="{ATOM_NS}"><id>urn:uuid:1</id><title>t</title><updated>2026-11-20T00:00:00Z</updated>'
+            f'<entry xmlns="{ATOM_NS}"><id>urn:uuid:1</id><title>t</title>'
+            "<updated>2026-11-20T00:00:00Z</updated>"
             '<content type="application/xml">'
         ).encode()
         + inner.split(b"?>", 1)[1]
@@ -212,7 +217,8 @@ def problem(r: httpx.Response) -> dict[str, object]:
     assert r.headers["content-type"].startswith("application/problem+json"), r.headers
     data = json.loads(r.content)
     assert data["status"] == r.status_code
-    assert data["type"] and data["title"]
+    assert data["type"]
+    assert data["title"]
     return data
 
 
@@ -220,7 +226,8 @@ def test_400_for_unreadable_xml(http: httpx.Client) -> None:
     r = post(http, "incidents", b"<IODEF-Document xmlns='urn:ietf:params:xml:ns:iodef-2.0'><Incident>")
     assert r.status_code == 400
     issues = problem(r)["issues"]
-    assert isinstance(issues, list) and issues[0]["line"] == 1
+    assert isinstance(issues, list)
+    assert issues[0]["line"] == 1
 
 
 def test_400_for_a_doctype(http: httpx.Client) -> None:
@@ -240,7 +247,8 @@ def test_422_lists_the_issues(http: httpx.Client) -> None:
     assert r.status_code == 422
     data = problem(r)
     issues = data["issues"]
-    assert isinstance(issues, list) and issues
+    assert isinstance(issues, list)
+    assert issues
     assert any("purpose" in i["message"] for i in issues)
     # make_doc writes the whole document on line 2, after the XML declaration
     assert all(i["line"] == 2 and i["rule"].startswith("xsd:") for i in issues)
@@ -248,7 +256,10 @@ def test_422_lists_the_issues(http: httpx.Client) -> None:
 
 
 def test_422_for_iodef_v1(http: httpx.Client) -> None:
-    v1 = b'<IODEF-Document version="1.00" xmlns="urn:ietf:params:xml:ns:iodef-1.0"><Incident/></IODEF-Document>'
+    v1 = (
+        b'<IODEF-Document version="1.00" xmlns="urn:ietf:params:xml:ns:iodef-1.0">'
+        b"<Incident/></IODEF-Document>"
+    )
     r = post(http, "incidents", v1)
     assert r.status_code == 422
     assert "v1" in str(problem(r)["detail"])
@@ -357,7 +368,8 @@ def test_paging_follows_next_links_newest_first(
     with client(server, pki, feed="paging") as c:
         sent = [c.send(make_doc(300 + n)).location for n in range(12)]
         first = c.feed()
-        assert len(first.entries) == PAGE and first.next is not None
+        assert len(first.entries) == PAGE
+        assert first.next is not None
         entries = list(c.iter_entries())
     assert [e.links["self"] for e in entries] == list(reversed(sent))
     parsed = feedparser.parse(http.get("/feeds/paging", headers=auth("alpha")).content)
@@ -374,7 +386,8 @@ def test_since_returns_only_newer_entries(server: Server, pki: dict[str, Path]) 
         assert newest.updated is not None
         later = c.send(make_doc(401)).location
         got = [e.links["self"] for e in c.iter_entries(since=newest.updated)]
-    assert later in got and newest.links["self"] in got
+    assert later in got
+    assert newest.links["self"] in got
     assert len(got) == 2
 
 
@@ -452,4 +465,5 @@ def test_client_refuses_a_server_it_does_not_trust(server: Server, pki: dict[str
 def test_token_is_not_shown(server: Server, pki: dict[str, Path]) -> None:
     c = client(server, pki)
     with c:
-        assert TOKENS["alpha"] not in repr(c) and TOKENS["alpha"] not in repr(vars(c))
+        assert TOKENS["alpha"] not in repr(c)
+        assert TOKENS["alpha"] not in repr(vars(c))

@@ -70,7 +70,8 @@ def test_add_commits_and_get_returns_the_bytes(store: Store) -> None:
     body = b"<IODEF-Document>\x00\xff bytes kept as received</IODEF-Document>"
     entry, created = store.add(doc(1, body=body))
     assert created
-    assert entry.version == 1 and entry.previous_entry_id is None
+    assert entry.version == 1
+    assert entry.previous_entry_id is None
     got = store.get("incidents", entry.entry_id, reader="alpha", max_rank=2)
     assert got is not None
     assert got[0].entry_id == entry.entry_id
@@ -81,7 +82,8 @@ def test_add_commits_and_get_returns_the_bytes(store: Store) -> None:
 def test_same_digest_same_sender_is_one_entry(store: Store) -> None:
     first, created1 = store.add(doc(7))
     again, created2 = store.add(doc(7))
-    assert created1 and not created2
+    assert created1
+    assert not created2
     assert again.entry_id == first.entry_id
     assert store.count("incidents") == 1
 
@@ -90,7 +92,8 @@ def test_same_digest_other_sender_or_feed_is_another_entry(store: Store) -> None
     a, _ = store.add(doc(7, sender="alpha"))
     b, created_b = store.add(doc(7, sender="beta"))
     c, created_c = store.add(doc(7, feed="other"))
-    assert created_b and created_c
+    assert created_b
+    assert created_c
     assert len({a.entry_id, b.entry_id, c.entry_id}) == 3
 
 
@@ -102,7 +105,8 @@ def test_changed_document_with_same_incident_id_is_a_linked_version(store: Store
     assert (v1.version, v2.version, v3.version) == (1, 2, 3)
     assert v2.previous_entry_id == v1.entry_id
     assert v3.previous_entry_id == v2.entry_id
-    assert other.version == 1 and other.previous_entry_id is None
+    assert other.version == 1
+    assert other.previous_entry_id is None
     versions = list(store.iter_versions("incidents", "alpha", "csirt.example.org", "INC-1"))
     assert [v.entry_id for v in versions] == [v1.entry_id, v2.entry_id, v3.entry_id]
 
@@ -141,7 +145,8 @@ def test_restriction_filter_for_other_readers(store: Store, max_rank: int, visib
     got = {e.restriction for e in store.list_entries("incidents", reader="beta", max_rank=max_rank)}
     expected = {("default" if v is None else v) for v in visible}
     assert got == expected
-    assert "red" not in got and "private" not in got
+    assert "red" not in got
+    assert "private" not in got
 
 
 def test_private_and_red_are_visible_to_their_sender_only(store: Store) -> None:
