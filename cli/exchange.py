@@ -525,6 +525,14 @@ def serve(
     db_timeout: Annotated[
         float, typer.Option("--db-timeout", help="Seconds to wait for a busy database.")
     ] = 5.0,
+    sqlite_sync: Annotated[
+        str,
+        typer.Option(
+            "--sqlite-sync",
+            help="full: each 201 survives a power loss (default); normal: survives a crash of the "
+            "process only, faster on slow disks.",
+        ),
+    ] = "full",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds)."""
@@ -535,6 +543,9 @@ def serve(
 
     if profile not in PROFILES:
         _err(f"iodef serve: unknown --profile {profile!r}; known: {', '.join(PROFILES)}")
+        raise typer.Exit(EXIT_USAGE)
+    if sqlite_sync not in ("full", "normal"):
+        _err("iodef serve: --sqlite-sync must be full or normal")
         raise typer.Exit(EXIT_USAGE)
     loopback = _is_loopback(host)
     if tls_cert is None:
@@ -567,6 +578,7 @@ def serve(
         anonymous_read=anonymous_read,
         page_size=page_size,
         busy_timeout=db_timeout,
+        sqlite_synchronous=sqlite_sync,
     )
     app_ = create_app(settings)
     ssl_args: dict[str, Any] = {}

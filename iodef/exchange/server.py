@@ -79,6 +79,7 @@ class ServerSettings:
     anonymous_rate: float = 1e9
     page_size: int = 100
     busy_timeout: float = 5.0
+    sqlite_synchronous: str = "full"
 
 
 class ProblemError(Exception):
@@ -280,7 +281,11 @@ class _App:
     def _store(self) -> Store:
         if self.store is None:
             try:
-                self.store = Store(self.settings.db_url, busy_timeout=self.settings.busy_timeout)
+                self.store = Store(
+                    self.settings.db_url,
+                    busy_timeout=self.settings.busy_timeout,
+                    sqlite_synchronous=self.settings.sqlite_synchronous,
+                )
             except StorageUnavailableError as exc:
                 raise _unavailable(str(exc)) from None
         return self.store

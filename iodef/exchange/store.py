@@ -159,14 +159,14 @@ class Entry:
         )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL: a commit is on disk before add() returns, even across a power loss, not only across a
-    # crash of the process (which NORMAL would already survive in WAL mode).
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(synchronous: str) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.close()
+
+    return connect
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -187,7 +187,18 @@ def _normalise_url(url: str) -> str:
 class Store:
     """The entries table behind one database URL (``sqlite:///path`` or ``postgresql://...``)."""
 
-    def __init__(self, url: str, *, busy_timeout: float = 5.0, create: bool = True) -> None:
+    def __init__(
+        self, url: str, *, busy_timeout: float = 5.0, create: bool = True, sqlite_synchronous: str = "full"
+    ) -> None:
+        """Open (and by default create) the store at *url*.
+
+        ``sqlite_synchronous``: ``full`` (default) syncs each commit to disk before add() returns,
+        so an acknowledged document survives a power loss; ``normal`` (WAL) survives a crash or
+        kill of the process but may lose the last commits on a power loss, and is faster where
+        a sync to disk is slow.
+        """
+        if sqlite_synchronous not in ("full", "normal"):
+            raise ValueError("sqlite_synchronous must be 'full' or 'normal'")
         self.url = _normalise_url(url)
         self._writer: _GroupWriter | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -204,7 +215,7 @@ class Store:
             engine_args["connect_args"] = {"connect_timeout": max(1, int(busy_timeout))}
         self.engine: Engine = sa.create_engine(self.url, **engine_args)
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas(sqlite_synchronous.upper()))
             # pysqlite's own transaction handling is switched off so BEGIN IMMEDIATE is ours.
             event.listen(
                 self.engine, "connect", lambda dbapi_conn, _rec: setattr(dbapi_conn, "isolation_level", None)

@@ -183,3 +183,37 @@ def test_concurrent_repeats_and_versions_settle(store: Store) -> None:
     assert store.count("incidents") == 1 + 8
     versions = [v.version for v in store.iter_versions("incidents", "alpha", "csirt.example.org", "RACE")]
     assert versions == list(range(1, 9))
+
+
+def test_two_servers_behind_a_balancer_share_one_postgresql(tmp_path: Path) -> None:
+    """Two ``iodef serve`` processes on one PostgreSQL: a retry that lands on the other is still a repeat."""
+    import httpx
+    from exchange_helpers import Server, make_doc
+
+    url = _postgres_url()
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        metadata.drop_all(engine)
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {PG_ENV} is not reachable: {exc.orig}")
+    finally:
+        engine.dispose()
+    args = ["--db", url, "--insecure-http", "--no-auth", "--anonymous-read", "amber"]
+    with (
+        Server(args, log=tmp_path / "a.log") as a,
+        Server(args, log=tmp_path / "b.log") as b,
+        httpx.Client(timeout=30) as http,
+    ):
+        headers = {"Content-Type": "application/xml"}
+        first = http.post(f"http://127.0.0.1:{a.port}/feeds/incidents", content=make_doc(1), headers=headers)
+        again = http.post(f"http://127.0.0.1:{b.port}/feeds/incidents", content=make_doc(1), headers=headers)
+        newer = http.post(
+            f"http://127.0.0.1:{b.port}/feeds/incidents",
+            content=make_doc(1, description="Fixed"),
+            headers=headers,
+        )
+        assert (first.status_code, again.status_code, newer.status_code) == (201, 200, 201)
+        assert again.headers["location"].rsplit("/", 1)[1] == first.headers["location"].rsplit("/", 1)[1]
+        feed = http.get(f"http://127.0.0.1:{a.port}/feeds/incidents").text
+        assert feed.count("<entry>") == 2
+        assert "predecessor-version" in feed

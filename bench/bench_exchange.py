@@ -1,0 +1,175 @@
+"""Benchmark: validated, durable ingest by ``iodef serve`` against the floor of the same server stack.
+
+    python bench/bench_exchange.py                 # 10,000 documents, --concurrency 1 and 8
+    python bench/bench_exchange.py -n 2000 -c 4
+
+Both targets run under uvicorn + Starlette on 127.0.0.1 over plain HTTP, each in its own process:
+
+* ``iodef serve`` with SQLite (WAL, synchronous=FULL) and validation on (RFC 7970 schema), every
+  document parsed with the hardened parser, checked, digested and committed before its 201;
+* the floor: a minimal Starlette endpoint that reads the body, discards it and answers 201.
+
+The same client (``iodef.exchange.AsyncClient``, documents prepared beforehand so the client does
+the same work for both) POSTs the same documents to each. Reported: documents per second for
+each, and the ratio server / floor (goal: at least 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from iodef.exchange import AsyncClient, PreparedDocument, RetryPolicy
+
+HERE = Path(__file__).resolve()
+
+
+def make_doc(n: int) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0">'
+        '<Incident purpose="reporting" restriction="green">'
+        f'<IncidentID name="bench.example.org">B-{n:08d}</IncidentID>'
+        "<GenerationTime>2026-11-20T08:15:00Z</GenerationTime>"
+        f"<Description>Benchmark incident {n}</Description>"
+        '<Contact role="creator" type="organization"><ContactName>Bench CSIRT</ContactName>'
+        "<Email><EmailTo>incidents@bench.example.org</EmailTo></Email></Contact>"
+        "</Incident></IODEF-Document>"
+    ).encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_listening(proc: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def floor_server(port: int) -> None:
+    """Run the floor: uvicorn + Starlette, one POST route that discards the body."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def sink(request: Request) -> Response:
+        async for _ in request.stream():
+            pass
+        return Response(b"", status_code=201, headers={"Location": "/feeds/incidents/x"})
+
+    app = Starlette(routes=[Route("/feeds/incidents", sink, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def drive(url: str, docs: list[bytes], concurrency: int) -> float:
+    prepared = [PreparedDocument(source=f"doc{i}", body=d, restriction="green") for i, d in enumerate(docs)]
+    queue = list(reversed(prepared))
+    async with AsyncClient(
+        url, validate=False, max_connections=concurrency, retry=RetryPolicy(attempts=3)
+    ) as c:
+
+        async def worker() -> None:
+            while queue:
+                receipt = await c.send_prepared(queue.pop())
+                if receipt.status != 201:
+                    raise SystemExit(f"unexpected answer {receipt.status} for {receipt.source}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--documents", type=int, default=10_000)
+    parser.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable; default 1 and 8")
+    parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor_server:
+        floor_server(args.floor_server)
+        return
+    levels = args.concurrency or [1, 8]
+    n = args.documents
+    modes = ["full", "normal"]
+    with tempfile.TemporaryDirectory(prefix="iodef-bench-") as tmp:
+        iodef_cmd = [sys.executable, "-c", "from iodef.cli.main import main; main()"]
+        servers: dict[str, tuple[subprocess.Popen[bytes], int, Path]] = {}
+        fport = free_port()
+        floor = subprocess.Popen(
+            [sys.executable, str(HERE), "--floor-server", str(fport)], stderr=subprocess.DEVNULL
+        )
+        try:
+            for mode in modes:
+                port, db = free_port(), Path(tmp) / f"bench-{mode}.db"
+                cmd = [*iodef_cmd, "serve", "--db", f"sqlite:///{db}", "--insecure-http", "--no-auth"]
+                proc = subprocess.Popen(
+                    [*cmd, "--port", str(port), "--sqlite-sync", mode], stderr=subprocess.DEVNULL
+                )
+                servers[mode] = (proc, port, db)
+                wait_listening(proc, port)
+            wait_listening(floor, fport)
+            print(
+                f"{n:,} documents of {len(make_doc(0))} bytes; plain HTTP on 127.0.0.1; {os.cpu_count()} CPUs"
+            )
+            print("iodef serve: SQLite WAL, validation on; --sqlite-sync full (default) and normal")
+            header = ["concurrency", "serve full", "serve normal", "floor", "ratio full", "ratio normal"]
+            print("  ".join(f"{h:>12}" for h in header))
+            offset = 0
+            for level in levels:
+                docs = [make_doc(offset + i) for i in range(n)]
+                offset += n
+                floor_rate = n / asyncio.run(drive(f"http://127.0.0.1:{fport}/feeds/incidents", docs, level))
+                rates = {
+                    mode: n / asyncio.run(drive(f"http://127.0.0.1:{port}/feeds/incidents", docs, level))
+                    for mode, (_, port, _) in servers.items()
+                }
+                cells = [f"{level}", *(f"{rates[m]:,.0f} doc/s" for m in modes), f"{floor_rate:,.0f} doc/s"]
+                cells += [f"{rates[m] / floor_rate:.2f}" for m in modes]
+                print("  ".join(f"{c:>12}" for c in cells), flush=True)
+            for mode, (_, _, db) in servers.items():
+                with sqlite3.connect(str(db)) as conn:
+                    stored = conn.execute("SELECT count(*) FROM iodef_entries").fetchone()[0]
+                if stored != offset:
+                    raise SystemExit(f"{mode}: stored {stored:,} documents, expected {offset:,}")
+            print(f"each server stored all {offset:,} documents")
+        finally:
+            for proc, _, _ in servers.values():
+                stop(proc)
+            stop(floor)
+
+
+if __name__ == "__main__":
+    main()
