@@ -341,8 +341,23 @@ class _Base:
             max_bytes=self.max_bytes,
         )
 
+    def _same_origin(self, url: str) -> str:
+        """*url* resolved against the feed URL; refused unless it is on the same origin.
+
+        The bearer token and the client certificate go only to the peer they were given for,
+        whatever links a feed holds.
+        """
+        base = httpx.URL(self.url)
+        target = base.join(url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise ExchangeProtocolError(
+                f"the feed links to another origin ({target.scheme}://{target.host}); not followed",
+                url=str(target),
+            )
+        return str(target)
+
     def _since_url(self, url: str | None, since: datetime | None) -> str:
-        target = url or self.url
+        target = self._same_origin(url) if url else self.url
         if since is not None and url is None:
             sep = "&" if "?" in target else "?"
             target += f"{sep}{httpx.QueryParams({'since': rfc3339(since)})}"
@@ -438,7 +453,8 @@ class Client(_Base):
         """Download and check the IODEF document an entry points at."""
         if entry.content_src is None:
             return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
-        response, _ = self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
+        src = self._same_origin(entry.content_src)
+        response, _ = self._request("GET", src, headers={"Accept": "application/xml"})
         return self._check_document(entry, response.content)
 
     def pull(self, *, since: datetime | None = None) -> Iterator[PulledDocument]:
@@ -527,7 +543,8 @@ class AsyncClient(_Base):
     async def fetch(self, entry: FeedEntry) -> PulledDocument:
         if entry.content_src is None:
             return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
-        response, _ = await self._request("GET", entry.content_src, headers={"Accept": "application/xml"})
+        src = self._same_origin(entry.content_src)
+        response, _ = await self._request("GET", src, headers={"Accept": "application/xml"})
         return self._check_document(entry, response.content)
 
     async def pull(self, *, since: datetime | None = None) -> AsyncIterator[PulledDocument]:

@@ -16,7 +16,7 @@ import hashlib
 import queue
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -411,12 +411,6 @@ class Store:
             query = query.where(entries.c.feed == feed)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def digests(self, feed: str) -> Sequence[str]:
-        with self.engine.connect() as conn:
-            return [
-                str(r[0]) for r in conn.execute(sa.select(entries.c.digest).where(entries.c.feed == feed))
-            ]
 
     def iter_versions(self, feed: str, sender: str, name: str, incident_id: str) -> Iterator[Entry]:
         query = (

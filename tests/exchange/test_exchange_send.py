@@ -348,3 +348,17 @@ def test_pull_saves_new_documents_and_remembers_its_position(server: Server, tmp
     third = run_iodef("pull", url, "-o", str(out), "--format", "json", *FAST)
     new = {Path(str(rec["saved"])).read_bytes() for rec in json_lines(third.stdout)}
     assert new == {make_doc(7100), make_doc(7101)}
+
+
+def test_links_to_another_origin_are_not_followed_with_the_token() -> None:
+    from iodef import ExchangeProtocolError
+    from iodef.exchange import FeedEntry
+
+    with Client("https://peer.example:8443/feeds/incidents", token="t") as c:
+        elsewhere = FeedEntry(
+            id="urn:uuid:1", title="t", updated=None, content_src="https://evil.example/x", content_type=None
+        )
+        with pytest.raises(ExchangeProtocolError):
+            c.fetch(elsewhere)
+        with pytest.raises(ExchangeProtocolError):
+            c.feed("https://peer.example:9443/feeds/incidents?before=1")  # another port is another origin
