@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..errors import DocumentTooLargeError, IODEFError, ParseError
+from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
 from ._checks import PROFILES, Problem, check_document
 from ._policy import RESTRICTION_RANK
@@ -414,7 +414,7 @@ class _App:
             raise _too_large(len(body), self.settings.max_bytes) from None
         except ParseError as exc:
             status, title, slug = 400, "Unreadable document", "unreadable"
-            if "root element" in exc.message or "IODEF v1" in exc.message:
+            if isinstance(exc, UnsupportedVersionError) or "root element" in exc.message:
                 status, title, slug = 422, "Not an IODEF v2 document", "invalid-document"
             raise ProblemError(
                 status,

@@ -467,3 +467,25 @@ def test_token_is_not_shown(server: Server, pki: dict[str, Path]) -> None:
     with c:
         assert TOKENS["alpha"] not in repr(c)
         assert TOKENS["alpha"] not in repr(vars(c))
+
+
+POST_VECTORS = Path(__file__).resolve().parents[2] / "fixtures" / "exchange" / "post"
+EXPECTED = json.loads((POST_VECTORS / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_post_vectors(http: httpx.Client, name: str) -> None:
+    want = EXPECTED[name]
+    body = (POST_VECTORS / want.get("file", name)).read_bytes()
+    r = post(http, "incidents", body, **{"Content-Type": want["content_type"]})
+    assert r.status_code == want["status"], r.text
+    if r.status_code >= 400:
+        data = problem(r)
+        issues = data.get("issues", [])
+        assert isinstance(issues, list)
+        if "issue_contains" in want:
+            assert any(want["issue_contains"] in i["message"] for i in issues)
+        if "issue_line" in want:
+            assert issues[0]["line"] == want["issue_line"]
+    else:
+        assert r.headers["location"].startswith(str(http.base_url).rstrip("/") + "/feeds/incidents/")
