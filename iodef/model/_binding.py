@@ -246,6 +246,7 @@ def _compile(cls: type[IODEFModel]) -> Plan:
         if spec.kind == _ATTR and spec.required:
             plan.required_attrs.append(spec)
         plan.specs.append(spec)
+    plan.scalar_defaults["extra_attributes"] = None
     for spec in plan.attrs.values():
         ext = plan.attrs.get("ext-" + spec.xml)
         if ext is not None and spec.load is not None and spec.dump is not None:
