@@ -154,3 +154,41 @@ def test_bundled_schema_is_the_documented_file(name: str, digest: str) -> None:
 def test_published_schema_matches_the_shared_reference_copy(shared_dir: Path) -> None:
     ours = (schema_dir() / "iodef-2.0.xsd").read_bytes()
     assert ours == (shared_dir / "schemas" / "iodef-2.0.xsd").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name", ["valid/every-element.xml", "lossless/open-content.xml", "lossless/lexical-forms.xml"]
+)
+def test_copies_pickles_and_plain_data_keep_everything(name: str) -> None:
+    import copy
+    import pickle
+
+    source = (ROOT / "fixtures" / name).read_bytes()
+    doc = iodef.parse(source)
+    for other in (
+        copy.deepcopy(doc),
+        doc.model_copy(deep=True),
+        pickle.loads(pickle.dumps(doc)),
+        iodef.IODEFDocument.model_validate(doc.model_dump()),
+        iodef.IODEFDocument.model_validate_json(doc.model_dump_json()),
+    ):
+        assert other == doc
+    # copies and pickles also keep the source spellings for a byte-faithful write
+    assert iodef.dumps(copy.deepcopy(doc)) == iodef.dumps(doc)
+    assert iodef.dumps(pickle.loads(pickle.dumps(doc))) == iodef.dumps(doc)
+
+
+def test_fields_set_are_the_fields_the_xml_gave() -> None:
+    doc = iodef.parse(ROOT / "fixtures" / "valid" / "minimal.xml")
+    incident = doc.incidents[0]
+    assert incident.model_fields_set == {
+        "purpose",
+        "restriction",
+        "incident_id",
+        "generation_time",
+        "descriptions",
+        "contacts",
+    }
+    incident.status = iodef.IncidentStatus.RESOLVED
+    assert "status" in incident.model_fields_set
+    assert b'status="resolved"' in iodef.dumps(doc)
