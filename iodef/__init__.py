@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from . import model
 from .errors import (
+    DocumentInvalidError,
     DocumentTooLargeError,
     ForbiddenXMLError,
     IODEFError,
     ParseError,
+    RuleViolation,
+    SchemaValidationError,
     UnsupportedVersionError,
 )
 from .model import *
+from .validate import Issue
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
 
 __version__ = "0.1.0"
@@ -58,6 +62,7 @@ __all__ = [
     "DetectionPattern",
     "Discovery",
     "DiscoverySource",
+    "DocumentInvalidError",
     "DocumentTooLargeError",
     "DomainContacts",
     "DomainData",
@@ -93,6 +98,7 @@ __all__ = [
     "IndicatorExpressionOperator",
     "IndicatorID",
     "IndicatorReference",
+    "Issue",
     "Key",
     "KeyRegistryAction",
     "LangAttr",
@@ -121,6 +127,8 @@ __all__ = [
     "RelatedActivity",
     "Restriction",
     "RestrictionAttrs",
+    "RuleViolation",
+    "SchemaValidationError",
     "Service",
     "ServiceName",
     "Severity",
