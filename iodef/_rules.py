@@ -289,8 +289,9 @@ def _check_confidence(ctx: _Ctx, el: etree._Element) -> None:
     has_content = bool(_text(el)) or len(el) > 0
     if rating == "numeric":
         if not has_content:
+            # §3.12.5 describes the value but does not say MUST: a warning under both profiles
             if ctx.profile == "rfc7970-errata":
-                ctx.add("error", el, rule, 'rating="numeric" needs the confidence value (a REAL) as content')
+                ctx.add("warning", el, rule, 'rating="numeric" but no value: §3.12.5 puts the REAL here')
             else:
                 ctx.add(
                     "warning",
