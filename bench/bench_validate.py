@@ -82,7 +82,10 @@ TAIL = """  </Incident>
 
 BREAKS = (
     ("bad enumeration", lambda d: d.replace('purpose="reporting"', 'purpose="reportin"', 1)),
-    ("unexpected element", lambda d: d.replace("    <Contact ", "    <Phone>+1 555 0100</Phone>\n    <Contact ", 1)),
+    (
+        "unexpected element",
+        lambda d: d.replace("    <Contact ", "    <Phone>+1 555 0100</Phone>\n    <Contact ", 1),
+    ),
     ("bad dateTime", lambda d: re.sub(r"<GenerationTime>[^<]*", "<GenerationTime>yesterday", d, count=1)),
     ("missing attribute", lambda d: d.replace('<IncidentID name="csirt.example.org">', "<IncidentID>", 1)),
     ("bad integer", lambda d: d.replace("<Port>", "<Port>ssh", 1)),
@@ -105,7 +108,9 @@ def generate(directory: Path, docs: int, invalid: float, seed: int = 7) -> int:
         ]
         for k in range(events):
             parts.append(
-                EVENT.format(k=k + 1, day=day, minute=k % 60, a=rng.randint(1, 254), port=rng.randint(1, 65535))
+                EVENT.format(
+                    k=k + 1, day=day, minute=k % 60, a=rng.randint(1, 254), port=rng.randint(1, 65535)
+                )
             )
         parts.append(TAIL)
         text = "".join(parts)
@@ -149,7 +154,9 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, subpr
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--invalid", type=float, default=0.05)
     parser.add_argument("--repeat", type=int, default=3)
@@ -185,7 +192,10 @@ def main() -> int:
     alone.write_text(XMLSCHEMA_ALONE, encoding="utf-8")
 
     tools: dict[str, tuple[list[str], dict[str, str] | None]] = {
-        "xmllint": ([xmllint, "--noout", "--nonet", "--schema", str(schema_dir() / "iodef-2.0.xsd"), *files], env),
+        "xmllint": (
+            [xmllint, "--noout", "--nonet", "--schema", str(schema_dir() / "iodef-2.0.xsd"), *files],
+            env,
+        ),
         "iodef validate": ([iodef_cmd, "validate", str(docs_dir)], None),
         "iodef validate --jobs 2": ([iodef_cmd, "validate", "--jobs", "2", str(docs_dir)], None),
     }
@@ -221,7 +231,13 @@ def main() -> int:
     out.mkdir(exist_ok=True)
     (out / "validate.json").write_text(
         json.dumps(
-            {"docs": len(files), "bytes": size, "invalid": n_invalid, "cpus": os.cpu_count(), "results": results},
+            {
+                "docs": len(files),
+                "bytes": size,
+                "invalid": n_invalid,
+                "cpus": os.cpu_count(),
+                "results": results,
+            },
             indent=2,
         )
         + "\n",

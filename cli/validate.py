@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -32,7 +32,7 @@ __all__ = ["DocResult", "validate_command"]
 Profile = Enum("Profile", {p.replace("-", "_"): p for p in PROFILES}, type=str)  # type: ignore[misc]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -131,7 +131,9 @@ def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocR
     except (IODEFError, OSError) as exc:
         return _unreadable(job.name, exc)
     failed = not report.valid or (strict and bool(report.issues))
-    return DocResult(job.name, "invalid" if failed else "valid", report.version, report.profile, report.issues)
+    return DocResult(
+        job.name, "invalid" if failed else "valid", report.version, report.profile, report.issues
+    )
 
 
 # worker state (set once per worker process by _init_worker)
@@ -209,7 +211,9 @@ def _text_lines(result: DocResult) -> Iterator[str]:
 def validate_command(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input."),
+        typer.Argument(
+            help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input."
+        ),
     ] = None,
     profile: Annotated[
         Profile,
@@ -217,14 +221,16 @@ def validate_command(
             "--profile",
             help="rfc7970: the schema as published; rfc7970-errata: with errata 5543, 5544, 5583 applied.",
         ),
-    ] = Profile("rfc7970"),  # type: ignore[assignment]  # noqa: B008
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="text, or json (one object per document).")] = (
-        OutputFormat.text
-    ),
+    ] = Profile("rfc7970"),  # noqa: B008
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text, or json (one object per document).")
+    ] = (OutputFormat.text),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings make a document invalid too.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for many files.")] = 1,
-    schema_only: Annotated[bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")] = False,
+    schema_only: Annotated[
+        bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")
+    ] = False,
 ) -> None:
     """Check IODEF documents against the RFC 7970 schema (offline) and the RFC's own rules.
 

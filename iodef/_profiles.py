@@ -69,7 +69,11 @@ PROFILE_LABELS: Final[dict[str, str]] = {
 
 XS: Final = "http://www.w3.org/2001/XMLSchema"
 _NS: Final = {"xs": XS}
-_SCHEMA_FILES: Final = {"rfc7970": "iodef-2.0.xsd", "rfc7970-errata": "iodef-2.0.xsd", V1_PROFILE: "iodef-1.0.xsd"}
+_SCHEMA_FILES: Final = {
+    "rfc7970": "iodef-2.0.xsd",
+    "rfc7970-errata": "iodef-2.0.xsd",
+    V1_PROFILE: "iodef-1.0.xsd",
+}
 
 
 class SchemaPatchError(RuntimeError):

@@ -46,16 +46,30 @@ class RuleInfo:
 
 
 RULES: Final[tuple[RuleInfo, ...]] = (
-    RuleInfo("ext-value", "RFC7970 §5.1.1", "error", "ext-value needs the matching ext-<attr>, and the reverse"),
-    RuleInfo("version", "RFC7970 §3.2", "error", "IODEF-Document@version is required (the XSD has it optional)"),
+    RuleInfo(
+        "ext-value", "RFC7970 §5.1.1", "error", "ext-value needs the matching ext-<attr>, and the reverse"
+    ),
+    RuleInfo(
+        "version", "RFC7970 §3.2", "error", "IODEF-Document@version is required (the XSD has it optional)"
+    ),
     RuleInfo("private-enum", "RFC7970 §3.2", "error", "private-enum-id needs private-enum-name"),
     RuleInfo("language", "RFC7970 §6", "error", "the document states its language; xml:lang is a BCP 47 tag"),
-    RuleInfo("encoding", "RFC7970 §4.1", "error", "XML declaration with an explicit encoding (UTF-8 or UTF-16)"),
-    RuleInfo("confidence", "RFC7970 §3.12.5", "error", "Confidence holds a REAL for rating numeric, else nothing"),
-    RuleInfo("time-order", "RFC7970 §3.2", "error", "StartTime not after EndTime; other times in natural order"),
+    RuleInfo(
+        "encoding", "RFC7970 §4.1", "error", "XML declaration with an explicit encoding (UTF-8 or UTF-16)"
+    ),
+    RuleInfo(
+        "confidence", "RFC7970 §3.12.5", "error", "Confidence holds a REAL for rating numeric, else nothing"
+    ),
+    RuleInfo(
+        "time-order", "RFC7970 §3.2", "error", "StartTime not after EndTime; other times in natural order"
+    ),
     RuleInfo("address", "RFC7970 §3.18.1", "error", "Address content matches its category"),
-    RuleInfo("nameserver-address", "RFC7970 §3.19.1", "error", "a Nameservers Address is ipv4-addr or ipv6-addr"),
-    RuleInfo("portlist", "RFC7970 §2.9", "error", "PORTLIST syntax, ports up to 65535, ranges N-M with N <= M"),
+    RuleInfo(
+        "nameserver-address", "RFC7970 §3.19.1", "error", "a Nameservers Address is ipv4-addr or ipv6-addr"
+    ),
+    RuleInfo(
+        "portlist", "RFC7970 §2.9", "error", "PORTLIST syntax, ports up to 65535, ranges N-M with N <= M"
+    ),
     RuleInfo("extension-dtype", "RFC7970 §2.16", "error", "ExtensionType content matches its dtype"),
     RuleInfo("references", "RFC7970 §3.29.6", "error", "references point at the right kind of element"),
     RuleInfo("indicator-reference", "RFC7970 §3.29.7", "error", "IndicatorReference has uid-ref or euid-ref"),
@@ -63,8 +77,12 @@ RULES: Final[tuple[RuleInfo, ...]] = (
     RuleInfo("required-child", "RFC7970 §3", "error", "classes that need at least one child have one"),
     RuleInfo("node-address", "RFC7970 §3.18", "error", "Node has an Address or DomainData", ("rfc7970",)),
     RuleInfo("defined-coa", "RFC7970 §3.15", "error", "action defined-coa needs a DefinedCOA"),
-    RuleInfo("service-protocol", "RFC7970 §3.20", "error", "Service with ports or protocol details has ip-protocol"),
-    RuleInfo("header-field", "RFC7970 §3.21", "error", "header fields carry name (and dtype string for email)"),
+    RuleInfo(
+        "service-protocol", "RFC7970 §3.20", "error", "Service with ports or protocol details has ip-protocol"
+    ),
+    RuleInfo(
+        "header-field", "RFC7970 §3.21", "error", "header fields carry name (and dtype string for email)"
+    ),
     RuleInfo("software-custom", "RFC7970 §2.15.1", "error", "SoftwareReference spec-name custom needs dtype"),
     RuleInfo("expression", "RFC7970 §3.29.4", "error", "operator not takes exactly one operand"),
 )
@@ -82,7 +100,9 @@ class _Ctx:
         self.path_of = path_of
         self.issues: list[Issue] = []
 
-    def add(self, severity: str, el: etree._Element, rule: str, message: str, attr: str | None = None) -> None:
+    def add(
+        self, severity: str, el: etree._Element, rule: str, message: str, attr: str | None = None
+    ) -> None:
         from .validate import Issue
 
         path = self.path_of(el)
@@ -107,18 +127,15 @@ def _text(el: etree._Element) -> str:
 @functools.cache
 def _ext_table() -> dict[str, frozenset[str]]:
     """Element tag -> the attributes X that have an ``ext-X`` partner, from the model's plans."""
-    from .model import MODEL_CLASSES
+    from .model import IODEFDocument, IODEFModel
     from .model._binding import plan_of
 
     table: dict[str, set[str]] = {}
-    classes: list[type] = list(MODEL_CLASSES)
-    seen: set[type] = set()
-    from .model import IODEFDocument
-
-    todo: list[tuple[str, type]] = [(f"{_P}IODEF-Document", IODEFDocument)]
+    seen: set[type[IODEFModel]] = set()
+    todo: list[tuple[str, type[IODEFModel]]] = [(f"{_P}IODEF-Document", IODEFDocument)]
     while todo:
         tag, cls = todo.pop()
-        plan = plan_of(cls)  # type: ignore[arg-type]
+        plan = plan_of(cls)
         pairs = {xml for _n, xml, _en, _ex in plan.ext_pairs}
         if pairs:
             table.setdefault(tag, set()).update(pairs)
@@ -128,7 +145,6 @@ def _ext_table() -> dict[str, frozenset[str]]:
         for spec in plan.child_list:
             if spec.model is not None:
                 todo.append((spec.xml, spec.model))
-    del classes
     return {tag: frozenset(v) for tag, v in table.items()}
 
 
@@ -171,7 +187,7 @@ def _rule_ext_value(ctx: _Ctx) -> None:
 def _rule_document(ctx: _Ctx) -> None:
     root = ctx.root
     if root.get("version") is None:
-        ctx.add("error", root, "RFC7970 §3.2", "the version attribute is required and must be \"2.00\"")
+        ctx.add("error", root, "RFC7970 §3.2", 'the version attribute is required and must be "2.00"')
     if root.get("private-enum-id") is not None and root.get("private-enum-name") is None:
         ctx.add(
             "error",
@@ -208,7 +224,9 @@ _LANG_XPATH: Final = etree.XPath("//*[@xml:lang]")
 def bcp47_problem(tag: str) -> str | None:
     """Why *tag* is not a well-formed BCP 47 (RFC 5646) language tag, or None when it is."""
     if not _BCP47.fullmatch(tag.lower()):
-        return f"{tag!r} is not a well-formed BCP 47 language tag (RFC 5646), e.g. 'en', 'de-AT', 'zh-Hant-TW'"
+        return (
+            f"{tag!r} is not a well-formed BCP 47 language tag (RFC 5646), e.g. 'en', 'de-AT', 'zh-Hant-TW'"
+        )
     subtags = tag.lower().split("-")
     # no repeated variant or extension singleton (RFC 5646 §2.2.5, §2.2.6)
     body = subtags[: subtags.index("x")] if "x" in subtags else subtags
@@ -229,7 +247,7 @@ def _rule_language(ctx: _Ctx) -> None:
             "error",
             root,
             "RFC7970 §6",
-            "the document does not state its language: set xml:lang on IODEF-Document (e.g. xml:lang=\"en\")",
+            'the document does not state its language: set xml:lang on IODEF-Document (e.g. xml:lang="en")',
         )
     for el in _LANG_XPATH(root):
         value = el.get(_LANG)
@@ -276,7 +294,8 @@ def check_encoding(prefix: bytes, root: etree._Element, ctx: _Ctx) -> None:
             "warning",
             root,
             rule,
-            f"encoding {enc.group(1).decode('ascii')!r}: encodings other than UTF-8 and UTF-16 should not be used",
+            f"encoding {enc.group(1).decode('ascii')!r}: "
+            "encodings other than UTF-8 and UTF-16 should not be used",
         )
 
 
@@ -343,7 +362,12 @@ _TIME_ORDER: Final[dict[str, tuple[str, list[tuple[str, str, str, str]]]]] = {
             ("StartTime", "DetectTime", "warning", "the incident was detected before it started"),
             ("StartTime", "RecoveryTime", "warning", "the site recovered before the incident started"),
             ("DetectTime", "ReportTime", "warning", "the incident was reported before it was detected"),
-            ("DetectTime", "GenerationTime", "warning", "the report was generated before the incident was detected"),
+            (
+                "DetectTime",
+                "GenerationTime",
+                "warning",
+                "the report was generated before the incident was detected",
+            ),
         ],
     ),
     "EventData": (
@@ -355,8 +379,14 @@ _TIME_ORDER: Final[dict[str, tuple[str, list[tuple[str, str, str, str]]]]] = {
             ("DetectTime", "ReportTime", "warning", "the event was reported before it was detected"),
         ],
     ),
-    "Expectation": ("RFC7970 §3.15", [("StartTime", "EndTime", "error", "the action is due before it may start")]),
-    "Indicator": ("RFC7970 §3.29", [("StartTime", "EndTime", "error", "the indicator's validity ends before it starts")]),
+    "Expectation": (
+        "RFC7970 §3.15",
+        [("StartTime", "EndTime", "error", "the action is due before it may start")],
+    ),
+    "Indicator": (
+        "RFC7970 §3.29",
+        [("StartTime", "EndTime", "error", "the indicator's validity ends before it starts")],
+    ),
 }
 
 
@@ -495,7 +525,7 @@ def _check_address(ctx: _Ctx, el: etree._Element) -> None:
         return
     how = f"category {category!r}" if declared is not None else "category 'ipv6-addr' (the default)"
     guess = _guess_category(text)
-    hint = f"; it looks like {guess}, so set category=\"{guess}\"" if guess and guess != category else ""
+    hint = f'; it looks like {guess}, so set category="{guess}"' if guess and guess != category else ""
     ctx.add("error", el, "RFC7970 §3.18.1", f"{text!r} is not {wanted}, as {how} requires{hint}")
 
 
@@ -573,7 +603,7 @@ def _check_extension(ctx: _Ctx, el: etree._Element) -> None:
             "error",
             el,
             rule,
-            f"dtype={dtype!r} but the content holds XML elements; XML content needs dtype=\"xml\" (§5.2)",
+            f'dtype={dtype!r} but the content holds XML elements; XML content needs dtype="xml" (§5.2)',
         )
         return
     text = "".join(el.itertext()).strip(_WS)
@@ -600,7 +630,7 @@ def _check_header_field(ctx: _Ctx, el: etree._Element) -> None:
     if not el.get("name"):
         ctx.add("error", el, section, f"{name} must carry the header's field name in its name attribute")
     if name == "EmailHeaderField" and el.get("dtype") not in (None, "string"):
-        ctx.add("error", el, section, f"EmailHeaderField must have dtype=\"string\", not {el.get('dtype')!r}")
+        ctx.add("error", el, section, f'EmailHeaderField must have dtype="string", not {el.get("dtype")!r}')
 
 
 # --------------------------------------------------------------------------- references
@@ -619,7 +649,12 @@ def _rule_references(ctx: _Ctx) -> None:
         uid = el.get("uid-ref")
         if el.tag == f"{_P}IndicatorReference":
             if uid is None and el.get("euid-ref") is None:
-                ctx.add("error", el, "RFC7970 §3.29.7", "IndicatorReference needs a uid-ref or an euid-ref attribute")
+                ctx.add(
+                    "error",
+                    el,
+                    "RFC7970 §3.29.7",
+                    "IndicatorReference needs a uid-ref or an euid-ref attribute",
+                )
                 continue
             if uid is not None and uid not in indicator_ids and uid in observable_ids:
                 ctx.add(
@@ -684,7 +719,14 @@ _REQUIRED_CHILD: Final[dict[str, tuple[str, frozenset[str] | None, tuple[str, ..
     "RecordData": (
         "RFC7970 §3.22.1",
         frozenset(
-            {"RecordItem", "URL", "FileData", "WindowsRegistryKeysModified", "CertificateData", "AdditionalData"}
+            {
+                "RecordItem",
+                "URL",
+                "FileData",
+                "WindowsRegistryKeysModified",
+                "CertificateData",
+                "AdditionalData",
+            }
         ),
         ("rfc7970", "rfc7970-errata"),
     ),
@@ -727,7 +769,9 @@ def _check_action(ctx: _Ctx, el: etree._Element) -> None:
     if el.find(f"{_P}DefinedCOA") is None:
         name = _local(el.tag)
         section = "RFC7970 §3.15" if name == "Expectation" else "RFC7970 §3.13.1"
-        ctx.add("error", el, section, 'action="defined-coa" needs a DefinedCOA child naming the course of action')
+        ctx.add(
+            "error", el, section, 'action="defined-coa" needs a DefinedCOA child naming the course of action'
+        )
 
 
 _PROTO_CHILDREN: Final = frozenset({"Port", "Portlist", "ProtoCode", "ProtoType", "ProtoField"})

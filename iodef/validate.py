@@ -77,9 +77,8 @@ class Issue:
 
     def format(self, source: str = "<document>") -> str:
         """``source:line:col: severity: path: message [rule]`` (line and column 0 when unknown)."""
-        return (
-            f"{source}:{self.line or 0}:{self.column or 0}: {self.severity}: {self.path}: {self.message} [{self.rule}]"
-        )
+        where = f"{source}:{self.line or 0}:{self.column or 0}"
+        return f"{where}: {self.severity}: {self.path}: {self.message} [{self.rule}]"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,7 +183,9 @@ def _read(source: Any, source_name: str | None) -> _Input:
         return _Input(name, parse_xml(data, source_name=name), data[:_PREFIX_BYTES])
     if isinstance(source, etree._Element):
         if not isinstance(source.tag, str):
-            raise ParseError("expected an element, got a comment or processing instruction", source=source_name)
+            raise ParseError(
+                "expected an element, got a comment or processing instruction", source=source_name
+            )
         return _Input(source_name or "<element>", source, None)
     if isinstance(source, etree._ElementTree):
         return _read(source.getroot(), source_name)
@@ -313,7 +314,11 @@ def _cvc(error: Any) -> str:
         return "cvc-elt.1"
     if "has no children" in reason or "child element" in reason:
         return "cvc-complex-type.2.2"
-    if kind == "XMLSchemaDecodeError" or validator in ("XsdAtomicBuiltin", "XsdUnion", "XsdAtomicRestriction"):
+    if kind == "XMLSchemaDecodeError" or validator in (
+        "XsdAtomicBuiltin",
+        "XsdUnion",
+        "XsdAtomicRestriction",
+    ):
         return "cvc-datatype-valid.1.2.1"
     return "cvc-assess-elt"
 
@@ -332,7 +337,9 @@ def _readable(error: Any, reason: str) -> str:
     union = getattr(getattr(validator, "parent", None), "parent", None)
     if type(union).__name__ == "XsdUnion":
         members = ", ".join(_type_name(m) for m in getattr(union, "member_types", ()))
-        return f"{value!r} is not a valid value of {_type_name(union)} (one of: {members or 'its member types'})"
+        return (
+            f"{value!r} is not a valid value of {_type_name(union)} (one of: {members or 'its member types'})"
+        )
     if type(error).__name__ == "XMLSchemaDecodeError":
         return f"{value!r} is not a valid value of {_type_name(validator)}"
     return reason
@@ -359,7 +366,9 @@ def _xmlschema_issues(root: etree._Element, profile: str) -> list[Issue]:
         elif cvc == "cvc-complex-type.2.3" and id(el) in empty_content:
             continue  # the same text already reported as content of an empty element
         path = element_path(target)
-        attr = re.match(r"attribute ([\w:-]+)=", reason) or re.match(r"'([\w:-]+)' attribute not allowed", reason)
+        attr = re.match(r"attribute ([\w:-]+)=", reason) or re.match(
+            r"'([\w:-]+)' attribute not allowed", reason
+        )
         if attr:
             path += f"/@{attr.group(1)}"
         message = _NS_STRIP.sub("", _readable(error, reason))
@@ -392,7 +401,14 @@ def _libxml2_issues(root: etree._Element, profile: str) -> list[Issue]:
         except etree.XPathError:
             pass
         issues.append(
-            Issue("error", path, entry.line or None, entry.column or None, f"xsd:{cvc}", _NS_STRIP.sub("", entry.message))
+            Issue(
+                "error",
+                path,
+                entry.line or None,
+                entry.column or None,
+                f"xsd:{cvc}",
+                _NS_STRIP.sub("", entry.message),
+            )
         )
     return issues
 
@@ -441,7 +457,7 @@ def _root_issue(root: etree._Element) -> Issue:
     q = etree.QName(root)
     if q.localname == "IODEF-Document":
         found = f"namespace {q.namespace!r}" if q.namespace else "no namespace"
-        message = f"IODEF-Document has {found}; IODEF v2 needs xmlns=\"{IODEF_NS}\""
+        message = f'IODEF-Document has {found}; IODEF v2 needs xmlns="{IODEF_NS}"'
     else:
         where = f" in namespace {q.namespace!r}" if q.namespace else ""
         message = f"the root element is {q.localname!r}{where}, not an IODEF-Document"

@@ -50,7 +50,8 @@ def test_public_names() -> None:
 def test_every_kind_of_source(make: object) -> None:
     assert is_valid(make(GOOD))  # type: ignore[operator]
     rules = [i.rule for i in iter_issues(make(RULE_BAD))]  # type: ignore[operator]
-    assert rules and set(rules) == {"RFC7970 §3.18.1"}
+    assert rules
+    assert set(rules) == {"RFC7970 §3.18.1"}
 
 
 def test_model_built_in_code_validates() -> None:
@@ -155,7 +156,9 @@ def test_errata_patches_apply_to_the_published_schema_only() -> None:
 def test_literal_erratum_5543_would_reject_an_empty_confidence() -> None:
     """Why the errata profile uses float-or-empty rather than the erratum's bare xs:float."""
     tree = _profiles.schema_document("rfc7970-errata")
-    ext = tree.getroot().find(".//{http://www.w3.org/2001/XMLSchema}extension[@base='iodef:ConfidenceValueType']")
+    ext = tree.getroot().find(
+        ".//{http://www.w3.org/2001/XMLSchema}extension[@base='iodef:ConfidenceValueType']"
+    )
     assert ext is not None
     ext.set("base", "xs:float")
     tree.docinfo.URL = str(_profiles.schema_dir() / "iodef-2.0.xsd")

@@ -11,15 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from iodef.cli.main import app
 from typer.testing import CliRunner
 
-from iodef.cli.main import app
 from tests.conftest import FIXTURES
 
 V = FIXTURES / "validate"
 GOOD = V / "version" / "pass.xml"
 BAD = V / "address" / "fail.xml"
-LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|note): (?P<path>\S+): .+ \[(?P<rule>[^\]]+)\]$")
+LINE = re.compile(
+    r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|note): "
+    r"(?P<path>\S+): .+ \[(?P<rule>[^\]]+)\]$"
+)
 
 runner = CliRunner()
 
@@ -43,7 +46,8 @@ def test_invalid_exits_1_with_one_line_per_issue() -> None:
     for line in lines[:-1]:
         m = LINE.match(line)
         assert m, line
-        assert m["file"] == str(BAD) and m["rule"] == "RFC7970 §3.18.1"
+        assert m["file"] == str(BAD)
+        assert m["rule"] == "RFC7970 §3.18.1"
     assert lines[-1] == "1 document, 0 valid, 1 invalid, 0 unreadable (profile rfc7970)"
 
 
@@ -161,7 +165,8 @@ def test_installed_command_in_a_real_subprocess(tmp_path: Path) -> None:
     assert statuses == ["invalid", "valid", "unreadable", "valid"]
     assert b"4 documents, 2 valid, 1 invalid, 1 unreadable" in proc.stderr
     ok = subprocess.run([exe, "validate", str(GOOD)], capture_output=True, check=False, timeout=120)
-    assert ok.returncode == 0 and ok.stderr == b""
+    assert ok.returncode == 0
+    assert ok.stderr == b""
 
 
 def test_progress_bar_on_a_real_terminal(tmp_path: Path) -> None:
@@ -171,7 +176,9 @@ def test_progress_bar_on_a_real_terminal(tmp_path: Path) -> None:
     for n in range(8):
         shutil.copy(GOOD, tmp_path / f"d{n}.xml")
     master, slave = pty.openpty()
-    proc = subprocess.run([exe, "validate", str(tmp_path)], stderr=slave, stdout=subprocess.PIPE, check=False, timeout=120)
+    proc = subprocess.run(
+        [exe, "validate", str(tmp_path)], stderr=slave, stdout=subprocess.PIPE, check=False, timeout=120
+    )
     os.close(slave)
     shown = b""
     try:

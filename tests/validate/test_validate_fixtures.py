@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from iodef._profiles import xmlschema_for
 from iodef._rules import RULES
 from iodef.validate import PROFILES, check, fast_verdict, iter_issues
-from iodef._profiles import xmlschema_for
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 
@@ -43,7 +43,8 @@ def test_fixture(path: Path, profile: str) -> None:
     assert report.valid is want["valid"]
     assert report.profile == want["profile"]
     for issue in report.issues:
-        assert issue.message and issue.message[0] != " "
+        assert issue.message
+        assert not issue.message[0].isspace()
 
 
 def test_every_rule_has_a_passing_and_a_failing_fixture() -> None:

@@ -27,7 +27,11 @@ def test_section_7_1_is_valid_under_both_profiles(examples: dict[str, bytes]) ->
 def test_section_7_2_fails_as_the_rfc_wrote_it(examples: dict[str, bytes]) -> None:
     """§7.2 has a ThreatActor without URL (fine with the errata) and BulkObservable type="fqdn",
     which no version of the schema allows (the registry has domain-name)."""
-    fqdn = ("xsd:cvc-enumeration-valid", "/IODEF-Document/Incident/IndicatorData/Indicator/Observable/BulkObservable/@type", 52)
+    fqdn = (
+        "xsd:cvc-enumeration-valid",
+        "/IODEF-Document/Incident/IndicatorData/Indicator/Observable/BulkObservable/@type",
+        52,
+    )
     url = ("xsd:cvc-complex-type.2.4", "/IODEF-Document/Incident/RelatedActivity/ThreatActor/Description", 16)
     assert _issues(examples["7.2"], "rfc7970") == [url, fqdn]
     assert _issues(examples["7.2"], "rfc7970-errata") == [fqdn]
