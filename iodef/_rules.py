@@ -148,13 +148,21 @@ def _ext_table() -> dict[str, frozenset[str]]:
     return {tag: frozenset(v) for tag, v in table.items()}
 
 
-_EXT_XPATH: Final = etree.XPath("//*[@*[. = 'ext-value' or starts-with(local-name(), 'ext-')]]")
+#: one scan of the document for both attribute-driven rules (§5.1.1 and §6)
+_ATTR_XPATH: Final = etree.XPath("//*[@xml:lang or @*[. = 'ext-value' or starts-with(local-name(), 'ext-')]]")
 
 
-def _rule_ext_value(ctx: _Ctx) -> None:
+def _rule_attributes(ctx: _Ctx) -> None:
+    hits = _ATTR_XPATH(ctx.root)
+    if hits:
+        _rule_ext_value(ctx, hits)
+    _rule_language(ctx, hits)
+
+
+def _rule_ext_value(ctx: _Ctx, hits: list[etree._Element]) -> None:
     table = _ext_table()
     rule = "RFC7970 §5.1.1"
-    for el in _EXT_XPATH(ctx.root):
+    for el in hits:
         pairs = table.get(el.tag)
         if not pairs:
             continue
@@ -218,8 +226,6 @@ _BCP47: Final = re.compile(
     re.VERBOSE,
 )
 
-_LANG_XPATH: Final = etree.XPath("//*[@xml:lang]")
-
 
 def bcp47_problem(tag: str) -> str | None:
     """Why *tag* is not a well-formed BCP 47 (RFC 5646) language tag, or None when it is."""
@@ -239,7 +245,7 @@ def bcp47_problem(tag: str) -> str | None:
     return None
 
 
-def _rule_language(ctx: _Ctx) -> None:
+def _rule_language(ctx: _Ctx, hits: list[etree._Element]) -> None:
     root = ctx.root
     doc_lang = root.get(_LANG)
     if doc_lang is None or not doc_lang.strip():
@@ -249,7 +255,7 @@ def _rule_language(ctx: _Ctx) -> None:
             "RFC7970 §6",
             'the document does not state its language: set xml:lang on IODEF-Document (e.g. xml:lang="en")',
         )
-    for el in _LANG_XPATH(root):
+    for el in hits:
         value = el.get(_LANG)
         if not value:
             continue  # xml:lang="" means "no language" (XML §2.12); handled above for the root
@@ -390,17 +396,24 @@ _TIME_ORDER: Final[dict[str, tuple[str, list[tuple[str, str, str, str]]]]] = {
 }
 
 
+_TIME_TAGS: Final = {
+    f"{_P}{name}": name
+    for name in ("DetectTime", "StartTime", "EndTime", "RecoveryTime", "ReportTime", "GenerationTime")
+}
+
+
 def _check_times(ctx: _Ctx, el: etree._Element) -> None:
-    section, pairs = _TIME_ORDER[_local(el.tag)]
+    section, pairs = _TIME_ORDER[el.tag[len(_P) :]]
     found: dict[str, etree._Element] = {}
     for child in el:
-        name = _local(child.tag)
-        if name.endswith("Time") and name not in found:
+        name = _TIME_TAGS.get(child.tag)
+        if name is not None and name not in found:
             found[name] = child
     if len(found) < 2:
         return
     for earlier, later, severity, sentence in pairs:
-        a_el, b_el = found.get(earlier), found.get(later)
+        a_el = found.get(earlier)
+        b_el = found.get(later)
         if a_el is None or b_el is None:
             continue
         a, b = _datetime(a_el), _datetime(b_el)
@@ -424,20 +437,25 @@ _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+")
 _URI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 
 
+_OCTET: Final = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4: Final = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def _ipv4(text: str) -> bool:
+    return _IPV4.fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _ipv6_compressed(text: str) -> str | None:
+    """The RFC 5952 form of an IPv6 address, or None when *text* is not one."""
     try:
-        ipaddress.IPv4Address(text)
+        return ipaddress.IPv6Address(text).compressed
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _ipv6(text: str) -> bool:
-    try:
-        ipaddress.IPv6Address(text)
-    except ValueError:
-        return False
-    return True
+    return _ipv6_compressed(text) is not None
 
 
 def _net(text: str, version: int) -> bool:
@@ -495,12 +513,16 @@ def _guess_category(text: str) -> str | None:
     return None
 
 
+def _is_nameserver(el: etree._Element) -> bool:
+    parent = el.getparent()
+    return parent is not None and parent.tag == f"{_P}Nameservers"
+
+
 def _check_address(ctx: _Ctx, el: etree._Element) -> None:
     declared = el.get("category")
     category = declared if declared is not None else "ipv6-addr"
     text = _text(el)
-    parent = el.getparent()
-    if parent is not None and parent.tag == f"{_P}Nameservers" and category not in ("ipv4-addr", "ipv6-addr"):
+    if category not in ("ipv4-addr", "ipv6-addr") and _is_nameserver(el):
         ctx.add(
             "error",
             el,
@@ -514,7 +536,7 @@ def _check_address(ctx: _Ctx, el: etree._Element) -> None:
     ok, wanted = check
     if ok(text):
         if category == "ipv6-addr":
-            canonical = ipaddress.IPv6Address(text).compressed
+            canonical = _ipv6_compressed(text)
             if canonical != text:
                 ctx.add(
                     "warning",
@@ -549,8 +571,13 @@ def portlist_problem(text: str, *, syntax: bool = True) -> str | None:
     return None
 
 
+_SIMPLE_PORTS: Final = re.compile(r"[0-9]{1,4}(,[0-9]{1,4})*")
+
+
 def _check_portlist(ctx: _Ctx, el: etree._Element) -> None:
     text = _text(el)
+    if _SIMPLE_PORTS.fullmatch(text):
+        return  # ports below 10000, no ranges: nothing to check
     if not _PORTLIST.fullmatch(text):
         return  # the schema's PortlistType pattern reports the syntax
     problem = portlist_problem(text)
@@ -598,7 +625,7 @@ def _check_extension(ctx: _Ctx, el: etree._Element) -> None:
     if dtype is None or dtype in ("xml", "ext-value"):
         return
     rule = "RFC7970 §2.16"
-    if any(isinstance(c.tag, str) for c in el):
+    if len(el) and any(isinstance(c.tag, str) for c in el):
         ctx.add(
             "error",
             el,
@@ -607,6 +634,8 @@ def _check_extension(ctx: _Ctx, el: etree._Element) -> None:
         )
         return
     text = "".join(el.itertext()).strip(_WS)
+    if dtype == "string":
+        return
     if dtype == "portlist":
         problem = portlist_problem(text)
         if problem is not None:
@@ -743,21 +772,31 @@ _REQUIRED_CHILD: Final[dict[str, tuple[str, frozenset[str] | None, tuple[str, ..
 }
 
 
+_REQUIRED_CLARK: Final = {
+    name: frozenset(f"{_P}{c}" for c in wanted)
+    for name, (_s, wanted, _p) in _REQUIRED_CHILD.items()
+    if wanted
+}
+
+
 def _check_required_child(ctx: _Ctx, el: etree._Element) -> None:
-    name = _local(el.tag)
+    name = el.tag[len(_P) :]
     section, wanted, profiles = _REQUIRED_CHILD[name]
     if ctx.profile not in profiles:
         return
-    names = [_local(c.tag) for c in el if isinstance(c.tag, str)]
     if wanted is None:
-        if names:
-            return
+        for child in el:
+            if isinstance(child.tag, str):
+                return
         ctx.add("error", el, section, f"{name} must have at least one child element")
         return
-    if wanted.isdisjoint(names):
-        listed = ", ".join(sorted(wanted))
-        extra = " (erratum 5544)" if name == "Node" else ""
-        ctx.add("error", el, section, f"{name} needs at least one of: {listed}{extra}")
+    clark = _REQUIRED_CLARK[name]
+    for child in el:
+        if child.tag in clark:
+            return
+    listed = ", ".join(sorted(wanted))
+    extra = " (erratum 5544)" if name == "Node" else ""
+    ctx.add("error", el, section, f"{name} needs at least one of: {listed}{extra}")
 
 
 # --------------------------------------------------------------------------- misc tables
@@ -847,8 +886,7 @@ _HANDLERS: Final = _handlers()
 _TAGS: Final = tuple(_HANDLERS)
 _WHOLE_DOCUMENT: Final[tuple[Callable[[_Ctx], None], ...]] = (
     _rule_document,
-    _rule_language,
-    _rule_ext_value,
+    _rule_attributes,
     _rule_references,
     _rule_incident_ids,
 )
