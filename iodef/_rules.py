@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Final
 
 from lxml import etree
 
+from .model._binding import _DT_RE as _DT
+
 if TYPE_CHECKING:
     from .validate import Issue
 
@@ -330,10 +332,6 @@ def _check_confidence(ctx: _Ctx, el: etree._Element) -> None:
 
 
 # --------------------------------------------------------------------------- times
-
-_DT: Final = re.compile(
-    r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?"
-)
 
 
 def _datetime(el: etree._Element | None) -> datetime | None:

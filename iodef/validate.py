@@ -36,6 +36,7 @@ from lxml import etree
 from ._profiles import PROFILE_LABELS, PROFILES, V1_PROFILE, lxml_schema_for, xmlschema_for
 from ._rules import run_rules
 from .errors import ParseError, RuleViolation, SchemaValidationError
+from .model._binding import element_path
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, _chunks, _source_name, parse_xml
 
 if TYPE_CHECKING:
@@ -131,35 +132,6 @@ class Report:
             "warnings": len(self.warnings),
             "issues": [i.to_dict() for i in self.issues],
         }
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def element_path(el: etree._Element) -> str:
-    """``/IODEF-Document/Incident[2]/Contact``: local names, ``[n]`` where a name repeats."""
-    parts: list[str] = []
-    node: etree._Element | None = el
-    while node is not None:
-        tag = node.tag
-        if not isinstance(tag, str):
-            parts.append("node()")
-            node = node.getparent()
-            continue
-        local = tag.rpartition("}")[2]
-        parent = node.getparent()
-        if parent is not None:
-            n = 0
-            index = 0
-            for sibling in parent.iterchildren(tag):
-                n += 1
-                if sibling is node:
-                    index = n
-            if n > 1:
-                local += f"[{index}]"
-        parts.append(local)
-        node = parent
-    return "/" + "/".join(reversed(parts))
 
 
 # --------------------------------------------------------------------------- reading
@@ -505,7 +477,7 @@ def _libxml2_false_positive(issue: Issue) -> bool:
     m = _LIBXML2_WS_DATETIME.search(issue.message)
     if m is None:
         return False
-    from ._rules import _DT
+    from .model._binding import _DT_RE as _DT
 
     value = m.group(1).strip(_XSD_WS)
     return m.group(2) != "dateTime" or _DT.fullmatch(value) is not None
