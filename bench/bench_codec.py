@@ -133,7 +133,7 @@ def main() -> None:
         f"= {peak / len(data):.1f}x the document size"
     )
     del doc
-    print(f"(CPU time of this process, best of {args.repeat} runs; ratios to the lxml floor on the same bytes)")
+    print(f"(process CPU time, best of {args.repeat} runs; ratios to the lxml floor on the same bytes)")
 
 
 if __name__ == "__main__":
