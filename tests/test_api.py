@@ -88,6 +88,7 @@ def test_readme_example_runs() -> None:
     exec(compile(block.group(1), "README.md", "exec"), namespace)
     assert isinstance(namespace["doc"], iodef.IODEFDocument)
     assert namespace["again"] == namespace["doc"]
+    assert list(iodef.validate.iter_issues(namespace["doc"])) == []
 
 
 def test_building_refuses_what_the_rfc_forbids() -> None:
