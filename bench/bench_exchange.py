@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve()
 def make_doc(n: int) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0">'
+        '<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">'
         '<Incident purpose="reporting" restriction="green">'
         f'<IncidentID name="bench.example.org">B-{n:08d}</IncidentID>'
         "<GenerationTime>2026-11-20T08:15:00Z</GenerationTime>"

@@ -134,9 +134,9 @@ class _Tally:
 
     def local_refusal(self, source: str, exc: IODEFError) -> None:
         self.invalid += 1
-        problems = [p.as_dict() for p in getattr(exc, "problems", [])]
+        problems = [i.to_dict() for i in getattr(exc, "issues", [])]
         self.line(
-            {"source": source, "outcome": "invalid", "error": str(exc), "problems": problems},
+            {"source": source, "outcome": "invalid", "error": str(exc), "issues": problems},
             f"not sent  {source}: {exc}",
         )
         if self.fmt == "text":
@@ -444,7 +444,7 @@ def pull(
 ) -> None:
     """Fetch the documents of a peer's feed that are new since the last run (follows paging).
 
-    Valid documents are saved as DIR/<entry>.xml, invalid ones under DIR/invalid/ with their problems.
+    Valid documents are saved as DIR/<entry>.xml, invalid ones under DIR/invalid/ with their issues.
     Exit 0 when all were valid, 1 when some were invalid, 3 on a network or TLS failure.
     """
     from iodef.exchange.pull import pull_to_directory
@@ -456,7 +456,7 @@ def pull(
     kwargs = _client_kwargs(url, token, config, ca, cert, key, connect_timeout, timeout, retries, backoff)
 
     def show(doc: Any, path: Path) -> None:
-        ok = doc.error is None and not any(p.severity == "error" for p in doc.problems)
+        ok = doc.error is None and not any(i.severity == "error" for i in doc.issues)
         if fmt == "json":
             typer.echo(json.dumps({"entry": doc.entry.id, "saved": str(path), "valid": ok}))
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import model
 from .errors import (
+    DocumentInvalidError,
     DocumentTooLargeError,
     ExchangeError,
     ExchangeProtocolError,
@@ -19,13 +20,15 @@ from .errors import (
     ExchangeTransportError,
     ExchangeUnavailableError,
     ForbiddenXMLError,
-    InvalidDocumentError,
     IODEFError,
     ParseError,
     RestrictedDocumentError,
+    RuleViolation,
+    SchemaValidationError,
     UnsupportedVersionError,
 )
 from .model import *
+from .validate import Issue
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
 
 __version__ = "0.1.0"
@@ -65,6 +68,7 @@ __all__ = [
     "DetectionPattern",
     "Discovery",
     "DiscoverySource",
+    "DocumentInvalidError",
     "DocumentTooLargeError",
     "DomainContacts",
     "DomainData",
@@ -105,7 +109,7 @@ __all__ = [
     "IndicatorExpressionOperator",
     "IndicatorID",
     "IndicatorReference",
-    "InvalidDocumentError",
+    "Issue",
     "Key",
     "KeyRegistryAction",
     "LangAttr",
@@ -135,6 +139,8 @@ __all__ = [
     "RestrictedDocumentError",
     "Restriction",
     "RestrictionAttrs",
+    "RuleViolation",
+    "SchemaValidationError",
     "Service",
     "ServiceName",
     "Severity",

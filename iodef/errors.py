@@ -8,7 +8,13 @@ and a sentence a person can act on. ``str(error)`` puts them together as
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .validate import Issue
+
 __all__ = [
+    "DocumentInvalidError",
     "DocumentTooLargeError",
     "ExchangeError",
     "ExchangeProtocolError",
@@ -17,9 +23,10 @@ __all__ = [
     "ExchangeUnavailableError",
     "ForbiddenXMLError",
     "IODEFError",
-    "InvalidDocumentError",
     "ParseError",
     "RestrictedDocumentError",
+    "RuleViolation",
+    "SchemaValidationError",
     "UnsupportedVersionError",
 ]
 
@@ -79,6 +86,37 @@ class DocumentTooLargeError(ParseError):
     """The input is larger than the configured size cap; it was not read whole."""
 
 
+class DocumentInvalidError(IODEFError):
+    """The document was read but is not valid; ``issues`` says why (see :mod:`iodef.validate`).
+
+    ``issues`` holds every :class:`iodef.Issue` found (warnings too); ``profile`` names the
+    schema profile used (``rfc7970``, ``rfc7970-errata``, or ``iodef-v1`` for RFC 5070 documents).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        issues: list[Issue],
+        profile: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line, column=column, path=path)
+        self.issues = issues
+        self.profile = profile
+
+
+class SchemaValidationError(DocumentInvalidError):
+    """The document violates the XSD of the profile used."""
+
+
+class RuleViolation(DocumentInvalidError):
+    """The document satisfies the XSD but breaks a rule of the RFC 7970 text."""
+
+
 class ExchangeError(IODEFError):
     """Sending a document to a peer, or reading a peer's feed, failed.
 
@@ -133,15 +171,3 @@ class ExchangeProtocolError(ExchangeError):
 
 class RestrictedDocumentError(ExchangeError):
     """The document is marked ``private`` or ``red`` and sending it was not explicitly allowed."""
-
-
-class InvalidDocumentError(ExchangeError):
-    """The document was not sent because it does not pass validation.
-
-    ``problems`` lists what is wrong, each with ``severity``, ``path``, ``line``, ``column``,
-    ``rule`` and ``message`` attributes.
-    """
-
-    def __init__(self, message: str, *, problems: list[object], source: str | None = None) -> None:
-        super().__init__(message, source=source)
-        self.problems = problems

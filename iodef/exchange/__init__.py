@@ -16,10 +16,9 @@ from ..errors import (
     ExchangeRejectedError,
     ExchangeTransportError,
     ExchangeUnavailableError,
-    InvalidDocumentError,
     RestrictedDocumentError,
 )
-from ._checks import Problem, check_document
+from ._checks import Issue, check_document
 from .client import (
     AsyncClient,
     Client,
@@ -57,11 +56,10 @@ __all__ = [
     "ExchangeUnavailableError",
     "FeedEntry",
     "FeedPage",
-    "InvalidDocumentError",
+    "Issue",
     "Outbox",
     "OutboxItem",
     "PreparedDocument",
-    "Problem",
     "PullReport",
     "PulledDocument",
     "Receipt",

@@ -35,13 +35,14 @@ from ..errors import (
     ExchangeRejectedError,
     ExchangeTransportError,
     ExchangeUnavailableError,
-    InvalidDocumentError,
     ParseError,
     RestrictedDocumentError,
+    RuleViolation,
+    SchemaValidationError,
 )
 from ..model import IODEFDocument
 from ..xml import IODEF_NS, check_root, dumps, parse_xml
-from ._checks import Problem, check_document
+from ._checks import Issue, check_document, has_errors
 from .config import Secret
 from .rolie import FeedEntry, FeedPage, parse_feed, rfc3339
 
@@ -115,16 +116,16 @@ class PreparedDocument:
     source: str
     body: bytes
     restriction: str | None
-    problems: list[Problem] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class PulledDocument:
-    """One document fetched from a peer's feed, with the problems validation found (empty when valid)."""
+    """One document fetched from a peer's feed, with the issues validation found (empty when clean)."""
 
     entry: FeedEntry
     body: bytes
-    problems: list[Problem]
+    issues: list[Issue]
     error: str | None = None
 
 
@@ -142,9 +143,9 @@ def prepare_document(
 ) -> PreparedDocument:
     """Read and check *document* the way :meth:`Client.send` does, without sending it.
 
-    Raises :class:`iodef.ParseError` (unreadable, not IODEF v2), :class:`InvalidDocumentError`
-    (validation failed) or :class:`RestrictedDocumentError` (``private``/``red`` without
-    *allow_restricted*).
+    Raises :class:`iodef.ParseError` (unreadable, not IODEF v2), :class:`iodef.SchemaValidationError`
+    or :class:`iodef.RuleViolation` (validation failed, ``.issues`` says why) or
+    :class:`RestrictedDocumentError` (``private``/``red`` without *allow_restricted*).
     """
     if isinstance(document, IODEFDocument):
         body = dumps(document)
@@ -164,16 +165,23 @@ def prepare_document(
         )
     root = parse_xml(body, max_bytes=max_bytes, source_name=name)
     check_root(root, name)
-    problems: list[Problem] = []
+    issues: list[Issue] = []
     if validate:
-        problems = check_document(root, profile)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            first = errors[0]
-            raise InvalidDocumentError(
-                f"invalid under the {profile} profile ({len(errors)} problem(s)); first: {first}",
-                problems=list(problems),
+        issues = check_document(root, profile, source=name)
+        if has_errors(issues):
+            errors = [i for i in issues if i.severity == "error"]
+            schema = [i for i in errors if i.rule.startswith("xsd:")]
+            cls = SchemaValidationError if schema else RuleViolation
+            first = (schema or errors)[0]
+            raise cls(
+                f"invalid under the {profile} profile ({len(errors)} error(s)); "
+                f"first: {first.path}: {first.message} [{first.rule}]",
+                issues=issues,
+                profile=profile,
                 source=name,
+                line=first.line,
+                column=first.column,
+                path=first.path,
             )
     strictest: str | None = None
     for inc in root.iterchildren(f"{{{IODEF_NS}}}Incident"):
@@ -191,7 +199,7 @@ def prepare_document(
             "sending it needs an explicit allow_restricted (--allow-restricted)",
             source=name,
         )
-    return PreparedDocument(source=name, body=body, restriction=strictest, problems=problems)
+    return PreparedDocument(source=name, body=body, restriction=strictest, issues=issues)
 
 
 def _ssl_context(ca: str | Path | None, cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
@@ -370,8 +378,8 @@ class _Base:
             check_root(root, name)
         except ParseError as exc:
             return PulledDocument(entry, body, [], error=str(exc))
-        problems = check_document(root, self.profile) if self.validate else []
-        return PulledDocument(entry, body, problems)
+        issues = check_document(root, self.profile, source=name) if self.validate else []
+        return PulledDocument(entry, body, issues)
 
 
 class Client(_Base):

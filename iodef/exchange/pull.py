@@ -4,7 +4,7 @@ Fit for cron: each run reads the feed newest first (with ``?since=`` the last ru
 time, and stopping by itself at entries older than that for peers that ignore the parameter),
 follows ``next`` links, downloads each new entry's document, checks it, and writes it
 atomically as ``DIR/<entry-uuid>.xml``. A document that fails the checks goes to
-``DIR/invalid/`` with its problems beside it (``.problems.json``): reported, never dropped.
+``DIR/invalid/`` with its issues beside it (``.issues.json``): reported, never dropped.
 The state file is written only after a run went through, so an interrupted run is simply
 done again (the same files are written again under the same names).
 """
@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import ExchangeError
+from ._checks import has_errors
 from .client import Client, PulledDocument
 from .rolie import rfc3339
 
@@ -93,20 +94,20 @@ def pull_to_directory(
             continue
         pulled = client.fetch(entry)
         name = _file_name(entry.id)
-        if pulled.error is None and not any(p.severity == "error" for p in pulled.problems):
+        if pulled.error is None and not has_errors(pulled.issues):
             target = out_dir / f"{name}.xml"
             _write_atomic(target, pulled.body)
             report.saved.append(target)
         else:
             target = out_dir / "invalid" / f"{name}.xml"
             _write_atomic(target, pulled.body)
-            problems = {
+            sidecar = {
                 "entry": entry.id,
                 "source": entry.content_src,
                 "error": pulled.error,
-                "problems": [p.as_dict() for p in pulled.problems],
+                "issues": [i.to_dict() for i in pulled.issues],
             }
-            _write_atomic(target.with_suffix(".problems.json"), json.dumps(problems, indent=2).encode())
+            _write_atomic(target.with_suffix(".issues.json"), json.dumps(sidecar, indent=2).encode())
             report.invalid.append(target)
         if on_document is not None:
             on_document(pulled, target)

@@ -40,7 +40,7 @@ from starlette.routing import Route
 
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
-from ._checks import PROFILES, Problem, check_document
+from ._checks import PROFILES, Issue, check_document
 from ._policy import RESTRICTION_RANK
 from .config import Peer, ServerConfig
 from .rolie import (
@@ -423,15 +423,15 @@ class _App:
                 slug=slug,
                 extra={"issues": [_issue_from_error(exc)]},
             ) from None
-        problems = check_document(root, self.settings.profile)
-        errors = [p for p in problems if p.severity == "error"]
+        issues = check_document(root, self.settings.profile, source=name)
+        errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise ProblemError(
                 422,
                 "Invalid IODEF document",
                 f"{len(errors)} problem(s) under the {self.settings.profile} profile",
                 slug="invalid-document",
-                extra={"profile": self.settings.profile, "issues": [p.as_dict() for p in problems]},
+                extra={"profile": self.settings.profile, "issues": [i.to_dict() for i in issues]},
             )
         return _Checked(body=body, digest=document_digest(root), index=_index(root))
 
@@ -548,9 +548,14 @@ def _unavailable(detail: str) -> ProblemError:
 
 
 def _issue_from_error(exc: IODEFError) -> dict[str, Any]:
-    return Problem(
-        severity="error", path=exc.path, line=exc.line, column=exc.column, rule="xml", message=exc.message
-    ).as_dict()
+    return Issue(
+        severity="error",
+        path=exc.path or "/",
+        line=exc.line,
+        column=exc.column,
+        rule="xml",
+        message=exc.message,
+    ).to_dict()
 
 
 def create_app(settings: ServerSettings) -> Starlette:

@@ -27,7 +27,7 @@ def make_doc(
     purp = f' purpose="{purpose}"' if purpose is not None else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0">'
+        '<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">'
         f"<Incident{purp}{restr}>"
         f'<IncidentID name="{name}">T-{n:06d}</IncidentID>'
         "<GenerationTime>2026-11-20T08:15:00Z</GenerationTime>"

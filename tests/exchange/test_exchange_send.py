@@ -16,8 +16,8 @@ from exchange_helpers import Server, free_port, make_doc, run_iodef
 from iodef import (
     ExchangeTransportError,
     ExchangeUnavailableError,
-    InvalidDocumentError,
     RestrictedDocumentError,
+    SchemaValidationError,
 )
 from iodef.exchange import Client, RetryPolicy, prepare_document
 
@@ -60,10 +60,10 @@ def count_rows(db: Path) -> int:
 
 
 def test_prepare_refuses_invalid_and_restricted_documents() -> None:
-    with pytest.raises(InvalidDocumentError) as info:
+    with pytest.raises(SchemaValidationError) as info:
         prepare_document(make_doc(1, purpose=None), source="bad.xml")
     assert info.value.source == "bad.xml"
-    assert any("purpose" in p.message for p in info.value.problems)  # type: ignore[attr-defined]
+    assert any("purpose" in i.message for i in info.value.issues)
     for restriction in ("private", "red", None):  # absent: RFC 7970's default for Incident is private
         with pytest.raises(RestrictedDocumentError):
             prepare_document(make_doc(2, restriction=restriction))
@@ -104,7 +104,7 @@ def test_send_reports_each_document_and_goes_on_after_a_bad_one(server: Server, 
         "broken.xml",
     }
     assert "private" in str(lines["private.xml"]["error"])
-    assert any("purpose" in p["message"] for p in lines["invalid.xml"]["problems"])  # type: ignore[union-attr]
+    assert any("purpose" in p["message"] for p in lines["invalid.xml"]["issues"])  # type: ignore[union-attr]
     assert b"3 delivered" in r.stderr
     listed = run_iodef("outbox", "list", "--outbox", str(tmp_path / "ob.sqlite"), "--format", "json")
     assert json_lines(listed.stdout) == []

@@ -395,7 +395,7 @@ def test_client_pull_validates_what_it_fetches(server: Server, pki: dict[str, Pa
     with client(server, pki, feed="paging") as c:
         pulled = list(c.pull())
     assert len(pulled) >= 12
-    assert all(p.error is None and p.problems == [] and p.body.startswith(b"<?xml") for p in pulled)
+    assert all(p.error is None and p.issues == [] and p.body.startswith(b"<?xml") for p in pulled)
 
 
 def test_async_client_sends_and_reads(server: Server, pki: dict[str, Path]) -> None:
@@ -489,3 +489,13 @@ def test_post_vectors(http: httpx.Client, name: str) -> None:
             assert issues[0]["line"] == want["issue_line"]
     else:
         assert r.headers["location"].startswith(str(http.base_url).rstrip("/") + "/feeds/incidents/")
+
+
+def test_rfc_rules_are_on_at_the_receiver(http: httpx.Client) -> None:
+    # Schema-valid, but RFC 7970 §6 wants the document's language stated.
+    body = make_doc(800).replace(b' xml:lang="en"', b"")
+    r = post(http, "incidents", body)
+    assert r.status_code == 422
+    issues = problem(r)["issues"]
+    assert isinstance(issues, list)
+    assert [i["rule"] for i in issues if i["severity"] == "error"] == ["RFC7970 §6"]
