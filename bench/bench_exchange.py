@@ -10,8 +10,9 @@ Both targets run under uvicorn + Starlette on 127.0.0.1 over plain HTTP, each in
 * the floor: a minimal Starlette endpoint that reads the body, discards it and answers 201.
 
 The same client (``iodef.exchange.AsyncClient``, documents prepared beforehand so the client does
-the same work for both) POSTs the same documents to each. Reported: documents per second for
-each, and the ratio server / floor (goal: at least 0.5).
+the same work for both) POSTs the same documents to each, the targets taking turns in rounds.
+Reported: documents per second for each, the ratio server / floor (goal: at least 0.5), and the
+CPU time each server process spent per document (steadier than wall time on a shared machine).
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ def wait_listening(proc: subprocess.Popen[bytes], port: int) -> None:
     raise SystemExit("server did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process *pid* so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -116,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--documents", type=int, default=10_000)
     parser.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable; default 1 and 8")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per concurrency level")
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_server:
@@ -148,17 +159,33 @@ def main() -> None:
             header = ["concurrency", "serve full", "serve normal", "floor", "ratio full", "ratio normal"]
             print("  ".join(f"{h:>12}" for h in header))
             offset = 0
+            targets = {"floor": (floor, fport), **{m: (proc, port) for m, (proc, port, _) in servers.items()}}
             for level in levels:
                 docs = [make_doc(offset + i) for i in range(n)]
                 offset += n
-                floor_rate = n / asyncio.run(drive(f"http://127.0.0.1:{fport}/feeds/incidents", docs, level))
-                rates = {
-                    mode: n / asyncio.run(drive(f"http://127.0.0.1:{port}/feeds/incidents", docs, level))
-                    for mode, (_, port, _) in servers.items()
-                }
-                cells = [f"{level}", *(f"{rates[m]:,.0f} doc/s" for m in modes), f"{floor_rate:,.0f} doc/s"]
-                cells += [f"{rates[m] / floor_rate:.2f}" for m in modes]
+                # Interleave the targets in rounds, so that a busy spell of the shared machine
+                # weighs on all of them alike; add up wall time and each server's CPU time.
+                wall = dict.fromkeys(targets, 0.0)
+                cpu = dict.fromkeys(targets, 0.0)
+                size = -(-n // args.rounds)
+                for start in range(0, n, size):
+                    chunk = docs[start : start + size]
+                    for name, (proc, port) in targets.items():
+                        before = cpu_seconds(proc.pid)
+                        wall[name] += asyncio.run(
+                            drive(f"http://127.0.0.1:{port}/feeds/incidents", chunk, level)
+                        )
+                        cpu[name] += cpu_seconds(proc.pid) - before
+                rates = {name: n / wall[name] for name in targets}
+                cells = [
+                    f"{level}",
+                    *(f"{rates[m]:,.0f} doc/s" for m in modes),
+                    f"{rates['floor']:,.0f} doc/s",
+                ]
+                cells += [f"{rates[m] / rates['floor']:.2f}" for m in modes]
                 print("  ".join(f"{c:>12}" for c in cells), flush=True)
+                per_doc = ", ".join(f"{name} {cpu[name] / n * 1000:.2f}" for name in targets)
+                print(f"{'':>12}  server CPU ms per document: {per_doc}", flush=True)
             for mode, (_, _, db) in servers.items():
                 with sqlite3.connect(str(db)) as conn:
                     stored = conn.execute("SELECT count(*) FROM iodef_entries").fetchone()[0]

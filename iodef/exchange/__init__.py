@@ -3,7 +3,9 @@
 * :class:`Client` / :class:`AsyncClient`: send documents to a peer's feed, read its feeds, pull
   new documents (retries with backoff; errors are :class:`iodef.ExchangeError` subclasses).
 * :class:`Outbox`: the sender's durable queue of documents not yet delivered.
-* :func:`create_app` / :func:`serve`: the receiver, a ROLIE repository (Starlette + uvicorn).
+* :func:`create_app` (with :class:`ServerSettings`): the receiver, a ROLIE repository as an ASGI
+  app; ``iodef serve`` runs it under uvicorn.
+* :func:`check_document`: the one check the receiver, the sender and the puller share.
 """
 
 from __future__ import annotations
