@@ -64,7 +64,7 @@ def fmt(
 
 
 # Command modules register their commands on `app` when imported (one line each).
-# (none yet)
+from . import convert as _convert  # noqa: E402, F401
 
 
 def main() -> None:

@@ -9,10 +9,12 @@ and a sentence a person can act on. ``str(error)`` puts them together as
 from __future__ import annotations
 
 __all__ = [
+    "ConvertError",
     "DocumentTooLargeError",
     "ForbiddenXMLError",
     "IODEFError",
     "ParseError",
+    "RecordError",
     "UnsupportedVersionError",
 ]
 
@@ -70,3 +72,15 @@ class ForbiddenXMLError(ParseError):
 
 class DocumentTooLargeError(ParseError):
     """The input is larger than the configured size cap; it was not read whole."""
+
+
+class ConvertError(IODEFError):
+    """Input for ``iodef convert`` could not be used: unknown or undetectable format, bad options."""
+
+
+class RecordError(ConvertError):
+    """One input record could not be read; ``source`` and ``line`` say which.
+
+    Converters report these and go on with the next record; the caller decides whether the run
+    as a whole failed.
+    """
