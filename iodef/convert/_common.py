@@ -263,6 +263,7 @@ class Group(Generic[RecordT]):
     count: int = 0
     events: _Counter[str] = field(default_factory=_Counter)
     samples: list[RecordT] = field(default_factory=list)
+    firsts: dict[str, RecordT] = field(default_factory=dict)
     distinct: dict[str, dict[str, None]] = field(default_factory=dict)
     overflow: set[str] = field(default_factory=set)
     sources: dict[str, None] = field(default_factory=dict)
@@ -282,6 +283,13 @@ class Group(Generic[RecordT]):
             self.overflow.add(what)
             return
         seen[value] = None
+
+    def evidence(self) -> list[RecordT]:
+        """The sample records: the first few, plus the first of every other event type."""
+        extra = [r for r in self.firsts.values() if not any(r is s for s in self.samples)]
+        if not extra:
+            return self.samples
+        return sorted([*self.samples, *extra], key=lambda r: (r.time, r.line or 0))
 
     def values(self, what: str) -> list[str]:
         return list(self.distinct.get(what, ()))
@@ -363,6 +371,8 @@ class Grouper(Generic[RecordT]):
             g.worthy = True
         if len(g.samples) < self._max_samples:
             g.samples.append(record)
+        elif record.event not in g.firsts and len(g.firsts) < 32:
+            g.firsts[record.event] = record
         if record.source is not None and record.source not in g.sources and len(g.sources) < 64:
             g.sources[record.source] = None
         self._observe(g, record)

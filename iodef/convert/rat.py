@@ -375,9 +375,10 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 ],
             )
         )
+    evidence = group.evidence()
     if not pseudo.active:
         for fmt in group.values("format"):
-            lines = [s for s in group.samples if s.format == fmt and s.raw is not None]
+            lines = [s for s in evidence if s.format == fmt and s.raw is not None]
             if lines:
                 record_data.append(
                     RecordData(
@@ -394,8 +395,9 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 )
 
     expectations = []
-    if first.source_ip:
-        expectations.append(Expectation(action="block-host", descriptions=[f"block {first.source_ip}"]))
+    public = [ip for ip in group.values("source_ip") if is_public_ip(ip)]
+    if public:
+        expectations.append(Expectation(action="block-host", descriptions=[f"block {', '.join(public[:4])}"]))
     expectations.append(Expectation(action="investigate"))
     if successes:
         expectations.append(

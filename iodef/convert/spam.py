@@ -300,18 +300,19 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
 
     record_data = []
+    evidence = group.evidence()
     if not pseudo.active:
-        bodies = [s for s in group.samples if s.body]
+        bodies = list(dict.fromkeys(s.body for s in group.samples if s.body))
         if bodies:
             record_data.append(
                 RecordData(
                     restriction=options.private_restriction,
-                    descriptions=["message bodies"],
-                    record_items=[text_item(b.body or "", meaning="message-body") for b in bodies],
+                    descriptions=["distinct message bodies"],
+                    record_items=[text_item(b or "", meaning="message-body") for b in bodies],
                 )
             )
         for fmt in group.values("format"):
-            lines = [s for s in group.samples if s.format == fmt and s.raw]
+            lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
                 record_data.append(
                     RecordData(

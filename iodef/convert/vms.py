@@ -57,7 +57,6 @@ from ..model import (
     Record,
     RecordData,
     Reference,
-    Service,
     SoftwareType,
     System,
     SystemImpact,
@@ -72,6 +71,7 @@ from ._common import (
     check_keys,
     creator_contact,
     field_key,
+    is_public_ip,
     iso,
     table_lookup,
     text_item,
@@ -313,7 +313,6 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                     node=Node(domain_data=[DomainData(name=server)]),
                     node_roles=[NodeRole(category="streaming", descriptions=["video management system"])],
                     asset_ids=[server],
-                    services=[Service(ip_protocol=6)],
                 )
             )
     if not systems:
@@ -336,9 +335,10 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         record_data.append(
             RecordData(descriptions=["event details"], record_items=[text_item(d) for d in details])
         )
+    evidence = group.evidence()
     if not pseudo.active:
         for fmt in group.values("format"):
-            lines = [s for s in group.samples if s.format == fmt and s.raw]
+            lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
                 record_data.append(
                     RecordData(
@@ -355,7 +355,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             Expectation(action="block-host", descriptions=[f"block {', '.join(source_ips[:4])}"])
         )
     expectations.append(Expectation(action="investigate"))
-    if any(e in worthy for e in ("login-failed", "illegal-login", "firmware-update")):
+    if any(e in worthy for e in ("login-failed", "illegal-login")):
         expectations.append(
             Expectation(
                 action="harden-asset", descriptions=["change default credentials; limit management access"]

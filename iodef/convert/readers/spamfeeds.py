@@ -84,9 +84,9 @@ def _text_body(msg: Message) -> str | None:
             if isinstance(payload, bytes):
                 charset = part.get_content_charset() or "utf-8"
                 try:
-                    return payload.decode(charset, errors="replace")
+                    return payload.decode(charset, errors="replace").replace("\r\n", "\n")
                 except LookupError:
-                    return payload.decode("utf-8", errors="replace")
+                    return payload.decode("utf-8", errors="replace").replace("\r\n", "\n")
     return None
 
 
@@ -293,21 +293,26 @@ class _Rows:
         self.name = name
         self.on_error = on_error
         self.required = required
-        self._numbers: list[int] = []
+        self._number = 0
+        self._pending: list[str] = []
         self._lines = self._feed(text_lines(fh, name, on_error))
 
     def _feed(self, lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+        pending = self._pending
         for number, text in lines:
-            self._numbers.append(number)
-            if len(self._numbers) > 1000:
-                del self._numbers[:-2]
+            if not pending:
+                self._number = number
+            pending.append(text)
             yield text + "\n"
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str], str]]:
         reader = csv.reader(self._lines)
         header: list[str] | None = None
+        pending = self._pending
         for row in reader:
-            number = self._numbers[-1] if self._numbers else 0
+            number = self._number
+            raw = "\n".join(pending) if len(pending) > 1 else pending[0] if pending else ""
+            pending.clear()
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if header is None:
@@ -329,7 +334,7 @@ class _Rows:
                     )
                 )
                 continue
-            yield number, dict(zip(header, row, strict=True)), ",".join(row)
+            yield number, dict(zip(header, row, strict=True)), raw
 
 
 def _channel(value: str | None, default: str) -> str:

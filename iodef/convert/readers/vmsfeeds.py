@@ -293,18 +293,21 @@ def _audit_record(row: dict[str, Any], fmt: str, name: str, line: int, raw: str)
 
 def read_vms_audit_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[VmsRecord]:
     """Read a VMS audit log exported as CSV with a header row."""
-    numbers: list[int] = []
+    start = [0]
+    pending: list[str] = []
 
     def lines() -> Iterator[str]:
         for number, text in text_lines(fh, name, on_error):
-            numbers.append(number)
-            if len(numbers) > 1000:
-                del numbers[:-2]
+            if not pending:
+                start[0] = number
+            pending.append(text)
             yield text + "\n"
 
     header: list[str] | None = None
     for row in csv.reader(lines()):
-        number = numbers[-1] if numbers else 0
+        number = start[0]
+        raw = "\n".join(pending)
+        pending.clear()
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if header is None:
