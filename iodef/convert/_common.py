@@ -228,11 +228,14 @@ def from_epoch(text: str) -> datetime:
     return _EPOCH + timedelta(seconds=int(secs), microseconds=us)
 
 
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?")
+
+
 def parse_time(text: str) -> datetime:
     """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime."""
     s = text.strip()
-    if not s:
-        raise ValueError("empty time")
+    if not _ISO.fullmatch(s):
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time such as 2025-03-04T02:11:09Z")
     if s.endswith(("Z", "z")):
         s = s[:-1] + "+00:00"
     # Python before 3.11 rejected more than 6 fractional digits; trim them in any case.

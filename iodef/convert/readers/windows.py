@@ -105,7 +105,16 @@ def read_winevt_xml(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
     if body.startswith(b"<?xml"):
         end = body.find(b"?>")
         body = body[end + 2 :] if end >= 0 else body
-    offset = 0
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        on_error(
+            RecordError(
+                "the document has a DOCTYPE; XML inputs must not carry DTDs or entity declarations, "
+                "so it was refused",
+                source=name,
+                line=data[: data.find(b"<!")].count(b"\n") + 1,
+            )
+        )
+        return
     if not body.lstrip().startswith(b"<Events"):
         # wevtutil prints several root elements: wrap them, keeping line numbers.
         body = b"<Events>" + body + b"</Events>"
