@@ -40,6 +40,7 @@ from ..model import (
     Incident,
     IncidentID,
     IODEFDocument,
+    MLStringType,
     Method,
     Node,
     NodeRole,
@@ -317,7 +318,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         descriptions=[f"client name {n}" for n in src_names] if src_addresses else [],
     )
     if not src_addresses and not src_names:
-        source.node.locations.append("unknown")
+        source.node.locations.append(MLStringType(value="unknown"))
     systems = [source]
     ports: dict[str, list[tuple[int, str]]] = {}
     for tp in group.values("target_port"):
@@ -358,7 +359,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         )
     if len(targets) > options.max_samples:
         source.descriptions.append(
-            f"{len(targets)} target systems; the first {options.max_samples} are listed"
+            MLStringType(value=f"{len(targets)} target systems; the first {options.max_samples} are listed")
         )
 
     # Record (§3.22): user names tried and sample raw lines, both marked private.

@@ -45,6 +45,7 @@ from ..model import (
     IndicatorData,
     IndicatorID,
     IODEFDocument,
+    MLStringType,
     Node,
     NodeRole,
     Observable,
@@ -296,7 +297,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
     if len(recipients) > options.max_samples:
         source.descriptions.append(
-            f"{len(recipients)}{'+' if more else ''} recipients; the first {options.max_samples} are listed"
+            MLStringType(value=f"{len(recipients)}{'+' if more else ''} recipients; the first {options.max_samples} are listed")
         )
 
     record_data = []
