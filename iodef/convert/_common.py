@@ -20,11 +20,15 @@ from collections import Counter as _Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Address, Contact, ExtensionType, Restriction
+from enum import Enum
+
+from ..model import Address, Contact, ExtensionType, IODEFModel, Restriction
+from ..model._binding import Spec, plan_of
 
 __all__ = [
     "BaseRecord",
@@ -127,7 +131,7 @@ class Pseudonymizer:
         """The AdditionalData that tells the reader what was pseudonymised."""
         if self.key is None:
             return None
-        return ExtensionType(
+        return mk(ExtensionType, 
             dtype="string",
             meaning="pseudonymisation",
             value=(
@@ -184,26 +188,40 @@ def classify_address(value: str) -> tuple[str, str | None]:
 def address_for(value: str, pseudo: Pseudonymizer | None = None, *, kind: str | None = None) -> Address:
     """An Address whose category matches its text; pseudonymised when *pseudo* is active."""
     if pseudo is not None and pseudo.active:
-        return Address(category="ext-value", ext_category=PSEUDONYM_KIND, value=pseudo(value))
+        return mk(Address, category="ext-value", ext_category=PSEUDONYM_KIND, value=pseudo(value))
     if kind is not None:
         if kind in EXT_ADDRESS_KINDS:
-            return Address(category="ext-value", ext_category=kind, value=value)
-        return Address(category=kind, value=value)
+            return mk(Address, category="ext-value", ext_category=kind, value=value)
+        return mk(Address, category=kind, value=value)
     category, ext = classify_address(value)
     if category in ("e-mail", "ipv4-addr", "ipv6-addr"):
         value = value.strip()
-    return Address(category=category, ext_category=ext, value=value)
+    return mk(Address, category=category, ext_category=ext, value=value)
 
 
+_INTERNAL = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+              "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128")
+)
+
+
+@lru_cache(maxsize=65536)
 def is_public_ip(value: str | None) -> bool:
+    """True unless *value* is an internal address (RFC 1918, shared, loopback, link-local, ULA).
+
+    Documentation ranges (RFC 5737, RFC 3849) count as public: examples use them for the Internet.
+    """
     if not value:
         return False
     try:
-        return ipaddress.ip_address(value).is_global
+        ip = ipaddress.ip_address(value)
     except ValueError:
         return False
+    return not any(ip.version == n.version and ip in n for n in _INTERNAL)
 
 
+@lru_cache(maxsize=65536)
 def normalise_ip(value: str | None) -> str | None:
     """The canonical text of an IP address, or None when *value* is not one."""
     if not value:
@@ -220,11 +238,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def from_epoch(text: str) -> datetime:
-    """A Unix timestamp with optional fraction (Zeek's ``time`` type) as an aware datetime."""
+    """A Unix timestamp with optional fraction (Zeek's ``time`` type) as an aware datetime.
+
+    Exact to the microsecond (no detour through a float).
+    """
     secs, _, frac = text.partition(".")
-    us = int((frac + "000000")[:6]) if frac else 0
-    if not secs.lstrip("-").isdigit() or (frac and not frac.isdigit()):
-        raise ValueError(f"{text!r} is not a Unix timestamp")
+    if not secs.isdigit() or (frac and not frac.isdigit()):
+        if not (secs.startswith("-") and secs[1:].isdigit() and (not frac or frac.isdigit())):
+            raise ValueError(f"{text!r} is not a Unix timestamp")
+    us = int(frac[:6].ljust(6, "0")) if frac else 0
     return _EPOCH + timedelta(seconds=int(secs), microseconds=us)
 
 
@@ -234,6 +256,10 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[
 def parse_time(text: str) -> datetime:
     """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime."""
     s = text.strip()
+    if len(s) == 20 and s[19] == "Z" and s[10] == "T" and s[4] == "-" and s[13] == ":" and s[16] == ":":
+        # the common case, 2025-03-04T02:11:09Z: fromisoformat checks the digits
+        if s[:19].replace("-", "").replace(":", "").replace("T", "").isdigit():
+            return datetime.fromisoformat(s[:19]).replace(tzinfo=UTC)
     if not _ISO.fullmatch(s):
         raise ValueError(f"{text!r} is not an ISO 8601 date-time such as 2025-03-04T02:11:09Z")
     if s.endswith(("Z", "z")):
@@ -268,10 +294,10 @@ class Group(Generic[RecordT]):
     samples: list[RecordT] = field(default_factory=list)
     firsts: dict[str, RecordT] = field(default_factory=dict)
     distinct: dict[str, dict[str, None]] = field(default_factory=dict)
+    seen: dict[Any, None] = field(default_factory=dict)
     overflow: set[str] = field(default_factory=set)
     sources: dict[str, None] = field(default_factory=dict)
     worthy: bool = False
-    generation: int = 0
 
     def note(self, what: str, value: str | None, limit: int) -> None:
         """Remember *value* among the distinct values of *what* (up to *limit* of them)."""
@@ -319,7 +345,7 @@ class Grouper(Generic[RecordT]):
     def __init__(
         self,
         key: Callable[[RecordT], tuple[str, ...]],
-        worthy: Callable[[str], bool],
+        worthy: Callable[[RecordT], bool],
         observe: Callable[[Group[RecordT], RecordT], None],
         *,
         window: timedelta,
@@ -366,11 +392,9 @@ class Grouper(Generic[RecordT]):
             g.first = t
         if t > g.last:
             g.last = t
-            g.generation += 1
-            self._push(g)
         g.count += 1
         g.events[record.event] += 1
-        if not g.worthy and self._worthy(record.event):
+        if not g.worthy and self._worthy(record):
             g.worthy = True
         if len(g.samples) < self._max_samples:
             g.samples.append(record)
@@ -381,7 +405,10 @@ class Grouper(Generic[RecordT]):
         self._observe(g, record)
         if self._clock is None or t > self._clock:
             self._clock = t
-            closed.extend(self._expire(t))
+            if self._heap and self._heap[0][0] < t:
+                closed.extend(self._expire(t))
+        if not closed:
+            return closed
         return [c for c in closed if self._keep(c)]
 
     def _push(self, g: Group[RecordT]) -> None:
@@ -396,8 +423,12 @@ class Grouper(Generic[RecordT]):
             g = self._open.get(k)
             if g is None:
                 continue
-            if min(g.last + self._window, g.first + self._span) != deadline:
-                continue  # superseded by a later push for the same group
+            actual = min(g.last + self._window, g.first + self._span)
+            if actual != deadline:
+                if actual >= now:  # the group grew since it was queued: queue it again
+                    self._seq += 1
+                    heapq.heappush(heap, (actual, self._seq, k))
+                    continue
             del self._open[k]
             yield g
 
@@ -427,11 +458,11 @@ def group_all(grouper: Grouper[RecordT], records: Iterable[RecordT]) -> Iterator
 
 def creator_contact(name: str) -> Contact:
     """The producer of the document (RFC 7970 §3.9, role ``creator``)."""
-    return Contact(role="creator", type="organization", contact_names=[name])
+    return mk(Contact, role="creator", type="organization", contact_names=[name])
 
 
 def text_item(value: str, *, meaning: str | None = None, restriction: str | None = None) -> ExtensionType:
-    return ExtensionType(dtype="string", meaning=meaning, value=value, restriction=restriction)
+    return mk(ExtensionType, dtype="string", meaning=meaning, value=value, restriction=restriction)
 
 
 def restriction_value(text: str) -> Restriction:
@@ -473,14 +504,15 @@ def check_keys(fields: tuple[str, ...], model: type[BaseModel]) -> None:
         )
 
 
-def table_lookup(table: Mapping[str, bool], overrides: Mapping[str, bool] | None) -> Callable[[str], bool]:
+def table_lookup(table: Mapping[str, bool], overrides: Mapping[str, bool] | None) -> Callable[[Any], bool]:
+    """A test of whether a record's event type makes an incident (``*`` sets the default)."""
     merged = dict(table)
     if overrides:
         merged.update(overrides)
     default = merged.get("*", False)
 
-    def worthy(event: str) -> bool:
-        return merged.get(event, default)
+    def worthy(record: Any) -> bool:
+        return merged.get(record.event, default)
 
     return worthy
 
@@ -501,10 +533,6 @@ def xml_text(value: str) -> str:
 
 def xml_safe(obj: Any) -> Any:
     """Make every string in a model tree XML-safe, in place (input text may hold control bytes)."""
-    from enum import Enum
-
-    from ..model import IODEFModel
-
     if isinstance(obj, IODEFModel):
         for name, value in obj.__dict__.items():
             if isinstance(value, str) and not isinstance(value, Enum):
@@ -519,4 +547,107 @@ def xml_safe(obj: Any) -> Any:
                     obj[i] = xml_text(item)
             elif isinstance(item, (IODEFModel, list)):
                 xml_safe(item)
+    return obj
+
+
+# --------------------------------------------------------------------------- fast construction
+
+M = TypeVar("M", bound=IODEFModel)
+_setattr = object.__setattr__
+_SPECS: dict[type[Any], dict[str, Spec]] = {}
+
+
+def _specs(cls: type[IODEFModel]) -> dict[str, Spec]:
+    got = _SPECS.get(cls)
+    if got is None:
+        got = _SPECS[cls] = {s.name: s for s in plan_of(cls).specs}
+    return got
+
+
+def _coerce(spec: Spec, value: Any) -> Any:
+    model = spec.model
+    if model is not None:
+        if isinstance(value, IODEFModel):
+            return value
+        if isinstance(value, dict):
+            return mk(model, **value)
+        return mk(model, value=value)  # a bare value of a simple-content class
+    if spec.load is not None and isinstance(value, str) and not isinstance(value, Enum):
+        try:
+            return spec.load(value)  # enumerations: the member, or an error for a bad value
+        except ValueError as exc:
+            raise ValueError(f"{spec.name}: {exc}") from None
+    return value
+
+
+def mk(cls: type[M], **fields: Any) -> M:
+    """Build a model object from values of the right types, without pydantic's validation pass.
+
+    Converters build thousands of incidents from values they typed themselves; this does what
+    the XML reader of :mod:`iodef.model` does (fill ``__dict__`` directly) while still checking
+    enumerated values, required fields and ext-value pairs (RFC 7970 §5.1.1). Bare strings for
+    simple-content children (``descriptions=["text"]``) and dicts for nested classes are accepted.
+    """
+    plan = plan_of(cls)
+    specs = _specs(cls)
+    values: dict[str, Any] = dict(plan.scalar_defaults)
+    for name in plan.lists:
+        values[name] = []
+    values["extra_attributes"] = None
+    for name, value in fields.items():
+        spec = specs.get(name)
+        if spec is None:
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+        if spec.many:
+            values[name] = [_coerce(spec, v) for v in value]
+        elif value is not None:
+            values[name] = _coerce(spec, value)
+    for spec in plan.specs:
+        if spec.required:
+            got = values[spec.name]
+            if got is None or (spec.many and not got):
+                raise ValueError(f"{cls.__name__} needs {spec.name}")
+    obj = cls.__new__(cls)
+    _setattr(obj, "__dict__", values)
+    _setattr(obj, "__pydantic_fields_set__", set(fields))
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", {"_xml": None})
+    problems = list(obj.ext_value_problems())
+    if problems:
+        raise ValueError(f"{cls.__name__}: {'; '.join(problems)}")
+    return obj
+
+
+R = TypeVar("R", bound=BaseModel)
+_RECORD_DEFAULTS: dict[type[Any], tuple[dict[str, Any], tuple[str, ...]]] = {}
+
+
+def fast_record(cls: type[R], values: dict[str, Any]) -> R:
+    """A record from *values* a reader has already parsed and typed (its hot path).
+
+    Fields left out take their defaults. Readers whose input is arbitrary JSON validate with
+    ``model_validate`` instead.
+    """
+    got = _RECORD_DEFAULTS.get(cls)
+    if got is None:
+        defaults: dict[str, Any] = {}
+        lists: list[str] = []
+        for name, info in cls.model_fields.items():
+            if info.is_required():
+                continue
+            if isinstance(info.default, list):
+                lists.append(name)
+            else:
+                defaults[name] = info.default
+        got = _RECORD_DEFAULTS[cls] = (defaults, tuple(lists))
+    defaults, lists = got
+    data = defaults.copy()
+    for name in lists:
+        data[name] = []
+    data.update(values)
+    obj = cls.__new__(cls)
+    _setattr(obj, "__dict__", data)
+    _setattr(obj, "__pydantic_fields_set__", set(values))
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", None)
     return obj

@@ -13,7 +13,8 @@ event             incident  meaning
 ================  ========  ====================================================
 login-failure     yes       an authentication attempt was refused
 login-success     yes       a remote session was authenticated
-session           yes       a remote-access session was seen, outcome unknown
+session           yes       a remote-access session from a public address, outcome unknown
+internal-session  no        such a session from a private address (counted; joins an incident)
 reconnect         yes       a session was reconnected (Windows 4778)
 alert             yes       an IDS signature fired (Suricata)
 logoff            no        a session ended (counted only)
@@ -25,7 +26,7 @@ other             no        any other event of a supported log (counted only)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Final
 
@@ -65,8 +66,8 @@ from ._common import (
     field_key,
     is_public_ip,
     iso,
-    table_lookup,
     text_item,
+    mk,
     xml_safe,
 )
 
@@ -78,6 +79,7 @@ INCIDENT_TABLE: Final[dict[str, bool]] = {
     "login-failure": True,
     "login-success": True,
     "session": True,
+    "internal-session": False,
     "reconnect": True,
     "alert": True,
     "logoff": False,
@@ -168,21 +170,24 @@ class RatRecord(BaseRecord):
 
 
 def _observe(g: Group[RatRecord], r: RatRecord) -> None:
-    limit = 1000
-    g.note("target", r.target, limit)
-    g.note("protocol", r.protocol, 16)
-    g.note("user", r.user, limit)
-    g.note("format", r.format, 16)
-    g.note("tool", r.tool, 16)
-    if r.target_ip and r.target_port is not None:
-        g.note("target_port", f"{r.target_ip}|{r.target_port}|{r.protocol or ''}", 256)
-    if r.signature:
-        g.note("signature", f"{r.signature_id or ''}|{r.signature}", 64)
-    if r.source_id:
+    sig = (r.target_ip, r.target_host, r.target_port, r.protocol, r.user, r.format, r.tool, r.signature,
+           r.source_ip, r.source_id, r.source_name)
+    seen = g.seen
+    if sig not in seen:
+        if len(seen) < 4096:
+            seen[sig] = None
+        limit = 1000
+        g.note("target", r.target, limit)
+        g.note("protocol", r.protocol, 16)
+        g.note("user", r.user, limit)
+        g.note("format", r.format, 16)
+        g.note("tool", r.tool, 16)
+        if r.target_ip and r.target_port is not None:
+            g.note("target_port", f"{r.target_ip}|{r.target_port}|{r.protocol or ''}", 256)
+        if r.signature:
+            g.note("signature", f"{r.signature_id or ''}|{r.signature}", 64)
         g.note("source_id", r.source_id, 16)
-    if r.source_name:
         g.note("source_name", r.source_name, 16)
-    if r.source_ip:
         g.note("source_ip", r.source_ip, 16)
     if r.end_time is not None and r.end_time > g.last:
         g.last = r.end_time
@@ -190,12 +195,27 @@ def _observe(g: Group[RatRecord], r: RatRecord) -> None:
         g.events["login-failure"] += r.attempts - 1
 
 
+def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
+    table = dict(INCIDENT_TABLE)
+    if options.incident_table:
+        table.update(options.incident_table)
+    default = table.get("*", False)
+
+    def worthy(r: RatRecord) -> bool:
+        event = r.event
+        if event == "session" and r.source_ip and not is_public_ip(r.source_ip):
+            event = "internal-session"
+        return table.get(event, default)
+
+    return worthy
+
+
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
     keys = options.keys or DEFAULT_KEYS
     check_keys(keys, RatRecord)
     return Grouper(
         field_key(keys),
-        table_lookup(INCIDENT_TABLE, options.incident_table),
+        _worthy(options),
         _observe,
         window=options.window,
         max_span=options.max_span,
@@ -217,10 +237,10 @@ def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = Non
 
 def convert(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> IODEFDocument:
     """All incidents of *records* in one document (raises ValueError when there are none)."""
-    found = list(incidents(records, options))
+    found = [xml_safe(i) for i in incidents(records, options)]
     if not found:
         raise ValueError("no incident-worthy records in the input")
-    return IODEFDocument(incidents=found)
+    return mk(IODEFDocument, incidents=found)
 
 
 def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
@@ -241,7 +261,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     impacts: list[SystemImpact] = []
     if successes:
         impacts.append(
-            SystemImpact(
+            mk(SystemImpact, 
                 type="takeover-account",
                 completion="succeeded",
                 severity="high",
@@ -250,7 +270,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         )
     if failures:
         impacts.append(
-            SystemImpact(
+            mk(SystemImpact, 
                 type="takeover-account" if not successes else "breach-credential",
                 completion="failed" if not successes else "succeeded",
                 severity="medium" if brute else "low",
@@ -259,7 +279,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         )
     if not impacts:
         impacts.append(
-            SystemImpact(
+            mk(SystemImpact, 
                 type="unknown",
                 severity="medium" if alerts else "low",
                 descriptions=[
@@ -272,11 +292,11 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         categories.append("brute-force")
     if alerts:
         categories.append("ids-alert")
-    counters = [Counter(type="counter", unit="event", value=group.count, meaning="records")]
+    counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
     counters.extend(
-        Counter(type="counter", unit="event", value=n, meaning=event) for event, n in sorted(ev.items())
+        mk(Counter, type="counter", unit="event", value=n, meaning=event) for event, n in sorted(ev.items())
     )
-    assessment = Assessment(
+    assessment = mk(Assessment, 
         occurrence="actual",
         incident_categories=categories,
         system_impacts=impacts,
@@ -297,43 +317,43 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         url, desc = _ATTACK[w]
         if url not in seen_urls:
             seen_urls.add(url)
-            refs.append(Reference(urls=[url], descriptions=[desc]))
+            refs.append(mk(Reference, urls=[url], descriptions=[desc]))
     for sig in group.values("signature"):
         sid, _, text = sig.partition("|")
-        refs.append(Reference(descriptions=[f"Suricata signature {sid}: {text}" if sid else text]))
-    methods = [Method(references=refs)] if refs else []
+        refs.append(mk(Reference, descriptions=[f"Suricata signature {sid}: {text}" if sid else text]))
+    methods = [mk(Method, references=refs)] if refs else []
 
     # Flow (§3.16): the remote source and the systems it reached.
     src_addresses = [address_for(ip) for ip in group.values("source_ip")]
     src_addresses += [address_for(i, kind="rat-id") for i in group.values("source_id")]
     src_names = group.values("source_name")
-    source = System(
+    source = mk(System, 
         category="source",
         spoofed="unknown" if first.source_ip and first.protocol in ("rdp", "ssh", "vnc") else None,
-        node=Node(
+        node=mk(Node, 
             addresses=src_addresses,
-            domain_data=[] if src_addresses else [DomainData(name=n) for n in src_names[:4]],
+            domain_data=[] if src_addresses else [mk(DomainData, name=n) for n in src_names[:4]],
         ),
-        node_roles=[NodeRole(category="client-remote")],
+        node_roles=[mk(NodeRole, category="client-remote")],
         descriptions=[f"client name {n}" for n in src_names] if src_addresses else [],
     )
     if not src_addresses and not src_names:
-        source.node.locations.append(MLStringType(value="unknown"))
+        source.node.locations.append(mk(MLStringType, value="unknown"))
     systems = [source]
     ports: dict[str, list[tuple[int, str]]] = {}
     for tp in group.values("target_port"):
         ip, port, proto = tp.split("|")
         ports.setdefault(ip, []).append((int(port), proto))
-    roles = [NodeRole(category="remote-access")] + [NodeRole(category=r) for r in options.target_roles]
+    roles = [mk(NodeRole, category="remote-access")] + [mk(NodeRole, category=r) for r in options.target_roles]
     for t in targets[: options.max_samples]:
         services = []
         for port, proto in ports.get(t, [])[:8]:
             iana = PROTOCOLS.get(proto, (0, None, ""))[1]
             services.append(
-                Service(
+                mk(Service, 
                     ip_protocol=6,
                     port=port,
-                    service_name=ServiceName(iana_service=iana) if iana else None,
+                    service_name=mk(ServiceName, iana_service=iana) if iana else None,
                 )
             )
         if not services:
@@ -341,32 +361,32 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 if p in PROTOCOLS:
                     port, iana, _ = PROTOCOLS[p]
                     services.append(
-                        Service(
+                        mk(Service, 
                             ip_protocol=6,
                             port=port,
-                            service_name=ServiceName(iana_service=iana) if iana else None,
+                            service_name=mk(ServiceName, iana_service=iana) if iana else None,
                         )
                     )
         addr = address_for(t)
         if addr.category in ("ipv4-addr", "ipv6-addr"):
-            node = Node(addresses=[addr])
+            node = mk(Node, addresses=[addr])
         else:
-            node = Node(domain_data=[DomainData(name=t)])
+            node = mk(Node, domain_data=[mk(DomainData, name=t)])
         systems.append(
-            System(
+            mk(System, 
                 category="target", ownership="organization", node=node, node_roles=roles, services=services
             )
         )
     if len(targets) > options.max_samples:
         source.descriptions.append(
-            MLStringType(value=f"{len(targets)} target systems; the first {options.max_samples} are listed")
+            mk(MLStringType, value=f"{len(targets)} target systems; the first {options.max_samples} are listed")
         )
 
     # Record (§3.22): user names tried and sample raw lines, both marked private.
     record_data = []
     if users:
         record_data.append(
-            RecordData(
+            mk(RecordData, 
                 restriction=options.private_restriction,
                 descriptions=[
                     f"accounts used ({len(users)}{'+' if 'user' in group.overflow else ''} distinct)"
@@ -382,10 +402,10 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
             lines = [s for s in evidence if s.format == fmt and s.raw is not None]
             if lines:
                 record_data.append(
-                    RecordData(
+                    mk(RecordData, 
                         restriction=options.private_restriction,
                         date_time=lines[0].time,
-                        application=SoftwareType(descriptions=[f"{fmt} input"]),
+                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
                         descriptions=[
                             f"first {len(lines)} of the {group.count} records"
                             if group.count > len(lines)
@@ -398,27 +418,27 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     expectations = []
     public = [ip for ip in group.values("source_ip") if is_public_ip(ip)]
     if public:
-        expectations.append(Expectation(action="block-host", descriptions=[f"block {', '.join(public[:4])}"]))
-    expectations.append(Expectation(action="investigate"))
+        expectations.append(mk(Expectation, action="block-host", descriptions=[f"block {', '.join(public[:4])}"]))
+    expectations.append(mk(Expectation, action="investigate"))
     if successes:
         expectations.append(
-            Expectation(
+            mk(Expectation, 
                 action="harden-asset",
                 descriptions=["require multi-factor authentication; disable unattended remote access"],
             )
         )
 
-    event = EventData(
+    event = mk(EventData, 
         start_time=group.first,
         end_time=group.last,
-        flows=[Flow(systems=systems)],
+        flows=[mk(Flow, systems=systems)],
         expectations=expectations,
-        record=Record(record_data=record_data) if record_data else None,
+        record=mk(Record, record_data=record_data) if record_data else None,
     )
     discoveries = []
     for fmt in group.values("format"):
         discoveries.append(
-            Discovery(source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
+            mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
         )
     summary = (
         f"Remote access ({', '.join(protocols) or 'unknown protocol'}) from {origin} to "
@@ -427,11 +447,11 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     )
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
-    incident = Incident(
+    incident = mk(Incident, 
         purpose="mitigation",
         status="new",
         restriction=options.restriction,
-        incident_id=IncidentID(name=options.name, value=f"rat-{ident}"),
+        incident_id=mk(IncidentID, name=options.name, value=f"rat-{ident}"),
         detect_time=group.first,
         start_time=group.first,
         end_time=group.last,
@@ -444,4 +464,4 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         event_data=[event],
         additional_data=additional,
     )
-    return xml_safe(incident)
+    return incident

@@ -69,6 +69,7 @@ from ._common import (
     iso,
     table_lookup,
     text_item,
+    mk,
     xml_safe,
 )
 
@@ -197,10 +198,10 @@ def incidents(records: Iterable[SpamRecord], options: ConvertOptions | None = No
 
 def convert(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> IODEFDocument:
     """All incidents of *records* in one document (raises ValueError when there are none)."""
-    found = list(incidents(records, options))
+    found = [xml_safe(i) for i in incidents(records, options)]
     if not found:
         raise ValueError("no incident-worthy records in the input")
-    return IODEFDocument(incidents=found)
+    return mk(IODEFDocument, incidents=found)
 
 
 _DISCOVERY: Final = {"arf": "external-notification", "xarf": "external-notification"}
@@ -223,12 +224,12 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     if channel == "sms" and harmful:
         categories.append("smishing")
     counters = [
-        Counter(type="counter", unit="message", value=messages, meaning="messages"),
-        Counter(type="counter", unit="event", value=group.count, meaning="reports"),
+        mk(Counter, type="counter", unit="message", value=messages, meaning="messages"),
+        mk(Counter, type="counter", unit="event", value=group.count, meaning="reports"),
     ]
     if recipients:
         counters.append(
-            Counter(
+            mk(Counter, 
                 type="counter",
                 unit="ext-value",
                 ext_unit="recipient",
@@ -239,7 +240,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     span = (group.last - group.first).total_seconds()
     if span >= 60 and messages > 1:
         counters.append(
-            Counter(
+            mk(Counter, 
                 type="rate",
                 unit="message",
                 value=round(messages / (span / 3600), 2),
@@ -249,14 +250,14 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
     business = []
     if "phishing" in kinds:
-        business.append(BusinessImpact(type="breach-credential", severity="medium"))
+        business.append(mk(BusinessImpact, type="breach-credential", severity="medium"))
     if "fraud" in kinds:
-        business.append(BusinessImpact(type="theft-financial", severity="medium"))
-    assessment = Assessment(
+        business.append(mk(BusinessImpact, type="theft-financial", severity="medium"))
+    assessment = mk(Assessment, 
         occurrence="actual",
         incident_categories=categories,
         system_impacts=[
-            SystemImpact(
+            mk(SystemImpact, 
                 type="policy",
                 completion="succeeded",
                 severity="medium" if harmful else "low",
@@ -273,31 +274,31 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     services = []
     if channel == "email":
         services.append(
-            Service(
+            mk(Service, 
                 ip_protocol=6,
                 port=25 if group.values("sender_ip") else None,
-                email_data=EmailData(
+                email_data=mk(EmailData, 
                     email_from=first.sender if "@" in first.sender else None,
                     email_subject=first.subject,
                     email_x_mailer=first.user_agent,
                 ),
             )
         )
-    source = System(category="source", node=Node(addresses=sender_addrs), services=services)
+    source = mk(System, category="source", node=mk(Node, addresses=sender_addrs), services=services)
     systems = [source]
     role = "client-mobile" if channel in ("sms", "mms", "rcs", "chatbot", "voice") else None
     for r in recipients[: options.max_samples]:
         systems.append(
-            System(
+            mk(System, 
                 category="target",
                 restriction=options.private_restriction,
-                node=Node(addresses=[address_for(r, pseudo)]),
-                node_roles=[NodeRole(category=role)] if role else [],
+                node=mk(Node, addresses=[address_for(r, pseudo)]),
+                node_roles=[mk(NodeRole, category=role)] if role else [],
             )
         )
     if len(recipients) > options.max_samples:
         source.descriptions.append(
-            MLStringType(value=f"{len(recipients)}{'+' if more else ''} recipients; the first {options.max_samples} are listed")
+            mk(MLStringType, value=f"{len(recipients)}{'+' if more else ''} recipients; the first {options.max_samples} are listed")
         )
 
     record_data = []
@@ -306,7 +307,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         bodies = list(dict.fromkeys(s.body for s in group.samples if s.body))
         if bodies:
             record_data.append(
-                RecordData(
+                mk(RecordData, 
                     restriction=options.private_restriction,
                     descriptions=["distinct message bodies"],
                     record_items=[text_item(b or "", meaning="message-body") for b in bodies],
@@ -316,10 +317,10 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
             lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
                 record_data.append(
-                    RecordData(
+                    mk(RecordData, 
                         restriction=options.private_restriction,
                         date_time=lines[0].time,
-                        application=SoftwareType(descriptions=[f"{fmt} input"]),
+                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
                         descriptions=[f"{len(lines)} of the {group.count} reports"],
                         record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
                     )
@@ -327,27 +328,27 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     hashes = group.values("body_hash")
     if hashes:
         record_data.append(
-            RecordData(
+            mk(RecordData, 
                 descriptions=["SHA-256 of each distinct message body, whitespace-collapsed and lower-cased"],
                 record_items=[text_item(h, meaning="body-sha256") for h in hashes[: options.max_samples]],
             )
         )
 
     expectations = [
-        Expectation(
+        mk(Expectation, 
             action="contact-source-site", descriptions=[f"stop {channel} traffic from {first.sender}"]
         )
     ]
     if group.values("sender_ip"):
-        expectations.append(Expectation(action="block-host"))
+        expectations.append(mk(Expectation, action="block-host"))
     if urls:
-        expectations.append(Expectation(action="investigate", descriptions=["take down or block the URLs"]))
+        expectations.append(mk(Expectation, action="investigate", descriptions=["take down or block the URLs"]))
 
     contacts = [creator_contact(options.name)]
     for org in group.values("reporter_org")[:4]:
         oname, _, email = org.partition("|")
         contacts.append(
-            Contact(
+            mk(Contact, 
                 role="reporter",
                 type="organization",
                 contact_names=[oname] if oname else [],
@@ -357,7 +358,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     reporters = group.values("reporter")
     if reporters and not group.values("reporter_org"):
         contacts.append(
-            Contact(
+            mk(Contact, 
                 role="reporter",
                 type="person",
                 restriction=options.private_restriction,
@@ -365,20 +366,20 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
             )
         )
     for op in group.values("operator")[:4]:
-        contacts.append(Contact(role="provider", type="organization", contact_names=[op]))
+        contacts.append(mk(Contact, role="provider", type="organization", contact_names=[op]))
 
     indicators = None
     if urls:
         ident_base = group.digest(FAMILY, options.name, options.pseudonymize_key)
-        indicators = IndicatorData(
+        indicators = mk(IndicatorData, 
             indicators=[
-                Indicator(
-                    indicator_id=IndicatorID(
+                mk(Indicator, 
+                    indicator_id=mk(IndicatorID, 
                         name=options.name, version="1", value=f"spam-{ident_base}-url{i + 1}"
                     ),
                     descriptions=["URL in the message body"],
-                    observable=Observable(address=address_for(u, kind="site-uri")),
-                    node_roles=[NodeRole(category="phishing-site" if harmful else "fraudulent-site")]
+                    observable=mk(Observable, address=address_for(u, kind="site-uri")),
+                    node_roles=[mk(NodeRole, category="phishing-site" if harmful else "fraudulent-site")]
                     if harmful
                     else [],
                 )
@@ -386,15 +387,15 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
             ]
         )
 
-    event = EventData(
+    event = mk(EventData, 
         start_time=group.first,
         end_time=group.last,
-        flows=[Flow(systems=systems)],
+        flows=[mk(Flow, systems=systems)],
         expectations=expectations,
-        record=Record(record_data=record_data) if record_data else None,
+        record=mk(Record, record_data=record_data) if record_data else None,
     )
     discoveries = [
-        Discovery(
+        mk(Discovery, 
             source=_DISCOVERY.get(fmt, "external-notification"), descriptions=[f"read from {fmt} input"]
         )
         for fmt in group.values("format")
@@ -412,11 +413,11 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     additional = [n for n in [pseudo.note()] if n is not None]
     if report_ids:
         additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
-    incident = Incident(
+    incident = mk(Incident, 
         purpose="mitigation",
         status="new",
         restriction=options.restriction,
-        incident_id=IncidentID(name=options.name, value=f"spam-{ident}"),
+        incident_id=mk(IncidentID, name=options.name, value=f"spam-{ident}"),
         detect_time=group.first,
         start_time=group.first,
         end_time=group.last,
@@ -430,4 +431,4 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         indicator_data=indicators,
         additional_data=additional,
     )
-    return xml_safe(incident)
+    return incident

@@ -75,6 +75,7 @@ from ._common import (
     iso,
     table_lookup,
     text_item,
+    mk,
     xml_safe,
 )
 
@@ -215,10 +216,10 @@ def incidents(records: Iterable[VmsRecord], options: ConvertOptions | None = Non
 
 def convert(records: Iterable[VmsRecord], options: ConvertOptions | None = None) -> IODEFDocument:
     """All incidents of *records* in one document (raises ValueError when there are none)."""
-    found = list(incidents(records, options))
+    found = [xml_safe(i) for i in incidents(records, options)]
     if not found:
         raise ValueError("no incident-worthy records in the input")
-    return IODEFDocument(incidents=found)
+    return mk(IODEFDocument, incidents=found)
 
 
 def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
@@ -241,15 +242,15 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             completion = "succeeded"
             desc = f"{ev[e]} {e} event(s)"
         impacts.append(
-            SystemImpact(type=itype, severity=severity, completion=completion, descriptions=[desc])
+            mk(SystemImpact, type=itype, severity=severity, completion=completion, descriptions=[desc])
         )
         if category not in categories:
             categories.append(category)
     if failures >= BRUTE_FORCE_THRESHOLD and "brute-force" not in categories:
         categories.append("brute-force")
-    counters = [Counter(type="counter", unit="event", value=group.count, meaning="records")]
-    counters += [Counter(type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())]
-    assessment = Assessment(
+    counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
+    counters += [mk(Counter, type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())]
+    assessment = mk(Assessment, 
         occurrence="actual", incident_categories=categories, system_impacts=impacts, counters=counters
     )
     refs = []
@@ -258,10 +259,10 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         if e in _REFERENCES and _REFERENCES[e][0] not in seen:
             url, desc = _REFERENCES[e]
             seen.add(url)
-            refs.append(Reference(urls=[url], descriptions=[desc]))
+            refs.append(mk(Reference, urls=[url], descriptions=[desc]))
     if failures >= BRUTE_FORCE_THRESHOLD:
         refs.append(
-            Reference(
+            mk(Reference, 
                 urls=["https://capec.mitre.org/data/definitions/49.html"],
                 descriptions=["CAPEC-49 Password Brute Forcing"],
             )
@@ -271,10 +272,10 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     source_ips = group.values("source_ip")
     if source_ips:
         systems.append(
-            System(
+            mk(System, 
                 category="source",
-                node=Node(addresses=[address_for(ip) for ip in source_ips]),
-                node_roles=[NodeRole(category="client")],
+                node=mk(Node, addresses=[address_for(ip) for ip in source_ips]),
+                node_roles=[mk(NodeRole, category="client")],
             )
         )
     devices = group.values("device")
@@ -285,19 +286,19 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         if mac:
             addrs.append(address_for(mac, kind="mac"))
         roles = (
-            [NodeRole(category="camera")] if kind in ("camera", "nvr") else [NodeRole(category="streaming")]
+            [mk(NodeRole, category="camera")] if kind in ("camera", "nvr") else [mk(NodeRole, category="streaming")]
         )
         if kind == "nvr":
-            roles.append(NodeRole(category="file", descriptions=["network video recorder"]))
+            roles.append(mk(NodeRole, category="file", descriptions=["network video recorder"]))
         os_list = []
         for fw in firmware[:1]:
             vendor, model, version = fw.split("|")
-            os_list.append(SoftwareType(descriptions=[" ".join(x for x in (vendor, model, version) if x)]))
+            os_list.append(mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)]))
         systems.append(
-            System(
+            mk(System, 
                 category="target",
                 ownership="organization",
-                node=Node(addresses=addrs, domain_data=[] if addrs else [DomainData(name=name)]),
+                node=mk(Node, addresses=addrs, domain_data=[] if addrs else [mk(DomainData, name=name)]),
                 node_roles=roles,
                 asset_ids=[name] if name else [],
                 operating_systems=os_list,
@@ -307,22 +308,22 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     for server in group.values("server")[:4]:
         if not any(server in s.asset_ids for s in systems):
             systems.append(
-                System(
+                mk(System, 
                     category="target",
                     ownership="organization",
-                    node=Node(domain_data=[DomainData(name=server)]),
-                    node_roles=[NodeRole(category="streaming", descriptions=["video management system"])],
+                    node=mk(Node, domain_data=[mk(DomainData, name=server)]),
+                    node_roles=[mk(NodeRole, category="streaming", descriptions=["video management system"])],
                     asset_ids=[server],
                 )
             )
     if not systems:
-        systems.append(System(category="target", node=Node(locations=["unknown device"])))
+        systems.append(mk(System, category="target", node=mk(Node, locations=["unknown device"])))
 
     record_data = []
     users = group.values("user")
     if users:
         record_data.append(
-            RecordData(
+            mk(RecordData, 
                 restriction=options.private_restriction,
                 descriptions=[f"accounts used ({len(users)} distinct)"],
                 record_items=[
@@ -333,7 +334,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     details = group.values("detail")
     if details:
         record_data.append(
-            RecordData(descriptions=["event details"], record_items=[text_item(d) for d in details])
+            mk(RecordData, descriptions=["event details"], record_items=[text_item(d) for d in details])
         )
     evidence = group.evidence()
     if not pseudo.active:
@@ -341,10 +342,10 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
                 record_data.append(
-                    RecordData(
+                    mk(RecordData, 
                         restriction=options.private_restriction,
                         date_time=lines[0].time,
-                        application=SoftwareType(descriptions=[f"{fmt} input"]),
+                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
                         descriptions=[f"{len(lines)} of the {group.count} records"],
                         record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
                     )
@@ -352,26 +353,26 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     expectations = []
     if source_ips:
         expectations.append(
-            Expectation(action="block-host", descriptions=[f"block {', '.join(source_ips[:4])}"])
+            mk(Expectation, action="block-host", descriptions=[f"block {', '.join(source_ips[:4])}"])
         )
-    expectations.append(Expectation(action="investigate"))
+    expectations.append(mk(Expectation, action="investigate"))
     if any(e in worthy for e in ("login-failed", "illegal-login")):
         expectations.append(
-            Expectation(
+            mk(Expectation, 
                 action="harden-asset", descriptions=["change default credentials; limit management access"]
             )
         )
     if "firmware-update" in worthy:
         expectations.append(
-            Expectation(action="upgrade-software", descriptions=["reinstall vendor firmware"])
+            mk(Expectation, action="upgrade-software", descriptions=["reinstall vendor firmware"])
         )
 
-    event = EventData(
+    event = mk(EventData, 
         start_time=group.first,
         end_time=group.last,
-        flows=[Flow(systems=systems)],
+        flows=[mk(Flow, systems=systems)],
         expectations=expectations,
-        record=Record(record_data=record_data) if record_data else None,
+        record=mk(Record, record_data=record_data) if record_data else None,
     )
     who = first.source_ip or (pseudo(first.user) if first.user else None) or first.device or "unknown"
     summary = (
@@ -382,24 +383,24 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     )
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
-    incident = Incident(
+    incident = mk(Incident, 
         purpose="mitigation",
         status="new",
         restriction=options.restriction,
-        incident_id=IncidentID(name=options.name, value=f"vms-{ident}"),
+        incident_id=mk(IncidentID, name=options.name, value=f"vms-{ident}"),
         detect_time=group.first,
         start_time=group.first,
         end_time=group.last,
         generation_time=options.now(),
         descriptions=[summary],
         discoveries=[
-            Discovery(source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
+            mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
             for fmt in group.values("format")
         ],
         assessments=[assessment],
-        methods=[Method(references=refs)] if refs else [],
+        methods=[mk(Method, references=refs)] if refs else [],
         contacts=[creator_contact(options.name)],
         event_data=[event],
         additional_data=additional,
     )
-    return xml_safe(incident)
+    return incident

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import IO, Any, Final
 
 from ...errors import RecordError
-from .._common import from_epoch, normalise_ip, parse_time
+from .._common import fast_record, from_epoch, normalise_ip, parse_time
 from ..rat import RatRecord
 from ._base import OnError, json_lines, text_lines
 
@@ -105,32 +105,36 @@ def _record(
         raise ValueError(f"id.resp_h {resp!r} is not an IP address")
     event, user, attempts = _event(kind, get)
     protocol = _KINDS[kind]
-    return RatRecord.model_construct(
-        time=ts,
-        event=event,
-        format=fmt,
-        source=name,
-        line=number,
-        raw=raw,
-        protocol=protocol,
-        tool="zeek",
-        source_ip=src,
-        source_port=_port(get("id.orig_p")),
-        source_id=None,
-        source_name=get("client_name"),
-        target_ip=dst,
-        target_port=_port(get("id.resp_p")),
-        target_host=None,
-        user=user,
-        domain=None,
-        auth_method=get("authentication_method") or get("security_protocol"),
-        attempts=attempts,
-        session_id=get("uid"),
-        end_time=None,
-        signature=None,
-        signature_id=None,
-        severity=None,
+    return fast_record(
+        RatRecord,
+        {
+            "time": ts,
+            "event": event,
+            "format": fmt,
+            "source": name,
+            "line": number,
+            "raw": raw,
+            "protocol": protocol,
+            "tool": "zeek",
+            "source_ip": src,
+            "source_port": _port(get("id.orig_p")),
+            "source_name": _str(get("client_name")),
+            "target_ip": dst,
+            "target_port": _port(get("id.resp_p")),
+            "user": _str(user),
+            "auth_method": _str(get("authentication_method") or get("security_protocol")),
+            "attempts": attempts,
+            "session_id": _str(get("uid")),
+        },
     )
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a string")
+    return value
 
 
 class _Header:
@@ -190,10 +194,77 @@ def _kind_from_fields(fields: set[str] | dict[str, Any]) -> str | None:
     return None
 
 
+def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRecord]:
+    """A function from one line's columns to a record, with the column positions looked up once."""
+    index = h.index
+    kind = h.kind or "rdp"
+    unset, empty = h.unset, h.empty
+    i_ts = index["ts"]
+    i_oh, i_op, i_rh, i_rp = index["id.orig_h"], index["id.orig_p"], index["id.resp_h"], index["id.resp_p"]
+    i_uid = index.get("uid")
+    protocol = _KINDS[kind]
+    construct = fast_record
+
+    def get(values: list[str], field: str) -> str | None:
+        i = index.get(field)
+        if i is None:
+            return None
+        v = values[i]
+        if v == unset or v == empty:
+            return None
+        return unescape(v) if "\\" in v else v
+
+    def opt(values: list[str], i: int | None) -> str | None:
+        if i is None:
+            return None
+        v = values[i]
+        if v == unset or v == empty:
+            return None
+        return unescape(v) if "\\" in v else v
+
+    def build(values: list[str], number: int, text: str) -> RatRecord:
+        ts = from_epoch(values[i_ts])
+        orig, resp = values[i_oh], values[i_rh]
+        src = None if orig == unset else _ip(orig)
+        dst = None if resp == unset else _ip(resp)
+        if src is None and orig != unset:
+            raise ValueError(f"id.orig_h {orig!r} is not an IP address")
+        if dst is None and resp != unset:
+            raise ValueError(f"id.resp_h {resp!r} is not an IP address")
+        event, user, attempts = _event(kind, lambda f: get(values, f))
+        op, rp = values[i_op], values[i_rp]
+        return construct(
+            RatRecord,
+            {
+                "time": ts,
+                "event": event,
+                "format": "zeek-tsv",
+                "source": name,
+                "line": number,
+                "raw": text,
+                "protocol": protocol,
+                "tool": "zeek",
+                "source_ip": src,
+                "source_port": None if op == unset else _port(op),
+                "source_name": get(values, "client_name"),
+                "target_ip": dst,
+                "target_port": None if rp == unset else _port(rp),
+                "user": user,
+                "auth_method": get(values, "authentication_method") or get(values, "security_protocol"),
+                "attempts": attempts,
+                "session_id": opt(values, i_uid),
+            },
+        )
+
+    return build
+
+
 def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
     """Read Zeek ASCII (TSV) rdp/ssh/rfb logs into :class:`RatRecord` objects."""
     h = _Header()
-    fmt = "zeek-tsv"
+    build: Callable[[list[str], int, str], RatRecord] | None = None
+    nfields = 0
+    sep = "\t"
     for number, text in text_lines(fh, name, on_error):
         if not text:
             continue
@@ -204,9 +275,14 @@ def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRe
                 _directive(h, text, name, number)
             except RecordError as exc:
                 on_error(exc)
+            sep = h.sep
+            if h.fields is not None and h.kind is not None:
+                build = _tsv_builder(h, name)
+                nfields = len(h.fields)
+            else:
+                build = None
             continue
-        fields = h.fields
-        if fields is None or h.kind is None:
+        if build is None:
             on_error(
                 RecordError(
                     "a record before any #fields header naming an rdp, ssh or rfb log",
@@ -215,32 +291,18 @@ def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRe
                 )
             )
             continue
-        values = text.split(h.sep)
-        if len(values) != len(fields):
+        values = text.split(sep)
+        if len(values) != nfields:
             on_error(
                 RecordError(
-                    f"{len(values)} columns where the #fields header has {len(fields)}",
+                    f"{len(values)} columns where the #fields header has {nfields}",
                     source=name,
                     line=number,
                 )
             )
             continue
-        index = h.index
-        unset = h.unset
-        empty = h.empty
-
-        def get(field: str, values: list[str] = values) -> str | None:
-            i = index.get(field)
-            if i is None:
-                return None
-            v = values[i]
-            if v == unset or v == empty:
-                return None
-            return unescape(v) if "\\" in v else v
-
         try:
-            ts = from_epoch(values[index["ts"]])
-            yield _record(h.kind, ts, get, fmt, name, number, text)
+            yield build(values, number, text)
         except (ValueError, TypeError) as exc:
             on_error(RecordError(f"bad value: {exc}", source=name, line=number))
 
