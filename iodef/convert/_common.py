@@ -295,6 +295,7 @@ class Group(Generic[RecordT]):
     firsts: dict[str, RecordT] = field(default_factory=dict)
     distinct: dict[str, dict[str, None]] = field(default_factory=dict)
     seen: dict[Any, None] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
     overflow: set[str] = field(default_factory=set)
     sources: dict[str, None] = field(default_factory=dict)
     worthy: bool = False

@@ -144,31 +144,54 @@ class SpamRecord(BaseRecord):
     comment: str | None = None
 
 
+_BODY_CACHE: dict[str, tuple[str, list[str]]] = {}
+
+
+def _body_facts(body: str) -> tuple[str, list[str]]:
+    """SHA-256 of the whitespace-collapsed, lower-cased body, and its URLs (cached)."""
+    got = _BODY_CACHE.get(body)
+    if got is None:
+        norm = " ".join(body.split()).lower()
+        got = (hashlib.sha256(norm.encode("utf-8")).hexdigest(), find_urls(body))
+        if len(_BODY_CACHE) > 4096:
+            _BODY_CACHE.clear()
+        _BODY_CACHE[body] = got
+    return got
+
+
 def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
     g.note("recipient", r.recipient, 10_000)
-    g.note("reporter", r.reporter, 1000)
-    g.note(
-        "reporter_org",
-        f"{r.reporter_org or ''}|{r.reporter_email or ''}" if r.reporter_org or r.reporter_email else None,
-        16,
-    )
-    g.note("operator", r.operator, 16)
-    g.note("sender_ip", r.sender_ip, 64)
-    g.note("format", r.format, 16)
+    if r.reporter != r.recipient:
+        g.note("reporter", r.reporter, 1000)
+    elif r.reporter:
+        g.state["reporters_are_recipients"] = True
     g.note("report_id", r.report_id, 256)
-    g.note("subject", r.subject, 16)
-    if r.body:
-        norm = " ".join(r.body.split()).lower()
-        g.note("body_hash", hashlib.sha256(norm.encode("utf-8")).hexdigest(), 64)
-    for url in r.urls or find_urls(r.body):
+    sig = (r.reporter_org, r.reporter_email, r.operator, r.sender_ip, r.format, r.subject, r.body)
+    seen = g.seen
+    if sig not in seen:
+        if len(seen) < 4096:
+            seen[sig] = None
+        if r.reporter_org or r.reporter_email:
+            g.note("reporter_org", f"{r.reporter_org or ''}|{r.reporter_email or ''}", 16)
+        g.note("operator", r.operator, 16)
+        g.note("sender_ip", r.sender_ip, 64)
+        g.note("format", r.format, 16)
+        g.note("subject", r.subject, 16)
+        if r.body:
+            digest, urls = _body_facts(r.body)
+            g.note("body_hash", digest, 64)
+            for url in urls:
+                g.note("url", url, 64)
+    for url in r.urls:
         g.note("url", url, 64)
+    state = g.state
+    state["messages"] = state.get("messages", 0) + r.count
     if r.count > 1:
         g.events[r.event] += r.count - 1
-        g.events["#messages"] += r.count
-    else:
-        g.events["#messages"] += 1
     if r.reported_at is not None:
-        g.note("reported_at", iso(r.reported_at), 1)
+        latest = state.get("reported_at")
+        if latest is None or r.reported_at > latest:
+            state["reported_at"] = r.reported_at
 
 
 def grouper(options: ConvertOptions) -> Grouper[SpamRecord]:
@@ -212,7 +235,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     first = group.samples[0]
     channel = first.channel
     ev = group.events
-    messages = ev.pop("#messages", group.count)
+    messages = group.state.get("messages", group.count)
     kinds = sorted(k for k in ev if INCIDENT_TABLE.get(k, True) and not k.startswith("#"))
     recipients = group.values("recipient")
     more = "recipient" in group.overflow
@@ -356,6 +379,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
             )
         )
     reporters = group.values("reporter")
+    if group.state.get("reporters_are_recipients"):
+        reporters = reporters or recipients
     if reporters and not group.values("reporter_org"):
         contacts.append(
             mk(Contact, 
@@ -408,7 +433,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         + (f"; {len(urls)} URL(s) in the bodies" if urls else "")
         + "."
     )
-    reported = group.values("reported_at")
+    reported = group.state.get("reported_at")
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
     if report_ids:
@@ -421,7 +446,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         detect_time=group.first,
         start_time=group.first,
         end_time=group.last,
-        report_time=datetime.fromisoformat(reported[0].replace("Z", "+00:00")) if reported else None,
+        report_time=reported,
         generation_time=options.now(),
         descriptions=[description],
         discoveries=discoveries,

@@ -32,7 +32,7 @@ from typing import IO, Any, Final
 from pydantic import ValidationError
 
 from ...errors import RecordError
-from .._common import normalise_ip, parse_time
+from .._common import fast_record, normalise_ip, parse_time
 from ..spam import SpamRecord, find_urls
 from ._base import OnError, describe, read_all, text_lines
 
@@ -294,6 +294,7 @@ class _Rows:
         self.on_error = on_error
         self.required = required
         self._number = 0
+        self.header: list[str] = []
         self._pending: list[str] = []
         self._lines = self._feed(text_lines(fh, name, on_error))
 
@@ -306,6 +307,11 @@ class _Rows:
             yield text + "\n"
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str], str]]:
+        for number, row, raw in self.lists():
+            yield number, dict(zip(self.header, row, strict=True)), raw
+
+    def lists(self) -> Iterator[tuple[int, list[str], str]]:
+        """Rows as lists (the header is in ``self.header``), with line number and raw text."""
         reader = csv.reader(self._lines)
         header: list[str] | None = None
         pending = self._pending
@@ -317,6 +323,7 @@ class _Rows:
                 continue
             if header is None:
                 header = [h.strip().lower() for h in row]
+                self.header = header
                 missing = [c for c in self.required if c not in header]
                 if missing:
                     raise RecordError(
@@ -334,7 +341,7 @@ class _Rows:
                     )
                 )
                 continue
-            yield number, dict(zip(header, row, strict=True)), raw
+            yield number, row, raw
 
 
 def _channel(value: str | None, default: str) -> str:
@@ -344,46 +351,50 @@ def _channel(value: str | None, default: str) -> str:
 
 def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
     """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row)."""
-    construct = SpamRecord.model_construct
+    rows = _Rows(fh, name, on_error, ("reported_at", "reporter_msisdn", "spam_sender"))
     try:
-        for number, row, raw in _Rows(fh, name, on_error, ("reported_at", "reporter_msisdn", "spam_sender")):
+        header = None
+        for number, row, raw in rows.lists():
+            if header is None:
+                header = rows.header
+                col = {c: i for i, c in enumerate(header)}
+                i_rep, i_msisdn, i_sender = col["reported_at"], col["reporter_msisdn"], col["spam_sender"]
+                i_recv, i_text, i_id = col.get("received_at"), col.get("spam_text"), col.get("report_id")
+                i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
             try:
-                reported = parse_time(row["reported_at"])
-                received = row.get("received_at")
+                reported = parse_time(row[i_rep])
+                received = row[i_recv] if i_recv is not None else ""
                 t = parse_time(received) if received else reported
-                sender = row["spam_sender"].strip()
-                reporter = row["reporter_msisdn"].strip()
+                sender = row[i_sender].strip()
                 if not sender:
                     raise ValueError("spam_sender is empty")
-                body = row.get("spam_text") or None
-                yield construct(
-                    time=t,
-                    event=_CATEGORY.get((row.get("category") or "spam").strip().lower(), "spam"),
-                    format="sms-csv",
-                    source=name,
-                    line=number,
-                    raw=raw,
-                    channel=_channel(row.get("channel"), "sms"),
-                    sender=sender,
-                    sender_ip=None,
-                    sender_port=None,
-                    recipient=reporter or None,
-                    reporter=reporter or None,
-                    reporter_org=None,
-                    reporter_email=None,
-                    reported_at=reported,
-                    operator=(row.get("reporter_operator") or "").strip() or None,
-                    subject=None,
-                    body=body,
-                    urls=[],
-                    report_id=(row.get("report_id") or "").strip() or None,
-                    message_id=None,
-                    count=1,
-                    user_agent=None,
-                    comment=None,
+                reporter = row[i_msisdn].strip() or None
+                category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
+                operator = row[i_op].strip() if i_op is not None else ""
+                report_id = row[i_id].strip() if i_id is not None else ""
+                record = fast_record(
+                    SpamRecord,
+                    {
+                        "time": t,
+                        "event": _CATEGORY.get(category, "spam"),
+                        "format": "sms-csv",
+                        "source": name,
+                        "line": number,
+                        "raw": raw,
+                        "channel": _channel(row[i_chan], "sms") if i_chan is not None else "sms",
+                        "sender": sender,
+                        "recipient": reporter,
+                        "reporter": reporter,
+                        "reported_at": reported,
+                        "operator": operator or None,
+                        "body": (row[i_text] or None) if i_text is not None else None,
+                        "report_id": report_id or None,
+                    },
                 )
             except ValueError as exc:
                 on_error(RecordError(f"bad value: {exc}", source=name, line=number))
+                continue
+            yield record
     except RecordError as exc:
         on_error(exc)
 
