@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -27,28 +28,38 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     """Yield ``(line_number, text)`` for each line, without its line ending.
 
     A line that is not UTF-8 is reported and skipped (it is not guessed at); a UTF-8 BOM on the
-    first line is dropped.
+    first line is dropped. Decoding happens a buffer at a time; bad bytes survive as surrogate
+    escapes only until the line is checked.
     """
+    text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
     number = 0
-    for raw in fh:
-        number += 1
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            on_error(
-                RecordError(
-                    f"the line is not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
-                    source=name,
-                    line=number,
-                    column=exc.start + 1,
-                )
-            )
-            continue
-        if number == 1 and text.startswith("\ufeff"):
-            text = text[1:]
-        if text.endswith("\n"):
-            text = text[:-2] if text.endswith("\r\n") else text[:-1]
-        yield number, text
+    try:
+        for text in text_fh:
+            number += 1
+            if not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    bad = ord(text[exc.start]) - 0xDC00
+                    column = len(text[: exc.start].encode("utf-8", "surrogateescape")) + 1
+                    on_error(
+                        RecordError(
+                            f"the line is not UTF-8 (byte 0x{bad:02x} at column {column})",
+                            source=name,
+                            line=number,
+                            column=column,
+                        )
+                    )
+                    continue
+                if number == 1 and text.startswith("\ufeff"):
+                    text = text[1:]
+            if text.endswith("\n"):
+                text = text[:-2] if text.endswith("\r\n") else text[:-1]
+            yield number, text
+    finally:
+        # hand the binary stream back untouched (a wrapper closes its stream when collected)
+        with contextlib.suppress(ValueError, OSError):
+            text_fh.detach()
 
 
 def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:

@@ -205,15 +205,6 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
     protocol = _KINDS[kind]
     construct = fast_record
 
-    def get(values: list[str], field: str) -> str | None:
-        i = index.get(field)
-        if i is None:
-            return None
-        v = values[i]
-        if v == unset or v == empty:
-            return None
-        return unescape(v) if "\\" in v else v
-
     def opt(values: list[str], i: int | None) -> str | None:
         if i is None:
             return None
@@ -221,6 +212,34 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
         if v == unset or v == empty:
             return None
         return unescape(v) if "\\" in v else v
+
+    i_cookie, i_result, i_auth_ok, i_attempts, i_auth = (
+        index.get("cookie"),
+        index.get("result"),
+        index.get("auth_success"),
+        index.get("auth_attempts"),
+        index.get("auth"),
+    )
+    i_client, i_method, i_secproto = (
+        index.get("client_name"),
+        index.get("authentication_method"),
+        index.get("security_protocol"),
+    )
+
+    def event_of(values: list[str]) -> tuple[str, str | None, int | None]:
+        if kind == "rdp":
+            result = opt(values, i_result)
+            if result is None or result == "encrypted":
+                return "session", opt(values, i_cookie), None
+            return ("login-success" if result == "Success" else "login-failure"), opt(values, i_cookie), None
+        ok = opt(values, i_auth_ok if kind == "ssh" else i_auth)
+        attempts = opt(values, i_attempts) if kind == "ssh" else None
+        n = int(attempts) if attempts is not None else None
+        if ok is None:
+            return "session", None, n
+        if ok not in ("T", "F"):
+            raise ValueError(f"{ok!r} is not a Zeek bool (T or F)")
+        return ("login-success" if ok == "T" else "login-failure"), None, n
 
     def build(values: list[str], number: int, text: str) -> RatRecord:
         ts = from_epoch(values[i_ts])
@@ -231,7 +250,7 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
             raise ValueError(f"id.orig_h {orig!r} is not an IP address")
         if dst is None and resp != unset:
             raise ValueError(f"id.resp_h {resp!r} is not an IP address")
-        event, user, attempts = _event(kind, lambda f: get(values, f))
+        event, user, attempts = event_of(values)
         op, rp = values[i_op], values[i_rp]
         return construct(
             RatRecord,
@@ -246,11 +265,11 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
                 "tool": "zeek",
                 "source_ip": src,
                 "source_port": None if op == unset else _port(op),
-                "source_name": get(values, "client_name"),
+                "source_name": opt(values, i_client),
                 "target_ip": dst,
                 "target_port": None if rp == unset else _port(rp),
                 "user": user,
-                "auth_method": get(values, "authentication_method") or get(values, "security_protocol"),
+                "auth_method": opt(values, i_method) or opt(values, i_secproto),
                 "attempts": attempts,
                 "session_id": opt(values, i_uid),
             },
