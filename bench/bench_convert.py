@@ -55,7 +55,8 @@ def gen_zeek(path: Path, n: int, rng: random.Random) -> None:
                 result = "Success" if (i % 500 == 499 and burst % 10 == 0) else "User authentication failed"
                 proto = "RDP"
             fh.write(
-                f"{t:.6f}\tC{i:x}\t{src}\t{49152 + i % 16000}\t10.20.0.{5 + burst % 3}\t3389\t{cookie}\t{result}"
+                f"{t:.6f}\tC{i:x}\t{src}\t{49152 + i % 16000}\t10.20.0.{5 + burst % 3}\t3389"
+                f"\t{cookie}\t{result}"
                 f"\t{proto}\trdpdr,cliprdr\tEnglish - United States\tRDP 8.1\tWIN-{burst % 97}\t-\t1024\t768"
                 "\t24bit\t-\t0\t-\t-\t-\n"
             )
@@ -71,7 +72,9 @@ def gen_sms(path: Path, n: int, rng: random.Random) -> None:
     ]
     t = 1740787200
     with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write("report_id,reported_at,reporter_msisdn,reporter_operator,spam_sender,spam_text,received_at\r\n")
+        fh.write(
+            "report_id,reported_at,reporter_msisdn,reporter_operator,spam_sender,spam_text,received_at\r\n"
+        )
         for i in range(n):
             camp = i // 1000
             t += 1
@@ -127,14 +130,34 @@ def main() -> None:
             t0 = time.perf_counter()
             gen(path, args.lines, rng)
             size = path.stat().st_size / 2**20
-            print(f"{label}: {args.lines:,} records, {size:.0f} MiB, generated in {time.perf_counter() - t0:.1f}s")
+            print(
+                f"{label}: {args.lines:,} records, {size:.0f} MiB, "
+                f"generated in {time.perf_counter() - t0:.1f}s"
+            )
             floor_s, floor_rss = run([sys.executable, "-c", FLOOR, str(path), delim])
             out = work / f"{family}.xml"
             conv_s, conv_rss = run(
-                [iodef_cmd, "convert", family, str(path), "--from", fmt, "-o", str(out), "--name", "bench.example"]
+                [
+                    iodef_cmd,
+                    "convert",
+                    family,
+                    str(path),
+                    "--from",
+                    fmt,
+                    "-o",
+                    str(out),
+                    "--name",
+                    "bench.example",
+                ]
             )
-            print(f"  floor (csv module): {floor_s:6.2f}s  {args.lines / floor_s:>10,.0f} rec/s  peak RSS {floor_rss:6.1f} MiB")
-            print(f"  iodef convert     : {conv_s:6.2f}s  {args.lines / conv_s:>10,.0f} rec/s  peak RSS {conv_rss:6.1f} MiB")
+            print(
+                f"  floor (csv module): {floor_s:6.2f}s  {args.lines / floor_s:>10,.0f} rec/s  "
+                f"peak RSS {floor_rss:6.1f} MiB"
+            )
+            print(
+                f"  iodef convert     : {conv_s:6.2f}s  {args.lines / conv_s:>10,.0f} rec/s  "
+                f"peak RSS {conv_rss:6.1f} MiB"
+            )
             print(f"  ratio to floor    : {conv_s / floor_s:6.2f}x  (goal <= 5x; RSS goal < 200 MiB)")
     finally:
         if args.keep is None:

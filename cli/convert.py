@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -82,10 +82,8 @@ class _Progress:
             return
         done = 0
         for fh, size in self.files:
-            try:
+            with suppress(OSError, ValueError):
                 done += min(fh.tell(), size)
-            except (OSError, ValueError):
-                pass
         if self.total:
             width = 30
             filled = int(width * done / self.total)
@@ -111,9 +109,13 @@ def convert(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file (or directory with --split); default stdout."),
+        typer.Option(
+            "--output", "-o", help="Write to this file (or directory with --split); default stdout."
+        ),
     ] = None,
-    split: Annotated[bool, typer.Option("--split", help="One file per incident in the -o directory.")] = False,
+    split: Annotated[
+        bool, typer.Option("--split", help="One file per incident in the -o directory.")
+    ] = False,
     name: Annotated[
         str, typer.Option("--name", help="Your CSIRT's name for IncidentID@name (a domain name).")
     ] = "iodef.invalid",
@@ -202,7 +204,7 @@ def convert(
                     raw: IO[bytes] = sys.stdin.buffer
                     label = "<stdin>"
                 else:
-                    raw = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+                    raw = stack.enter_context(open(path, "rb"))
                     label = path
                     sized.append((raw, os.fstat(raw.fileno()).st_size))
                 head, stream = peek_head(raw)
@@ -232,7 +234,9 @@ def convert(
             else:
                 _write_file(incidents, output, pretty)
         except OSError as exc:
-            raise _fail(f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO) from None
+            raise _fail(
+                f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO
+            ) from None
         finally:
             progress.done()
 
@@ -293,9 +297,7 @@ def _summary(family: str, inputs: list[str], stats: Stats, output_format: Output
                 "records": stats.skipped_records,
                 "events": dict(sorted(stats.skipped_events.items())),
             },
-            "errors": [
-                {"source": e.source, "line": e.line, "message": e.message} for e in stats.errors
-            ],
+            "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in stats.errors],
         }
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         sys.stdout.flush()

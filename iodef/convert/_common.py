@@ -20,12 +20,11 @@ from collections import Counter as _Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from functools import lru_cache
 from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-
-from enum import Enum
 
 from ..model import Address, Contact, ExtensionType, IODEFModel, Restriction
 from ..model._binding import Spec, plan_of
@@ -131,7 +130,8 @@ class Pseudonymizer:
         """The AdditionalData that tells the reader what was pseudonymised."""
         if self.key is None:
             return None
-        return mk(ExtensionType, 
+        return mk(
+            ExtensionType,
             dtype="string",
             meaning="pseudonymisation",
             value=(
@@ -201,8 +201,17 @@ def address_for(value: str, pseudo: Pseudonymizer | None = None, *, kind: str | 
 
 _INTERNAL = tuple(
     ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-              "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128")
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
 )
 
 
@@ -243,9 +252,9 @@ def from_epoch(text: str) -> datetime:
     Exact to the microsecond (no detour through a float).
     """
     secs, _, frac = text.partition(".")
-    if not secs.isdigit() or (frac and not frac.isdigit()):
-        if not (secs.startswith("-") and secs[1:].isdigit() and (not frac or frac.isdigit())):
-            raise ValueError(f"{text!r} is not a Unix timestamp")
+    whole = secs[1:] if secs.startswith("-") else secs
+    if not whole.isdigit() or (frac and not frac.isdigit()):
+        raise ValueError(f"{text!r} is not a Unix timestamp")
     us = int(frac[:6].ljust(6, "0")) if frac else 0
     return _EPOCH + timedelta(seconds=int(secs), microseconds=us)
 
@@ -426,11 +435,10 @@ class Grouper(Generic[RecordT]):
             if g is None:
                 continue
             actual = min(g.last + self._window, g.first + self._span)
-            if actual != deadline:
-                if actual >= now:  # the group grew since it was queued: queue it again
-                    self._seq += 1
-                    heapq.heappush(heap, (actual, self._seq, k))
-                    continue
+            if actual != deadline and actual >= now:  # the group grew since it was queued: requeue
+                self._seq += 1
+                heapq.heappush(heap, (actual, self._seq, k))
+                continue
             del self._open[k]
             yield g
 
@@ -642,9 +650,9 @@ def fast_record(cls: type[R], values: dict[str, Any]) -> R:
             else:
                 defaults[name] = info.default
         got = _RECORD_DEFAULTS[cls] = (defaults, tuple(lists))
-    defaults, lists = got
+    defaults = got[0]
     data = defaults.copy()
-    for name in lists:
+    for name in got[1]:
         data[name] = []
     data.update(values)
     obj = cls.__new__(cls)

@@ -96,7 +96,9 @@ def convert_inputs(
     stats.records = grouper.records
     stats.skipped_groups = grouper.skipped_groups
     stats.skipped_records = grouper.skipped_records
-    stats.skipped_events = _Counter({k: v for k, v in grouper.skipped_events.items() if not k.startswith("#")})
+    stats.skipped_events = _Counter(
+        {k: v for k, v in grouper.skipped_events.items() if not k.startswith("#")}
+    )
 
 
 def incident_xml(incident: Incident, *, pretty: bool = False) -> bytes:

@@ -41,8 +41,8 @@ from ..model import (
     Incident,
     IncidentID,
     IODEFDocument,
-    MLStringType,
     Method,
+    MLStringType,
     Node,
     NodeRole,
     Record,
@@ -66,8 +66,8 @@ from ._common import (
     field_key,
     is_public_ip,
     iso,
-    text_item,
     mk,
+    text_item,
     xml_safe,
 )
 
@@ -170,8 +170,19 @@ class RatRecord(BaseRecord):
 
 
 def _observe(g: Group[RatRecord], r: RatRecord) -> None:
-    sig = (r.target_ip, r.target_host, r.target_port, r.protocol, r.user, r.format, r.tool, r.signature,
-           r.source_ip, r.source_id, r.source_name)
+    sig = (
+        r.target_ip,
+        r.target_host,
+        r.target_port,
+        r.protocol,
+        r.user,
+        r.format,
+        r.tool,
+        r.signature,
+        r.source_ip,
+        r.source_id,
+        r.source_name,
+    )
     seen = g.seen
     if sig not in seen:
         if len(seen) < 4096:
@@ -261,7 +272,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     impacts: list[SystemImpact] = []
     if successes:
         impacts.append(
-            mk(SystemImpact, 
+            mk(
+                SystemImpact,
                 type="takeover-account",
                 completion="succeeded",
                 severity="high",
@@ -270,7 +282,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         )
     if failures:
         impacts.append(
-            mk(SystemImpact, 
+            mk(
+                SystemImpact,
                 type="takeover-account" if not successes else "breach-credential",
                 completion="failed" if not successes else "succeeded",
                 severity="medium" if brute else "low",
@@ -279,7 +292,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         )
     if not impacts:
         impacts.append(
-            mk(SystemImpact, 
+            mk(
+                SystemImpact,
                 type="unknown",
                 severity="medium" if alerts else "low",
                 descriptions=[
@@ -296,7 +310,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     counters.extend(
         mk(Counter, type="counter", unit="event", value=n, meaning=event) for event, n in sorted(ev.items())
     )
-    assessment = mk(Assessment, 
+    assessment = mk(
+        Assessment,
         occurrence="actual",
         incident_categories=categories,
         system_impacts=impacts,
@@ -327,10 +342,12 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     src_addresses = [address_for(ip) for ip in group.values("source_ip")]
     src_addresses += [address_for(i, kind="rat-id") for i in group.values("source_id")]
     src_names = group.values("source_name")
-    source = mk(System, 
+    source = mk(
+        System,
         category="source",
         spoofed="unknown" if first.source_ip and first.protocol in ("rdp", "ssh", "vnc") else None,
-        node=mk(Node, 
+        node=mk(
+            Node,
             addresses=src_addresses,
             domain_data=[] if src_addresses else [mk(DomainData, name=n) for n in src_names[:4]],
         ),
@@ -342,17 +359,20 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     systems = [source]
     ports: dict[str, list[tuple[int, str]]] = {}
     for tp in group.values("target_port"):
-        ip, port, proto = tp.split("|")
-        ports.setdefault(ip, []).append((int(port), proto))
-    roles = [mk(NodeRole, category="remote-access")] + [mk(NodeRole, category=r) for r in options.target_roles]
+        ip, port_text, proto = tp.split("|")
+        ports.setdefault(ip, []).append((int(port_text), proto))
+    roles = [mk(NodeRole, category="remote-access")] + [
+        mk(NodeRole, category=r) for r in options.target_roles
+    ]
     for t in targets[: options.max_samples]:
         services = []
-        for port, proto in ports.get(t, [])[:8]:
+        for port_no, proto in ports.get(t, [])[:8]:
             iana = PROTOCOLS.get(proto, (0, None, ""))[1]
             services.append(
-                mk(Service, 
+                mk(
+                    Service,
                     ip_protocol=6,
-                    port=port,
+                    port=port_no,
                     service_name=mk(ServiceName, iana_service=iana) if iana else None,
                 )
             )
@@ -361,7 +381,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 if p in PROTOCOLS:
                     port, iana, _ = PROTOCOLS[p]
                     services.append(
-                        mk(Service, 
+                        mk(
+                            Service,
                             ip_protocol=6,
                             port=port,
                             service_name=mk(ServiceName, iana_service=iana) if iana else None,
@@ -373,20 +394,29 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         else:
             node = mk(Node, domain_data=[mk(DomainData, name=t)])
         systems.append(
-            mk(System, 
-                category="target", ownership="organization", node=node, node_roles=roles, services=services
+            mk(
+                System,
+                category="target",
+                ownership="organization",
+                node=node,
+                node_roles=roles,
+                services=services,
             )
         )
     if len(targets) > options.max_samples:
         source.descriptions.append(
-            mk(MLStringType, value=f"{len(targets)} target systems; the first {options.max_samples} are listed")
+            mk(
+                MLStringType,
+                value=f"{len(targets)} target systems; the first {options.max_samples} are listed",
+            )
         )
 
     # Record (§3.22): user names tried and sample raw lines, both marked private.
     record_data = []
     if users:
         record_data.append(
-            mk(RecordData, 
+            mk(
+                RecordData,
                 restriction=options.private_restriction,
                 descriptions=[
                     f"accounts used ({len(users)}{'+' if 'user' in group.overflow else ''} distinct)"
@@ -402,7 +432,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
             lines = [s for s in evidence if s.format == fmt and s.raw is not None]
             if lines:
                 record_data.append(
-                    mk(RecordData, 
+                    mk(
+                        RecordData,
                         restriction=options.private_restriction,
                         date_time=lines[0].time,
                         application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
@@ -418,17 +449,21 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     expectations = []
     public = [ip for ip in group.values("source_ip") if is_public_ip(ip)]
     if public:
-        expectations.append(mk(Expectation, action="block-host", descriptions=[f"block {', '.join(public[:4])}"]))
+        expectations.append(
+            mk(Expectation, action="block-host", descriptions=[f"block {', '.join(public[:4])}"])
+        )
     expectations.append(mk(Expectation, action="investigate"))
     if successes:
         expectations.append(
-            mk(Expectation, 
+            mk(
+                Expectation,
                 action="harden-asset",
                 descriptions=["require multi-factor authentication; disable unattended remote access"],
             )
         )
 
-    event = mk(EventData, 
+    event = mk(
+        EventData,
         start_time=group.first,
         end_time=group.last,
         flows=[mk(Flow, systems=systems)],
@@ -447,7 +482,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     )
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
-    incident = mk(Incident, 
+    incident = mk(
+        Incident,
         purpose="mitigation",
         status="new",
         restriction=options.restriction,

@@ -67,9 +67,9 @@ from ._common import (
     creator_contact,
     field_key,
     iso,
+    mk,
     table_lookup,
     text_item,
-    mk,
     xml_safe,
 )
 
@@ -252,7 +252,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     ]
     if recipients:
         counters.append(
-            mk(Counter, 
+            mk(
+                Counter,
                 type="counter",
                 unit="ext-value",
                 ext_unit="recipient",
@@ -263,7 +264,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     span = (group.last - group.first).total_seconds()
     if span >= 60 and messages > 1:
         counters.append(
-            mk(Counter, 
+            mk(
+                Counter,
                 type="rate",
                 unit="message",
                 value=round(messages / (span / 3600), 2),
@@ -276,11 +278,13 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         business.append(mk(BusinessImpact, type="breach-credential", severity="medium"))
     if "fraud" in kinds:
         business.append(mk(BusinessImpact, type="theft-financial", severity="medium"))
-    assessment = mk(Assessment, 
+    assessment = mk(
+        Assessment,
         occurrence="actual",
         incident_categories=categories,
         system_impacts=[
-            mk(SystemImpact, 
+            mk(
+                SystemImpact,
                 type="policy",
                 completion="succeeded",
                 severity="medium" if harmful else "low",
@@ -297,10 +301,12 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     services = []
     if channel == "email":
         services.append(
-            mk(Service, 
+            mk(
+                Service,
                 ip_protocol=6,
                 port=25 if group.values("sender_ip") else None,
-                email_data=mk(EmailData, 
+                email_data=mk(
+                    EmailData,
                     email_from=first.sender if "@" in first.sender else None,
                     email_subject=first.subject,
                     email_x_mailer=first.user_agent,
@@ -312,7 +318,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     role = "client-mobile" if channel in ("sms", "mms", "rcs", "chatbot", "voice") else None
     for r in recipients[: options.max_samples]:
         systems.append(
-            mk(System, 
+            mk(
+                System,
                 category="target",
                 restriction=options.private_restriction,
                 node=mk(Node, addresses=[address_for(r, pseudo)]),
@@ -321,7 +328,11 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
     if len(recipients) > options.max_samples:
         source.descriptions.append(
-            mk(MLStringType, value=f"{len(recipients)}{'+' if more else ''} recipients; the first {options.max_samples} are listed")
+            mk(
+                MLStringType,
+                value=f"{len(recipients)}{'+' if more else ''} recipients; "
+                f"the first {options.max_samples} are listed",
+            )
         )
 
     record_data = []
@@ -330,7 +341,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         bodies = list(dict.fromkeys(s.body for s in group.samples if s.body))
         if bodies:
             record_data.append(
-                mk(RecordData, 
+                mk(
+                    RecordData,
                     restriction=options.private_restriction,
                     descriptions=["distinct message bodies"],
                     record_items=[text_item(b or "", meaning="message-body") for b in bodies],
@@ -340,7 +352,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
             lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
                 record_data.append(
-                    mk(RecordData, 
+                    mk(
+                        RecordData,
                         restriction=options.private_restriction,
                         date_time=lines[0].time,
                         application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
@@ -351,27 +364,33 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     hashes = group.values("body_hash")
     if hashes:
         record_data.append(
-            mk(RecordData, 
+            mk(
+                RecordData,
                 descriptions=["SHA-256 of each distinct message body, whitespace-collapsed and lower-cased"],
                 record_items=[text_item(h, meaning="body-sha256") for h in hashes[: options.max_samples]],
             )
         )
 
     expectations = [
-        mk(Expectation, 
-            action="contact-source-site", descriptions=[f"stop {channel} traffic from {first.sender}"]
+        mk(
+            Expectation,
+            action="contact-source-site",
+            descriptions=[f"stop {channel} traffic from {first.sender}"],
         )
     ]
     if group.values("sender_ip"):
         expectations.append(mk(Expectation, action="block-host"))
     if urls:
-        expectations.append(mk(Expectation, action="investigate", descriptions=["take down or block the URLs"]))
+        expectations.append(
+            mk(Expectation, action="investigate", descriptions=["take down or block the URLs"])
+        )
 
     contacts = [creator_contact(options.name)]
     for org in group.values("reporter_org")[:4]:
         oname, _, email = org.partition("|")
         contacts.append(
-            mk(Contact, 
+            mk(
+                Contact,
                 role="reporter",
                 type="organization",
                 contact_names=[oname] if oname else [],
@@ -383,7 +402,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         reporters = reporters or recipients
     if reporters and not group.values("reporter_org"):
         contacts.append(
-            mk(Contact, 
+            mk(
+                Contact,
                 role="reporter",
                 type="person",
                 restriction=options.private_restriction,
@@ -396,11 +416,13 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     indicators = None
     if urls:
         ident_base = group.digest(FAMILY, options.name, options.pseudonymize_key)
-        indicators = mk(IndicatorData, 
+        indicators = mk(
+            IndicatorData,
             indicators=[
-                mk(Indicator, 
-                    indicator_id=mk(IndicatorID, 
-                        name=options.name, version="1", value=f"spam-{ident_base}-url{i + 1}"
+                mk(
+                    Indicator,
+                    indicator_id=mk(
+                        IndicatorID, name=options.name, version="1", value=f"spam-{ident_base}-url{i + 1}"
                     ),
                     descriptions=["URL in the message body"],
                     observable=mk(Observable, address=address_for(u, kind="site-uri")),
@@ -409,10 +431,11 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                     else [],
                 )
                 for i, u in enumerate(urls[: options.max_samples])
-            ]
+            ],
         )
 
-    event = mk(EventData, 
+    event = mk(
+        EventData,
         start_time=group.first,
         end_time=group.last,
         flows=[mk(Flow, systems=systems)],
@@ -420,8 +443,10 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         record=mk(Record, record_data=record_data) if record_data else None,
     )
     discoveries = [
-        mk(Discovery, 
-            source=_DISCOVERY.get(fmt, "external-notification"), descriptions=[f"read from {fmt} input"]
+        mk(
+            Discovery,
+            source=_DISCOVERY.get(fmt, "external-notification"),
+            descriptions=[f"read from {fmt} input"],
         )
         for fmt in group.values("format")
     ]
@@ -438,7 +463,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     additional = [n for n in [pseudo.note()] if n is not None]
     if report_ids:
         additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
-    incident = mk(Incident, 
+    incident = mk(
+        Incident,
         purpose="mitigation",
         status="new",
         restriction=options.restriction,

@@ -71,11 +71,10 @@ from ._common import (
     check_keys,
     creator_contact,
     field_key,
-    is_public_ip,
     iso,
+    mk,
     table_lookup,
     text_item,
-    mk,
     xml_safe,
 )
 
@@ -250,8 +249,12 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         categories.append("brute-force")
     counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
     counters += [mk(Counter, type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())]
-    assessment = mk(Assessment, 
-        occurrence="actual", incident_categories=categories, system_impacts=impacts, counters=counters
+    assessment = mk(
+        Assessment,
+        occurrence="actual",
+        incident_categories=categories,
+        system_impacts=impacts,
+        counters=counters,
     )
     refs = []
     seen: set[str] = set()
@@ -262,7 +265,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             refs.append(mk(Reference, urls=[url], descriptions=[desc]))
     if failures >= BRUTE_FORCE_THRESHOLD:
         refs.append(
-            mk(Reference, 
+            mk(
+                Reference,
                 urls=["https://capec.mitre.org/data/definitions/49.html"],
                 descriptions=["CAPEC-49 Password Brute Forcing"],
             )
@@ -272,7 +276,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     source_ips = group.values("source_ip")
     if source_ips:
         systems.append(
-            mk(System, 
+            mk(
+                System,
                 category="source",
                 node=mk(Node, addresses=[address_for(ip) for ip in source_ips]),
                 node_roles=[mk(NodeRole, category="client")],
@@ -286,16 +291,21 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         if mac:
             addrs.append(address_for(mac, kind="mac"))
         roles = (
-            [mk(NodeRole, category="camera")] if kind in ("camera", "nvr") else [mk(NodeRole, category="streaming")]
+            [mk(NodeRole, category="camera")]
+            if kind in ("camera", "nvr")
+            else [mk(NodeRole, category="streaming")]
         )
         if kind == "nvr":
             roles.append(mk(NodeRole, category="file", descriptions=["network video recorder"]))
         os_list = []
         for fw in firmware[:1]:
             vendor, model, version = fw.split("|")
-            os_list.append(mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)]))
+            os_list.append(
+                mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)])
+            )
         systems.append(
-            mk(System, 
+            mk(
+                System,
                 category="target",
                 ownership="organization",
                 node=mk(Node, addresses=addrs, domain_data=[] if addrs else [mk(DomainData, name=name)]),
@@ -308,7 +318,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     for server in group.values("server")[:4]:
         if not any(server in s.asset_ids for s in systems):
             systems.append(
-                mk(System, 
+                mk(
+                    System,
                     category="target",
                     ownership="organization",
                     node=mk(Node, domain_data=[mk(DomainData, name=server)]),
@@ -323,7 +334,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     users = group.values("user")
     if users:
         record_data.append(
-            mk(RecordData, 
+            mk(
+                RecordData,
                 restriction=options.private_restriction,
                 descriptions=[f"accounts used ({len(users)} distinct)"],
                 record_items=[
@@ -342,7 +354,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
                 record_data.append(
-                    mk(RecordData, 
+                    mk(
+                        RecordData,
                         restriction=options.private_restriction,
                         date_time=lines[0].time,
                         application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
@@ -358,8 +371,10 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     expectations.append(mk(Expectation, action="investigate"))
     if any(e in worthy for e in ("login-failed", "illegal-login")):
         expectations.append(
-            mk(Expectation, 
-                action="harden-asset", descriptions=["change default credentials; limit management access"]
+            mk(
+                Expectation,
+                action="harden-asset",
+                descriptions=["change default credentials; limit management access"],
             )
         )
     if "firmware-update" in worthy:
@@ -367,7 +382,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             mk(Expectation, action="upgrade-software", descriptions=["reinstall vendor firmware"])
         )
 
-    event = mk(EventData, 
+    event = mk(
+        EventData,
         start_time=group.first,
         end_time=group.last,
         flows=[mk(Flow, systems=systems)],
@@ -377,13 +393,15 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     who = first.source_ip or (pseudo(first.user) if first.user else None) or first.device or "unknown"
     summary = (
         f"{', '.join(f'{ev[e]} {e}' for e in worthy)} event(s) involving {who} on "
-        f"{len(devices) or len(group.values('server'))} device(s) between {iso(group.first)} and {iso(group.last)}"
+        f"{len(devices) or len(group.values('server'))} device(s) "
+        f"between {iso(group.first)} and {iso(group.last)}"
         + (f"; {logins} successful log-in(s)" if logins else "")
         + "."
     )
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
-    incident = mk(Incident, 
+    incident = mk(
+        Incident,
         purpose="mitigation",
         status="new",
         restriction=options.restriction,

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from iodef.cli.main import app
 from lxml import etree
 from typer.testing import CliRunner
-
-from iodef.cli.main import app
 
 from .conftest import FIXTURES, assert_valid_document, canonical
 
@@ -109,10 +108,13 @@ def test_bad_records_exit_1_unless_skip_bad(runner: CliRunner, tmp_path: Path) -
 
 
 def test_pseudonymize_key_and_restriction(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["convert", "spam", SMS, "--pseudonymize-key", "k3y", "--restriction", "red", *GEN])
+    result = runner.invoke(
+        app, ["convert", "spam", SMS, "--pseudonymize-key", "k3y", "--restriction", "red", *GEN]
+    )
     assert result.exit_code == 0, result.stderr
     xml = result.stdout_bytes
-    assert b"+447700901200" not in xml and b"parcel is held" not in xml
+    assert b"+447700901200" not in xml
+    assert b"parcel is held" not in xml
     assert b'meaning="pseudonymisation"' in xml
     root = etree.fromstring(xml)
     assert {i.get("restriction") for i in root} == {"red"}
@@ -128,7 +130,9 @@ def test_window_option(runner: CliRunner) -> None:
 
 def test_incident_table_override(runner: CliRunner) -> None:
     onvif = str(FIXTURES / "vms/onvif/pullmessages.xml")
-    result = runner.invoke(app, ["convert", "vms", onvif, "--incident", "motion=yes", "--format", "json-summary"])
+    result = runner.invoke(
+        app, ["convert", "vms", onvif, "--incident", "motion=yes", "--format", "json-summary"]
+    )
     assert json.loads(result.stdout)["incidents"] == 3
 
 

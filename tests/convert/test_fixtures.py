@@ -63,7 +63,9 @@ def test_fixture_converts_to_expected_iodef(path: Path) -> None:
         tree = etree.fromstring(produced, etree.XMLParser(remove_blank_text=True))
         pretty = etree.tostring(tree, pretty_print=True, xml_declaration=True, encoding="UTF-8")
         expected_path.write_bytes(pretty)
-    assert expected_path.exists(), f"no expected document {expected_path.name}; run with IODEF_REGEN=1 and review"
+    assert expected_path.exists(), (
+        f"no expected document {expected_path.name}; run with IODEF_REGEN=1 and review"
+    )
     assert canonical(produced) == canonical(expected_path.read_bytes())
 
 

@@ -97,19 +97,26 @@ def test_motion_is_counted_not_an_incident_unless_the_table_says_so() -> None:
     grouper = vms.grouper(OPTS)
     out = [g for r in records for g in grouper.add(r)] + grouper.flush()
     assert out == []
-    assert grouper.skipped_records == 50 and grouper.skipped_events["motion"] == 50
+    assert grouper.skipped_records == 50
+    assert grouper.skipped_events["motion"] == 50
     table = ConvertOptions(generation_time=GENERATION_TIME, incident_table={"motion": True})
     assert len(list(vms.incidents(records, table))) == 1
 
 
 def test_a_login_joins_the_incident_of_its_window() -> None:
     records = [
-        VmsRecord(time=T0 + timedelta(seconds=i), event="login-failed", source_ip="198.51.100.4", user="admin")
+        VmsRecord(
+            time=T0 + timedelta(seconds=i), event="login-failed", source_ip="198.51.100.4", user="admin"
+        )
         for i in range(600)
     ]
-    records.append(VmsRecord(time=T0 + timedelta(minutes=11), event="login", source_ip="198.51.100.4", user="admin"))
     records.append(
-        VmsRecord(time=T0 + timedelta(minutes=12), event="export", source_ip="198.51.100.4", device="lobby-03")
+        VmsRecord(time=T0 + timedelta(minutes=11), event="login", source_ip="198.51.100.4", user="admin")
+    )
+    records.append(
+        VmsRecord(
+            time=T0 + timedelta(minutes=12), event="export", source_ip="198.51.100.4", device="lobby-03"
+        )
     )
     (inc,) = vms.incidents(records, OPTS)
     impacts = {(i.type, i.completion) for i in inc.assessments[0].system_impacts}
@@ -124,7 +131,8 @@ def test_incident_ids_are_stable_and_depend_on_the_name() -> None:
     other = ConvertOptions(name="other.example", generation_time=GENERATION_TIME)
     c = [i.incident_id for i in rat.incidents(brute_force(), other)]
     assert a == b
-    assert c[0].name == "other.example" and c[0].value != a[0]
+    assert c[0].name == "other.example"
+    assert c[0].value != a[0]
     assert "203.0.113.9" not in a[0]
 
 
@@ -157,10 +165,12 @@ def test_pseudonymisation_hides_personal_data_and_says_so() -> None:
     key = ConvertOptions(name="csirt.example", generation_time=GENERATION_TIME, pseudonymize_key=b"s3cret")
     doc = spam.convert(list(sms_campaign(20)), key)
     xml = iodef.dumps(doc).decode()
-    assert "+447700900000" not in xml and "Parcel held" not in xml
+    assert "+447700900000" not in xml
+    assert "Parcel held" not in xml
     assert "+447700900999" in xml  # the sender is not personal data of the recipient
     notes = [a for a in doc.incidents[0].additional_data if a.meaning == "pseudonymisation"]
-    assert notes and "HMAC-SHA-256" in (notes[0].value or "")
+    assert notes
+    assert "HMAC-SHA-256" in (notes[0].value or "")
     assert_valid_document(doc)
     again = iodef.dumps(spam.convert(list(sms_campaign(20)), key)).decode()
     assert again == xml
@@ -171,7 +181,8 @@ def test_pseudonymisation_hides_personal_data_and_says_so() -> None:
 def test_user_names_are_pseudonymised_in_rat_and_vms() -> None:
     key = ConvertOptions(generation_time=GENERATION_TIME, pseudonymize_key=b"k")
     xml = iodef.dumps(rat.convert(brute_force(failures=10), key)).decode()
-    assert "operator" not in xml and "user3" not in xml
+    assert "operator" not in xml
+    assert "user3" not in xml
     recs = [VmsRecord(time=T0, event="login-failed", user="alice.smith", device="vms-01")]
     xml = iodef.dumps(vms.convert(recs, key)).decode()
     assert "alice.smith" not in xml
@@ -181,7 +192,8 @@ def test_restriction_defaults_and_option() -> None:
     (inc,) = rat.incidents(brute_force(failures=3), OPTS)
     assert inc.restriction == "amber"
     record = inc.event_data[0].record
-    assert record is not None and all(rd.restriction == "private" for rd in record.record_data)
+    assert record is not None
+    assert all(rd.restriction == "private" for rd in record.record_data)
     red = ConvertOptions(generation_time=GENERATION_TIME, restriction="red")
     assert next(rat.incidents(brute_force(failures=3), red)).restriction == "red"
 
@@ -192,7 +204,9 @@ def test_grouper_holds_only_open_windows() -> None:
     peak = closed = 0
     for i in range(20_000):
         r = RatRecord.model_construct(
-            time=T0 + timedelta(seconds=i), event="login-failure", source_ip=f"10.{i % 10_000 // 256}.{i % 256}.1"
+            time=T0 + timedelta(seconds=i),
+            event="login-failure",
+            source_ip=f"10.{i % 10_000 // 256}.{i % 256}.1",
         )
         closed += len(grouper.add(r))
         peak = max(peak, grouper.open_groups)

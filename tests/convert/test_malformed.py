@@ -38,10 +38,10 @@ BAD: dict[str, dict[str, bytes]] = {
     "zeek-tsv": {
         "truncated": b"1741057300.000000\tCtr\t203.0.113.9\t4915",
         "columns": b"1741057300.000000\tCx\t203.0.113.9\t1\t10.20.0.5\t3389\tu\tSuccess",
-        "timestamp": b"yesterday\tCts\t203.0.113.9\t49152\t10.20.0.5\t3389\toperator\tSuccess\tRDP\t-\t-\t-\t-\t-"
-        b"\t-\t-\t-\t-\t-\t-\t-\t-",
-        "address": b"1741057300.0\tCad\t203.0.113.999\t49152\t10.20.0.5\t3389\toperator\tSuccess\tRDP\t-\t-\t-"
-        b"\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-",
+        "timestamp": b"yesterday\tCts\t203.0.113.9\t49152\t10.20.0.5\t3389\toperator\tSuccess\tRDP"
+        b"\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-",
+        "address": b"1741057300.0\tCad\t203.0.113.999\t49152\t10.20.0.5\t3389\toperator\tSuccess\tRDP"
+        b"\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-",
     },
     "zeek-json": {
         "truncated": b'{"ts":1741057200.1,"uid":"CjRdp1","id.orig_h":"203.0.1',
@@ -54,12 +54,15 @@ BAD: dict[str, dict[str, bytes]] = {
         "columns": b'{"Event": {"System": {"TimeCreated": {"#attributes": {"SystemTime": '
         b'"2025-03-06T10:00:00Z"}}}, "EventData": {}}}',
         "timestamp": b'{"Event": {"System": {"EventID": 4625, "TimeCreated": {"#attributes": {"SystemTime": '
-        b'"2025-13-45T99:00:00Z"}}, "Computer": "x"}, "EventData": {"LogonType": 3, "IpAddress": "192.0.2.1"}}}',
+        b'"2025-13-45T99:00:00Z"}}, "Computer": "x"}, '
+        b'"EventData": {"LogonType": 3, "IpAddress": "192.0.2.1"}}}',
     },
     "teamviewer": {
         "truncated": b"1234567890\tJohn Contractor\t04-03-2025 02:1",
-        "columns": b"1234567890\tJohn\t04-03-2025 02:10:11\t04-03-2025 02:55:40\toperator\tRemoteControl\t{x}\textra",
-        "timestamp": b"1234567890\tJohn\t31-02-2025 02:10:11\t04-03-2025 02:55:40\toperator\tRemoteControl\t{x}",
+        "columns": b"1234567890\tJohn\t04-03-2025 02:10:11\t04-03-2025 02:55:40\toperator\tRemoteControl"
+        b"\t{x}\textra",
+        "timestamp": b"1234567890\tJohn\t31-02-2025 02:10:11\t04-03-2025 02:55:40\toperator"
+        b"\tRemoteControl\t{x}",
     },
     "anydesk": {
         "truncated": b"Incoming    2025-03-04, 03:4",
@@ -79,7 +82,8 @@ BAD: dict[str, dict[str, bytes]] = {
     },
     "sms-csv": {
         "truncated": b"R9,2025-03-04T09:10:00Z,+447700901299",
-        "columns": b"R9,2025-03-04T09:10:00Z,+447700901299,ExampleMobile,+447700900999,text,2025-03-04T09:00:00Z,x",
+        "columns": b"R9,2025-03-04T09:10:00Z,+447700901299,ExampleMobile,+447700900999,text,"
+        b"2025-03-04T09:00:00Z,x",
         "timestamp": b"R9,04/03/2025 09:10,+447700901299,ExampleMobile,+447700900999,text,",
     },
     "x1247-csv": {
@@ -89,7 +93,8 @@ BAD: dict[str, dict[str, bytes]] = {
     },
     "vms-audit-csv": {
         "truncated": b"2025-03-04T02:00:10Z,vms-01,admin,,198.51.",
-        "columns": b"2025-03-04T02:00:10Z,vms-01,admin,,198.51.100.4,Web Client,login_failed,,,,failure,extra",
+        "columns": b"2025-03-04T02:00:10Z,vms-01,admin,,198.51.100.4,Web Client,login_failed,,,,"
+        b"failure,extra",
         "timestamp": b"2025-03-04T25:00:10Z,vms-01,admin,,198.51.100.4,Web Client,login_failed,,,,failure",
         "action": b"2025-03-04T02:00:10Z,vms-01,admin,,198.51.100.4,Web Client,reboot,,,,success",
     },
@@ -131,12 +136,15 @@ CASES = [
 
 
 @pytest.mark.parametrize(("family", "fmt", "fixture", "header", "kind"), CASES)
-def test_bad_lines_are_reported_and_skipped(family: str, fmt: str, fixture: str, header: int, kind: str) -> None:
+def test_bad_lines_are_reported_and_skipped(
+    family: str, fmt: str, fixture: str, header: int, kind: str
+) -> None:
     path = FIXTURES / fixture
     good = path.read_bytes()
     extra = fixture_options(path)
     expected, errors = run_reader(family, fmt, good, path.name, extra)
-    assert not errors and expected
+    assert not errors
+    assert expected
     if kind == "non-utf8":
         first = good.splitlines()[header]
         bad = [first[: len(first) // 2] + b"\xff\xfe" + first[len(first) // 2 :]]
@@ -161,14 +169,16 @@ def test_zeek_record_before_fields_header_is_reported() -> None:
     data = b"1741057200.0\tC1\t203.0.113.9\t1\t10.0.0.1\t3389\n"
     records, errors = run_reader("rat", "zeek-tsv", data, "rdp.log")
     assert records == []
-    assert errors[0].line == 1 and "#fields" in errors[0].message
+    assert errors[0].line == 1
+    assert "#fields" in errors[0].message
 
 
 def test_csv_header_without_required_columns_is_reported() -> None:
     data = b"id,when,text\n1,2025-03-04T00:00:00Z,hello\n"
     records, errors = run_reader("spam", "sms-csv", data, "feed.csv")
     assert records == []
-    assert errors[0].line == 1 and "reporter_msisdn" in errors[0].message
+    assert errors[0].line == 1
+    assert "reporter_msisdn" in errors[0].message
 
 
 # --------------------------------------------------------------------------- document readers
@@ -185,10 +195,11 @@ DOCUMENTS = [
 def test_truncated_document_is_reported(family: str, fmt: str, fixture: str) -> None:
     data = (FIXTURES / fixture).read_bytes()
     cut = data.rindex(b"Date") if fmt == "xarf" else data.rindex(b"<", 0, len(data) - 30)
-    records, errors = run_reader(family, fmt, data[:cut], "cut")
+    _records, errors = run_reader(family, fmt, data[:cut], "cut")
     assert errors, "a truncated document must be reported"
     assert errors[0].source == "cut"
-    assert errors[0].line is not None and errors[0].line >= 1
+    assert errors[0].line is not None
+    assert errors[0].line >= 1
 
 
 @pytest.mark.parametrize(("family", "fmt", "fixture"), DOCUMENTS[:2], ids=lambda v: str(v))
@@ -202,14 +213,16 @@ def test_xml_with_a_doctype_is_refused(family: str, fmt: str, fixture: str) -> N
         data = evil + data
     records, errors = run_reader(family, fmt, data, "evil.xml")
     assert records == []
-    assert errors and ("DOCTYPE" in errors[0].message or "DTD" in errors[0].message or "entit" in errors[0].message)
+    assert errors
+    assert "DOCTYPE" in errors[0].message or "DTD" in errors[0].message or "entit" in errors[0].message
 
 
 def test_hikvision_alert_with_an_entity_reference_is_refused() -> None:
     data = (FIXTURES / "vms/hikvision/shelteralarm-ns.xml").read_bytes().replace(b"shelter alarm", b"&xxe;")
     records, errors = run_reader("vms", "hikvision", data, "alert.xml")
     assert records == []
-    assert len(errors) == 1 and "not well-formed" in errors[0].message
+    assert len(errors) == 1
+    assert "not well-formed" in errors[0].message
 
 
 def test_onvif_bad_time_names_the_message_line() -> None:
@@ -230,7 +243,8 @@ def test_hikvision_non_utf8_alert_is_reported_and_others_kept() -> None:
     records, errors = run_reader("vms", "hikvision", broken, "stream")
     good, _ = run_reader("vms", "hikvision", data, "stream")
     assert len(records) == len(good) - 1
-    assert len(errors) == 1 and errors[0].line is not None
+    assert len(errors) == 1
+    assert errors[0].line is not None
 
 
 def test_windows_xml_bad_time_is_reported() -> None:
@@ -239,7 +253,9 @@ def test_windows_xml_bad_time_is_reported() -> None:
     records, errors = run_reader("rat", "winevt-xml", broken, "sec.xml")
     good, _ = run_reader("rat", "winevt-xml", data, "sec.xml")
     assert len(records) == len(good) - 1
-    assert len(errors) == 1 and errors[0].line is not None and errors[0].line > 2
+    assert len(errors) == 1
+    assert errors[0].line is not None
+    assert errors[0].line > 2
 
 
 def test_arf_that_is_not_a_report_is_reported() -> None:
@@ -256,7 +272,11 @@ def test_arf_without_feedback_type_is_reported() -> None:
 
 
 def test_arf_with_bad_source_ip_is_reported() -> None:
-    data = (FIXTURES / "spam/arf/with-original.eml").read_bytes().replace(b"Source-IP: 192.0.2.77", b"Source-IP: 192.0.2.777")
+    data = (
+        (FIXTURES / "spam/arf/with-original.eml")
+        .read_bytes()
+        .replace(b"Source-IP: 192.0.2.77", b"Source-IP: 192.0.2.777")
+    )
     records, errors = run_reader("spam", "arf", data, "x.eml")
     assert records == []
     assert "Source-IP" in errors[0].message
@@ -265,8 +285,8 @@ def test_arf_with_bad_source_ip_is_reported() -> None:
 def test_bad_records_are_counted_and_the_rest_converted(tmp_path: Path) -> None:
     good = (FIXTURES / "vms/vms-audit-csv/audit.csv").read_bytes()
     data, where = _splice(good, 1, [BAD["vms-audit-csv"]["timestamp"], BAD["vms-audit-csv"]["columns"]])
-    produced, stats = convert_bytes("vms", "vms-audit-csv", data, "audit.csv")
-    clean, clean_stats = convert_bytes("vms", "vms-audit-csv", good, "audit.csv")
+    _produced, stats = convert_bytes("vms", "vms-audit-csv", data, "audit.csv")
+    _clean, clean_stats = convert_bytes("vms", "vms-audit-csv", good, "audit.csv")
     assert stats.bad_records == 2
     assert [e.line for e in stats.errors] == where
     assert stats.records == clean_stats.records

@@ -60,7 +60,10 @@ def _zeek_json(head: bytes, filename: str) -> bool:
 
 
 def _winevt_xml(head: bytes, filename: str) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"schemas.microsoft.com/win/2004/08/events/event" in head
+    return (
+        head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        and b"schemas.microsoft.com/win/2004/08/events/event" in head
+    )
 
 
 def _winevt_json(head: bytes, filename: str) -> bool:

@@ -29,7 +29,8 @@ __all__ = ["read_anydesk", "read_suricata", "read_teamviewer"]
 
 _TV_TIME = "%d-%m-%Y %H:%M:%S"
 _AD_LINE = re.compile(
-    r"^\s*(Incoming|Outgoing)\s+(\d{4}-\d{2}-\d{2}), (\d{2}:\d{2})\s+(User|Passwd|Token|REJECTED)\s+(.*?)\s*(\d{6,12})\s*$"
+    r"^\s*(Incoming|Outgoing)\s+(\d{4}-\d{2}-\d{2}), (\d{2}:\d{2})\s+"
+    r"(User|Passwd|Token|REJECTED)\s+(.*?)\s*(\d{6,12})\s*$"
 )
 _AD_EVENT: Final = {
     "User": "login-success",

@@ -111,16 +111,18 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
     feedback: Message | None = None
     original: Message | None = None
     for part in parts:
+        if not isinstance(part, Message):
+            continue
         ctype = part.get_content_type()
         if ctype == "message/feedback-report":
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 feedback = inner[0]
             elif isinstance(inner, str):
                 feedback = email.message_from_string(inner)
         elif ctype == "message/rfc822":
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 original = inner[0]
         elif ctype == "text/rfc822-headers":
             text = part.get_payload(decode=True)

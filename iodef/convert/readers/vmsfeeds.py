@@ -306,7 +306,7 @@ def read_vms_audit_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[
     header: list[str] | None = None
     for row in csv.reader(lines()):
         number = start[0]
-        raw = "\n".join(pending)
+        "\n".join(pending)
         pending.clear()
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
@@ -359,7 +359,8 @@ _SYSLOG_EVENTS: Final = (
     (re.compile(r"illegal (?:login|access)", re.I), "illegal-login"),
     (
         re.compile(
-            r"(?:login|logon|authentication|auth) (?:fail|error|denied)|failed (?:login|logon|password)|invalid (?:user|password)",
+            r"(?:login|logon|authentication|auth) (?:fail|error|denied)"
+            r"|failed (?:login|logon|password)|invalid (?:user|password)",
             re.I,
         ),
         "login-failed",
@@ -370,7 +371,8 @@ _SYSLOG_EVENTS: Final = (
     (re.compile(r"video ?loss|signal loss", re.I), "video-loss"),
     (
         re.compile(
-            r"(?:hdd|disk|storage|sd ?card)\S* (?:\S+ )?(?:fail|error|full)|(?:fail|error)\S* (?:\S+ )?(?:hdd|disk|storage)",
+            r"(?:hdd|disk|storage|sd ?card)\S* (?:\S+ )?(?:fail|error|full)"
+            r"|(?:fail|error)\S* (?:\S+ )?(?:hdd|disk|storage)",
             re.I,
         ),
         "storage-failure",

@@ -209,7 +209,7 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
         if i is None:
             return None
         v = values[i]
-        if v == unset or v == empty:
+        if v in (unset, empty):
             return None
         return unescape(v) if "\\" in v else v
 
