@@ -244,6 +244,8 @@ def normalise_ip(value: str | None) -> str | None:
 # --------------------------------------------------------------------------- time
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
+_SECONDS: dict[str, datetime] = {}  # whole seconds seen lately: log lines share them
 
 
 def from_epoch(text: str) -> datetime:
@@ -255,8 +257,17 @@ def from_epoch(text: str) -> datetime:
     whole = secs[1:] if secs.startswith("-") else secs
     if not whole.isdigit() or (frac and not frac.isdigit()):
         raise ValueError(f"{text!r} is not a Unix timestamp")
-    us = int(frac[:6].ljust(6, "0")) if frac else 0
-    return _EPOCH + timedelta(seconds=int(secs), microseconds=us)
+    base = _SECONDS.get(secs)
+    if base is None:
+        if len(_SECONDS) > 4096:
+            _SECONDS.clear()
+        base = _SECONDS[secs] = _EPOCH + timedelta(seconds=int(secs))
+    if not frac:
+        return base
+    us = int(frac[:6].ljust(6, "0"))
+    if base.year > 1970:
+        return base.replace(microsecond=us)
+    return base + timedelta(microseconds=us)
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?")
@@ -305,6 +316,11 @@ class Group(Generic[RecordT]):
     distinct: dict[str, dict[str, None]] = field(default_factory=dict)
     seen: dict[Any, None] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    #: when the group closes (its last record + window, capped by first + max_span), and the
+    #: earliest time a late record may still join it
+    close_at: datetime = _EPOCH_MIN
+    open_at: datetime = _EPOCH_MIN
+    span_end: datetime = _EPOCH_MIN
     overflow: set[str] = field(default_factory=set)
     sources: dict[str, None] = field(default_factory=dict)
     worthy: bool = False
@@ -386,22 +402,25 @@ class Grouper(Generic[RecordT]):
         t = record.time
         k = self._key(record)
         g = self._open.get(k)
-        if g is not None and (
-            t - g.last > self._window or t - g.first > self._span or g.first - t > self._window
-        ):
-            closed = [g]
+        closed: list[Group[RecordT]] = []
+        if g is not None and (t > g.close_at or t < g.open_at):
+            closed.append(g)
             del self._open[k]
             g = None
-        else:
-            closed = []
         if g is None:
             g = Group(key=k, first=t, last=t)
+            g.span_end = t + self._span
+            g.close_at = min(t + self._window, g.span_end)
+            g.open_at = t - self._window
             self._open[k] = g
             self._push(g)
-        if t < g.first:
-            g.first = t
-        if t > g.last:
+        elif t > g.last:
             g.last = t
+            ca = t + self._window
+            g.close_at = ca if ca < g.span_end else g.span_end
+        elif t < g.first:
+            g.first = t
+            g.open_at = t - self._window
         g.count += 1
         g.events[record.event] += 1
         if not g.worthy and self._worthy(record):
@@ -424,8 +443,7 @@ class Grouper(Generic[RecordT]):
 
     def _push(self, g: Group[RecordT]) -> None:
         self._seq += 1
-        deadline = min(g.last + self._window, g.first + self._span)
-        heapq.heappush(self._heap, (deadline, self._seq, g.key))
+        heapq.heappush(self._heap, (g.close_at, self._seq, g.key))
 
     def _expire(self, now: datetime) -> Iterator[Group[RecordT]]:
         heap = self._heap
@@ -434,7 +452,7 @@ class Grouper(Generic[RecordT]):
             g = self._open.get(k)
             if g is None:
                 continue
-            actual = min(g.last + self._window, g.first + self._span)
+            actual = g.close_at
             if actual != deadline and actual >= now:  # the group grew since it was queued: requeue
                 self._seq += 1
                 heapq.heappush(heap, (actual, self._seq, k))
@@ -622,14 +640,14 @@ def mk(cls: type[M], **fields: Any) -> M:
     _setattr(obj, "__pydantic_fields_set__", set(fields))
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", {"_xml": None})
-    problems = list(obj.ext_value_problems())
+    problems = list(obj.ext_value_problems()) if plan.ext_pairs else None
     if problems:
         raise ValueError(f"{cls.__name__}: {'; '.join(problems)}")
     return obj
 
 
 R = TypeVar("R", bound=BaseModel)
-_RECORD_DEFAULTS: dict[type[Any], tuple[dict[str, Any], tuple[str, ...]]] = {}
+_RECORD_DEFAULTS: dict[type[Any], tuple[dict[str, Any], tuple[str, ...], set[str]]] = {}
 
 
 def fast_record(cls: type[R], values: dict[str, Any]) -> R:
@@ -649,15 +667,14 @@ def fast_record(cls: type[R], values: dict[str, Any]) -> R:
                 lists.append(name)
             else:
                 defaults[name] = info.default
-        got = _RECORD_DEFAULTS[cls] = (defaults, tuple(lists))
-    defaults = got[0]
-    data = defaults.copy()
+        got = _RECORD_DEFAULTS[cls] = (defaults, tuple(lists), set(cls.model_fields))
+    data = got[0].copy()
     for name in got[1]:
         data[name] = []
     data.update(values)
     obj = cls.__new__(cls)
     _setattr(obj, "__dict__", data)
-    _setattr(obj, "__pydantic_fields_set__", set(values))
+    _setattr(obj, "__pydantic_fields_set__", got[2].copy())
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", None)
     return obj
