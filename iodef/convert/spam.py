@@ -64,6 +64,7 @@ from ._common import (
     Pseudonymizer,
     address_for,
     check_keys,
+    classify_address,
     creator_contact,
     field_key,
     iso,
@@ -96,6 +97,8 @@ _CATEGORY: Final = {
     "im": "spim",
     "voice": "spam-voice",
 }
+#: Address kinds of senders on channels whose handles look like something else (a JID is not an e-mail).
+_HANDLE_KIND: Final = {"im": "im-handle", "chatbot": "chatbot-uri"}
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')]+", re.IGNORECASE)
 
 
@@ -166,6 +169,8 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
     elif r.reporter:
         g.state["reporters_are_recipients"] = True
     g.note("report_id", r.report_id, 256)
+    g.note("comment", r.comment, 16)
+    g.note("message_id", r.message_id, 64)
     sig = (r.reporter_org, r.reporter_email, r.operator, r.sender_ip, r.format, r.subject, r.body)
     seen = g.seen
     if sig not in seen:
@@ -296,7 +301,11 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     )
 
     # Flow: the sender (source) and the recipients (targets, personal data).
-    sender_addrs = [address_for(first.sender)]
+    kind = _HANDLE_KIND.get(channel)
+    sender_kind = (
+        kind if kind and classify_address(first.sender)[0] not in ("ipv4-addr", "ipv6-addr") else None
+    )
+    sender_addrs = [address_for(first.sender, kind=sender_kind)]
     sender_addrs += [address_for(ip) for ip in group.values("sender_ip")]
     services = []
     if channel == "email":
@@ -315,6 +324,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
     source = mk(System, category="source", node=mk(Node, addresses=sender_addrs), services=services)
     systems = [source]
+    rcpt_kind = "im-handle" if channel == "im" else None
     role = "client-mobile" if channel in ("sms", "mms", "rcs", "chatbot", "voice") else None
     for r in recipients[: options.max_samples]:
         systems.append(
@@ -322,7 +332,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                 System,
                 category="target",
                 restriction=options.private_restriction,
-                node=mk(Node, addresses=[address_for(r, pseudo)]),
+                node=mk(Node, addresses=[address_for(r, pseudo, kind=rcpt_kind)]),
                 node_roles=[mk(NodeRole, category=role)] if role else [],
             )
         )
@@ -346,6 +356,16 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                     restriction=options.private_restriction,
                     descriptions=["distinct message bodies"],
                     record_items=[text_item(b or "", meaning="message-body") for b in bodies],
+                )
+            )
+        comments = group.values("comment")
+        if comments:
+            record_data.append(
+                mk(
+                    RecordData,
+                    restriction=options.private_restriction,
+                    descriptions=["what the reporting users said"],
+                    record_items=[text_item(c, meaning="reporter-comment") for c in comments],
                 )
             )
         for fmt in group.values("format"):
@@ -461,6 +481,9 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
     reported = group.state.get("reported_at")
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
+    message_ids = group.values("message_id")
+    if message_ids:
+        additional.append(text_item(", ".join(message_ids[:32]), meaning="reported-message-ids"))
     if report_ids:
         additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
     incident = mk(

@@ -26,6 +26,7 @@ LINE_READERS = [
     ("spam", "sms-csv", "spam/sms-csv/7726-feed.csv", 1),
     ("spam", "x1247-csv", "spam/x1247-csv/feedback.csv", 1),
     ("spam", "jsonl", "spam/jsonl/spam.jsonl", 0),
+    ("spam", "rcs-json", "spam/rcs-json/maap-notices.jsonl", 0),
     ("vms", "vms-audit-csv", "vms/vms-audit-csv/audit.csv", 1),
     ("vms", "vms-audit-json", "vms/vms-audit-json/audit.jsonl", 0),
     ("vms", "syslog", "vms/syslog/rfc5424.log", 0),
@@ -79,6 +80,12 @@ BAD: dict[str, dict[str, bytes]] = {
         "truncated": b'{"time":"2025-03-04T03:12:00Z","event":"login-suc',
         "columns": b'{"time":"2025-03-04T03:12:00Z"}',
         "timestamp": b'{"time":"the fourth of March","event":"spam","sender":"x"}',
+    },
+    "rcs-json": {
+        "truncated": b'{"timestamp": "2025-03-08T12:00:05Z", "chatbotId": "sip:parcel-alerts@botpla',
+        "columns": b'{"timestamp": "2025-03-08T12:00:05Z", "spamType": "spam"}',
+        "timestamp": b'{"timestamp": "8 March", "chatbotId": "sip:x@botplatform.example.com", '
+        b'"spamType": "spam"}',
     },
     "sms-csv": {
         "truncated": b"R9,2025-03-04T09:10:00Z,+447700901299",
@@ -291,3 +298,21 @@ def test_bad_records_are_counted_and_the_rest_converted(tmp_path: Path) -> None:
     assert [e.line for e in stats.errors] == where
     assert stats.records == clean_stats.records
     assert stats.incidents == clean_stats.incidents
+
+
+def test_xmpp_report_without_a_time_is_refused_and_others_kept() -> None:
+    data = (FIXTURES / "spam/xmpp-report/reports.xml").read_bytes()
+    broken = data.replace(b'stamp="2025-03-09T20:40:00.250Z"', b"", 1)
+    records, errors = run_reader("spam", "xmpp-report", broken, "reports.xml")
+    good, _ = run_reader("spam", "xmpp-report", data, "reports.xml")
+    assert len(records) == len(good) - 1
+    assert len(errors) == 1
+    assert "delay" in errors[0].message
+    assert errors[0].line == 16
+
+
+def test_xmpp_report_with_a_doctype_is_refused() -> None:
+    data = b'<!DOCTYPE iq [<!ENTITY x "y">]>' + (FIXTURES / "spam/xmpp-report/reports.xml").read_bytes()
+    records, errors = run_reader("spam", "xmpp-report", data, "reports.xml")
+    assert records == []
+    assert len(errors) == 1

@@ -17,6 +17,7 @@ from typing import Any, Final
 from ...errors import ConvertError
 from ._base import OnError, ReaderSpec, first_json_object, peek_head, raise_error
 from .canonical import read_rat_jsonl, read_spam_jsonl, read_vms_jsonl
+from .messaging import read_rcs_json, read_xmpp_report
 from .ratlogs import read_anydesk, read_suricata, read_teamviewer
 from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv, read_xarf
 from .vmsfeeds import read_hikvision, read_onvif, read_syslog, read_vms_audit_csv, read_vms_audit_json
@@ -95,6 +96,14 @@ def _csv_header(*columns: str) -> Any:
     return sniff
 
 
+def _rcs(head: bytes, filename: str) -> bool:
+    return (b'"chatbotId"' in head or b'"chatbot"' in head) and b'"spamType"' in head
+
+
+def _xmpp(head: bytes, filename: str) -> bool:
+    return b"urn:xmpp:reporting:1" in head
+
+
 def _arf(head: bytes, filename: str) -> bool:
     h = head.lower()
     return b"multipart/report" in h and b"feedback-report" in h
@@ -136,6 +145,12 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             read_x1247_csv,
             "X.1246/X.1247 customer-feedback records (CSV)",
             _csv_header("reporter_msisdn", "reported_number", "event_start"),
+        ),
+        "rcs-json": ReaderSpec(
+            "rcs-json", read_rcs_json, "RCS / 5G-message chatbot spam reports (JSON)", _rcs
+        ),
+        "xmpp-report": ReaderSpec(
+            "xmpp-report", read_xmpp_report, "XMPP spam reports (XEP-0377 iq stanzas)", _xmpp
         ),
         "jsonl": ReaderSpec("jsonl", read_spam_jsonl, "canonical SpamRecord JSON lines", _canonical),
     },
