@@ -69,6 +69,16 @@ def _incident_table(items: list[str]) -> dict[str, bool]:
     return table
 
 
+def _node_roles(items: list[str]) -> list[str]:
+    from iodef.model.enums import NodeRoleCategory
+
+    allowed = {c.value for c in NodeRoleCategory} - {"ext-value"}
+    for item in items:
+        if item not in allowed:
+            raise ValueError(f"--target-role {item!r} is not an RFC 7970 NodeRole category")
+    return items
+
+
 class _Progress:
     """A one-line progress report on stderr, only when stderr is a terminal."""
 
@@ -140,6 +150,13 @@ def convert(
         list[str] | None,
         typer.Option("--incident", help="Override the incident table: EVENT=yes|no (repeatable)."),
     ] = None,
+    target_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target-role",
+            help="An extra NodeRole for the target systems (rat): scada, scada-supervisory… (repeatable).",
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="xml: the documents; json-summary: counts and IDs.")
     ] = OutputFormat.xml,
@@ -170,6 +187,7 @@ def convert(
             restriction=restriction_value(restriction).value,
             pseudonymize_key=pseudonymize_key.encode("utf-8") if pseudonymize_key else None,
             generation_time=parse_time(generation_time) if generation_time else None,
+            target_roles=tuple(_node_roles(target_role or [])),
         )
         # Check the keys now rather than at the first record.
         from iodef.convert import FAMILIES

@@ -128,6 +128,18 @@ def test_window_option(runner: CliRunner) -> None:
     assert len(_ids(narrow.stdout_bytes)) == 8
 
 
+def test_target_role(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["convert", "rat", RDP, "--target-role", "scada-supervisory", *GEN])
+    assert result.exit_code == 0, result.stderr
+    assert_valid_document(result.stdout_bytes)
+    roles = etree.fromstring(result.stdout_bytes).iterfind(
+        ".//{urn:ietf:params:xml:ns:iodef-2.0}System[@category='target']/{urn:ietf:params:xml:ns:iodef-2.0}NodeRole"
+    )
+    assert {r.get("category") for r in roles} == {"remote-access", "scada-supervisory"}
+    bad = runner.invoke(app, ["convert", "rat", RDP, "--target-role", "plc"])
+    assert bad.exit_code == 2
+
+
 def test_incident_table_override(runner: CliRunner) -> None:
     onvif = str(FIXTURES / "vms/onvif/pullmessages.xml")
     result = runner.invoke(
