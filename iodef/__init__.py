@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from . import model
 from .errors import (
+    ConvertError,
     DocumentTooLargeError,
     ForbiddenXMLError,
     IODEFError,
     ParseError,
+    RecordError,
     UnsupportedVersionError,
 )
 from .model import *
@@ -51,6 +53,7 @@ __all__ = [
     "Contact",
     "ContactRole",
     "ContactType",
+    "ConvertError",
     "Counter",
     "CounterType",
     "CounterUnit",
@@ -112,6 +115,7 @@ __all__ = [
     "PostalAddressType",
     "Record",
     "RecordData",
+    "RecordError",
     "RecordPattern",
     "RecordPatternOffsetUnit",
     "RecordPatternType",

@@ -21,8 +21,24 @@ from typing import Any, Final
 from ..model import Incident
 from . import rat, spam, vms
 from ._common import BaseRecord, ConvertOptions, Grouper, Pseudonymizer
+from .rat import RatRecord
+from .spam import SpamRecord
+from .vms import VmsRecord
 
-__all__ = ["FAMILIES", "BaseRecord", "ConvertOptions", "Grouper", "Pseudonymizer", "rat", "spam", "vms"]
+__all__ = [
+    "FAMILIES",
+    "BaseRecord",
+    "ConvertOptions",
+    "Grouper",
+    "Pseudonymizer",
+    "RatRecord",
+    "SpamRecord",
+    "VmsRecord",
+    "incidents",
+    "rat",
+    "spam",
+    "vms",
+]
 
 #: family name -> (record model, grouper factory, build function)
 FAMILIES: Final[dict[str, Any]] = {"spam": spam, "rat": rat, "vms": vms}
