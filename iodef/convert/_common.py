@@ -582,14 +582,24 @@ def xml_safe(obj: Any) -> Any:
 
 M = TypeVar("M", bound=IODEFModel)
 _setattr = object.__setattr__
-_SPECS: dict[type[Any], dict[str, Spec]] = {}
 
 
-def _specs(cls: type[IODEFModel]) -> dict[str, Spec]:
-    got = _SPECS.get(cls)
-    if got is None:
-        got = _SPECS[cls] = {s.name: s for s in plan_of(cls).specs}
-    return got
+class _Shape:
+    """What :func:`mk` needs to know of a class, worked out once."""
+
+    __slots__ = ("ext", "lists", "required", "scalars", "specs")
+
+    def __init__(self, cls: type[IODEFModel]) -> None:
+        plan = plan_of(cls)
+        self.specs = {s.name: s for s in plan.specs}
+        self.scalars = dict(plan.scalar_defaults)
+        self.scalars["extra_attributes"] = None
+        self.lists = tuple(plan.lists)
+        self.required = tuple(s for s in plan.specs if s.required)
+        self.ext = bool(plan.ext_pairs)
+
+
+_SHAPES: dict[type[Any], _Shape] = {}
 
 
 def _coerce(spec: Spec, value: Any) -> Any:
@@ -616,12 +626,13 @@ def mk(cls: type[M], **fields: Any) -> M:
     enumerated values, required fields and ext-value pairs (RFC 7970 §5.1.1). Bare strings for
     simple-content children (``descriptions=["text"]``) and dicts for nested classes are accepted.
     """
-    plan = plan_of(cls)
-    specs = _specs(cls)
-    values: dict[str, Any] = dict(plan.scalar_defaults)
-    for name in plan.lists:
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        shape = _SHAPES[cls] = _Shape(cls)
+    specs = shape.specs
+    values = shape.scalars.copy()
+    for name in shape.lists:
         values[name] = []
-    values["extra_attributes"] = None
     for name, value in fields.items():
         spec = specs.get(name)
         if spec is None:
@@ -630,17 +641,16 @@ def mk(cls: type[M], **fields: Any) -> M:
             values[name] = [_coerce(spec, v) for v in value]
         elif value is not None:
             values[name] = _coerce(spec, value)
-    for spec in plan.specs:
-        if spec.required:
-            got = values[spec.name]
-            if got is None or (spec.many and not got):
-                raise ValueError(f"{cls.__name__} needs {spec.name}")
+    for spec in shape.required:
+        got = values[spec.name]
+        if got is None or (spec.many and not got):
+            raise ValueError(f"{cls.__name__} needs {spec.name}")
     obj = cls.__new__(cls)
     _setattr(obj, "__dict__", values)
     _setattr(obj, "__pydantic_fields_set__", set(fields))
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", {"_xml": None})
-    problems = list(obj.ext_value_problems()) if plan.ext_pairs else None
+    problems = list(obj.ext_value_problems()) if shape.ext else None
     if problems:
         raise ValueError(f"{cls.__name__}: {'; '.join(problems)}")
     return obj
@@ -675,6 +685,16 @@ def fast_record(cls: type[R], values: dict[str, Any]) -> R:
     obj = cls.__new__(cls)
     _setattr(obj, "__dict__", data)
     _setattr(obj, "__pydantic_fields_set__", got[2].copy())
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", None)
+    return obj
+
+
+def whole_record(cls: type[R], data: dict[str, Any], fields_set: set[str]) -> R:
+    """Like :func:`fast_record` for a reader that supplies every field (the hottest path)."""
+    obj = cls.__new__(cls)
+    _setattr(obj, "__dict__", data)
+    _setattr(obj, "__pydantic_fields_set__", fields_set.copy())
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", None)
     return obj

@@ -86,3 +86,15 @@ def test_format_is_detected(path: Path) -> None:
     family, fmt = _family_format(path)
     head = path.read_bytes()[:8192]
     assert detect(family, head, path.name) == fmt
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=_ident)
+def test_records_are_complete_and_typed(path: Path) -> None:
+    """Readers fill records directly on their hot path: every field must be there and re-validate."""
+    family, fmt = _family_format(path)
+    records, _ = run_reader(family, fmt, path.read_bytes(), path.name, fixture_options(path))
+    for record in records:
+        model = type(record)
+        assert set(record.__dict__) == set(model.model_fields)
+        again = model.model_validate(record.model_dump())
+        assert again.model_dump() == record.model_dump()

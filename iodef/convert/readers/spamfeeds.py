@@ -32,7 +32,7 @@ from typing import IO, Any, Final
 from pydantic import ValidationError
 
 from ...errors import RecordError
-from .._common import fast_record, normalise_ip, parse_time
+from .._common import normalise_ip, parse_time, whole_record
 from ..spam import SpamRecord, find_urls
 from ._base import OnError, describe, read_all, text_lines
 
@@ -354,6 +354,7 @@ def _channel(value: str | None, default: str) -> str:
 def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
     """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row)."""
     rows = _Rows(fh, name, on_error, ("reported_at", "reporter_msisdn", "spam_sender"))
+    all_fields = set(SpamRecord.model_fields)
     try:
         header = None
         for number, row, raw in rows.lists():
@@ -374,7 +375,7 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
                 category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
                 operator = row[i_op].strip() if i_op is not None else ""
                 report_id = row[i_id].strip() if i_id is not None else ""
-                record = fast_record(
+                record = whole_record(
                     SpamRecord,
                     {
                         "time": t,
@@ -385,13 +386,24 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
                         "raw": raw,
                         "channel": _channel(row[i_chan], "sms") if i_chan is not None else "sms",
                         "sender": sender,
+                        "sender_ip": None,
+                        "sender_port": None,
                         "recipient": reporter,
                         "reporter": reporter,
+                        "reporter_org": None,
+                        "reporter_email": None,
                         "reported_at": reported,
                         "operator": operator or None,
+                        "subject": None,
                         "body": (row[i_text] or None) if i_text is not None else None,
+                        "urls": [],
                         "report_id": report_id or None,
+                        "message_id": None,
+                        "count": 1,
+                        "user_agent": None,
+                        "comment": None,
                     },
+                    all_fields,
                 )
             except ValueError as exc:
                 on_error(RecordError(f"bad value: {exc}", source=name, line=number))

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import IO, Any, Final
 
 from ...errors import RecordError
-from .._common import fast_record, from_epoch, normalise_ip, parse_time
+from .._common import fast_record, from_epoch, normalise_ip, parse_time, whole_record
 from ..rat import RatRecord
 from ._base import OnError, json_lines, text_lines
 
@@ -203,7 +203,8 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
     i_oh, i_op, i_rh, i_rp = index["id.orig_h"], index["id.orig_p"], index["id.resp_h"], index["id.resp_p"]
     i_uid = index.get("uid")
     protocol = _KINDS[kind]
-    construct = fast_record
+    construct = whole_record
+    all_fields = set(RatRecord.model_fields)
 
     def opt(values: list[str], i: int | None) -> str | None:
         if i is None:
@@ -265,14 +266,22 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
                 "tool": "zeek",
                 "source_ip": src,
                 "source_port": None if op == unset else _port(op),
+                "source_id": None,
                 "source_name": opt(values, i_client),
                 "target_ip": dst,
                 "target_port": None if rp == unset else _port(rp),
+                "target_host": None,
                 "user": user,
+                "domain": None,
                 "auth_method": opt(values, i_method) or opt(values, i_secproto),
                 "attempts": attempts,
                 "session_id": opt(values, i_uid),
+                "end_time": None,
+                "signature": None,
+                "signature_id": None,
+                "severity": None,
             },
+            all_fields,
         )
 
     return build
