@@ -7,12 +7,13 @@ and skipped; the exit code is then 1 unless ``--skip-bad`` is given.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import tempfile
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -80,25 +81,30 @@ def _node_roles(items: list[str]) -> list[str]:
 
 
 class _Progress:
-    """A one-line progress report on stderr, only when stderr is a terminal."""
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
 
-    def __init__(self, files: list[tuple[IO[bytes], int]]) -> None:
+    def __init__(self, total: int) -> None:
         self.enabled = sys.stderr.isatty()
-        self.files = files
-        self.total = sum(size for _, size in files)
+        self.total = total
+        self.done_bytes = 0
+        self.current: IO[bytes] | None = None
+
+    def finished(self, size: int) -> None:
+        self.done_bytes += size
 
     def __call__(self, records: int) -> None:
         if not self.enabled:
             return
-        done = 0
-        for fh, size in self.files:
-            with suppress(OSError, ValueError):
-                done += min(fh.tell(), size)
+        done = self.done_bytes
+        if self.current is not None:
+            with contextlib.suppress(OSError, ValueError):
+                done += self.current.tell()
         if self.total:
             width = 30
-            filled = int(width * done / self.total)
+            share = min(done / self.total, 1.0)
+            filled = int(width * share)
             bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\r[{bar}] {100 * done / self.total:5.1f}%  {records:,} records")
+            sys.stderr.write(f"\r[{bar}] {100 * share:5.1f}%  {records:,} records")
         else:
             sys.stderr.write(f"\r{records:,} records")
         sys.stderr.flush()
@@ -213,55 +219,77 @@ def convert(
             typer.echo("iodef convert: more unreadable records; see the summary", err=True)
         printed += 1
 
-    with ExitStack() as stack:
-        opened: list[Input] = []
-        sized: list[tuple[IO[bytes], int]] = []
+    failed = {"io": 0, "format": 0}
+    sizes = {p: _size(p) for p in inputs if p != "-"}
+    progress = _Progress(sum(sizes.values()))
+
+    def open_inputs() -> Iterator[Input]:
+        """Open and recognise the inputs one at a time (a batch of thousands needs no more files open)."""
         for path in inputs:
             try:
                 if path == "-":
                     raw: IO[bytes] = sys.stdin.buffer
                     label = "<stdin>"
                 else:
-                    raw = stack.enter_context(open(path, "rb"))
+                    raw = open(path, "rb")  # noqa: SIM115 - closed below, after its reader ran
                     label = path
-                    sized.append((raw, os.fstat(raw.fileno()).st_size))
-                head, stream = peek_head(raw)
             except OSError as exc:
-                raise _fail(f"cannot read {path}: {exc.strerror or exc}", EXIT_IO) from None
+                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
+                failed["io"] += 1
+                continue
             try:
+                head, stream = peek_head(raw)
                 fmt = from_ or detect(fam, head, label)
+                progress.current = raw
+                yield Input(label, stream, fmt)
+                progress.finished(sizes.get(path, 0))
             except ConvertError as exc:
-                raise _fail(str(exc), EXIT_USAGE) from None
-            opened.append(Input(label, stream, fmt))
+                typer.echo(f"iodef convert: {exc}", err=True)
+                failed["format"] += 1
+            except OSError as exc:
+                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
+                failed["io"] += 1
+            finally:
+                progress.current = None
+                if path != "-":
+                    raw.close()
 
-        progress = _Progress(sized)
-        incidents = convert_inputs(fam, opened, options, stats, on_error, progress)
-        want_xml = output_format is OutputFormat.xml or output is not None
-        try:
-            if not want_xml:
-                for _ in incidents:
-                    pass
-            elif split:
-                assert output is not None
-                _write_split(incidents, output, pretty)
-            elif output is None:
-                writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
-                for inc in incidents:
-                    writer.write(inc)
-                writer.close()
-            else:
-                _write_file(incidents, output, pretty)
-        except OSError as exc:
-            raise _fail(
-                f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO
-            ) from None
-        finally:
-            progress.done()
+    incidents = convert_inputs(fam, open_inputs(), options, stats, on_error, progress)
+    want_xml = output_format is OutputFormat.xml or output is not None
+    try:
+        if not want_xml:
+            for _ in incidents:
+                pass
+        elif split:
+            assert output is not None
+            _write_split(incidents, output, pretty)
+        elif output is None:
+            writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
+            for inc in incidents:
+                writer.write(inc)
+            writer.close()
+        else:
+            _write_file(incidents, output, pretty)
+    except OSError as exc:
+        raise _fail(f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO) from None
+    finally:
+        progress.done()
 
     _summary(fam, inputs, stats, output_format)
+    if failed["io"]:
+        raise typer.Exit(EXIT_IO)
+    if failed["format"]:
+        raise typer.Exit(EXIT_USAGE)
     if stats.bad_records and not skip_bad:
         raise typer.Exit(EXIT_INVALID)
     raise typer.Exit(EXIT_OK)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _write_file(incidents: Any, output: Path, pretty: bool) -> None:

@@ -9,7 +9,7 @@ incrementally: the root's start tag, each Incident as it comes, the end tag; mem
 from __future__ import annotations
 
 from collections import Counter as _Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -55,7 +55,7 @@ class Stats:
 
 def convert_inputs(
     family: str,
-    inputs: list[Input],
+    inputs: Iterable[Input],
     options: ConvertOptions,
     stats: Stats,
     on_error: OnError | None = None,

@@ -198,3 +198,47 @@ def test_installed_command_in_a_subprocess(tmp_path: Path) -> None:
     expected = (FIXTURES / "rat/teamviewer/Connections_incoming.txt.iodef.xml").read_bytes()
     assert canonical(proc.stdout) == canonical(expected)
     assert b"\r[" not in proc.stderr  # no progress bar when stderr is not a terminal
+
+
+def test_a_missing_or_unrecognised_file_in_a_batch_does_not_stop_the_rest(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    stray = tmp_path / "notes.txt"
+    stray.write_text("just some notes\n")
+    anydesk = str(FIXTURES / "rat/anydesk/connection_trace.txt")
+    result = runner.invoke(
+        app, ["convert", "rat", RDP, str(tmp_path / "gone.log"), str(stray), anydesk, *GEN]
+    )
+    assert result.exit_code == 3  # an input could not be read: an I/O failure outranks the rest
+    assert "gone.log" in result.stderr
+    assert "notes.txt" in result.stderr
+    assert "--from" in result.stderr
+    assert_valid_document(result.stdout_bytes)
+    assert len(_ids(result.stdout_bytes)) == 3  # both readable inputs were converted
+    result = runner.invoke(app, ["convert", "rat", RDP, str(stray), *GEN])
+    assert result.exit_code == 2
+    assert len(_ids(result.stdout_bytes)) == 2
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from iodef.cli import convert as cli_convert
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    monkeypatch.setattr(cli_convert.sys, "stderr", tty)
+    bar = cli_convert._Progress(1000)
+    bar.current = io.BytesIO(b"x" * 1000)
+    bar.current.read(250)
+    bar(5000)
+    assert "25.0%" in tty.getvalue()
+    assert "5,000 records" in tty.getvalue()
+    plain = io.StringIO()
+    monkeypatch.setattr(cli_convert.sys, "stderr", plain)
+    quiet = cli_convert._Progress(1000)
+    quiet(5000)
+    assert plain.getvalue() == ""
