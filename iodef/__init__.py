@@ -13,14 +13,18 @@ from __future__ import annotations
 from . import model
 from .errors import (
     ConvertError,
+    DocumentInvalidError,
     DocumentTooLargeError,
     ForbiddenXMLError,
     IODEFError,
     ParseError,
     RecordError,
+    RuleViolation,
+    SchemaValidationError,
     UnsupportedVersionError,
 )
 from .model import *
+from .validate import Issue
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
 
 __version__ = "0.1.0"
@@ -61,6 +65,7 @@ __all__ = [
     "DetectionPattern",
     "Discovery",
     "DiscoverySource",
+    "DocumentInvalidError",
     "DocumentTooLargeError",
     "DomainContacts",
     "DomainData",
@@ -96,6 +101,7 @@ __all__ = [
     "IndicatorExpressionOperator",
     "IndicatorID",
     "IndicatorReference",
+    "Issue",
     "Key",
     "KeyRegistryAction",
     "LangAttr",
@@ -125,6 +131,8 @@ __all__ = [
     "RelatedActivity",
     "Restriction",
     "RestrictionAttrs",
+    "RuleViolation",
+    "SchemaValidationError",
     "Service",
     "ServiceName",
     "Severity",
@@ -145,6 +153,7 @@ __all__ = [
     "ThreatActor",
     "TimeImpact",
     "TimeImpactMetric",
+    "UnregisteredValue",
     "UnsupportedVersionError",
     "WindowsRegistryKeysModified",
     "YesNoUnknown",

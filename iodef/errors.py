@@ -8,13 +8,21 @@ and a sentence a person can act on. ``str(error)`` puts them together as
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .validate import Issue
+
 __all__ = [
     "ConvertError",
+    "DocumentInvalidError",
     "DocumentTooLargeError",
     "ForbiddenXMLError",
     "IODEFError",
     "ParseError",
     "RecordError",
+    "RuleViolation",
+    "SchemaValidationError",
     "UnsupportedVersionError",
 ]
 
@@ -84,3 +92,34 @@ class RecordError(ConvertError):
     Converters report these and go on with the next record; the caller decides whether the run
     as a whole failed.
     """
+
+
+class DocumentInvalidError(IODEFError):
+    """The document was read but is not valid; ``issues`` says why (see :mod:`iodef.validate`).
+
+    ``issues`` holds every :class:`iodef.Issue` found (warnings too); ``profile`` names the
+    schema profile used (``rfc7970``, ``rfc7970-errata``, or ``iodef-v1`` for RFC 5070 documents).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        issues: list[Issue],
+        profile: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line, column=column, path=path)
+        self.issues = issues
+        self.profile = profile
+
+
+class SchemaValidationError(DocumentInvalidError):
+    """The document violates the XSD of the profile used."""
+
+
+class RuleViolation(DocumentInvalidError):
+    """The document satisfies the XSD but breaks a rule of the RFC 7970 text."""

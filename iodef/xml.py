@@ -45,6 +45,7 @@ _CHUNK: Final = 256 * 1024
 Source = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 _local = threading.local()
+_LXML_POSITION = re.compile(r", line \d+, column \d+$")
 _ENCODING_DECL = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2")
 
 
@@ -138,7 +139,11 @@ def _syntax_errors(name: str) -> Iterator[None]:
         yield
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
-        msg = str(exc.msg or exc).strip()
+        msg = _LXML_POSITION.sub("", str(exc.msg or exc).strip())
+        if "amplification" in msg or "Detected an entity reference loop" in msg:
+            raise ForbiddenXMLError(
+                "entity expansion refused", source=name, line=line or None, column=column or None
+            ) from None
         if "Excessive depth" in msg or "Maximum nesting depth" in msg:
             raise ForbiddenXMLError(
                 "elements are nested deeper than 256 levels; refused", source=name, line=line or None
@@ -152,6 +157,67 @@ def _syntax_errors(name: str) -> Iterator[None]:
         ) from None
 
 
+class _PrologGuard:
+    """Finds a DOCTYPE before libxml2 sees it, by scanning the prolog (up to the root start tag).
+
+    Comments and processing instructions in the prolog are skipped, so only a real declaration
+    counts. Refusing it here means no DTD, entity or external subset is ever parsed.
+    """
+
+    __slots__ = ("buffer", "done", "name")
+
+    _LIMIT: Final = 1024 * 1024
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.buffer = b""
+        self.done = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.done:
+            return
+        self.buffer += chunk
+        data = self.buffer
+        if data.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
+            text = data.decode("utf-16", errors="ignore")
+        else:
+            text = data.decode("utf-8", errors="ignore")
+        i = 0
+        n = len(text)
+        while True:
+            i = text.find("<", i)
+            if i < 0 or i + 1 >= n:
+                break
+            if text.startswith("<?", i):
+                end = text.find("?>", i + 2)
+                if end < 0:
+                    break
+                i = end + 2
+            elif text.startswith("<!--", i):
+                end = text.find("-->", i + 4)
+                if end < 0:
+                    break
+                i = end + 3
+            elif text.startswith("<!", i):
+                if text[i + 2 : i + 9].upper() == "DOCTYPE" or i + 9 > n:
+                    if i + 9 > n:
+                        break  # need more input to decide
+                    raise ForbiddenXMLError(
+                        "the document has a DOCTYPE; IODEF documents must not carry DTDs or entity "
+                        "declarations, so it was refused",
+                        source=self.name,
+                        line=text.count("\n", 0, i) + 1,
+                    )
+                i += 2
+            else:
+                self.done = True  # the root element starts: the prolog is over
+                self.buffer = b""
+                return
+        if len(self.buffer) > self._LIMIT:
+            self.done = True
+            self.buffer = b""
+
+
 def parse_xml(
     source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, source_name: str | None = None
 ) -> etree._Element:
@@ -163,12 +229,14 @@ def parse_xml(
     """
     name = source_name or _source_name(source)
     parser = _parser()
+    guard = _PrologGuard(name)
     got_any = False
     with _syntax_errors(name):
         try:
             for chunk in _chunks(source, name, max_bytes):
                 if chunk:
                     got_any = True
+                    guard.feed(chunk)
                     parser.feed(chunk)
         except BaseException:
             # Reset the thread's parser so the next document starts clean.
@@ -254,6 +322,6 @@ def dumps(doc: IODEFDocument, *, pretty: bool = False, xml_declaration: bool = T
     """Write *doc* as UTF-8 IODEF XML (namespace prefix ``iodef``), with an XML declaration."""
     from .model._binding import document_to_element
 
-    root = document_to_element(doc)
-    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=xml_declaration, pretty_print=pretty)
-    return data
+    root = document_to_element(doc, pretty=pretty)
+    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=xml_declaration)
+    return data + b"\n" if pretty else data

@@ -127,7 +127,9 @@ class DocumentWriter:
         if self.count == 0:
             self._out.write(
                 b"<?xml version='1.0' encoding='UTF-8'?>\n"
-                b'<iodef:IODEF-Document xmlns:iodef="' + IODEF_NS.encode() + b'" version="2.00">\n'
+                b'<iodef:IODEF-Document xmlns:iodef="'
+                + IODEF_NS.encode()
+                + b'" version="2.00" xml:lang="en">\n'
             )
         self._out.write(incident_xml(incident, pretty=self._pretty))
         if not self._pretty:

@@ -251,7 +251,7 @@ def convert(records: Iterable[RatRecord], options: ConvertOptions | None = None)
     found = [xml_safe(i) for i in incidents(records, options)]
     if not found:
         raise ValueError("no incident-worthy records in the input")
-    return mk(IODEFDocument, incidents=found)
+    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
 
 
 def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import assessment, contact, datatypes, document, enums, event, indicator, record
-from ._base import AnyXML, IODEFModel
+from ._base import AnyXML, IODEFModel, UnregisteredValue
 from ._mixins import LangAttr, ObservableIDAttr, RestrictionAttrs, SimpleContent
 from .assessment import *
 from .contact import *
@@ -152,6 +152,7 @@ __all__ = [
     "ThreatActor",
     "TimeImpact",
     "TimeImpactMetric",
+    "UnregisteredValue",
     "WindowsRegistryKeysModified",
     "YesNoUnknown",
 ]

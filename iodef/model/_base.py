@@ -35,6 +35,7 @@ __all__ = [
     "Child",
     "IODEFModel",
     "Text",
+    "UnregisteredValue",
     "Wildcard",
     "XMLState",
 ]
@@ -106,9 +107,17 @@ class AnyXML:
 
     def __init__(self, node: etree._Element | str | bytes, *, tail: str | None = None) -> None:
         if isinstance(node, (str, bytes)):
-            from ..xml import parse_xml
+            text = node.decode("utf-8") if isinstance(node, bytes) else node
+            stripped = text.strip()
+            if stripped.startswith("<!--") and stripped.endswith("-->"):
+                element = etree.Comment(stripped[4:-3])
+            elif stripped.startswith("<?") and stripped.endswith("?>") and not stripped.startswith("<?xml "):
+                target, _, rest = stripped[2:-2].partition(" ")
+                element = etree.ProcessingInstruction(target, rest or None)
+            else:
+                from ..xml import parse_xml
 
-            element = parse_xml(node.encode("utf-8") if isinstance(node, str) else node)
+                element = parse_xml(text.encode("utf-8"))
             element.tail = tail
         else:
             element = copy.deepcopy(node)
@@ -169,13 +178,29 @@ class AnyXML:
     def __deepcopy__(self, memo: dict[int, Any]) -> AnyXML:
         return AnyXML._adopt(copy.deepcopy(self._node))
 
+    def __reduce__(self) -> tuple[Any, tuple[str, str, str | None]]:
+        node = self._node
+        if isinstance(node.tag, str):
+            return _restore_anyxml, ("element", self.to_string(), node.tail)
+        if node.tag is etree.Comment:
+            return _restore_anyxml, ("comment", node.text or "", node.tail)
+        return _restore_anyxml, ("pi", f"{node.target}\x00{node.text or ''}", node.tail)
+
     @classmethod
     def _coerce(cls, value: Any) -> AnyXML:
         if isinstance(value, AnyXML):
             return value
         if isinstance(value, (str, bytes, etree._Element)):
             return cls(value)
-        raise TypeError("expected AnyXML, an lxml element or a string of XML")
+        if isinstance(value, dict) and isinstance(value.get("xml"), str):
+            tail = value.get("tail")
+            return cls(value["xml"], tail=tail if isinstance(tail, str) else None)
+        raise TypeError("expected AnyXML, an lxml element, a string of XML or {'xml': ..., 'tail': ...}")
+
+    def _dump(self) -> str | dict[str, str]:
+        """Plain data: the XML text, or ``{"xml": ..., "tail": ...}`` when text follows the node."""
+        tail = self._node.tail
+        return {"xml": self.to_string(), "tail": tail} if tail else self.to_string()
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -183,14 +208,60 @@ class AnyXML:
     ) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             cls._coerce,
-            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.to_string()),
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v._dump()),
         )
 
     @classmethod
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return {"type": "string", "contentMediaType": "application/xml"}
+        return {
+            "anyOf": [
+                {"type": "string", "contentMediaType": "application/xml"},
+                {
+                    "type": "object",
+                    "properties": {"xml": {"type": "string"}, "tail": {"type": "string"}},
+                    "required": ["xml"],
+                },
+            ]
+        }
+
+
+def _restore_anyxml(kind: str, payload: str, tail: str | None) -> AnyXML:
+    """Unpickle an AnyXML (lxml nodes cannot be pickled themselves)."""
+    if kind == "element":
+        return AnyXML(payload, tail=tail)
+    if kind == "comment":
+        node = etree.Comment(payload)
+    else:
+        target, _, text = payload.partition("\x00")
+        node = etree.ProcessingInstruction(target, text or None)
+    node.tail = tail
+    return AnyXML._adopt(node)
+
+
+class UnregisteredValue(str):
+    """An enumerated attribute's value that is not in iodef's copy of the registry.
+
+    IANA may add values to the RFC 7970 §10.2 registries after this library was written, and
+    peers make mistakes: reading keeps such a value as it came (the validator reports it) instead
+    of refusing the whole document. It is a ``str`` and, like an enum member, has ``value`` and
+    ``name``. Code that builds documents uses the enums, or ``ext-value`` with the ``ext_*``
+    field for private values (RFC 7970 §5.1.1).
+    """
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @property
+    def name(self) -> str:
+        return str(self).upper().replace("-", "_")
+
+    def __repr__(self) -> str:
+        return f"UnregisteredValue({str(self)!r})"
 
 
 class XMLState:
@@ -202,10 +273,9 @@ class XMLState:
     sequence of child field indexes when the source's child order differs from schema order.
     """
 
-    __slots__ = ("lex", "line", "order")
+    __slots__ = ("lex", "order")
 
-    def __init__(self, line: int | None) -> None:
-        self.line = line
+    def __init__(self) -> None:
         self.lex: dict[str, tuple[str | None, Any]] | None = None
         self.order: list[int] | None = None
 
@@ -225,18 +295,11 @@ class IODEFModel(BaseModel):
     #: keyed by Clark name (``{namespace}name``).
     extra_attributes: dict[str, str] | None = Field(default=None, repr=False)
 
-    # Either the source line (int) or an XMLState when there is more to remember.
-    _xml: int | XMLState | None = PrivateAttr(default=None)
+    # What reading remembered for a lossless write; objects read without anything to remember
+    # (and objects built in code) have no private storage at all (``__pydantic_private__`` None).
+    _xml: XMLState | None = PrivateAttr(default=None)
 
     __xml_plan__: ClassVar[Plan | None] = None
-
-    @property
-    def source_line(self) -> int | None:
-        """The line of the element this object was read from, if it was read from XML."""
-        state = self._xml
-        if isinstance(state, XMLState):
-            return state.line
-        return state
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BaseModel):

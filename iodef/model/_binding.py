@@ -8,6 +8,7 @@ text and children in schema order, or in the source's order when that differed.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import types
@@ -20,7 +21,7 @@ from typing import Any, Final, Union
 from lxml import etree
 
 from ..errors import ParseError
-from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, Wildcard, XMLState
+from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, UnregisteredValue, Wildcard, XMLState
 
 __all__ = ["Plan", "document_to_element", "element_to_document", "plan_of"]
 
@@ -97,23 +98,10 @@ def _dump_datetime(value: Any) -> str:
     return text
 
 
-def _enum_codec(enum_cls: type[Enum]) -> tuple[Callable[[str], Any], Callable[[Any], str]]:
-    table = dict(enum_cls._value2member_map_)
-    allowed = ", ".join(str(v) for v in table)
-
-    def load(text: str) -> Any:
-        try:
-            return table[text]
-        except KeyError:
-            member = table.get(text.strip(_XSD_WS))
-            if member is None:
-                raise BindingValueError(f"{text!r} is not one of: {allowed}") from None
-            return member
-
-    def dump(value: Any) -> str:
-        return str(value.value) if isinstance(value, Enum) else str(value)
-
-    return load, dump
+def _enum_tables(enum_cls: type[Enum]) -> tuple[dict[str, Any], dict[Any, str]]:
+    """Value -> member for reading, member -> value for writing."""
+    members = dict(enum_cls._value2member_map_)
+    return members, {member: str(value) for value, member in members.items()}
 
 
 _SCALARS: dict[Any, tuple[Callable[[str], Any] | None, Callable[[Any], str] | None]] = {
@@ -128,6 +116,8 @@ _SCALARS: dict[Any, tuple[Callable[[str], Any] | None, Callable[[Any], str] | No
 
 
 class Spec:
+    """How one field maps to XML. ``table``/``out`` are the enum tables; ``plan`` the child's plan."""
+
     __slots__ = (
         "anyxml",
         "default",
@@ -138,7 +128,10 @@ class Spec:
         "many",
         "model",
         "name",
+        "out",
+        "plan",
         "required",
+        "table",
         "xml",
     )
 
@@ -150,8 +143,11 @@ class Spec:
         self.many = False
         self.required = False
         self.model: type[IODEFModel] | None = None
+        self.plan: Plan | None = None
         self.load: Callable[[str], Any] | None = None
         self.dump: Callable[[Any], str] | None = None
+        self.table: dict[str, Any] | None = None
+        self.out: dict[Any, str] | None = None
         self.default: Any = None
         self.anyxml = False
 
@@ -161,12 +157,15 @@ class Plan:
 
     __slots__ = (
         "any",
+        "attr_list",
         "attrs",
         "child_list",
         "children",
         "cls",
+        "defaulted_attrs",
         "ext_pairs",
         "lists",
+        "required_attrs",
         "required_children",
         "scalar_defaults",
         "specs",
@@ -176,6 +175,7 @@ class Plan:
     def __init__(self, cls: type[IODEFModel]) -> None:
         self.cls = cls
         self.attrs: dict[str, Spec] = {}
+        self.attr_list: list[Spec] = []
         self.children: dict[str, Spec] = {}
         self.child_list: list[Spec] = []
         self.text: Spec | None = None
@@ -184,6 +184,8 @@ class Plan:
         self.lists: list[str] = []
         self.scalar_defaults: dict[str, Any] = {}
         self.required_children: list[Spec] = []
+        self.required_attrs: list[Spec] = []
+        self.defaulted_attrs: list[Spec] = []
         self.ext_pairs: list[tuple[str, str, str, str]] = []
 
 
@@ -211,6 +213,7 @@ def _compile(cls: type[IODEFModel]) -> Plan:
         if isinstance(marker, Attr):
             spec = Spec(name, marker.clark, _ATTR, -1)
             plan.attrs[spec.xml] = spec
+            plan.attr_list.append(spec)
         elif isinstance(marker, Child):
             spec = Spec(name, marker.clark, _CHILD, len(plan.child_list))
             plan.children[spec.xml] = spec
@@ -226,7 +229,7 @@ def _compile(cls: type[IODEFModel]) -> Plan:
         if isinstance(tp, type) and issubclass(tp, IODEFModel):
             spec.model = tp
         elif isinstance(tp, type) and issubclass(tp, Enum):
-            spec.load, spec.dump = _enum_codec(tp)
+            spec.table, spec.out = _enum_tables(tp)
         elif tp is AnyXML:
             spec.anyxml = True
         elif tp in _SCALARS:
@@ -241,10 +244,15 @@ def _compile(cls: type[IODEFModel]) -> Plan:
             plan.scalar_defaults[name] = default
         if spec.kind == _CHILD and spec.required:
             plan.required_children.append(spec)
+        if spec.kind == _ATTR and spec.required:
+            plan.required_attrs.append(spec)
+        if spec.kind == _ATTR and spec.default is not None:
+            plan.defaulted_attrs.append(spec)
         plan.specs.append(spec)
-    for spec in plan.attrs.values():
+    plan.scalar_defaults["extra_attributes"] = None
+    for spec in plan.attr_list:
         ext = plan.attrs.get("ext-" + spec.xml)
-        if ext is not None and spec.load is not None and spec.dump is not None:
+        if ext is not None and spec.table is not None:
             plan.ext_pairs.append((spec.name, spec.xml, ext.name, ext.xml))
     return plan
 
@@ -254,6 +262,14 @@ def plan_of(cls: type[IODEFModel]) -> Plan:
     if plan is None:
         plan = _compile(cls)
         cls.__xml_plan__ = plan
+    return plan
+
+
+def _child_plan(spec: Spec) -> Plan:
+    plan = spec.plan
+    if plan is None:
+        assert spec.model is not None
+        plan = spec.plan = plan_of(spec.model)
     return plan
 
 
@@ -281,13 +297,21 @@ def _describe(tag: Any) -> str:
     if not isinstance(tag, str):
         return "node"
     q = etree.QName(tag)
-    return (
-        q.localname
-        if q.namespace == IODEF_NS
-        else f"{{{q.namespace}}}{q.localname}"
-        if q.namespace
-        else q.localname
-    )
+    if q.namespace == IODEF_NS or not q.namespace:
+        return str(q.localname)
+    return f"{{{q.namespace}}}{q.localname}"
+
+
+def _remember(state: XMLState | None, name: str, raw: str | None, value: Any) -> XMLState:
+    if state is None:
+        state = XMLState()
+    if state.lex is None:
+        state.lex = {}
+    state.lex[name] = (raw, value)
+    return state
+
+
+_setattr = object.__setattr__
 
 
 class _Reader:
@@ -309,7 +333,8 @@ class _Reader:
                         f"{_describe(el.tag)} holds text only",
                     )
             return "".join(el.xpath("text()"))
-        return el.text or ""
+        text: str | None = el.text
+        return text or ""
 
     def convert(self, spec: Spec, el: etree._Element, text: str, what: str) -> Any:
         try:
@@ -322,41 +347,46 @@ class _Reader:
         for name in plan.lists:
             values[name] = []
         state: XMLState | None = None
-        line = el.sourceline
-        extra: dict[str, str] | None = None
+        present: set[str] = set()  # the fields the XML gave: pydantic's model_fields_set
+        add = present.add
 
         # attributes
         attrs = plan.attrs
+        extra: dict[str, str] | None = None
         for key, raw in el.items():
             spec = attrs.get(key)
             if spec is None:
                 if extra is None:
-                    extra = {}
+                    extra = values["extra_attributes"] = {}
+                    add("extra_attributes")
                 extra[key] = raw
                 continue
-            load = spec.load
-            if load is None:
+            add(spec.name)
+            table = spec.table
+            if table is not None:
+                member = table.get(raw)
+                if member is None:
+                    member = table.get(raw.strip(_XSD_WS))
+                    if member is None:
+                        # not in the registry as iodef knows it: kept; the validator reports it
+                        member = UnregisteredValue(raw)
+                    else:
+                        state = _remember(state, spec.name, raw, member)
+                values[spec.name] = member
+            elif spec.load is None:
                 values[spec.name] = raw
-                continue
-            value = self.convert(spec, el, raw, f"attribute {key}")
-            values[spec.name] = value
-            if spec.dump(value) != raw:  # type: ignore[misc]
-                if state is None:
-                    state = XMLState(line)
-                if state.lex is None:
-                    state.lex = {}
-                state.lex[spec.name] = (raw, value)
-        if extra is not None:
-            values["extra_attributes"] = extra
-        # attributes with a default that were absent: remember they were absent
-        for spec in plan.attrs.values():
-            default = spec.default
-            if default is not None and spec.xml not in el.attrib:
-                if state is None:
-                    state = XMLState(line)
-                if state.lex is None:
-                    state.lex = {}
-                state.lex[spec.name] = (None, default)
+            else:
+                value = self.convert(spec, el, raw, f"attribute {key}")
+                values[spec.name] = value
+                if spec.dump(value) != raw:  # type: ignore[misc]
+                    state = _remember(state, spec.name, raw, value)
+        for spec in plan.required_attrs:
+            if values[spec.name] is None:
+                raise self.fail(el, f"{_describe(el.tag)} needs the attribute {spec.xml}")
+        for spec in plan.defaulted_attrs:
+            if spec.xml not in el.attrib:
+                # absent attribute with a default: written back absent while the value is unchanged
+                state = _remember(state, spec.name, None, spec.default)
 
         tspec = plan.text
         if plan.any is not None:
@@ -364,37 +394,35 @@ class _Reader:
             nodes = values[plan.any.name]
             for child in el:
                 nodes.append(AnyXML._adopt(_detached_copy(child)))
+            if nodes:
+                add(plan.any.name)
             if tspec is not None:
                 values[tspec.name] = el.text
-            elif el.text and el.text.strip(_XSD_WS):
+                if el.text is not None:
+                    add(tspec.name)
+            elif el.text and not el.text.isspace():
                 raise self.fail(el, f"text {el.text.strip()[:40]!r} is not allowed in {_describe(el.tag)}")
         elif tspec is not None:
             # simple content
+            add(tspec.name)
             text = self.simple_text(el)
             if tspec.load is None:
                 values[tspec.name] = text
-            elif text.strip(_XSD_WS) == "" and not tspec.required:
+            elif not tspec.required and (not text or text.isspace()):
                 values[tspec.name] = None
                 if text:
-                    if state is None:
-                        state = XMLState(line)
-                    if state.lex is None:
-                        state.lex = {}
-                    state.lex[tspec.name] = (text, None)
+                    state = _remember(state, tspec.name, text, None)
             else:
                 value = self.convert(tspec, el, text, "content")
                 values[tspec.name] = value
                 if tspec.dump(value) != text:  # type: ignore[misc]
-                    if state is None:
-                        state = XMLState(line)
-                    if state.lex is None:
-                        state.lex = {}
-                    state.lex[tspec.name] = (text, value)
+                    state = _remember(state, tspec.name, text, value)
         else:
-            if el.text and el.text.strip(_XSD_WS):
+            text = el.text
+            if text and not text.isspace():
                 raise self.fail(
                     el,
-                    f"text {el.text.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
+                    f"text {text.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
                     "it holds elements only",
                 )
             children = plan.children
@@ -402,75 +430,78 @@ class _Reader:
             disordered = False
             for child in el:
                 tag = child.tag
-                if not isinstance(tag, str):
-                    continue  # comments and processing instructions between elements
                 spec = children.get(tag)
                 if spec is None:
+                    if not isinstance(tag, str):
+                        continue  # comments and processing instructions between elements
                     expected = ", ".join(_describe(s.xml) for s in plan.child_list) or "no elements"
                     raise self.fail(
                         child,
                         f"unexpected element {_describe(tag)} in {_describe(el.tag)} (expected: {expected})",
                     )
-                if child.tail and child.tail.strip(_XSD_WS):
+                tail = child.tail
+                if tail and not tail.isspace():
                     raise self.fail(
                         child,
-                        f"text {child.tail.strip()[:40]!r} is not allowed in "
-                        f"{_describe(el.tag)}; it holds elements only",
+                        f"text {tail.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
+                        "it holds elements only",
                     )
-                if spec.index < last:
+                add(spec.name)
+                index = spec.index
+                if index < last:
                     disordered = True
-                last = spec.index
-                model = spec.model
-                if model is not None:
-                    value = self.read(plan_of(model), child)
+                last = index
+                if spec.model is not None:
+                    value = self.read(spec.plan or _child_plan(spec), child)
                 elif spec.anyxml:
                     node = _detached_copy(child)
                     node.tail = None
                     value = AnyXML._adopt(node)
                 else:
-                    if len(child.attrib):
-                        key = next(iter(child.attrib))
-                        raise self.fail(child, f"attribute {key} is not allowed on {_describe(tag)}")
-                    text = self.simple_text(child)
-                    if spec.load is None:
-                        value = text
+                    if len(child) or child.attrib:
+                        if child.attrib:
+                            key = next(iter(child.attrib))
+                            raise self.fail(child, f"attribute {key} is not allowed on {_describe(tag)}")
+                        ctext = self.simple_text(child)
                     else:
-                        value = self.convert(spec, child, text, "content")
-                        if spec.dump(value) != text and not spec.many:  # type: ignore[misc]
-                            if state is None:
-                                state = XMLState(line)
-                            if state.lex is None:
-                                state.lex = {}
-                            state.lex[spec.name] = (text, value)
+                        ctext = child.text or ""
+                    table = spec.table
+                    if spec.load is None and table is None:
+                        value = ctext
+                    elif table is not None:
+                        value = (
+                            table.get(ctext) or table.get(ctext.strip(_XSD_WS)) or UnregisteredValue(ctext)
+                        )
+                    else:
+                        value = self.convert(spec, child, ctext, "content")
+                        if not spec.many and spec.dump(value) != ctext:  # type: ignore[misc]
+                            state = _remember(state, spec.name, ctext, value)
                 if spec.many:
                     values[spec.name].append(value)
-                elif values[spec.name] is not spec.default and values[spec.name] is not None:
+                elif values[spec.name] is not None and values[spec.name] is not spec.default:
                     raise self.fail(child, f"{_describe(tag)} may occur only once in {_describe(el.tag)}")
                 else:
                     values[spec.name] = value
             if disordered:
                 if state is None:
-                    state = XMLState(line)
+                    state = XMLState()
                 state.order = [children[c.tag].index for c in el if isinstance(c.tag, str)]
             for spec in plan.required_children:
                 got = values[spec.name]
                 if got is None or (spec.many and not got):
                     raise self.fail(el, f"{_describe(el.tag)} needs a {_describe(spec.xml)} element")
 
-        obj = plan.cls.__new__(plan.cls)
+        cls = plan.cls
+        obj = cls.__new__(cls)
         _setattr(obj, "__dict__", values)
-        _setattr(obj, "__pydantic_fields_set__", set(values))
+        _setattr(obj, "__pydantic_fields_set__", present)
         _setattr(obj, "__pydantic_extra__", None)
-        _setattr(obj, "__pydantic_private__", {"_xml": state if state is not None else line})
+        # objects that need no XMLState carry no private dict at all (it would cost ~180 bytes each)
+        _setattr(obj, "__pydantic_private__", None if state is None else {"_xml": state})
         return obj
 
 
-_setattr = object.__setattr__
-
-
 def _detached_copy(node: etree._Element) -> etree._Element:
-    import copy
-
     return copy.deepcopy(node)
 
 
@@ -486,37 +517,65 @@ def element_to_model(cls: type[IODEFModel], el: etree._Element, source: str = "<
 
 # --------------------------------------------------------------------------- writing
 
+_SubElement = etree.SubElement
 
-def _lex_of(obj: IODEFModel) -> tuple[dict[str, tuple[str | None, Any]] | None, list[int] | None]:
-    private = obj.__pydantic_private__
-    state = private.get("_xml") if private else None
-    if isinstance(state, XMLState):
-        return state.lex, state.order
-    return None, None
+
+def _same(parsed: Any, value: Any) -> bool:
+    """Is *value* still the value that was read (so its source spelling may be written)?"""
+    if parsed is value:
+        return True
+    if parsed.__class__ is not value.__class__ or parsed != value:
+        return False
+    return not isinstance(value, datetime) or parsed.utcoffset() == value.utcoffset()
 
 
 def _write(
-    obj: IODEFModel, parent: etree._Element | None, tag: str, nsmap: dict[str | None, str] | None
+    obj: IODEFModel,
+    plan: Plan,
+    parent: etree._Element | None,
+    tag: str,
+    nsmap: dict[str, str] | None,
+    indent: str | None,
 ) -> etree._Element:
-    plan = plan_of(type(obj))
+    """Write *obj* as element *tag*; *indent* is the newline-and-spaces before its children when pretty.
+
+    Only the IODEF structure is indented: open content and mixed text are written exactly as held.
+    """
     values = obj.__dict__
-    lex, order = _lex_of(obj)
+    private = obj.__pydantic_private__
+    state = private.get("_xml") if private else None
+    if state.__class__ is XMLState:
+        lex = state.lex
+        order = state.order
+    else:
+        lex = order = None
     attrib: dict[str, str] = {}
-    for spec in plan.attrs.values():
+    for spec in plan.attr_list:
         value = values[spec.name]
         if lex is not None:
             kept = lex.get(spec.name)
-            if kept is not None and kept[1] is value:
+            if kept is not None and _same(kept[1], value):
                 if kept[0] is not None:
                     attrib[spec.xml] = kept[0]
                 continue
         if value is None:
             continue
-        attrib[spec.xml] = value if spec.dump is None else spec.dump(value)
-    extra = values.get("extra_attributes")
+        out = spec.out
+        if out is not None:
+            attrib[spec.xml] = out.get(value) or str(value)
+        elif spec.dump is None:
+            attrib[spec.xml] = value
+        else:
+            attrib[spec.xml] = spec.dump(value)
+    extra = values["extra_attributes"]
     if extra:
         attrib.update(extra)
-    el = etree.Element(tag, attrib, nsmap=nsmap) if parent is None else etree.SubElement(parent, tag, attrib)
+    if parent is None:
+        el = etree.Element(tag, attrib, nsmap=nsmap)
+    elif attrib:
+        el = _SubElement(parent, tag, attrib)
+    else:
+        el = _SubElement(parent, tag)
 
     tspec = plan.text
     if plan.any is not None:
@@ -528,13 +587,14 @@ def _write(
     if tspec is not None:
         value = values[tspec.name]
         kept = lex.get(tspec.name) if lex is not None else None
-        if kept is not None and kept[1] is value:
+        if kept is not None and _same(kept[1], value):
             el.text = kept[0]
         elif value is not None:
             el.text = value if tspec.dump is None else tspec.dump(value)
         return el
 
     child_list = plan.child_list
+    inner = None if indent is None else indent + "  "
     if order is not None and _order_matches(order, child_list, values):
         cursors = [0] * len(child_list)
         for index in order:
@@ -544,15 +604,18 @@ def _write(
                 cursors[index] += 1
             else:
                 item = values[spec.name]
-            _write_child(el, spec, item, lex)
-        return el
-    for spec in child_list:
-        value = values[spec.name]
-        if spec.many:
-            for item in value:
-                _write_child(el, spec, item, lex)
-        elif value is not None:
-            _write_child(el, spec, value, lex)
+            _write_child(el, spec, item, lex, inner)
+    else:
+        for spec in child_list:
+            value = values[spec.name]
+            if spec.many:
+                for item in value:
+                    _write_child(el, spec, item, lex, inner)
+            elif value is not None:
+                _write_child(el, spec, value, lex, inner)
+    if inner is not None and len(el):
+        el.text = inner
+        el[-1].tail = indent
     return el
 
 
@@ -569,32 +632,47 @@ def _order_matches(order: list[int], child_list: list[Spec], values: dict[str, A
 
 
 def _write_child(
-    el: etree._Element, spec: Spec, item: Any, lex: dict[str, tuple[str | None, Any]] | None
+    el: etree._Element,
+    spec: Spec,
+    item: Any,
+    lex: dict[str, tuple[str | None, Any]] | None,
+    indent: str | None,
 ) -> None:
     if spec.model is not None:
-        _write(item, el, spec.xml, None)
+        plan = spec.plan or _child_plan(spec)
+        if item.__class__ is not plan.cls:
+            plan = plan_of(type(item))
+        child = _write(item, plan, el, spec.xml, None, indent)
+        child.tail = indent
         return
     if spec.anyxml:
-        el.append(_detached_copy(item.element))
+        node = _detached_copy(item.element)
+        node.tail = indent
+        el.append(node)
         return
-    child = etree.SubElement(el, spec.xml)
+    child = _SubElement(el, spec.xml)
+    child.tail = indent
     if lex is not None and not spec.many:
         kept = lex.get(spec.name)
-        if kept is not None and kept[1] is item:
+        if kept is not None and _same(kept[1], item):
             child.text = kept[0]
             return
-    child.text = item if spec.dump is None else spec.dump(item)
+    out = spec.out
+    if out is not None:
+        child.text = out.get(item) or str(item)
+    else:
+        child.text = item if spec.dump is None else spec.dump(item)
 
 
-_NSMAP: Final[dict[str | None, str]] = {"iodef": IODEF_NS}
+_NSMAP: Final[dict[str, str]] = {"iodef": IODEF_NS}
 
 
-def document_to_element(doc: IODEFModel) -> etree._Element:
+def document_to_element(doc: IODEFModel, *, pretty: bool = False) -> etree._Element:
     from ..xml import ROOT_TAG
 
-    return _write(doc, None, ROOT_TAG, _NSMAP)
+    return _write(doc, plan_of(type(doc)), None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
 
 
-def model_to_element(obj: IODEFModel, tag: str) -> etree._Element:
+def model_to_element(obj: IODEFModel, tag: str, *, pretty: bool = False) -> etree._Element:
     """Write any model object as a standalone element named *tag* (Clark notation)."""
-    return _write(obj, None, tag, _NSMAP)
+    return _write(obj, plan_of(type(obj)), None, tag, _NSMAP, "\n" if pretty else None)

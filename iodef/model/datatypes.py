@@ -60,4 +60,8 @@ class SoftwareReference(IODEFModel):
     ext_spec_name: Annotated[str | None, Attr("ext-spec-name")] = None
     dtype: Annotated[SoftwareReferenceDType | None, Attr("dtype")] = None
     ext_dtype: Annotated[str | None, Attr("ext-dtype")] = None
+    #: Text content. The published schema allows elements only here, yet RFC 7970 §2.15.1 gives
+    #: SoftwareReference a ``dtype`` such as ``string``; text a peer sends is kept (and reported by
+    #: the validator), not dropped.
+    value: Annotated[str | None, Text()] = None
     content: Annotated[list[AnyXML], Wildcard()] = []

@@ -132,7 +132,8 @@ class ThreatActor(RestrictionAttrs):
     """
 
     threat_actor_ids: Annotated[list[str], Child("ThreatActorID")] = []
-    urls: Annotated[list[str], Child("URL", required=True), Field(min_length=1)]
+    #: RFC 7970 §3.7 says zero or more; the published schema wants one (see SOURCES.md).
+    urls: Annotated[list[str], Child("URL")] = []
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
     additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 

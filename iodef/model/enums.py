@@ -74,6 +74,9 @@ class Action(StrEnum):
     STATUS_TRIAGE = "status-triage"
     STATUS_NEW_INFO = "status-new-info"
     WATCH_AND_REPORT = "watch-and-report"
+    #: RFC 7970 §3.15 lists it; the published schema lacks it (erratum 5583): valid only under
+    #: the ``rfc7970-errata`` validation profile.
+    TRAINING = "training"
     DEFINED_COA = "defined-coa"
     OTHER = "other"
     EXT_VALUE = "ext-value"

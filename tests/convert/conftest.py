@@ -1,8 +1,7 @@
 """Shared helpers of the converter tests.
 
-``assert_valid_document`` is the one place that checks produced documents: for now against the
-IODEF v2 XSD (libxml2) plus the RFC rules a converter must keep; at merge it can switch to
-``iodef.validate.iter_issues``.
+``assert_valid_document`` is the one place that checks produced documents: with
+``iodef.validate.iter_issues`` (XSD and RFC 7970 rules), plus the converter's own invariants.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs
 from iodef.convert.readers import READERS
 from iodef.convert.readers.vmsfeeds import syslog_reader
 from iodef.errors import RecordError
+from iodef.validate import iter_issues
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "convert"
 NS = {"i": "urn:ietf:params:xml:ns:iodef-2.0"}
@@ -51,8 +51,15 @@ def _address_ok(category: str, text: str) -> bool:
 
 
 def assert_valid_document(doc: iodef.IODEFDocument | bytes) -> None:
-    """Fail unless *doc* is a valid IODEF v2 document under the XSD and the converter's RFC rules."""
+    """Fail unless *doc* is valid: the XSD and the RFC 7970 rules of ``iodef validate``.
+
+    Warnings fail too: a converter has no excuse for an implausible value. The converter's own
+    invariants (Address text matching its category, StartTime before EndTime, unique IDs) are
+    checked here as well, in case a rule of the validator is ever relaxed.
+    """
     data = iodef.dumps(doc) if isinstance(doc, iodef.IODEFDocument) else doc
+    issues = [i.format("<converted>") for i in iter_issues(data)]
+    assert not issues, issues
     root = etree.fromstring(data)
     lxml_schema("iodef-2.0.xsd").assertValid(root)
     assert root.get("version") == "2.00"

@@ -158,7 +158,7 @@ def test_one_sender_to_4812_recipients_is_one_incident_with_counters() -> None:
     assert all(t.restriction == "private" for t in targets)
     assert "smishing" in [c.value for c in inc.assessments[0].incident_categories]
     assert inc.indicator_data is not None
-    assert_valid_document(iodef.IODEFDocument(incidents=[inc]))
+    assert_valid_document(iodef.IODEFDocument(lang="en", incidents=[inc]))
 
 
 def test_pseudonymisation_hides_personal_data_and_says_so() -> None:

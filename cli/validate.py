@@ -1,0 +1,291 @@
+"""``iodef validate``: check IODEF documents against the schema and the RFC 7970 rules.
+
+A thin face over :func:`iodef.validate.check`: files, directories (recursive, ``*.xml``), globs and
+``-`` for standard input, in any mix; text or JSON Lines on stdout; a progress bar on stderr when
+it is a terminal; ``--jobs N`` spreads the documents over N worker processes, each of which
+compiles the schemas once (they are built before the workers fork, where the platform forks).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from iodef.errors import IODEFError
+from iodef.validate import PROFILES, Issue, check
+
+from .main import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+
+__all__ = ["DocResult", "validate_command"]
+
+Profile = Enum("Profile", {p.replace("-", "_"): p for p in PROFILES}, type=str)  # type: ignore[misc]
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+_GLOB_CHARS = frozenset("*?[")
+_PROGRESS_MIN_FILES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DocResult:
+    """What the run learnt about one input (small, so that workers send it back cheaply)."""
+
+    name: str
+    status: str  # "valid", "invalid" or "unreadable"
+    version: str | None
+    profile: str | None
+    issues: tuple[Issue, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.name,
+            "status": self.status,
+            "version": self.version,
+            "profile": self.profile,
+            "errors": sum(1 for i in self.issues if i.severity == "error"),
+            "warnings": sum(1 for i in self.issues if i.severity == "warning"),
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    name: str
+    data: bytes | None = None  # standard input, read up front
+    missing: str | None = None  # why the argument named nothing
+
+
+def _expand(args: Iterable[str]) -> Iterator[_Job]:
+    for arg in args:
+        if arg == "-":
+            yield _Job("<stdin>", data=sys.stdin.buffer.read())
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            yield from _walk(path)
+        elif path.exists() or os.path.lexists(arg):
+            yield _Job(arg)
+        elif _GLOB_CHARS & set(arg):
+            matches = sorted(glob.glob(arg, recursive=True))
+            if not matches:
+                yield _Job(arg, missing="the pattern matches no file")
+            for match in matches:
+                if Path(match).is_dir():
+                    yield from _walk(Path(match))
+                else:
+                    yield _Job(match)
+        else:
+            yield _Job(arg, missing="no such file or directory")
+
+
+def _walk(top: Path) -> Iterator[_Job]:
+    found: list[str] = []
+
+    def refuse(exc: OSError) -> None:
+        raise exc
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=refuse):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(os.path.join(dirpath, f) for f in filenames if f.lower().endswith(".xml"))
+    for name in sorted(found):
+        yield _Job(name)
+
+
+# --------------------------------------------------------------------------- checking one document
+
+
+def _unreadable(name: str, exc: IODEFError | OSError) -> DocResult:
+    if isinstance(exc, IODEFError):
+        issue = Issue("error", exc.path or "-", exc.line, exc.column, "unreadable", exc.message)
+    else:
+        issue = Issue("error", "-", None, None, "unreadable", f"cannot read file: {exc.strerror or exc}")
+    return DocResult(name, "unreadable", None, None, (issue,))
+
+
+def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocResult:
+    """Check one input; never raises for a bad document (it becomes an ``unreadable`` result)."""
+    if job.missing is not None:
+        issue = Issue("error", "-", None, None, "unreadable", job.missing)
+        return DocResult(job.name, "unreadable", None, None, (issue,))
+    try:
+        source: bytes | str = job.data if job.data is not None else job.name
+        report = check(source, profile=profile, rules=rules, source_name=job.name)
+    except (IODEFError, OSError) as exc:
+        return _unreadable(job.name, exc)
+    failed = not report.valid or (strict and bool(report.issues))
+    return DocResult(
+        job.name, "invalid" if failed else "valid", report.version, report.profile, report.issues
+    )
+
+
+# worker state (set once per worker process by _init_worker)
+_worker_args: tuple[str, bool, bool] = ("rfc7970", False, True)
+
+
+def _init_worker(profile: str, strict: bool, rules: bool) -> None:
+    global _worker_args
+    _worker_args = (profile, strict, rules)
+    from iodef._profiles import lxml_schema_for
+
+    lxml_schema_for(profile)  # already compiled when forked; compiled once here otherwise
+
+
+def _work(job: _Job) -> DocResult:
+    profile, strict, rules = _worker_args
+    return check_one(job, profile, strict, rules)
+
+
+def _results(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: int) -> Iterator[DocResult]:
+    if n_jobs <= 1 or len(jobs) < 2:
+        for job in jobs:
+            yield check_one(job, profile, strict, rules)
+        return
+    from iodef._profiles import lxml_schema_for
+
+    lxml_schema_for(profile)
+    lxml_schema_for("iodef-v1")
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunksize = max(1, min(256, len(jobs) // (n_jobs * 8)))
+    with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(profile, strict, rules)) as pool:
+        yield from pool.imap(_work, jobs, chunksize=chunksize)
+
+
+# --------------------------------------------------------------------------- output
+
+
+class _Progress:
+    """A one-line bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, stream: IO[str]) -> None:
+        self.total = total
+        self.stream = stream
+        self.done = 0
+        self.last = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self.last < 0.1 and self.done < self.total:
+            return
+        self.last = now
+        width = 30
+        filled = width * self.done // self.total
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r" + " " * 60 + "\r")
+        self.stream.flush()
+
+
+def _text_lines(result: DocResult) -> Iterator[str]:
+    for issue in result.issues:
+        yield issue.format(result.name)
+    if result.version == "1.0":
+        yield (
+            f"{result.name}:0:0: note: /IODEF-Document: IODEF v1 document (RFC 5070), "
+            "checked against the bundled iodef-1.0.xsd [iodef-v1]"
+        )
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input."
+        ),
+    ] = None,
+    profile: Annotated[
+        Profile,
+        typer.Option(
+            "--profile",
+            help="rfc7970: the schema as published; rfc7970-errata: with errata 5543, 5544, 5583 applied.",
+        ),
+    ] = Profile("rfc7970"),  # noqa: B008
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text, or json (one object per document).")
+    ] = (OutputFormat.text),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings make a document invalid too.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for many files.")] = 1,
+    schema_only: Annotated[
+        bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")
+    ] = False,
+) -> None:
+    """Check IODEF documents against the RFC 7970 schema (offline) and the RFC's own rules.
+
+    Output lines read "file:line:col: severity: path: message \\[rule]", then a summary.
+    Exit status:
+    0 all documents valid, 1 some invalid or unreadable, 2 usage error, 3 I/O failure.
+    """
+    if not paths:
+        typer.echo("iodef validate: name at least one file, directory, pattern, or '-'", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if paths.count("-") > 1:
+        typer.echo("iodef validate: '-' (standard input) may be given only once", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    profile_name = str(profile.value)
+    try:
+        job_list = list(_expand(paths))
+    except OSError as exc:
+        typer.echo(f"iodef validate: cannot list {exc.filename}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(EXIT_IO) from None
+
+    show_progress = sys.stderr.isatty() and len(job_list) > _PROGRESS_MIN_FILES
+    progress = _Progress(len(job_list), sys.stderr) if show_progress else None
+    counts = {"valid": 0, "invalid": 0, "unreadable": 0}
+    v1 = 0
+    out = sys.stdout
+    try:
+        for result in _results(job_list, profile_name, strict, not schema_only, jobs):
+            counts[result.status] += 1
+            v1 += result.version == "1.0"
+            if progress is not None:
+                progress.step()
+            if quiet:
+                continue
+            if output_format is OutputFormat.json:
+                out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            elif result.issues or result.version == "1.0":
+                if progress is not None:
+                    progress.close()
+                out.write("\n".join(_text_lines(result)) + "\n")
+        if progress is not None:
+            progress.close()
+        total = sum(counts.values())
+        extra = f"profile {profile_name}" + (f"; {v1} IODEF v1 (RFC 5070 schema)" if v1 else "")
+        summary = (
+            f"{total} document{'s' if total != 1 else ''}, {counts['valid']} valid, "
+            f"{counts['invalid']} invalid, {counts['unreadable']} unreadable ({extra})"
+        )
+        if output_format is OutputFormat.json and not quiet:
+            typer.echo(summary, err=True)
+        else:
+            out.write(summary + "\n")
+        out.flush()
+    except BrokenPipeError:
+        raise typer.Exit(EXIT_IO) from None
+    except OSError as exc:
+        typer.echo(f"iodef validate: cannot write the report: {exc.strerror or exc}", err=True)
+        raise typer.Exit(EXIT_IO) from None
+    raise typer.Exit(EXIT_OK if counts["invalid"] == counts["unreadable"] == 0 else EXIT_INVALID)
