@@ -16,6 +16,7 @@ import heapq
 import hmac
 import ipaddress
 import re
+import typing
 from collections import Counter as _Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -587,10 +588,16 @@ _setattr = object.__setattr__
 class _Shape:
     """What :func:`mk` needs to know of a class, worked out once."""
 
-    __slots__ = ("ext", "lists", "required", "scalars", "specs")
+    __slots__ = ("enums", "ext", "lists", "required", "scalars", "specs")
 
     def __init__(self, cls: type[IODEFModel]) -> None:
         plan = plan_of(cls)
+        self.enums: dict[str, type[Enum]] = {}
+        for name, info in cls.model_fields.items():
+            args = typing.get_args(info.annotation) or (info.annotation,)
+            for arg in args:
+                if isinstance(arg, type) and issubclass(arg, Enum):
+                    self.enums[name] = arg
         self.specs = {s.name: s for s in plan.specs}
         self.scalars = dict(plan.scalar_defaults)
         self.scalars["extra_attributes"] = None
@@ -640,7 +647,17 @@ def mk(cls: type[M], **fields: Any) -> M:
         if spec.many:
             values[name] = [_coerce(spec, v) for v in value]
         elif value is not None:
-            values[name] = _coerce(spec, value)
+            enum = shape.enums.get(name)
+            if enum is not None and not isinstance(value, Enum):
+                try:  # the XML reader keeps unknown values from peers; a converter writes only known ones
+                    value = enum(value)
+                except ValueError:
+                    raise ValueError(
+                        f"{cls.__name__}.{name}: {value!r} is not a {enum.__name__} value"
+                    ) from None
+                values[name] = value
+            else:
+                values[name] = _coerce(spec, value)
     for spec in shape.required:
         got = values[spec.name]
         if got is None or (spec.many and not got):

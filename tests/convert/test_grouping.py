@@ -248,3 +248,18 @@ def test_address_categories(text: str, expected: tuple[str, str | None]) -> None
     assert classify_address(text) == expected
     addr = address_for(text)
     assert (addr.category, addr.ext_category) == expected
+
+
+def test_model_builder_checks_what_pydantic_would() -> None:
+    from iodef import Address, Counter, NodeRole
+    from iodef.convert._common import mk
+
+    assert mk(NodeRole, category="camera").category == "camera"
+    with pytest.raises(ValueError, match="not a NodeRoleCategory"):
+        mk(NodeRole, category="plc")
+    with pytest.raises(ValueError, match="needs"):
+        mk(Counter, type="counter", value=3)  # unit is required
+    with pytest.raises(ValueError, match="ext-category"):
+        mk(Address, category="ext-value", value="+447700900999")
+    with pytest.raises(TypeError, match="no field"):
+        mk(Address, colour="red", value="192.0.2.1")
