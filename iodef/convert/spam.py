@@ -145,6 +145,8 @@ class SpamRecord(BaseRecord):
     count: int = 1
     user_agent: str | None = None
     comment: str | None = None
+    #: where the subscriber sent the report: 7726, an operator's anti-spam number (X.1246/X.1247)
+    reported_via: str | None = None
 
 
 _BODY_CACHE: dict[str, tuple[str, list[str]]] = {}
@@ -170,6 +172,7 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
         g.state["reporters_are_recipients"] = True
     g.note("report_id", r.report_id, 256)
     g.note("comment", r.comment, 16)
+    g.note("reported_via", r.reported_via, 4)
     g.note("message_id", r.message_id, 64)
     sig = (r.reporter_org, r.reporter_email, r.operator, r.sender_ip, r.format, r.subject, r.body)
     seen = g.seen
@@ -466,7 +469,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         mk(
             Discovery,
             source=_DISCOVERY.get(fmt, "external-notification"),
-            descriptions=[f"read from {fmt} input"],
+            descriptions=[f"read from {fmt} input"]
+            + [f"subscribers reported to {v}" for v in group.values("reported_via")],
         )
         for fmt in group.values("format")
     ]

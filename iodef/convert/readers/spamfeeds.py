@@ -402,6 +402,7 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
                         "count": 1,
                         "user_agent": None,
                         "comment": None,
+                        "reported_via": "7726",
                     },
                     all_fields,
                 )
@@ -438,7 +439,7 @@ def read_x1247_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Spam
                     reporter=reporter,
                     reported_at=feedback,
                     comment=(row.get("free_text") or "").strip() or None,
-                    report_id=(row.get("antispam_number") or "").strip() or None,
+                    reported_via=(row.get("antispam_number") or "").strip() or None,
                 )
                 if not record.sender:
                     raise ValueError("reported_number is empty")
