@@ -101,14 +101,19 @@ def convert_inputs(
     )
 
 
+_NS_DECL = b' xmlns:iodef="' + IODEF_NS.encode() + b'"'
+
+
 def incident_xml(incident: Incident, *, pretty: bool = False) -> bytes:
     """One Incident as a standalone ``iodef:Incident`` element (UTF-8, no XML declaration)."""
     try:
-        el = model_to_element(incident, INCIDENT_TAG)
+        el = model_to_element(incident, INCIDENT_TAG, pretty=pretty, level=1)
     except ValueError:  # a string lxml refuses (control characters): escape and retry
-        el = model_to_element(xml_safe(incident), INCIDENT_TAG)
-    data: bytes = etree.tostring(el, encoding="UTF-8", xml_declaration=False, pretty_print=pretty)
-    return data
+        el = model_to_element(xml_safe(incident), INCIDENT_TAG, pretty=pretty, level=1)
+    data: bytes = etree.tostring(el, encoding="UTF-8", xml_declaration=False)
+    # the document element already declares the prefix: drop the copy on the Incident start tag
+    data = data.replace(_NS_DECL, b"", 1)
+    return b"  " + data + b"\n" if pretty else data
 
 
 class DocumentWriter:
