@@ -242,3 +242,13 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     quiet = cli_convert._Progress(1000)
     quiet(5000)
     assert plain.getvalue() == ""
+
+
+def test_pretty_output_is_indented_once_declared_and_the_same_data(runner: CliRunner) -> None:
+    pretty = runner.invoke(app, ["convert", "rat", RDP, *GEN, "--pretty"])
+    compact = runner.invoke(app, ["convert", "rat", RDP, *GEN])
+    assert pretty.exit_code == compact.exit_code == 0
+    assert pretty.stdout_bytes.count(b"xmlns:iodef=") == 1
+    assert b"\n  <iodef:Incident " in pretty.stdout_bytes
+    assert b"\n    <iodef:IncidentID " in pretty.stdout_bytes
+    assert canonical(pretty.stdout_bytes) == canonical(compact.stdout_bytes)
