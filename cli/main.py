@@ -64,6 +64,7 @@ def fmt(
 
 
 # Command modules register their commands on `app` when imported (one line each).
+from . import convert as _convert  # noqa: E402, F401
 from . import exchange as _exchange  # noqa: E402, F401
 from . import validate as _validate  # noqa: E402, F401
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import model
 from .errors import (
+    ConvertError,
     DocumentInvalidError,
     DocumentTooLargeError,
     ExchangeError,
@@ -22,6 +23,7 @@ from .errors import (
     ForbiddenXMLError,
     IODEFError,
     ParseError,
+    RecordError,
     RestrictedDocumentError,
     RuleViolation,
     SchemaValidationError,
@@ -61,6 +63,7 @@ __all__ = [
     "Contact",
     "ContactRole",
     "ContactType",
+    "ConvertError",
     "Counter",
     "CounterType",
     "CounterUnit",
@@ -129,6 +132,7 @@ __all__ = [
     "PostalAddressType",
     "Record",
     "RecordData",
+    "RecordError",
     "RecordPattern",
     "RecordPatternOffsetUnit",
     "RecordPatternType",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .validate import Issue
 
 __all__ = [
+    "ConvertError",
     "DocumentInvalidError",
     "DocumentTooLargeError",
     "ExchangeError",
@@ -24,6 +25,7 @@ __all__ = [
     "ForbiddenXMLError",
     "IODEFError",
     "ParseError",
+    "RecordError",
     "RestrictedDocumentError",
     "RuleViolation",
     "SchemaValidationError",
@@ -84,6 +86,18 @@ class ForbiddenXMLError(ParseError):
 
 class DocumentTooLargeError(ParseError):
     """The input is larger than the configured size cap; it was not read whole."""
+
+
+class ConvertError(IODEFError):
+    """Input for ``iodef convert`` could not be used: unknown or undetectable format, bad options."""
+
+
+class RecordError(ConvertError):
+    """One input record could not be read; ``source`` and ``line`` say which.
+
+    Converters report these and go on with the next record; the caller decides whether the run
+    as a whole failed.
+    """
 
 
 class DocumentInvalidError(IODEFError):

@@ -673,6 +673,9 @@ def document_to_element(doc: IODEFModel, *, pretty: bool = False) -> etree._Elem
     return _write(doc, plan_of(type(doc)), None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
 
 
-def model_to_element(obj: IODEFModel, tag: str, *, pretty: bool = False) -> etree._Element:
-    """Write any model object as a standalone element named *tag* (Clark notation)."""
-    return _write(obj, plan_of(type(obj)), None, tag, _NSMAP, "\n" if pretty else None)
+def model_to_element(obj: IODEFModel, tag: str, *, pretty: bool = False, level: int = 0) -> etree._Element:
+    """Write any model object as a standalone element named *tag* (Clark notation).
+
+    With *pretty*, children are indented as if the element stood *level* levels deep.
+    """
+    return _write(obj, plan_of(type(obj)), None, tag, _NSMAP, "\n" + "  " * level if pretty else None)

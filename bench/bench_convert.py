@@ -1,0 +1,174 @@
+"""Benchmark ``iodef convert`` against the floor of reading the same file with the stdlib ``csv``.
+
+Generates 1,000,000 Zeek ``rdp.log`` lines (TSV) and 1,000,000 SMS spam-report rows (GSMA 7726
+style CSV), then runs, each in its own subprocess so that peak RSS is measured per run:
+
+- the floor: ``csv.reader`` over the file (tab-delimited for Zeek), touching every row;
+- ``iodef convert rat|spam FILE -o OUT`` (the installed command, streaming writer).
+
+Prints records/s, the time ratio to the floor and the peak RSS of each. Goal: within 5x of the
+floor, peak RSS under 200 MB whatever the input size.
+
+    python bench/bench_convert.py [--lines 1000000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ZEEK_HEADER = (
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\trdp\n"
+    "#open\t2025-03-01-00-00-00\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tcookie\tresult\tsecurity_protocol"
+    "\tclient_channels\tkeyboard_layout\tclient_build\tclient_name\tclient_dig_product_id\tdesktop_width"
+    "\tdesktop_height\trequested_color_depth\tcert_type\tcert_count\tcert_permanent\tencryption_level"
+    "\tencryption_method\n"
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tvector[string]\tstring\tstring"
+    "\tstring\tstring\tcount\tcount\tstring\tstring\tcount\tbool\tstring\tstring\n"
+)
+USERS = ["administrator", "admin", "operator", "scada", "user", "test", "guest", "hmi", "eng", "backup"]
+
+
+def gen_zeek(path: Path, n: int, rng: random.Random) -> None:
+    """Brute-force bursts of 500 attempts from 2,000 rotating sources, every tenth burst ending in a
+    success, plus one encrypted session in twenty from the plant's own clients."""
+    t = 1740787200.0
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(ZEEK_HEADER)
+        for i in range(n):
+            t += 0.5
+            burst = i // 500
+            if i % 20 == 19:
+                src = f"10.20.{rng.randrange(4)}.{rng.randrange(2, 250)}"
+                cookie, result, proto = "-", "encrypted", "HYBRID"
+            else:
+                src = f"{198 + burst % 3}.{51 + burst % 7}.{burst % 200}.{(burst * 7) % 250 + 1}"
+                cookie = USERS[i % len(USERS)]
+                result = "Success" if (i % 500 == 499 and burst % 10 == 0) else "User authentication failed"
+                proto = "RDP"
+            fh.write(
+                f"{t:.6f}\tC{i:x}\t{src}\t{49152 + i % 16000}\t10.20.0.{5 + burst % 3}\t3389"
+                f"\t{cookie}\t{result}"
+                f"\t{proto}\trdpdr,cliprdr\tEnglish - United States\tRDP 8.1\tWIN-{burst % 97}\t-\t1024\t768"
+                "\t24bit\t-\t0\t-\t-\t-\n"
+            )
+        fh.write("#close\t2025-03-07-00-00-00\n")
+
+
+def gen_sms(path: Path, n: int, rng: random.Random) -> None:
+    """Reports of 1,000 campaigns (1,000 reports each, from one sender to many subscribers)."""
+    bodies = [
+        "Your parcel is held. Pay GBP1.99 at https://parcel-fee{0}.example/pay",
+        "Your bank account is locked, verify at https://bank-verify{0}.example/login",
+        "You won a prize! Reply YES or call 0900{0}",
+    ]
+    t = 1740787200
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(
+            "report_id,reported_at,reporter_msisdn,reporter_operator,spam_sender,spam_text,received_at\r\n"
+        )
+        for i in range(n):
+            camp = i // 1000
+            t += 1
+            sender = f"+4477009{camp % 1000:05d}"
+            body = bodies[camp % 3].format(camp % 50)
+            rcpt = f"+4477{rng.randrange(10**8):08d}"
+            rec = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t - 60))
+            rep = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+            fh.write(f'R{i},{rep},{rcpt},ExampleMobile,{sender},"{body}",{rec}\r\n')
+
+
+FLOOR = (
+    "import csv, sys\n"
+    "n = 0\n"
+    "with open(sys.argv[1], newline='', encoding='utf-8') as fh:\n"
+    "    for row in csv.reader(fh, delimiter=sys.argv[2]):\n"
+    "        n += len(row) > 0\n"
+    "print(n)\n"
+)
+
+
+def run(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one subprocess.
+
+    CPU time is reported beside wall time because the machine may be shared: it is the steadier
+    measure of the work done."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if status != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({status}):\n{err}")
+    if err.strip():
+        print("   ", err.strip().splitlines()[-1])
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--keep", type=Path, help="keep the generated inputs and outputs here")
+    args = ap.parse_args()
+    iodef_cmd = shutil.which("iodef", path=os.path.dirname(sys.executable)) or shutil.which("iodef")
+    if not iodef_cmd:
+        sys.exit("the iodef command is not installed (pip install -e .)")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="iodef-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7970)
+    cases = [
+        ("Zeek rdp.log", "rat", "zeek-tsv", "\t", work / "rdp.log", gen_zeek),
+        ("SMS 7726 CSV", "spam", "sms-csv", ",", work / "sms.csv", gen_sms),
+    ]
+    try:
+        for label, family, fmt, delim, path, gen in cases:
+            t0 = time.perf_counter()
+            gen(path, args.lines, rng)
+            size = path.stat().st_size / 2**20
+            print(
+                f"{label}: {args.lines:,} records, {size:.0f} MiB, "
+                f"generated in {time.perf_counter() - t0:.1f}s"
+            )
+            floor_s, floor_cpu, floor_rss = run([sys.executable, "-c", FLOOR, str(path), delim])
+            out = work / f"{family}.xml"
+            conv_s, conv_cpu, conv_rss = run(
+                [
+                    iodef_cmd,
+                    "convert",
+                    family,
+                    str(path),
+                    "--from",
+                    fmt,
+                    "-o",
+                    str(out),
+                    "--name",
+                    "bench.example",
+                ]
+            )
+            print(
+                f"  floor (csv module): {floor_s:6.2f}s wall {floor_cpu:6.2f}s CPU "
+                f"{args.lines / floor_s:>10,.0f} rec/s  peak RSS {floor_rss:6.1f} MiB"
+            )
+            print(
+                f"  iodef convert     : {conv_s:6.2f}s wall {conv_cpu:6.2f}s CPU "
+                f"{args.lines / conv_s:>10,.0f} rec/s  peak RSS {conv_rss:6.1f} MiB"
+            )
+            print(
+                f"  ratio to floor    : {conv_s / floor_s:6.2f}x wall, {conv_cpu / floor_cpu:.2f}x CPU "
+                "(goal <= 5x; peak RSS goal < 200 MiB)"
+            )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

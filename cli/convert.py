@@ -1,0 +1,352 @@
+"""``iodef convert spam|rat|vms INPUT...``: real inputs -> IODEF v2 documents.
+
+Records are read incrementally; incidents are written as their windows close, so memory stays
+flat whatever the input size. Unreadable records are reported on stderr as ``file:line: message``
+and skipped; the exit code is then 1 unless ``--skip-bad`` is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from iodef.convert._common import ConvertOptions, parse_time, restriction_value
+from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs, incident_xml
+from iodef.convert.readers import READERS, detect, peek_head
+from iodef.errors import ConvertError, RecordError
+
+from .main import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+
+MAX_PRINTED_ERRORS = 50
+
+
+class Family(StrEnum):
+    spam = "spam"
+    rat = "rat"
+    vms = "vms"
+
+
+class OutputFormat(StrEnum):
+    xml = "xml"
+    json_summary = "json-summary"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90``, ``90s``, ``30m``, ``2h``, ``1d`` -> timedelta."""
+    m = _DURATION.match(text)
+    if m is None or float(m.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 30m, 2h or 1d")
+    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"iodef convert: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _incident_table(items: list[str]) -> dict[str, bool]:
+    table: dict[str, bool] = {}
+    for item in items:
+        event, sep, value = item.partition("=")
+        v = value.strip().lower()
+        if not sep or not event.strip() or v not in ("yes", "no", "true", "false"):
+            raise ValueError(f"--incident {item!r}: write EVENT=yes or EVENT=no")
+        table[event.strip()] = v in ("yes", "true")
+    return table
+
+
+def _node_roles(items: list[str]) -> list[str]:
+    from iodef.model.enums import NodeRoleCategory
+
+    allowed = {c.value for c in NodeRoleCategory} - {"ext-value"}
+    for item in items:
+        if item not in allowed:
+            raise ValueError(f"--target-role {item!r} is not an RFC 7970 NodeRole category")
+    return items
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.total = total
+        self.done_bytes = 0
+        self.current: IO[bytes] | None = None
+
+    def finished(self, size: int) -> None:
+        self.done_bytes += size
+
+    def __call__(self, records: int) -> None:
+        if not self.enabled:
+            return
+        done = self.done_bytes
+        if self.current is not None:
+            with contextlib.suppress(OSError, ValueError):
+                done += self.current.tell()
+        if self.total:
+            width = 30
+            share = min(done / self.total, 1.0)
+            filled = int(width * share)
+            bar = "#" * filled + "-" * (width - filled)
+            sys.stderr.write(f"\r[{bar}] {100 * share:5.1f}%  {records:,} records")
+        else:
+            sys.stderr.write(f"\r{records:,} records")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+
+
+@app.command("convert")
+def convert(
+    family: Annotated[Family, typer.Argument(help="Which converter: spam, rat or vms.")],
+    inputs: Annotated[list[str], typer.Argument(help="Input files, or '-' for standard input.")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="The input format (default: detected per input). See --list-formats."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (or directory with --split); default stdout."
+        ),
+    ] = None,
+    split: Annotated[
+        bool, typer.Option("--split", help="One file per incident in the -o directory.")
+    ] = False,
+    name: Annotated[
+        str, typer.Option("--name", help="Your CSIRT's name for IncidentID@name (a domain name).")
+    ] = "iodef.invalid",
+    restriction: Annotated[
+        str, typer.Option("--restriction", help="Incident restriction (RFC 7970 §3.3.1).")
+    ] = "amber",
+    pseudonymize_key: Annotated[
+        str | None,
+        typer.Option(
+            "--pseudonymize-key",
+            envvar="IODEF_PSEUDONYMIZE_KEY",
+            help="Replace recipients, user names and bodies by keyed hashes under this key.",
+        ),
+    ] = None,
+    window: Annotated[
+        str, typer.Option("--window", help="Records of one key closer than this are one incident (30m, 2h…).")
+    ] = "1h",
+    keys: Annotated[
+        str | None, typer.Option("--keys", help="Grouping key fields, comma-separated (family default).")
+    ] = None,
+    incident: Annotated[
+        list[str] | None,
+        typer.Option("--incident", help="Override the incident table: EVENT=yes|no (repeatable)."),
+    ] = None,
+    target_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target-role",
+            help="An extra NodeRole for the target systems (rat): scada, scada-supervisory… (repeatable).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="xml: the documents; json-summary: counts and IDs.")
+    ] = OutputFormat.xml,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Exit 0 even when some records could not be read.")
+    ] = False,
+    generation_time: Annotated[
+        str | None, typer.Option("--generation-time", help="GenerationTime to write (default: now).")
+    ] = None,
+    pretty: Annotated[bool, typer.Option("--pretty", help="Indent the XML.")] = False,
+) -> None:
+    """Convert spam, RAT-misuse or VMS records into IODEF v2 incidents.
+
+    Records are grouped into incidents (same key, within --window); event types that are not
+    incidents (see each family's table) are counted and skipped. Unreadable records are reported
+    as file:line and skipped; the exit code is then 1 unless --skip-bad.
+    """
+    fam = family.value
+    formats = READERS[fam]
+    if from_ is not None and from_ not in formats:
+        raise _fail(f"unknown --from {from_!r} for {fam}; use one of {', '.join(formats)}", EXIT_USAGE)
+    try:
+        options = ConvertOptions(
+            name=name,
+            window=parse_duration(window),
+            keys=tuple(k.strip() for k in keys.split(",") if k.strip()) if keys else None,
+            incident_table=_incident_table(incident or []) or None,
+            restriction=restriction_value(restriction).value,
+            pseudonymize_key=pseudonymize_key.encode("utf-8") if pseudonymize_key else None,
+            generation_time=parse_time(generation_time) if generation_time else None,
+            target_roles=tuple(_node_roles(target_role or [])),
+        )
+        # Check the keys now rather than at the first record.
+        from iodef.convert import FAMILIES
+
+        FAMILIES[fam].grouper(options)
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    if split and output is None:
+        raise _fail("--split needs -o DIRECTORY", EXIT_USAGE)
+    if not split and output is not None and output.is_dir():
+        raise _fail(f"{output} is a directory; add --split to write one file per incident", EXIT_USAGE)
+    if inputs.count("-") > 1:
+        raise _fail("standard input ('-') can be named only once", EXIT_USAGE)
+
+    stats = Stats()
+    printed = 0
+
+    def on_error(error: RecordError) -> None:
+        nonlocal printed
+        if printed < MAX_PRINTED_ERRORS:
+            typer.echo(f"iodef convert: {error}", err=True)
+        elif printed == MAX_PRINTED_ERRORS:
+            typer.echo("iodef convert: more unreadable records; see the summary", err=True)
+        printed += 1
+
+    failed = {"io": 0, "format": 0}
+    sizes = {p: _size(p) for p in inputs if p != "-"}
+    progress = _Progress(sum(sizes.values()))
+
+    def open_inputs() -> Iterator[Input]:
+        """Open and recognise the inputs one at a time (a batch of thousands needs no more files open)."""
+        for path in inputs:
+            try:
+                if path == "-":
+                    raw: IO[bytes] = sys.stdin.buffer
+                    label = "<stdin>"
+                else:
+                    raw = open(path, "rb")  # noqa: SIM115 - closed below, after its reader ran
+                    label = path
+            except OSError as exc:
+                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
+                failed["io"] += 1
+                continue
+            try:
+                head, stream = peek_head(raw)
+                fmt = from_ or detect(fam, head, label)
+                progress.current = raw
+                yield Input(label, stream, fmt)
+                progress.finished(sizes.get(path, 0))
+            except ConvertError as exc:
+                typer.echo(f"iodef convert: {exc}", err=True)
+                failed["format"] += 1
+            except OSError as exc:
+                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
+                failed["io"] += 1
+            finally:
+                progress.current = None
+                if path != "-":
+                    raw.close()
+
+    incidents = convert_inputs(fam, open_inputs(), options, stats, on_error, progress)
+    want_xml = output_format is OutputFormat.xml or output is not None
+    try:
+        if not want_xml:
+            for _ in incidents:
+                pass
+        elif split:
+            assert output is not None
+            _write_split(incidents, output, pretty)
+        elif output is None:
+            writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
+            for inc in incidents:
+                writer.write(inc)
+            writer.close()
+        else:
+            _write_file(incidents, output, pretty)
+    except OSError as exc:
+        raise _fail(f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO) from None
+    finally:
+        progress.done()
+
+    _summary(fam, inputs, stats, output_format)
+    if failed["io"]:
+        raise typer.Exit(EXIT_IO)
+    if failed["format"]:
+        raise typer.Exit(EXIT_USAGE)
+    if stats.bad_records and not skip_bad:
+        raise typer.Exit(EXIT_INVALID)
+    raise typer.Exit(EXIT_OK)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _write_file(incidents: Any, output: Path, pretty: bool) -> None:
+    directory = output.parent if str(output.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer = DocumentWriter(fh, pretty=pretty)
+            for inc in incidents:
+                writer.write(inc)
+            writer.close()
+        if writer.count:
+            os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_split(incidents: Any, directory: Path, pretty: bool) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for inc in incidents:
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", inc.incident_id.value)
+        target = directory / f"{safe}.xml"
+        tmp = directory / f".{safe}.xml.part"
+        with open(tmp, "wb") as fh:
+            writer = DocumentWriter(fh, pretty=pretty)
+            writer.write(inc)
+            writer.close()
+        os.replace(tmp, target)
+
+
+def _summary(family: str, inputs: list[str], stats: Stats, output_format: OutputFormat) -> None:
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped_events.items()))
+    typer.echo(
+        f"iodef convert: {stats.records} record(s) read from {len(inputs)} input(s); "
+        f"{stats.incidents} incident(s); {stats.bad_records} unreadable record(s) skipped; "
+        f"{stats.skipped_groups} group(s) of {stats.skipped_records} record(s) not incidents"
+        + (f" ({skipped})" if skipped else ""),
+        err=True,
+    )
+    if output_format is OutputFormat.json_summary:
+        summary = {
+            "family": family,
+            "inputs": inputs,
+            "records": stats.records,
+            "bad_records": stats.bad_records,
+            "incidents": stats.incidents,
+            "incident_ids": stats.incident_ids,
+            "not_incidents": {
+                "groups": stats.skipped_groups,
+                "records": stats.skipped_records,
+                "events": dict(sorted(stats.skipped_events.items())),
+            },
+            "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in stats.errors],
+        }
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        sys.stdout.flush()
+
+
+__all__ = ["convert", "incident_xml", "parse_duration"]

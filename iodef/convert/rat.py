@@ -1,0 +1,503 @@
+"""RAT misuse (ITU-T X.1333): remote-access sessions and log-ins against control systems -> IODEF.
+
+Records come from Zeek (rdp/ssh/rfb logs), Windows Security events 4624/4625/4778, TeamViewer and
+AnyDesk connection logs, Suricata EVE, or the canonical JSON-lines form of :class:`RatRecord`.
+Grouping: by default all records from one remote source (IP address, or RAT ID when there is no
+address) within a one-hour session window make one incident, so 600 failed log-ins followed by a
+success are one incident whose Counter says 600.
+
+Event types and whether they make an incident (:data:`INCIDENT_TABLE`, overridable):
+
+================  ========  ====================================================
+event             incident  meaning
+================  ========  ====================================================
+login-failure     yes       an authentication attempt was refused
+login-success     yes       a remote session was authenticated
+session           yes       a remote-access session from a public address, outcome unknown
+internal-session  no        such a session from a private address (counted; joins an incident)
+reconnect         yes       a session was reconnected (Windows 4778)
+alert             yes       an IDS signature fired (Suricata)
+logoff            no        a session ended (counted only)
+logon-local       no        a Windows log-on that was not remote (counted only)
+outgoing          no        an outgoing AnyDesk connection (counted only)
+other             no        any other event of a supported log (counted only)
+================  ========  ====================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Final
+
+from ..model import (
+    Assessment,
+    Counter,
+    Discovery,
+    DomainData,
+    EventData,
+    Expectation,
+    Flow,
+    Incident,
+    IncidentID,
+    IODEFDocument,
+    Method,
+    MLStringType,
+    Node,
+    NodeRole,
+    Record,
+    RecordData,
+    Reference,
+    Service,
+    ServiceName,
+    SoftwareType,
+    System,
+    SystemImpact,
+)
+from ._common import (
+    BaseRecord,
+    ConvertOptions,
+    Group,
+    Grouper,
+    Pseudonymizer,
+    address_for,
+    check_keys,
+    creator_contact,
+    field_key,
+    is_public_ip,
+    iso,
+    mk,
+    text_item,
+    xml_safe,
+)
+
+__all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "RatRecord", "convert", "incidents"]
+
+FAMILY: Final = "rat"
+
+INCIDENT_TABLE: Final[dict[str, bool]] = {
+    "login-failure": True,
+    "login-success": True,
+    "session": True,
+    "internal-session": False,
+    "reconnect": True,
+    "alert": True,
+    "logoff": False,
+    "logon-local": False,
+    "outgoing": False,
+    "other": False,
+}
+DEFAULT_KEYS: Final = ("origin",)
+
+#: Well-known ports and IANA service names of remote-access protocols.
+PROTOCOLS: Final[dict[str, tuple[int, str | None, str]]] = {
+    "rdp": (3389, "ms-wbt-server", "Remote Desktop Protocol"),
+    "ssh": (22, "ssh", "Secure Shell"),
+    "vnc": (5900, "rfb", "VNC (Remote Framebuffer)"),
+    "teamviewer": (5938, None, "TeamViewer"),
+    "anydesk": (7070, None, "AnyDesk"),
+}
+
+#: Techniques (MITRE ATT&CK v16 Enterprise and ICS, CAPEC) referenced by URL and description.
+_ATTACK: Final[dict[str, tuple[str, str]]] = {
+    "rdp": ("https://attack.mitre.org/techniques/T1021/001/", "ATT&CK T1021.001 Remote Services: RDP"),
+    "ssh": ("https://attack.mitre.org/techniques/T1021/004/", "ATT&CK T1021.004 Remote Services: SSH"),
+    "vnc": ("https://attack.mitre.org/techniques/T1021/005/", "ATT&CK T1021.005 Remote Services: VNC"),
+    "teamviewer": (
+        "https://attack.mitre.org/techniques/T1219/",
+        "ATT&CK T1219 Remote Access Tools (v16 name)",
+    ),
+    "anydesk": ("https://attack.mitre.org/techniques/T1219/", "ATT&CK T1219 Remote Access Tools (v16 name)"),
+    "external": (
+        "https://attack.mitre.org/techniques/T0822/",
+        "ATT&CK for ICS T0822 External Remote Services",
+    ),
+    "brute": ("https://attack.mitre.org/techniques/T1110/", "ATT&CK T1110 Brute Force"),
+    "capec49": ("https://capec.mitre.org/data/definitions/49.html", "CAPEC-49 Password Brute Forcing"),
+    "valid": ("https://attack.mitre.org/techniques/T1078/", "ATT&CK T1078 Valid Accounts"),
+}
+
+#: Where each reader's records come from (Discovery@source, RFC 7970 §3.10).
+_DISCOVERY: Final[dict[str, str]] = {
+    "zeek-tsv": "nidps",
+    "zeek-json": "nidps",
+    "suricata": "nidps",
+    "winevt-xml": "os-log",
+    "winevt-json": "os-log",
+    "teamviewer": "application-log",
+    "anydesk": "application-log",
+}
+BRUTE_FORCE_THRESHOLD: Final = 5
+
+
+class RatRecord(BaseRecord):
+    """One remote-access event. The canonical JSON-lines record (``--from jsonl``) is this model.
+
+    Example::
+
+        {"time": "2025-03-04T03:12:00Z", "event": "login-success", "protocol": "rdp",
+         "source_ip": "203.0.113.9", "target_ip": "10.20.0.5", "target_port": 3389, "user": "operator"}
+
+    ``origin`` (a property) is the remote party: its IP address, else its RAT ID, else its name.
+    """
+
+    protocol: str | None = None
+    tool: str | None = None
+    source_ip: str | None = None
+    source_port: int | None = None
+    source_id: str | None = None
+    source_name: str | None = None
+    target_ip: str | None = None
+    target_port: int | None = None
+    target_host: str | None = None
+    user: str | None = None
+    domain: str | None = None
+    auth_method: str | None = None
+    attempts: int | None = None
+    session_id: str | None = None
+    end_time: datetime | None = None
+    signature: str | None = None
+    signature_id: int | None = None
+    severity: int | None = None
+
+    @property
+    def origin(self) -> str | None:
+        return self.source_ip or self.source_id or self.source_name
+
+    @property
+    def target(self) -> str | None:
+        return self.target_ip or self.target_host
+
+
+def _observe(g: Group[RatRecord], r: RatRecord) -> None:
+    sig = (
+        r.target_ip,
+        r.target_host,
+        r.target_port,
+        r.protocol,
+        r.user,
+        r.format,
+        r.tool,
+        r.signature,
+        r.source_ip,
+        r.source_id,
+        r.source_name,
+    )
+    seen = g.seen
+    if sig not in seen:
+        if len(seen) < 4096:
+            seen[sig] = None
+        limit = 1000
+        g.note("target", r.target, limit)
+        g.note("protocol", r.protocol, 16)
+        g.note("user", r.user, limit)
+        g.note("format", r.format, 16)
+        g.note("tool", r.tool, 16)
+        if r.target_ip and r.target_port is not None:
+            g.note("target_port", f"{r.target_ip}|{r.target_port}|{r.protocol or ''}", 256)
+        if r.signature:
+            g.note("signature", f"{r.signature_id or ''}|{r.signature}", 64)
+        g.note("source_id", r.source_id, 16)
+        g.note("source_name", r.source_name, 16)
+        g.note("source_ip", r.source_ip, 16)
+    if r.end_time is not None and r.end_time > g.last:
+        g.last = r.end_time
+    if r.attempts and r.attempts > 1 and r.event == "login-failure":
+        g.events["login-failure"] += r.attempts - 1
+
+
+def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
+    table = dict(INCIDENT_TABLE)
+    if options.incident_table:
+        table.update(options.incident_table)
+    default = table.get("*", False)
+
+    def worthy(r: RatRecord) -> bool:
+        event = r.event
+        if event == "session" and r.source_ip and not is_public_ip(r.source_ip):
+            event = "internal-session"
+        return table.get(event, default)
+
+    return worthy
+
+
+def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
+    keys = options.keys or DEFAULT_KEYS
+    check_keys(keys, RatRecord)
+    return Grouper(
+        field_key(keys),
+        _worthy(options),
+        _observe,
+        window=options.window,
+        max_span=options.max_span,
+        max_samples=options.max_samples,
+    )
+
+
+def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
+    """Group *records* and yield one Incident per group that holds an incident-worthy event."""
+    options = options or ConvertOptions()
+    g = grouper(options)
+    pseudo = Pseudonymizer(options.pseudonymize_key)
+    for record in records:
+        for group in g.add(record):
+            yield build(group, options, pseudo)
+    for group in g.flush():
+        yield build(group, options, pseudo)
+
+
+def convert(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> IODEFDocument:
+    """All incidents of *records* in one document (raises ValueError when there are none)."""
+    found = [xml_safe(i) for i in incidents(records, options)]
+    if not found:
+        raise ValueError("no incident-worthy records in the input")
+    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+
+
+def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
+    """One Incident from a closed group of remote-access records (RFC 7970 §3.2)."""
+    ev = group.events
+    failures = ev.get("login-failure", 0)
+    successes = ev.get("login-success", 0)
+    sessions = ev.get("session", 0) + ev.get("reconnect", 0)
+    alerts = ev.get("alert", 0)
+    protocols = group.values("protocol")
+    first = group.samples[0]
+    origin = first.origin or "unknown source"
+    targets = group.values("target")
+    users = group.values("user")
+    brute = failures >= BRUTE_FORCE_THRESHOLD
+
+    # Assessment (§3.12): the account takeover succeeded when a log-in succeeded.
+    impacts: list[SystemImpact] = []
+    if successes:
+        impacts.append(
+            mk(
+                SystemImpact,
+                type="takeover-account",
+                completion="succeeded",
+                severity="high",
+                descriptions=[f"{successes} successful remote log-in(s) from {origin}"],
+            )
+        )
+    if failures:
+        impacts.append(
+            mk(
+                SystemImpact,
+                type="takeover-account" if not successes else "breach-credential",
+                completion="failed" if not successes else "succeeded",
+                severity="medium" if brute else "low",
+                descriptions=[f"{failures} failed log-in attempt(s) from {origin}"],
+            )
+        )
+    if not impacts:
+        impacts.append(
+            mk(
+                SystemImpact,
+                type="unknown",
+                severity="medium" if alerts else "low",
+                descriptions=[
+                    f"{sessions + alerts} remote-access session(s) or alert(s) from {origin}; outcome unknown"
+                ],
+            )
+        )
+    categories = ["rat-misuse"]
+    if brute:
+        categories.append("brute-force")
+    if alerts:
+        categories.append("ids-alert")
+    counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
+    counters.extend(
+        mk(Counter, type="counter", unit="event", value=n, meaning=event) for event, n in sorted(ev.items())
+    )
+    assessment = mk(
+        Assessment,
+        occurrence="actual",
+        incident_categories=categories,
+        system_impacts=impacts,
+        counters=counters,
+    )
+
+    # Method (§3.11): ATT&CK / CAPEC by URL + Description (no RFC 7495 index is registered).
+    refs = []
+    wanted = [p for p in protocols if p in _ATTACK]
+    if is_public_ip(first.source_ip) or any(p in ("teamviewer", "anydesk") for p in protocols):
+        wanted.append("external")
+    if brute:
+        wanted += ["brute", "capec49"]
+    if brute and successes:
+        wanted.append("valid")
+    seen_urls: set[str] = set()
+    for w in wanted:
+        url, desc = _ATTACK[w]
+        if url not in seen_urls:
+            seen_urls.add(url)
+            refs.append(mk(Reference, urls=[url], descriptions=[desc]))
+    for sig in group.values("signature"):
+        sid, _, text = sig.partition("|")
+        refs.append(mk(Reference, descriptions=[f"Suricata signature {sid}: {text}" if sid else text]))
+    methods = [mk(Method, references=refs)] if refs else []
+
+    # Flow (§3.16): the remote source and the systems it reached.
+    src_addresses = [address_for(ip) for ip in group.values("source_ip")]
+    src_addresses += [address_for(i, kind="rat-id") for i in group.values("source_id")]
+    src_names = group.values("source_name")
+    source = mk(
+        System,
+        category="source",
+        spoofed="unknown" if first.source_ip and first.protocol in ("rdp", "ssh", "vnc") else None,
+        node=mk(
+            Node,
+            addresses=src_addresses,
+            domain_data=[] if src_addresses else [mk(DomainData, name=n) for n in src_names[:4]],
+        ),
+        node_roles=[mk(NodeRole, category="client-remote")],
+        descriptions=[f"client name {n}" for n in src_names] if src_addresses else [],
+    )
+    if not src_addresses and not src_names:
+        source.node.locations.append(mk(MLStringType, value="unknown"))
+    systems = [source]
+    ports: dict[str, list[tuple[int, str]]] = {}
+    for tp in group.values("target_port"):
+        ip, port_text, proto = tp.split("|")
+        ports.setdefault(ip, []).append((int(port_text), proto))
+    roles = [mk(NodeRole, category="remote-access")] + [
+        mk(NodeRole, category=r) for r in options.target_roles
+    ]
+    for t in targets[: options.max_samples]:
+        services = []
+        for port_no, proto in ports.get(t, [])[:8]:
+            iana = PROTOCOLS.get(proto, (0, None, ""))[1]
+            services.append(
+                mk(
+                    Service,
+                    ip_protocol=6,
+                    port=port_no,
+                    service_name=mk(ServiceName, iana_service=iana) if iana else None,
+                )
+            )
+        if not services:
+            for p in protocols:
+                if p in PROTOCOLS:
+                    port, iana, _ = PROTOCOLS[p]
+                    services.append(
+                        mk(
+                            Service,
+                            ip_protocol=6,
+                            port=port,
+                            service_name=mk(ServiceName, iana_service=iana) if iana else None,
+                        )
+                    )
+        addr = address_for(t)
+        if addr.category in ("ipv4-addr", "ipv6-addr"):
+            node = mk(Node, addresses=[addr])
+        else:
+            node = mk(Node, domain_data=[mk(DomainData, name=t)])
+        systems.append(
+            mk(
+                System,
+                category="target",
+                ownership="organization",
+                node=node,
+                node_roles=roles,
+                services=services,
+            )
+        )
+    if len(targets) > options.max_samples:
+        source.descriptions.append(
+            mk(
+                MLStringType,
+                value=f"{len(targets)} target systems; the first {options.max_samples} are listed",
+            )
+        )
+
+    # Record (§3.22): user names tried and sample raw lines, both marked private.
+    record_data = []
+    if users:
+        record_data.append(
+            mk(
+                RecordData,
+                restriction=options.private_restriction,
+                descriptions=[
+                    f"accounts used ({len(users)}{'+' if 'user' in group.overflow else ''} distinct)"
+                ],
+                record_items=[
+                    text_item(pseudo(u), meaning="user-name") for u in users[: options.max_samples]
+                ],
+            )
+        )
+    evidence = group.evidence()
+    if not pseudo.active:
+        for fmt in group.values("format"):
+            lines = [s for s in evidence if s.format == fmt and s.raw is not None]
+            if lines:
+                record_data.append(
+                    mk(
+                        RecordData,
+                        restriction=options.private_restriction,
+                        date_time=lines[0].time,
+                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
+                        descriptions=[
+                            f"first {len(lines)} of the {group.count} records"
+                            if group.count > len(lines)
+                            else f"the {len(lines)} record(s)"
+                        ],
+                        record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
+                    )
+                )
+
+    expectations = []
+    public = [ip for ip in group.values("source_ip") if is_public_ip(ip)]
+    if public:
+        expectations.append(
+            mk(Expectation, action="block-host", descriptions=[f"block {', '.join(public[:4])}"])
+        )
+    expectations.append(mk(Expectation, action="investigate"))
+    if successes:
+        expectations.append(
+            mk(
+                Expectation,
+                action="harden-asset",
+                descriptions=["require multi-factor authentication; disable unattended remote access"],
+            )
+        )
+
+    event = mk(
+        EventData,
+        start_time=group.first,
+        end_time=group.last,
+        flows=[mk(Flow, systems=systems)],
+        expectations=expectations,
+        record=mk(Record, record_data=record_data) if record_data else None,
+    )
+    discoveries = []
+    for fmt in group.values("format"):
+        discoveries.append(
+            mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
+        )
+    summary = (
+        f"Remote access ({', '.join(protocols) or 'unknown protocol'}) from {origin} to "
+        f"{len(targets)} system(s) between {iso(group.first)} and {iso(group.last)}: "
+        f"{successes} successful and {failures} failed log-in(s), {sessions} session(s), {alerts} alert(s)."
+    )
+    ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
+    additional = [n for n in [pseudo.note()] if n is not None]
+    incident = mk(
+        Incident,
+        purpose="mitigation",
+        status="new",
+        restriction=options.restriction,
+        incident_id=mk(IncidentID, name=options.name, value=f"rat-{ident}"),
+        detect_time=group.first,
+        start_time=group.first,
+        end_time=group.last,
+        generation_time=options.now(),
+        descriptions=[summary],
+        discoveries=discoveries,
+        assessments=[assessment],
+        methods=methods,
+        contacts=[creator_contact(options.name)],
+        event_data=[event],
+        additional_data=additional,
+    )
+    return incident

@@ -1,0 +1,155 @@
+"""Plumbing shared by the readers: line iteration with numbers, error reporting, sniffing."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Generic, TypeVar
+
+from pydantic import ValidationError
+
+from ...errors import RecordError
+
+__all__ = ["OnError", "ReaderSpec", "describe", "json_lines", "raise_error", "text_lines"]
+
+OnError = Callable[[RecordError], None]
+T = TypeVar("T")
+
+
+def raise_error(error: RecordError) -> None:
+    """The default error handler: stop at the first bad record."""
+    raise error
+
+
+def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` for each line, without its line ending.
+
+    A line that is not UTF-8 is reported and skipped (it is not guessed at); a UTF-8 BOM on the
+    first line is dropped. Decoding happens a buffer at a time; bad bytes survive as surrogate
+    escapes only until the line is checked.
+    """
+    text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
+    number = 0
+    try:
+        for text in text_fh:
+            number += 1
+            if not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    bad = ord(text[exc.start]) - 0xDC00
+                    column = len(text[: exc.start].encode("utf-8", "surrogateescape")) + 1
+                    on_error(
+                        RecordError(
+                            f"the line is not UTF-8 (byte 0x{bad:02x} at column {column})",
+                            source=name,
+                            line=number,
+                            column=column,
+                        )
+                    )
+                    continue
+                if number == 1 and text.startswith("\ufeff"):
+                    text = text[1:]
+            if text.endswith("\n"):
+                text = text[:-2] if text.endswith("\r\n") else text[:-1]
+            yield number, text
+    finally:
+        # hand the binary stream back untouched (a wrapper closes its stream when collected)
+        with contextlib.suppress(ValueError, OSError):
+            text_fh.detach()
+
+
+def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object."""
+    loads = json.loads
+    for number, text in text_lines(fh, name, on_error):
+        if not text.strip():
+            continue
+        try:
+            obj = loads(text)
+        except ValueError as exc:
+            on_error(RecordError(f"not a JSON object: {exc}", source=name, line=number))
+            continue
+        if not isinstance(obj, dict):
+            on_error(
+                RecordError(f"expected a JSON object, found {type(obj).__name__}", source=name, line=number)
+            )
+            continue
+        yield number, text, obj
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line account of a validation error (pydantic's own text spans several lines)."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err.get("loc", ()))
+            parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg")))
+        return "; ".join(parts)
+    return str(exc)
+
+
+def read_all(fh: IO[bytes], name: str, limit: int = 32 * 1024 * 1024) -> bytes:
+    """Read a whole (document-like) input, refusing one larger than *limit* bytes."""
+    data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise RecordError(f"the input is larger than {limit} bytes; split it", source=name)
+    return data
+
+
+Reader = Callable[[IO[bytes], str, OnError], Iterator[T]]
+
+
+@dataclass(frozen=True)
+class ReaderSpec(Generic[T]):
+    """A reader registered for ``--from``: its function, a sentence, and how to recognise its input.
+
+    ``sniff(head, filename)`` sees the first few KiB and the file name and says whether the input
+    looks like this format.
+    """
+
+    name: str
+    read: Reader[T]
+    description: str
+    sniff: Callable[[bytes, str], bool]
+
+
+class PrefixedStream(io.RawIOBase):
+    """A binary stream that first returns *head* and then the rest of *fh* (for sniffing stdin)."""
+
+    def __init__(self, head: bytes, fh: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._fh = fh
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._fh.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
+    """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top."""
+    head = fh.read(size)
+    return head, io.BufferedReader(PrefixedStream(head, fh), buffer_size=1 << 16)
+
+
+def first_json_object(head: bytes) -> dict[str, Any] | None:
+    """The first line of *head* as a JSON object, if it is one."""
+    line = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf")
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None

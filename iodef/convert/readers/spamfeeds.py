@@ -1,0 +1,451 @@
+"""Spam report formats: ARF (RFC 5965), XARF v3 JSON, SMS spam-report CSV of the GSMA 7726
+kind, and the X.1246/X.1247 customer-feedback CSV.
+
+- **ARF**: one ``multipart/report; report-type=feedback-report`` message per input (an ``.eml``
+  file), parsed with the stdlib :mod:`email` package. The ``message/feedback-report`` part gives
+  Feedback-Type, Original-Mail-From, Original-Rcpt-To, Arrival-Date, Source-IP, Incidents and
+  Reported-URI; the optional third part (``message/rfc822`` or ``text/rfc822-headers``) gives
+  Subject, X-Mailer and the body.
+- **XARF v3**: one JSON object (``Version`` "3", ``ReporterInfo``, ``Report`` with ``ReportClass``
+  "Content"/"Activity" and ``ReportType`` "Spam"), or one per line.
+- **SMS 7726 CSV**: a header row naming at least ``reported_at``, ``reporter_msisdn`` and
+  ``spam_sender``; optional ``report_id``, ``reporter_operator``, ``spam_text``, ``received_at``,
+  ``channel`` (sms, mms) and ``category``.
+- **X.1246/X.1247 feedback CSV**: a header row naming at least ``reporter_msisdn``,
+  ``reported_number``, ``channel`` and ``event_start``; optional ``antispam_number``,
+  ``event_end``, ``feedback_at``, ``category`` and ``free_text``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import email
+import email.policy
+import email.utils
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import Message
+from typing import IO, Any, Final
+
+from pydantic import ValidationError
+
+from ...errors import RecordError
+from .._common import normalise_ip, parse_time, whole_record
+from ..spam import SpamRecord, find_urls
+from ._base import OnError, describe, read_all, text_lines
+
+__all__ = ["read_arf", "read_sms_csv", "read_x1247_csv", "read_xarf"]
+
+_FEEDBACK: Final = {
+    "abuse": "spam",
+    "fraud": "fraud",
+    "virus": "malware",
+    "other": "other",
+    "not-spam": "not-spam",
+    "auth-failure": "auth-failure",
+}
+_CATEGORY: Final = {
+    "spam": "spam",
+    "advertising": "spam",
+    "marketing": "spam",
+    "fraud": "fraud",
+    "scam": "fraud",
+    "smishing": "phishing",
+    "phishing": "phishing",
+    "malware": "malware",
+    "virus": "malware",
+    "not-spam": "not-spam",
+}
+
+
+def _addr(value: str | None) -> str | None:
+    if not value:
+        return None
+    _, addr = email.utils.parseaddr(value.strip())
+    return addr or value.strip().strip("<>") or None
+
+
+def _mail_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _text_body(msg: Message) -> str | None:
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain" and not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                charset = part.get_content_charset() or "utf-8"
+                try:
+                    return payload.decode(charset, errors="replace").replace("\r\n", "\n")
+                except LookupError:
+                    return payload.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return None
+
+
+def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
+    """Read one ARF (RFC 5965) feedback report."""
+    data = read_all(fh, name)
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    if msg.get_content_type() != "multipart/report" or msg.get_param("report-type") != "feedback-report":
+        on_error(
+            RecordError(
+                f"not an ARF report: Content-Type is {msg.get_content_type()!r}, "
+                "expected multipart/report; report-type=feedback-report",
+                source=name,
+                line=1,
+            )
+        )
+        return
+    parts = msg.get_payload()
+    if not isinstance(parts, list):
+        on_error(RecordError("the report has no MIME parts", source=name, line=1))
+        return
+    feedback: Message | None = None
+    original: Message | None = None
+    for part in parts:
+        if not isinstance(part, Message):
+            continue
+        ctype = part.get_content_type()
+        if ctype == "message/feedback-report":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                feedback = inner[0]
+            elif isinstance(inner, str):
+                feedback = email.message_from_string(inner)
+        elif ctype == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                original = inner[0]
+        elif ctype == "text/rfc822-headers":
+            text = part.get_payload(decode=True)
+            if isinstance(text, bytes):
+                original = email.message_from_bytes(text)
+    if feedback is None:
+        on_error(RecordError("the report has no message/feedback-report part", source=name, line=1))
+        return
+    ftype = (feedback.get("Feedback-Type") or "").strip().lower()
+    if not ftype:
+        on_error(
+            RecordError("the feedback report lacks the required Feedback-Type field", source=name, line=1)
+        )
+        return
+    arrival = feedback.get("Arrival-Date") or feedback.get("Received-Date")
+    time = _mail_time(arrival) or (_mail_time(original.get("Date")) if original is not None else None)
+    reported = _mail_time(msg.get("Date"))
+    time = time or reported
+    if time is None:
+        on_error(RecordError("no usable Arrival-Date, original Date or report Date", source=name, line=1))
+        return
+    source_ip_text = feedback.get("Source-IP")
+    source_ip = normalise_ip(source_ip_text) if source_ip_text else None
+    if source_ip_text and source_ip is None:
+        on_error(
+            RecordError(f"Source-IP {source_ip_text.strip()!r} is not an IP address", source=name, line=1)
+        )
+        return
+    sender = _addr(feedback.get("Original-Mail-From"))
+    if not sender and original is not None:
+        sender = _addr(original.get("From"))
+    sender = sender or source_ip
+    if not sender:
+        on_error(
+            RecordError(
+                "neither Original-Mail-From, From nor Source-IP names the sender", source=name, line=1
+            )
+        )
+        return
+    recipients = [_addr(v) for v in feedback.get_all("Original-Rcpt-To") or []]
+    body = _text_body(original) if isinstance(original, Message) and original.get_payload() else None
+    urls = [u.strip().strip("<>") for u in feedback.get_all("Reported-URI") or []]
+    try:
+        count = int((feedback.get("Incidents") or "1").strip())
+    except ValueError:
+        on_error(RecordError(f"Incidents {feedback.get('Incidents')!r} is not a number", source=name, line=1))
+        return
+    reporter = _addr(msg.get("From"))
+    report_text = str(feedback).strip()
+    for i, rcpt in enumerate(recipients or [None]):
+        try:
+            yield SpamRecord(
+                time=time,
+                event=_FEEDBACK.get(ftype, "other"),
+                format="arf",
+                source=name,
+                line=1,
+                raw=report_text,
+                channel="email",
+                sender=sender,
+                sender_ip=source_ip,
+                recipient=rcpt,
+                reporter_org=(feedback.get("Reporting-MTA") or "").split(";")[-1].strip() or None,
+                reporter_email=reporter,
+                reported_at=reported,
+                subject=original.get("Subject") if original is not None else None,
+                body=body,
+                urls=urls or find_urls(body),
+                report_id=(msg.get("Message-ID") or "").strip() or None,
+                message_id=(original.get("Message-ID") or "").strip() or None
+                if original is not None
+                else None,
+                count=count if i == 0 else 1,
+                user_agent=original.get("X-Mailer") if original is not None else None,
+            )
+        except ValidationError as exc:
+            on_error(RecordError(f"bad report: {describe(exc)}", source=name, line=1))
+
+
+def _xarf_record(obj: dict[str, Any], name: str, line: int, raw: str) -> SpamRecord:
+    if str(obj.get("Version")) != "3":
+        raise ValueError(f"Version {obj.get('Version')!r}; this reader reads XARF version 3")
+    report = obj.get("Report")
+    if not isinstance(report, dict):
+        raise ValueError("no Report object")
+    if str(report.get("ReportType", "")).lower() != "spam":
+        raise ValueError(f"ReportType {report.get('ReportType')!r} is not Spam")
+    reporter = obj.get("ReporterInfo") or {}
+    date = report.get("Date")
+    if not isinstance(date, str):
+        raise ValueError("Report.Date is missing")
+    ip_text = report.get("SourceIp")
+    ip = normalise_ip(str(ip_text)) if ip_text else None
+    if ip_text and ip is None:
+        raise ValueError(f"SourceIp {ip_text!r} is not an IP address")
+    sender = report.get("SmtpMailFromAddress") or ip
+    if not sender:
+        raise ValueError("neither SmtpMailFromAddress nor SourceIp names the sender")
+    subject = body = None
+    for sample in report.get("Samples") or []:
+        if not isinstance(sample, dict) or "Payload" not in sample:
+            continue
+        payload = str(sample["Payload"])
+        content = (
+            base64.b64decode(payload, validate=False) if sample.get("Base64Encoded") else payload.encode()
+        )
+        if str(sample.get("ContentType", "")).startswith("message/rfc822"):
+            m = email.message_from_bytes(content)
+            subject = m.get("Subject")
+            body = _text_body(m)
+        break
+    return SpamRecord(
+        time=parse_time(date),
+        event="spam",
+        format="xarf",
+        source=name,
+        line=line,
+        raw=raw,
+        channel="email",
+        sender=str(sender),
+        sender_ip=ip,
+        sender_port=report.get("SourcePort"),
+        recipient=report.get("SmtpRcptToAddress") or None,
+        reporter_org=reporter.get("ReporterOrg"),
+        reporter_email=reporter.get("ReporterOrgEmail") or reporter.get("ReporterContactEmail"),
+        subject=subject,
+        body=body,
+        urls=find_urls(body),
+        report_id=report.get("ReportId") or obj.get("ReportId"),
+    )
+
+
+def read_xarf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
+    """Read XARF v3 spam reports: one JSON object, or one per line."""
+    data = read_all(fh, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        on_error(RecordError(f"the report is not UTF-8 (byte {exc.start})", source=name, line=1))
+        return
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        whole = None
+    if isinstance(whole, dict):
+        items: list[tuple[int, str, Any]] = [(1, text, whole)]
+    else:
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append((number, line, json.loads(line)))
+                except ValueError as exc:
+                    on_error(RecordError(f"not JSON: {exc}", source=name, line=number))
+    for number, raw, obj in items:
+        try:
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            record = _xarf_record(obj, name, number, raw)
+        except (ValueError, TypeError, AttributeError) as exc:
+            on_error(RecordError(f"bad XARF report: {describe(exc)}", source=name, line=number))
+            continue
+        yield record
+
+
+class _Rows:
+    """csv rows with the number of the line each starts on; header checked against *required*."""
+
+    def __init__(self, fh: IO[bytes], name: str, on_error: OnError, required: tuple[str, ...]) -> None:
+        self.name = name
+        self.on_error = on_error
+        self.required = required
+        self._number = 0
+        self.header: list[str] = []
+        self._pending: list[str] = []
+        self._lines = self._feed(text_lines(fh, name, on_error))
+
+    def _feed(self, lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+        pending = self._pending
+        for number, text in lines:
+            if not pending:
+                self._number = number
+            pending.append(text)
+            yield text + "\n"
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str], str]]:
+        for number, row, raw in self.lists():
+            yield number, dict(zip(self.header, row, strict=True)), raw
+
+    def lists(self) -> Iterator[tuple[int, list[str], str]]:
+        """Rows as lists (the header is in ``self.header``), with line number and raw text."""
+        reader = csv.reader(self._lines)
+        header: list[str] | None = None
+        pending = self._pending
+        for row in reader:
+            number = self._number
+            raw = "\n".join(pending) if len(pending) > 1 else pending[0] if pending else ""
+            pending.clear()
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if header is None:
+                header = [h.strip().lower() for h in row]
+                self.header = header
+                missing = [c for c in self.required if c not in header]
+                if missing:
+                    raise RecordError(
+                        f"the header row lacks the column(s) {', '.join(missing)}",
+                        source=self.name,
+                        line=number,
+                    )
+                continue
+            if len(row) != len(header):
+                self.on_error(
+                    RecordError(
+                        f"{len(row)} columns where the header has {len(header)}",
+                        source=self.name,
+                        line=number,
+                    )
+                )
+                continue
+            yield number, row, raw
+
+
+def _channel(value: str | None, default: str) -> str:
+    v = (value or "").strip().lower()
+    return {"call": "voice", "phone": "voice", "text": "sms"}.get(v, v) or default
+
+
+def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
+    """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row)."""
+    rows = _Rows(fh, name, on_error, ("reported_at", "reporter_msisdn", "spam_sender"))
+    all_fields = set(SpamRecord.model_fields)
+    try:
+        header = None
+        for number, row, raw in rows.lists():
+            if header is None:
+                header = rows.header
+                col = {c: i for i, c in enumerate(header)}
+                i_rep, i_msisdn, i_sender = col["reported_at"], col["reporter_msisdn"], col["spam_sender"]
+                i_recv, i_text, i_id = col.get("received_at"), col.get("spam_text"), col.get("report_id")
+                i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
+            try:
+                reported = parse_time(row[i_rep])
+                received = row[i_recv] if i_recv is not None else ""
+                t = parse_time(received) if received else reported
+                sender = row[i_sender].strip()
+                if not sender:
+                    raise ValueError("spam_sender is empty")
+                reporter = row[i_msisdn].strip() or None
+                category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
+                operator = row[i_op].strip() if i_op is not None else ""
+                report_id = row[i_id].strip() if i_id is not None else ""
+                record = whole_record(
+                    SpamRecord,
+                    {
+                        "time": t,
+                        "event": _CATEGORY.get(category, "spam"),
+                        "format": "sms-csv",
+                        "source": name,
+                        "line": number,
+                        "raw": raw,
+                        "channel": _channel(row[i_chan], "sms") if i_chan is not None else "sms",
+                        "sender": sender,
+                        "sender_ip": None,
+                        "sender_port": None,
+                        "recipient": reporter,
+                        "reporter": reporter,
+                        "reporter_org": None,
+                        "reporter_email": None,
+                        "reported_at": reported,
+                        "operator": operator or None,
+                        "subject": None,
+                        "body": (row[i_text] or None) if i_text is not None else None,
+                        "urls": [],
+                        "report_id": report_id or None,
+                        "message_id": None,
+                        "count": 1,
+                        "user_agent": None,
+                        "comment": None,
+                        "reported_via": "7726",
+                    },
+                    all_fields,
+                )
+            except ValueError as exc:
+                on_error(RecordError(f"bad value: {exc}", source=name, line=number))
+                continue
+            yield record
+    except RecordError as exc:
+        on_error(exc)
+
+
+def read_x1247_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
+    """Read X.1246/X.1247 customer-feedback records (CSV with a header row)."""
+    try:
+        rows = _Rows(fh, name, on_error, ("reporter_msisdn", "reported_number", "channel", "event_start"))
+        for number, row, raw in rows:
+            try:
+                start = parse_time(row["event_start"])
+                end = parse_time(row["event_end"]) if row.get("event_end") else None
+                if end is not None and end < start:
+                    raise ValueError("event_end is before event_start")
+                feedback = parse_time(row["feedback_at"]) if row.get("feedback_at") else None
+                reporter = row["reporter_msisdn"].strip() or None
+                record = SpamRecord(
+                    time=start,
+                    event=_CATEGORY.get((row.get("category") or "spam").strip().lower(), "spam"),
+                    format="x1247-csv",
+                    source=name,
+                    line=number,
+                    raw=raw,
+                    channel=_channel(row.get("channel"), "sms"),
+                    sender=row["reported_number"].strip(),
+                    recipient=reporter,
+                    reporter=reporter,
+                    reported_at=feedback,
+                    comment=(row.get("free_text") or "").strip() or None,
+                    reported_via=(row.get("antispam_number") or "").strip() or None,
+                )
+                if not record.sender:
+                    raise ValueError("reported_number is empty")
+            except ValueError as exc:
+                on_error(RecordError(f"bad value: {describe(exc)}", source=name, line=number))
+                continue
+            yield record
+    except RecordError as exc:
+        on_error(exc)

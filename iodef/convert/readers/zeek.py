@@ -1,0 +1,372 @@
+"""Zeek ``rdp.log``, ``ssh.log`` and ``rfb.log``, in Zeek's TSV form and as JSON lines.
+
+TSV (Zeek's ASCII writer): ``#separator`` (written ``\\x09``), ``#set_separator``,
+``#empty_field`` (``(empty)``), ``#unset_field`` (``-``), ``#path``, ``#fields`` and ``#types``
+header lines, then one tab-separated record per line. Non-printable bytes and separators inside a
+value are escaped as ``\\xHH``; a value that is exactly the unset or empty marker is escaped too,
+so ``-`` always means unset. Set and vector fields hold their items joined by the set separator.
+Several logs may be concatenated (each with its own header block).
+
+JSON (``LogAscii::use_json=T``): one object per line with the same dotted field names
+(``id.orig_h``); ``ts`` is epoch seconds or an ISO 8601 string; unset fields are absent. The log
+kind comes from ``_path`` when present, else from the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import lru_cache
+from typing import IO, Any, Final
+
+from ...errors import RecordError
+from .._common import fast_record, from_epoch, normalise_ip, parse_time, whole_record
+from ..rat import RatRecord
+from ._base import OnError, json_lines, text_lines
+
+__all__ = ["read_zeek_json", "read_zeek_tsv", "unescape"]
+
+_ESC = re.compile(r"\\x([0-9a-fA-F]{2})|\\\\")
+_KINDS: Final = {"rdp": "rdp", "ssh": "ssh", "rfb": "vnc"}
+_NEEDED: Final = ("ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p")
+
+
+def unescape(value: str) -> str:
+    """Undo Zeek's ASCII escaping (``\\xHH`` and ``\\\\``)."""
+    if "\\" not in value:
+        return value
+    data = bytearray()
+    pos = 0
+    for m in _ESC.finditer(value):
+        data += value[pos : m.start()].encode("utf-8")
+        data += bytes([int(m.group(1), 16)]) if m.group(1) else b"\\"
+        pos = m.end()
+    data += value[pos:].encode("utf-8")
+    return data.decode("utf-8", errors="backslashreplace")
+
+
+@lru_cache(maxsize=65536)
+def _ip(value: str) -> str | None:
+    return normalise_ip(value)
+
+
+def _port(value: Any) -> int | None:
+    if value is None:
+        return None
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} out of range")
+    return port
+
+
+def _event(kind: str, get: Callable[[str], Any]) -> tuple[str, str | None, int | None]:
+    """(event, user, attempts) for one Zeek record of log *kind*."""
+    if kind == "rdp":
+        result = get("result")
+        if result is None or result == "encrypted":
+            event = "session"
+        elif result == "Success":
+            event = "login-success"
+        else:
+            event = "login-failure"
+        return event, get("cookie"), None
+    if kind == "ssh":
+        ok = get("auth_success")
+        attempts = get("auth_attempts")
+        n = int(attempts) if attempts is not None else None
+        if ok is None:
+            event = "session"
+        elif ok in (True, "T"):
+            event = "login-success"
+        else:
+            event = "login-failure"
+        return event, None, n
+    auth = get("auth")
+    if auth is None:
+        event = "session"
+    elif auth in (True, "T"):
+        event = "login-success"
+    else:
+        event = "login-failure"
+    return event, None, None
+
+
+def _record(
+    kind: str, ts: datetime, get: Callable[[str], Any], fmt: str, name: str, number: int, raw: str
+) -> RatRecord:
+    orig = get("id.orig_h")
+    resp = get("id.resp_h")
+    src = _ip(orig) if orig is not None else None
+    dst = _ip(resp) if resp is not None else None
+    if orig is not None and src is None:
+        raise ValueError(f"id.orig_h {orig!r} is not an IP address")
+    if resp is not None and dst is None:
+        raise ValueError(f"id.resp_h {resp!r} is not an IP address")
+    event, user, attempts = _event(kind, get)
+    protocol = _KINDS[kind]
+    return fast_record(
+        RatRecord,
+        {
+            "time": ts,
+            "event": event,
+            "format": fmt,
+            "source": name,
+            "line": number,
+            "raw": raw,
+            "protocol": protocol,
+            "tool": "zeek",
+            "source_ip": src,
+            "source_port": _port(get("id.orig_p")),
+            "source_name": _str(get("client_name")),
+            "target_ip": dst,
+            "target_port": _port(get("id.resp_p")),
+            "user": _str(user),
+            "auth_method": _str(get("authentication_method") or get("security_protocol")),
+            "attempts": attempts,
+            "session_id": _str(get("uid")),
+        },
+    )
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a string")
+    return value
+
+
+class _Header:
+    __slots__ = ("empty", "fields", "index", "kind", "path", "sep", "set_sep", "types", "unset")
+
+    def __init__(self) -> None:
+        self.sep = "\t"
+        self.set_sep = ","
+        self.empty = "(empty)"
+        self.unset = "-"
+        self.path: str | None = None
+        self.fields: list[str] | None = None
+        self.types: list[str] | None = None
+        self.index: dict[str, int] = {}
+        self.kind: str | None = None
+
+
+def _directive(h: _Header, text: str, name: str, number: int) -> None:
+    if text.startswith("#separator"):
+        value = text[len("#separator") :].strip()
+        h.sep = unescape(value) if value else "\t"
+        return
+    key, _, value = text[1:].partition(h.sep)
+    if key == "set_separator":
+        h.set_sep = unescape(value)
+    elif key == "empty_field":
+        h.empty = value
+    elif key == "unset_field":
+        h.unset = value
+    elif key == "path":
+        h.path = value
+        h.kind = value if value in _KINDS else None
+        h.fields = None
+    elif key == "fields":
+        h.fields = value.split(h.sep)
+        h.index = {f: i for i, f in enumerate(h.fields)}
+        missing = [f for f in _NEEDED if f not in h.index]
+        if missing:
+            raise RecordError(
+                f"the #fields header lacks {', '.join(missing)}; is this a Zeek rdp/ssh/rfb log?",
+                source=name,
+                line=number,
+            )
+        if h.kind is None:
+            h.kind = _kind_from_fields(set(h.fields))
+    elif key == "types":
+        h.types = value.split(h.sep)
+
+
+def _kind_from_fields(fields: set[str] | dict[str, Any]) -> str | None:
+    if "cookie" in fields or "security_protocol" in fields:
+        return "rdp"
+    if "auth_success" in fields or "host_key" in fields:
+        return "ssh"
+    if "authentication_method" in fields or "desktop_name" in fields:
+        return "rfb"
+    return None
+
+
+def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRecord]:
+    """A function from one line's columns to a record, with the column positions looked up once."""
+    index = h.index
+    kind = h.kind or "rdp"
+    unset, empty = h.unset, h.empty
+    i_ts = index["ts"]
+    i_oh, i_op, i_rh, i_rp = index["id.orig_h"], index["id.orig_p"], index["id.resp_h"], index["id.resp_p"]
+    i_uid = index.get("uid")
+    protocol = _KINDS[kind]
+    construct = whole_record
+    all_fields = set(RatRecord.model_fields)
+
+    def opt(values: list[str], i: int | None) -> str | None:
+        if i is None:
+            return None
+        v = values[i]
+        if v in (unset, empty):
+            return None
+        return unescape(v) if "\\" in v else v
+
+    i_cookie, i_result, i_auth_ok, i_attempts, i_auth = (
+        index.get("cookie"),
+        index.get("result"),
+        index.get("auth_success"),
+        index.get("auth_attempts"),
+        index.get("auth"),
+    )
+    i_client, i_method, i_secproto = (
+        index.get("client_name"),
+        index.get("authentication_method"),
+        index.get("security_protocol"),
+    )
+
+    def event_of(values: list[str]) -> tuple[str, str | None, int | None]:
+        if kind == "rdp":
+            result = opt(values, i_result)
+            if result is None or result == "encrypted":
+                return "session", opt(values, i_cookie), None
+            return ("login-success" if result == "Success" else "login-failure"), opt(values, i_cookie), None
+        ok = opt(values, i_auth_ok if kind == "ssh" else i_auth)
+        attempts = opt(values, i_attempts) if kind == "ssh" else None
+        n = int(attempts) if attempts is not None else None
+        if ok is None:
+            return "session", None, n
+        if ok not in ("T", "F"):
+            raise ValueError(f"{ok!r} is not a Zeek bool (T or F)")
+        return ("login-success" if ok == "T" else "login-failure"), None, n
+
+    def build(values: list[str], number: int, text: str) -> RatRecord:
+        ts = from_epoch(values[i_ts])
+        orig, resp = values[i_oh], values[i_rh]
+        src = None if orig == unset else _ip(orig)
+        dst = None if resp == unset else _ip(resp)
+        if src is None and orig != unset:
+            raise ValueError(f"id.orig_h {orig!r} is not an IP address")
+        if dst is None and resp != unset:
+            raise ValueError(f"id.resp_h {resp!r} is not an IP address")
+        event, user, attempts = event_of(values)
+        op, rp = values[i_op], values[i_rp]
+        return construct(
+            RatRecord,
+            {
+                "time": ts,
+                "event": event,
+                "format": "zeek-tsv",
+                "source": name,
+                "line": number,
+                "raw": text,
+                "protocol": protocol,
+                "tool": "zeek",
+                "source_ip": src,
+                "source_port": None if op == unset else _port(op),
+                "source_id": None,
+                "source_name": opt(values, i_client),
+                "target_ip": dst,
+                "target_port": None if rp == unset else _port(rp),
+                "target_host": None,
+                "user": user,
+                "domain": None,
+                "auth_method": opt(values, i_method) or opt(values, i_secproto),
+                "attempts": attempts,
+                "session_id": opt(values, i_uid),
+                "end_time": None,
+                "signature": None,
+                "signature_id": None,
+                "severity": None,
+            },
+            all_fields,
+        )
+
+    return build
+
+
+def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
+    """Read Zeek ASCII (TSV) rdp/ssh/rfb logs into :class:`RatRecord` objects."""
+    h = _Header()
+    build: Callable[[list[str], int, str], RatRecord] | None = None
+    nfields = 0
+    sep = "\t"
+    for number, text in text_lines(fh, name, on_error):
+        if not text:
+            continue
+        if text[0] == "#":
+            if text.startswith(("#open", "#close")):
+                continue
+            try:
+                _directive(h, text, name, number)
+            except RecordError as exc:
+                on_error(exc)
+            sep = h.sep
+            if h.fields is not None and h.kind is not None:
+                build = _tsv_builder(h, name)
+                nfields = len(h.fields)
+            else:
+                build = None
+            continue
+        if build is None:
+            on_error(
+                RecordError(
+                    "a record before any #fields header naming an rdp, ssh or rfb log",
+                    source=name,
+                    line=number,
+                )
+            )
+            continue
+        values = text.split(sep)
+        if len(values) != nfields:
+            on_error(
+                RecordError(
+                    f"{len(values)} columns where the #fields header has {nfields}",
+                    source=name,
+                    line=number,
+                )
+            )
+            continue
+        try:
+            yield build(values, number, text)
+        except (ValueError, TypeError) as exc:
+            on_error(RecordError(f"bad value: {exc}", source=name, line=number))
+
+
+def read_zeek_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
+    """Read Zeek JSON-lines rdp/ssh/rfb logs into :class:`RatRecord` objects."""
+    for number, text, obj in json_lines(fh, name, on_error):
+        path = obj.get("_path")
+        kind = path if path in _KINDS else _kind_from_fields(obj)
+        if kind is None:
+            on_error(
+                RecordError("neither _path nor the fields say rdp, ssh or rfb", source=name, line=number)
+            )
+            continue
+
+        def get(field: str, obj: dict[str, Any] = obj) -> Any:
+            v = obj.get(field)
+            if v is None and "." in field:  # nested form {"id": {"orig_h": ...}}
+                outer, _, inner = field.partition(".")
+                sub = obj.get(outer)
+                v = sub.get(inner) if isinstance(sub, dict) else None
+            if isinstance(v, list):
+                return ",".join(str(x) for x in v) if v else None
+            return v
+
+        try:
+            ts_raw = obj.get("ts")
+            if isinstance(ts_raw, (int, float)) and not isinstance(ts_raw, bool):
+                ts = from_epoch(f"{ts_raw:.6f}")
+            elif isinstance(ts_raw, str):
+                ts = parse_time(ts_raw)
+            else:
+                raise ValueError("ts is missing")
+            for f in ("id.orig_h", "id.resp_h"):
+                if get(f) is not None and not isinstance(get(f), str):
+                    raise ValueError(f"{f} is not a string")
+            yield _record(kind, ts, get, "zeek-json", name, number, text)
+        except (ValueError, TypeError) as exc:
+            on_error(RecordError(f"bad value: {exc}", source=name, line=number))

@@ -1,0 +1,512 @@
+"""Spam over e-mail and telecom messaging (ITU-T X.1234, X.1238, X.1246/X.1247, X.1248) -> IODEF.
+
+Records come from ARF abuse reports (RFC 5965), XARF v3, SMS spam reports of the GSMA 7726 kind,
+X.1246/X.1247 customer-feedback records, RCS / 5G-message chatbot spam reports, XMPP spam reports
+(XEP-0377), or the canonical JSON-lines form of :class:`SpamRecord`. Grouping: by default all
+records of one sender on one channel within a one-hour session window make one incident, so the
+same sender reaching 4,812 recipients is one incident with a Counter of 4,812 messages.
+
+Event types and whether they make an incident (:data:`INCIDENT_TABLE`, overridable):
+
+============  ========  ===============================================================
+event         incident  meaning (ARF Feedback-Type in brackets)
+============  ========  ===============================================================
+spam          yes       unsolicited bulk message (abuse)
+phishing      yes       a message luring to a credential- or payment-stealing site
+fraud         yes       fraud, smishing (fraud)
+malware       yes       a message carrying or linking malware (virus)
+other         yes       reported for another reason (other)
+auth-failure  no        an authentication-failure report (counted only)
+not-spam      no        the user marked the message as not spam (counted only)
+============  ========  ===============================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Final
+
+from ..model import (
+    Assessment,
+    BusinessImpact,
+    Contact,
+    Counter,
+    Discovery,
+    EmailData,
+    EventData,
+    Expectation,
+    Flow,
+    Incident,
+    IncidentID,
+    Indicator,
+    IndicatorData,
+    IndicatorID,
+    IODEFDocument,
+    MLStringType,
+    Node,
+    NodeRole,
+    Observable,
+    Record,
+    RecordData,
+    Service,
+    SoftwareType,
+    System,
+    SystemImpact,
+)
+from ._common import (
+    BaseRecord,
+    ConvertOptions,
+    Group,
+    Grouper,
+    Pseudonymizer,
+    address_for,
+    check_keys,
+    classify_address,
+    creator_contact,
+    field_key,
+    iso,
+    mk,
+    table_lookup,
+    text_item,
+    xml_safe,
+)
+
+__all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "SpamRecord", "convert", "find_urls", "incidents"]
+
+FAMILY: Final = "spam"
+INCIDENT_TABLE: Final[dict[str, bool]] = {
+    "spam": True,
+    "phishing": True,
+    "fraud": True,
+    "malware": True,
+    "other": True,
+    "auth-failure": False,
+    "not-spam": False,
+}
+DEFAULT_KEYS: Final = ("channel", "sender")
+CHANNELS: Final = ("email", "sms", "mms", "rcs", "chatbot", "im", "voice")
+_CATEGORY: Final = {
+    "email": "spam-email",
+    "sms": "spam-sms",
+    "mms": "spam-mms",
+    "rcs": "spam-rcs",
+    "chatbot": "spam-rcs-chatbot",
+    "im": "spim",
+    "voice": "spam-voice",
+}
+#: Address kinds of senders on channels whose handles look like something else (a JID is not an e-mail).
+_HANDLE_KIND: Final = {"im": "im-handle", "chatbot": "chatbot-uri"}
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')]+", re.IGNORECASE)
+
+
+def find_urls(text: str | None) -> list[str]:
+    """URLs in a message body (``www.`` gets ``http://``), trailing punctuation removed."""
+    if not text:
+        return []
+    out = []
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;:!?")
+        if url.lower().startswith("www."):
+            url = "http://" + url
+        out.append(url)
+    return out
+
+
+class SpamRecord(BaseRecord):
+    """One reported or observed spam message. The canonical JSON-lines record is this model.
+
+    Example::
+
+        {"time": "2025-03-04T09:00:00Z", "event": "fraud", "channel": "sms", "sender": "+447700900999",
+         "recipient": "+447700900123", "body": "Parcel held, pay at https://parcel-fee.example"}
+
+    ``channel`` is one of email, sms, mms, rcs, chatbot, im, voice. ``count`` says how many
+    messages the record stands for (a feed may aggregate).
+    """
+
+    channel: str = "email"
+    sender: str
+    sender_ip: str | None = None
+    sender_port: int | None = None
+    recipient: str | None = None
+    reporter: str | None = None
+    reporter_org: str | None = None
+    reporter_email: str | None = None
+    reported_at: datetime | None = None
+    operator: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    urls: list[str] = []
+    report_id: str | None = None
+    message_id: str | None = None
+    count: int = 1
+    user_agent: str | None = None
+    comment: str | None = None
+    #: where the subscriber sent the report: 7726, an operator's anti-spam number (X.1246/X.1247)
+    reported_via: str | None = None
+
+
+_BODY_CACHE: dict[str, tuple[str, list[str]]] = {}
+
+
+def _body_facts(body: str) -> tuple[str, list[str]]:
+    """SHA-256 of the whitespace-collapsed, lower-cased body, and its URLs (cached)."""
+    got = _BODY_CACHE.get(body)
+    if got is None:
+        norm = " ".join(body.split()).lower()
+        got = (hashlib.sha256(norm.encode("utf-8")).hexdigest(), find_urls(body))
+        if len(_BODY_CACHE) > 4096:
+            _BODY_CACHE.clear()
+        _BODY_CACHE[body] = got
+    return got
+
+
+def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
+    g.note("recipient", r.recipient, 10_000)
+    if r.reporter != r.recipient:
+        g.note("reporter", r.reporter, 1000)
+    elif r.reporter:
+        g.state["reporters_are_recipients"] = True
+    g.note("report_id", r.report_id, 256)
+    g.note("comment", r.comment, 16)
+    g.note("reported_via", r.reported_via, 4)
+    g.note("message_id", r.message_id, 64)
+    sig = (r.reporter_org, r.reporter_email, r.operator, r.sender_ip, r.format, r.subject, r.body)
+    seen = g.seen
+    if sig not in seen:
+        if len(seen) < 4096:
+            seen[sig] = None
+        if r.reporter_org or r.reporter_email:
+            g.note("reporter_org", f"{r.reporter_org or ''}|{r.reporter_email or ''}", 16)
+        g.note("operator", r.operator, 16)
+        g.note("sender_ip", r.sender_ip, 64)
+        g.note("format", r.format, 16)
+        g.note("subject", r.subject, 16)
+        if r.body:
+            digest, urls = _body_facts(r.body)
+            g.note("body_hash", digest, 64)
+            for url in urls:
+                g.note("url", url, 64)
+    for url in r.urls:
+        g.note("url", url, 64)
+    state = g.state
+    state["messages"] = state.get("messages", 0) + r.count
+    if r.count > 1:
+        g.events[r.event] += r.count - 1
+    if r.reported_at is not None:
+        latest = state.get("reported_at")
+        if latest is None or r.reported_at > latest:
+            state["reported_at"] = r.reported_at
+
+
+def grouper(options: ConvertOptions) -> Grouper[SpamRecord]:
+    keys = options.keys or DEFAULT_KEYS
+    check_keys(keys, SpamRecord)
+    return Grouper(
+        field_key(keys),
+        table_lookup(INCIDENT_TABLE, options.incident_table),
+        _observe,
+        window=options.window,
+        max_span=options.max_span,
+        max_samples=options.max_samples,
+    )
+
+
+def incidents(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
+    """Group *records* and yield one Incident per group that holds an incident-worthy event."""
+    options = options or ConvertOptions()
+    g = grouper(options)
+    pseudo = Pseudonymizer(options.pseudonymize_key)
+    for record in records:
+        for group in g.add(record):
+            yield build(group, options, pseudo)
+    for group in g.flush():
+        yield build(group, options, pseudo)
+
+
+def convert(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> IODEFDocument:
+    """All incidents of *records* in one document (raises ValueError when there are none)."""
+    found = [xml_safe(i) for i in incidents(records, options)]
+    if not found:
+        raise ValueError("no incident-worthy records in the input")
+    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+
+
+_DISCOVERY: Final = {"arf": "external-notification", "xarf": "external-notification"}
+
+
+def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
+    """One Incident from a closed group of spam records (RFC 7970 §3.2)."""
+    first = group.samples[0]
+    channel = first.channel
+    ev = group.events
+    messages = group.state.get("messages", group.count)
+    kinds = sorted(k for k in ev if INCIDENT_TABLE.get(k, True) and not k.startswith("#"))
+    recipients = group.values("recipient")
+    more = "recipient" in group.overflow
+    urls = group.values("url")
+    harmful = any(k in ("phishing", "fraud", "malware") for k in kinds)
+
+    categories = [_CATEGORY.get(channel, f"spam-{channel}")]
+    categories += [k for k in kinds if k not in ("spam", "other")]
+    if channel == "sms" and harmful:
+        categories.append("smishing")
+    counters = [
+        mk(Counter, type="counter", unit="message", value=messages, meaning="messages"),
+        mk(Counter, type="counter", unit="event", value=group.count, meaning="reports"),
+    ]
+    if recipients:
+        counters.append(
+            mk(
+                Counter,
+                type="counter",
+                unit="ext-value",
+                ext_unit="recipient",
+                value=len(recipients),
+                meaning="distinct recipients" + (" (at least)" if more else ""),
+            )
+        )
+    span = (group.last - group.first).total_seconds()
+    if span >= 60 and messages > 1:
+        counters.append(
+            mk(
+                Counter,
+                type="rate",
+                unit="message",
+                value=round(messages / (span / 3600), 2),
+                duration="hour",
+                meaning="rate",
+            )
+        )
+    business = []
+    if "phishing" in kinds:
+        business.append(mk(BusinessImpact, type="breach-credential", severity="medium"))
+    if "fraud" in kinds:
+        business.append(mk(BusinessImpact, type="theft-financial", severity="medium"))
+    assessment = mk(
+        Assessment,
+        occurrence="actual",
+        incident_categories=categories,
+        system_impacts=[
+            mk(
+                SystemImpact,
+                type="policy",
+                completion="succeeded",
+                severity="medium" if harmful else "low",
+                descriptions=[f"{messages} unsolicited {channel} message(s) delivered"],
+            )
+        ],
+        business_impacts=business,
+        counters=counters,
+    )
+
+    # Flow: the sender (source) and the recipients (targets, personal data).
+    kind = _HANDLE_KIND.get(channel)
+    sender_kind = (
+        kind if kind and classify_address(first.sender)[0] not in ("ipv4-addr", "ipv6-addr") else None
+    )
+    sender_addrs = [address_for(first.sender, kind=sender_kind)]
+    sender_addrs += [address_for(ip) for ip in group.values("sender_ip")]
+    services = []
+    if channel == "email":
+        services.append(
+            mk(
+                Service,
+                ip_protocol=6,
+                port=25 if group.values("sender_ip") else None,
+                email_data=mk(
+                    EmailData,
+                    email_from=first.sender if "@" in first.sender else None,
+                    email_subject=first.subject,
+                    email_x_mailer=first.user_agent,
+                ),
+            )
+        )
+    source = mk(System, category="source", node=mk(Node, addresses=sender_addrs), services=services)
+    systems = [source]
+    rcpt_kind = "im-handle" if channel == "im" else None
+    role = "client-mobile" if channel in ("sms", "mms", "rcs", "chatbot", "voice") else None
+    for r in recipients[: options.max_samples]:
+        systems.append(
+            mk(
+                System,
+                category="target",
+                restriction=options.private_restriction,
+                node=mk(Node, addresses=[address_for(r, pseudo, kind=rcpt_kind)]),
+                node_roles=[mk(NodeRole, category=role)] if role else [],
+            )
+        )
+    if len(recipients) > options.max_samples:
+        source.descriptions.append(
+            mk(
+                MLStringType,
+                value=f"{len(recipients)}{'+' if more else ''} recipients; "
+                f"the first {options.max_samples} are listed",
+            )
+        )
+
+    record_data = []
+    evidence = group.evidence()
+    if not pseudo.active:
+        bodies = list(dict.fromkeys(s.body for s in group.samples if s.body))
+        if bodies:
+            record_data.append(
+                mk(
+                    RecordData,
+                    restriction=options.private_restriction,
+                    descriptions=["distinct message bodies"],
+                    record_items=[text_item(b or "", meaning="message-body") for b in bodies],
+                )
+            )
+        comments = group.values("comment")
+        if comments:
+            record_data.append(
+                mk(
+                    RecordData,
+                    restriction=options.private_restriction,
+                    descriptions=["what the reporting users said"],
+                    record_items=[text_item(c, meaning="reporter-comment") for c in comments],
+                )
+            )
+        for fmt in group.values("format"):
+            lines = [s for s in evidence if s.format == fmt and s.raw]
+            if lines:
+                record_data.append(
+                    mk(
+                        RecordData,
+                        restriction=options.private_restriction,
+                        date_time=lines[0].time,
+                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
+                        descriptions=[f"{len(lines)} of the {group.count} reports"],
+                        record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
+                    )
+                )
+    hashes = group.values("body_hash")
+    if hashes:
+        record_data.append(
+            mk(
+                RecordData,
+                descriptions=["SHA-256 of each distinct message body, whitespace-collapsed and lower-cased"],
+                record_items=[text_item(h, meaning="body-sha256") for h in hashes[: options.max_samples]],
+            )
+        )
+
+    expectations = [
+        mk(
+            Expectation,
+            action="contact-source-site",
+            descriptions=[f"stop {channel} traffic from {first.sender}"],
+        )
+    ]
+    if group.values("sender_ip"):
+        expectations.append(mk(Expectation, action="block-host"))
+    if urls:
+        expectations.append(
+            mk(Expectation, action="investigate", descriptions=["take down or block the URLs"])
+        )
+
+    contacts = [creator_contact(options.name)]
+    for org in group.values("reporter_org")[:4]:
+        oname, _, email = org.partition("|")
+        contacts.append(
+            mk(
+                Contact,
+                role="reporter",
+                type="organization",
+                contact_names=[oname] if oname else [],
+                emails=[{"email_to": email}] if email else [],
+            )
+        )
+    reporters = group.values("reporter")
+    if group.state.get("reporters_are_recipients"):
+        reporters = reporters or recipients
+    if reporters and not group.values("reporter_org"):
+        contacts.append(
+            mk(
+                Contact,
+                role="reporter",
+                type="person",
+                restriction=options.private_restriction,
+                descriptions=[f"{len(reporters)} subscriber(s) reported the messages"],
+            )
+        )
+    for op in group.values("operator")[:4]:
+        contacts.append(mk(Contact, role="provider", type="organization", contact_names=[op]))
+
+    indicators = None
+    if urls:
+        ident_base = group.digest(FAMILY, options.name, options.pseudonymize_key)
+        indicators = mk(
+            IndicatorData,
+            indicators=[
+                mk(
+                    Indicator,
+                    indicator_id=mk(
+                        IndicatorID, name=options.name, version="1", value=f"spam-{ident_base}-url{i + 1}"
+                    ),
+                    descriptions=["URL in the message body"],
+                    observable=mk(Observable, address=address_for(u, kind="site-uri")),
+                    node_roles=[mk(NodeRole, category="phishing-site" if harmful else "fraudulent-site")]
+                    if harmful
+                    else [],
+                )
+                for i, u in enumerate(urls[: options.max_samples])
+            ],
+        )
+
+    event = mk(
+        EventData,
+        start_time=group.first,
+        end_time=group.last,
+        flows=[mk(Flow, systems=systems)],
+        expectations=expectations,
+        record=mk(Record, record_data=record_data) if record_data else None,
+    )
+    discoveries = [
+        mk(
+            Discovery,
+            source=_DISCOVERY.get(fmt, "external-notification"),
+            descriptions=[f"read from {fmt} input"]
+            + [f"subscribers reported to {v}" for v in group.values("reported_via")],
+        )
+        for fmt in group.values("format")
+    ]
+    report_ids = group.values("report_id")
+    description = (
+        f"{messages} {channel} spam message(s) from {first.sender}"
+        + (f" to {len(recipients)}{'+' if more else ''} recipient(s)" if recipients else "")
+        + f" between {iso(group.first)} and {iso(group.last)}"
+        + (f"; {len(urls)} URL(s) in the bodies" if urls else "")
+        + "."
+    )
+    reported = group.state.get("reported_at")
+    ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
+    additional = [n for n in [pseudo.note()] if n is not None]
+    message_ids = group.values("message_id")
+    if message_ids:
+        additional.append(text_item(", ".join(message_ids[:32]), meaning="reported-message-ids"))
+    if report_ids:
+        additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
+    incident = mk(
+        Incident,
+        purpose="mitigation",
+        status="new",
+        restriction=options.restriction,
+        incident_id=mk(IncidentID, name=options.name, value=f"spam-{ident}"),
+        detect_time=group.first,
+        start_time=group.first,
+        end_time=group.last,
+        report_time=reported,
+        generation_time=options.now(),
+        descriptions=[description],
+        discoveries=discoveries,
+        assessments=[assessment],
+        contacts=contacts,
+        event_data=[event],
+        indicator_data=indicators,
+        additional_data=additional,
+    )
+    return incident

@@ -1,0 +1,424 @@
+"""Threats to video management systems (ITU-T X.1453): camera, NVR and VMS events -> IODEF.
+
+Records come from ONVIF event notifications, Hikvision ISAPI ``EventNotificationAlert``, VMS
+audit logs (CSV or JSON lines), camera/NVR syslog (RFC 5424 and RFC 3164), or the canonical
+JSON-lines form of :class:`VmsRecord`. Grouping: by default by ``actor`` (the client IP address,
+else the user, else the device) within a one-hour session window, so 600 failed log-ins, the log-in
+that finally succeeds and the export that follows are one incident.
+
+Event types and whether they make an incident (:data:`INCIDENT_TABLE`, overridable; the impact
+each maps to is in :data:`IMPACTS`):
+
+===============  ========  ==========================================================
+event            incident  meaning
+===============  ========  ==========================================================
+tamper           yes       camera tampering: covered, moved, defocused, scene change
+video-loss       yes       video signal lost
+storage-failure  yes       recording storage failed or is full
+illegal-login    yes       the device reports an illegal / unauthorised log-in
+login-failed     yes       a failed log-in
+export           yes       recordings exported
+delete           yes       recordings deleted
+config-change    yes       device or system configuration changed
+firmware-update  yes       firmware changed
+device-remove    yes       a camera was removed from the VMS
+login            no        a successful log-in (counted; joins an incident in its window)
+logout           no        a log-out
+view-live        no        live view opened
+playback         no        recordings played back
+ptz              no        pan/tilt/zoom moved
+device-add       no        a camera was added
+motion           no        motion detection (counted only)
+digital-input    no        a digital input changed
+cleared          no        a condition ended (an ONVIF state went false)
+other            no        anything else
+===============  ========  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+from ..model import (
+    Assessment,
+    Counter,
+    Discovery,
+    DomainData,
+    EventData,
+    Expectation,
+    Flow,
+    Incident,
+    IncidentID,
+    IODEFDocument,
+    Method,
+    Node,
+    NodeRole,
+    Record,
+    RecordData,
+    Reference,
+    SoftwareType,
+    System,
+    SystemImpact,
+)
+from ._common import (
+    BaseRecord,
+    ConvertOptions,
+    Group,
+    Grouper,
+    Pseudonymizer,
+    address_for,
+    check_keys,
+    creator_contact,
+    field_key,
+    iso,
+    mk,
+    table_lookup,
+    text_item,
+    xml_safe,
+)
+
+__all__ = ["DEFAULT_KEYS", "IMPACTS", "INCIDENT_TABLE", "VmsRecord", "convert", "incidents"]
+
+FAMILY: Final = "vms"
+INCIDENT_TABLE: Final[dict[str, bool]] = {
+    "tamper": True,
+    "video-loss": True,
+    "storage-failure": True,
+    "illegal-login": True,
+    "login-failed": True,
+    "export": True,
+    "delete": True,
+    "config-change": True,
+    "firmware-update": True,
+    "device-remove": True,
+    "login": False,
+    "logout": False,
+    "view-live": False,
+    "playback": False,
+    "ptz": False,
+    "device-add": False,
+    "motion": False,
+    "digital-input": False,
+    "cleared": False,
+    "other": False,
+}
+DEFAULT_KEYS: Final = ("actor",)
+
+#: event -> (SystemImpact@type, severity, IncidentCategory from the X.1453 taxonomy of the notes)
+IMPACTS: Final[dict[str, tuple[str, str, str]]] = {
+    "tamper": ("availability-service", "high", "camera-tampering"),
+    "video-loss": ("availability-service", "medium", "video-loss"),
+    "storage-failure": ("availability-data", "high", "storage-failure"),
+    "illegal-login": ("takeover-account", "high", "unauthorized-access"),
+    "login-failed": ("takeover-account", "medium", "unauthorized-access"),
+    "export": ("breach-privacy", "high", "data-exfiltration"),
+    "delete": ("damaged-data", "high", "video-tampering"),
+    "config-change": ("integrity-configuration", "medium", "config-change"),
+    "firmware-update": ("integrity-hardware", "high", "firmware-compromise"),
+    "device-remove": ("availability-service", "medium", "camera-removed"),
+}
+_REFERENCES: Final[dict[str, tuple[str, str]]] = {
+    "login-failed": ("https://attack.mitre.org/techniques/T1110/", "ATT&CK T1110 Brute Force"),
+    "illegal-login": ("https://attack.mitre.org/techniques/T1078/", "ATT&CK T1078 Valid Accounts"),
+    "tamper": ("https://attack.mitre.org/techniques/T0815/", "ATT&CK for ICS T0815 Denial of View"),
+    "video-loss": ("https://attack.mitre.org/techniques/T0815/", "ATT&CK for ICS T0815 Denial of View"),
+    "delete": ("https://attack.mitre.org/techniques/T0832/", "ATT&CK for ICS T0832 Manipulation of View"),
+    "firmware-update": ("https://attack.mitre.org/techniques/T1495/", "ATT&CK T1495 Firmware Corruption"),
+}
+_DISCOVERY: Final = {
+    "onvif": "device-log",
+    "hikvision": "device-log",
+    "syslog": "device-log",
+    "vms-audit-csv": "application-log",
+    "vms-audit-json": "application-log",
+}
+BRUTE_FORCE_THRESHOLD: Final = 5
+
+
+class VmsRecord(BaseRecord):
+    """One camera, NVR or VMS event. The canonical JSON-lines record is this model.
+
+    Example::
+
+        {"time": "2025-03-04T02:11:09Z", "event": "login-failed", "device": "vms-01",
+         "source_ip": "198.51.100.4", "user": "admin"}
+
+    ``device`` is what the event is about (camera or channel id, NVR or VMS server name);
+    ``actor`` (a property, the default grouping key) is the client IP, else the user, else the
+    device.
+    """
+
+    device: str | None = None
+    device_ip: str | None = None
+    device_mac: str | None = None
+    device_kind: str = "camera"
+    server: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    source_ip: str | None = None
+    user: str | None = None
+    client_app: str | None = None
+    detail: str | None = None
+    result: str | None = None
+    count: int = 1
+
+    @property
+    def actor(self) -> str:
+        return self.source_ip or self.user or self.device or self.device_ip or "-"
+
+
+def _observe(g: Group[VmsRecord], r: VmsRecord) -> None:
+    dev = r.device or r.device_ip
+    if dev:
+        g.note("device", f"{dev}|{r.device_ip or ''}|{r.device_mac or ''}|{r.device_kind}", 256)
+    g.note("server", r.server, 16)
+    g.note("source_ip", r.source_ip, 16)
+    g.note("user", r.user, 1000)
+    g.note("format", r.format, 16)
+    g.note(
+        "firmware",
+        f"{r.vendor or ''}|{r.model or ''}|{r.firmware or ''}" if r.vendor or r.model else None,
+        16,
+    )
+    if r.detail and INCIDENT_TABLE.get(r.event, False):
+        g.note("detail", f"{r.event}: {r.detail}", 32)
+    if r.count > 1:
+        g.events[r.event] += r.count - 1
+
+
+def grouper(options: ConvertOptions) -> Grouper[VmsRecord]:
+    keys = options.keys or DEFAULT_KEYS
+    check_keys(keys, VmsRecord)
+    return Grouper(
+        field_key(keys),
+        table_lookup(INCIDENT_TABLE, options.incident_table),
+        _observe,
+        window=options.window,
+        max_span=options.max_span,
+        max_samples=options.max_samples,
+    )
+
+
+def incidents(records: Iterable[VmsRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
+    """Group *records* and yield one Incident per group that holds an incident-worthy event."""
+    options = options or ConvertOptions()
+    g = grouper(options)
+    pseudo = Pseudonymizer(options.pseudonymize_key)
+    for record in records:
+        for group in g.add(record):
+            yield build(group, options, pseudo)
+    for group in g.flush():
+        yield build(group, options, pseudo)
+
+
+def convert(records: Iterable[VmsRecord], options: ConvertOptions | None = None) -> IODEFDocument:
+    """All incidents of *records* in one document (raises ValueError when there are none)."""
+    found = [xml_safe(i) for i in incidents(records, options)]
+    if not found:
+        raise ValueError("no incident-worthy records in the input")
+    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+
+
+def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
+    """One Incident from a closed group of VMS records (RFC 7970 §3.2)."""
+    ev = group.events
+    first = group.samples[0]
+    failures = ev.get("login-failed", 0)
+    logins = ev.get("login", 0)
+    worthy = [e for e in sorted(ev) if e in IMPACTS]
+
+    impacts: list[SystemImpact] = []
+    categories: list[str] = []
+    for e in worthy:
+        itype, severity, category = IMPACTS[e]
+        if e == "login-failed":
+            completion = "succeeded" if logins else "failed"
+            severity = "high" if logins else severity
+            desc = f"{failures} failed log-in(s)" + (f", then {logins} successful" if logins else "")
+        else:
+            completion = "succeeded"
+            desc = f"{ev[e]} {e} event(s)"
+        impacts.append(
+            mk(SystemImpact, type=itype, severity=severity, completion=completion, descriptions=[desc])
+        )
+        if category not in categories:
+            categories.append(category)
+    if failures >= BRUTE_FORCE_THRESHOLD and "brute-force" not in categories:
+        categories.append("brute-force")
+    counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
+    counters += [mk(Counter, type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())]
+    assessment = mk(
+        Assessment,
+        occurrence="actual",
+        incident_categories=categories,
+        system_impacts=impacts,
+        counters=counters,
+    )
+    refs = []
+    seen: set[str] = set()
+    for e in worthy:
+        if e in _REFERENCES and _REFERENCES[e][0] not in seen:
+            url, desc = _REFERENCES[e]
+            seen.add(url)
+            refs.append(mk(Reference, urls=[url], descriptions=[desc]))
+    if failures >= BRUTE_FORCE_THRESHOLD:
+        refs.append(
+            mk(
+                Reference,
+                urls=["https://capec.mitre.org/data/definitions/49.html"],
+                descriptions=["CAPEC-49 Password Brute Forcing"],
+            )
+        )
+
+    systems: list[System] = []
+    source_ips = group.values("source_ip")
+    if source_ips:
+        systems.append(
+            mk(
+                System,
+                category="source",
+                node=mk(Node, addresses=[address_for(ip) for ip in source_ips]),
+                node_roles=[mk(NodeRole, category="client")],
+            )
+        )
+    devices = group.values("device")
+    firmware = group.values("firmware")
+    for d in devices[: options.max_samples]:
+        name, ip, mac, kind = d.split("|")
+        addrs = [address_for(ip)] if ip else []
+        if mac:
+            addrs.append(address_for(mac, kind="mac"))
+        roles = (
+            [mk(NodeRole, category="camera")]
+            if kind in ("camera", "nvr")
+            else [mk(NodeRole, category="streaming")]
+        )
+        if kind == "nvr":
+            roles.append(mk(NodeRole, category="file", descriptions=["network video recorder"]))
+        os_list = []
+        for fw in firmware[:1]:
+            vendor, model, version = fw.split("|")
+            os_list.append(
+                mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)])
+            )
+        systems.append(
+            mk(
+                System,
+                category="target",
+                ownership="organization",
+                node=mk(Node, addresses=addrs, domain_data=[] if addrs else [mk(DomainData, name=name)]),
+                node_roles=roles,
+                asset_ids=[name] if name else [],
+                operating_systems=os_list,
+                descriptions=[f"{kind} {name}"] if name else [],
+            )
+        )
+    for server in group.values("server")[:4]:
+        if not any(server in s.asset_ids for s in systems):
+            systems.append(
+                mk(
+                    System,
+                    category="target",
+                    ownership="organization",
+                    node=mk(Node, domain_data=[mk(DomainData, name=server)]),
+                    node_roles=[mk(NodeRole, category="streaming", descriptions=["video management system"])],
+                    asset_ids=[server],
+                )
+            )
+    if not systems:
+        systems.append(mk(System, category="target", node=mk(Node, locations=["unknown device"])))
+
+    record_data = []
+    users = group.values("user")
+    if users:
+        record_data.append(
+            mk(
+                RecordData,
+                restriction=options.private_restriction,
+                descriptions=[f"accounts used ({len(users)} distinct)"],
+                record_items=[
+                    text_item(pseudo(u), meaning="user-name") for u in users[: options.max_samples]
+                ],
+            )
+        )
+    details = group.values("detail")
+    if details:
+        record_data.append(
+            mk(RecordData, descriptions=["event details"], record_items=[text_item(d) for d in details])
+        )
+    evidence = group.evidence()
+    if not pseudo.active:
+        for fmt in group.values("format"):
+            lines = [s for s in evidence if s.format == fmt and s.raw]
+            if lines:
+                record_data.append(
+                    mk(
+                        RecordData,
+                        restriction=options.private_restriction,
+                        date_time=lines[0].time,
+                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
+                        descriptions=[f"{len(lines)} of the {group.count} records"],
+                        record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
+                    )
+                )
+    expectations = []
+    if source_ips:
+        expectations.append(
+            mk(Expectation, action="block-host", descriptions=[f"block {', '.join(source_ips[:4])}"])
+        )
+    expectations.append(mk(Expectation, action="investigate"))
+    if any(e in worthy for e in ("login-failed", "illegal-login")):
+        expectations.append(
+            mk(
+                Expectation,
+                action="harden-asset",
+                descriptions=["change default credentials; limit management access"],
+            )
+        )
+    if "firmware-update" in worthy:
+        expectations.append(
+            mk(Expectation, action="upgrade-software", descriptions=["reinstall vendor firmware"])
+        )
+
+    event = mk(
+        EventData,
+        start_time=group.first,
+        end_time=group.last,
+        flows=[mk(Flow, systems=systems)],
+        expectations=expectations,
+        record=mk(Record, record_data=record_data) if record_data else None,
+    )
+    who = first.source_ip or (pseudo(first.user) if first.user else None) or first.device or "unknown"
+    summary = (
+        f"{', '.join(f'{ev[e]} {e}' for e in worthy)} event(s) involving {who} on "
+        f"{len(devices) or len(group.values('server'))} device(s) "
+        f"between {iso(group.first)} and {iso(group.last)}"
+        + (f"; {logins} successful log-in(s)" if logins else "")
+        + "."
+    )
+    ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
+    additional = [n for n in [pseudo.note()] if n is not None]
+    incident = mk(
+        Incident,
+        purpose="mitigation",
+        status="new",
+        restriction=options.restriction,
+        incident_id=mk(IncidentID, name=options.name, value=f"vms-{ident}"),
+        detect_time=group.first,
+        start_time=group.first,
+        end_time=group.last,
+        generation_time=options.now(),
+        descriptions=[summary],
+        discoveries=[
+            mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
+            for fmt in group.values("format")
+        ],
+        assessments=[assessment],
+        methods=[mk(Method, references=refs)] if refs else [],
+        contacts=[creator_contact(options.name)],
+        event_data=[event],
+        additional_data=additional,
+    )
+    return incident
