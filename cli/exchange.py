@@ -135,9 +135,11 @@ class _Tally:
     def local_refusal(self, source: str, exc: IODEFError) -> None:
         self.invalid += 1
         problems = [i.to_dict() for i in getattr(exc, "issues", [])]
+        text = str(exc)
         self.line(
-            {"source": source, "outcome": "invalid", "error": str(exc), "issues": problems},
-            f"not sent  {source}: {exc}",
+            {"source": source, "outcome": "invalid", "error": text, "issues": problems},
+            # the error names the file already when it came from reading it
+            f"not sent  {text}" if text.startswith(source) else f"not sent  {source}: {text}",
         )
         if self.fmt == "text":
             for p in problems[1:10]:
