@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
@@ -35,8 +36,8 @@ from lxml import etree
 
 from ._profiles import PROFILE_LABELS, PROFILES, V1_PROFILE, lxml_schema_for, xmlschema_for
 from ._rules import run_rules
+from ._tree import _DT_RE, element_path
 from .errors import ParseError, RuleViolation, SchemaValidationError
-from .model._binding import element_path
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, _chunks, _source_name, parse_xml
 
 if TYPE_CHECKING:
@@ -142,17 +143,22 @@ class _Input:
     name: str
     root: etree._Element
     prefix: bytes | None
+    data: bytes | None = None
+
+
+def _is_document(source: Any) -> bool:
+    # an IODEFDocument exists only once iodef.model is loaded: do not load it to find out
+    model = sys.modules.get("iodef.model")
+    return model is not None and isinstance(source, model.IODEFDocument)
 
 
 def _read(source: Any, source_name: str | None) -> _Input:
-    from .model import IODEFDocument
-
-    if isinstance(source, IODEFDocument):
+    if _is_document(source):
         from .xml import dumps
 
         data = dumps(source, pretty=True)
         name = source_name or "<document>"
-        return _Input(name, parse_xml(data, source_name=name), data[:_PREFIX_BYTES])
+        return _Input(name, parse_xml(data, source_name=name), data[:_PREFIX_BYTES], data)
     if isinstance(source, etree._Element):
         if not isinstance(source.tag, str):
             raise ParseError(
@@ -164,7 +170,7 @@ def _read(source: Any, source_name: str | None) -> _Input:
     name = source_name or _source_name(source)
     data = b"".join(_chunks(source, name, DEFAULT_MAX_BYTES))
     root = parse_xml(data, source_name=name)
-    return _Input(name, root, data[:_PREFIX_BYTES])
+    return _Input(name, root, data[:_PREFIX_BYTES], data)
 
 
 def _profile_for(root: etree._Element, profile: str) -> tuple[str, str]:
@@ -477,10 +483,8 @@ def _libxml2_false_positive(issue: Issue) -> bool:
     m = _LIBXML2_WS_DATETIME.search(issue.message)
     if m is None:
         return False
-    from .model._binding import _DT_RE as _DT
-
     value = m.group(1).strip(_XSD_WS)
-    return m.group(2) != "dateTime" or _DT.fullmatch(value) is not None
+    return m.group(2) != "dateTime" or _DT_RE.fullmatch(value) is not None
 
 
 def _schema_issues(root: etree._Element, profile: str) -> list[Issue]:
@@ -532,7 +536,7 @@ def _iter(inp: _Input, profile: str, rules: bool) -> Iterator[Issue]:
         return
     yield from _schema_issues(root, used)
     if rules and version == "2.0":
-        yield from run_rules(root, used, element_path, inp.prefix)
+        yield from run_rules(root, used, element_path, inp.prefix, inp.data)
 
 
 def check(
