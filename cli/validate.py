@@ -136,21 +136,35 @@ def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocR
     )
 
 
-# worker state (set once per worker process by _init_worker)
+# worker state: set in the parent before the workers fork (or once per worker by _init_worker)
 _worker_args: tuple[str, bool, bool] = ("rfc7970", False, True)
+_worker_jobs: list[_Job] = []
+
+#: what a worker sends back for a document that is valid without any issue (most of them)
+_Compact = tuple[str | None, str | None]
 
 
-def _init_worker(profile: str, strict: bool, rules: bool) -> None:
-    global _worker_args
+def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | None) -> None:
+    global _worker_args, _worker_jobs
     _worker_args = (profile, strict, rules)
+    if jobs is not None:  # not forked: the jobs come pickled, once per worker
+        _worker_jobs = jobs
     from iodef._profiles import lxml_schema_for
 
     lxml_schema_for(profile)  # already compiled when forked; compiled once here otherwise
 
 
-def _work(job: _Job) -> DocResult:
+def _work(span: tuple[int, int]) -> list[DocResult | _Compact]:
+    """Check the jobs ``span`` (start, stop) and return small results, in order."""
     profile, strict, rules = _worker_args
-    return check_one(job, profile, strict, rules)
+    out: list[DocResult | _Compact] = []
+    for job in _worker_jobs[span[0] : span[1]]:
+        result = check_one(job, profile, strict, rules)
+        if result.status == "valid" and not result.issues:
+            out.append((result.version, result.profile))
+        else:
+            out.append(result)
+    return out
 
 
 def _results(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: int) -> Iterator[DocResult]:
@@ -158,15 +172,30 @@ def _results(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
         for job in jobs:
             yield check_one(job, profile, strict, rules)
         return
+    global _worker_jobs
     from iodef._profiles import lxml_schema_for
 
     lxml_schema_for(profile)
     lxml_schema_for("iodef-v1")
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunksize = max(1, min(256, len(jobs) // (n_jobs * 8)))
-    with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(profile, strict, rules)) as pool:
-        yield from pool.imap(_work, jobs, chunksize=chunksize)
+    forked = "fork" in methods
+    ctx = multiprocessing.get_context("fork" if forked else None)
+    # The jobs stay in the parent's memory, which forked workers share; a task is a span of
+    # indexes and a valid document comes back as two strings, so little is pickled either way.
+    _worker_jobs = jobs
+    size = max(1, min(128, len(jobs) // (n_jobs * 8)))
+    spans = [(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+    initargs = (profile, strict, rules, None if forked else jobs)
+    try:
+        with ctx.Pool(n_jobs, initializer=_init_worker, initargs=initargs) as pool:
+            for (start, _stop), chunk in zip(spans, pool.imap(_work, spans), strict=True):
+                for i, item in enumerate(chunk, start):
+                    if isinstance(item, DocResult):
+                        yield item
+                    else:
+                        yield DocResult(jobs[i].name, "valid", item[0], item[1], ())
+    finally:
+        _worker_jobs = []
 
 
 # --------------------------------------------------------------------------- output

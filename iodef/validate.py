@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,16 @@ from ._profiles import PROFILE_LABELS, PROFILES, V1_PROFILE, lxml_schema_for, xm
 from ._rules import run_rules
 from ._tree import _DT_RE, element_path
 from .errors import ParseError, RuleViolation, SchemaValidationError
-from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, _chunks, _source_name, parse_xml
+from .xml import (
+    DEFAULT_MAX_BYTES,
+    IODEF_NS,
+    IODEF_V1_NS,
+    _chunks,
+    _looks_like_xml,
+    _source_name,
+    _too_large,
+    parse_xml,
+)
 
 if TYPE_CHECKING:
     from .model import IODEFDocument
@@ -168,9 +178,26 @@ def _read(source: Any, source_name: str | None) -> _Input:
     if isinstance(source, etree._ElementTree):
         return _read(source.getroot(), source_name)
     name = source_name or _source_name(source)
-    data = b"".join(_chunks(source, name, DEFAULT_MAX_BYTES))
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and not _looks_like_xml(source)):
+        data = _read_file(source, name)
+    else:
+        data = b"".join(_chunks(source, name, DEFAULT_MAX_BYTES))
     root = parse_xml(data, source_name=name)
     return _Input(name, root, data[:_PREFIX_BYTES], data)
+
+
+def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
+    """The bytes of the file at *path* in one read, refused as :func:`iodef.xml.parse_xml` would."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(DEFAULT_MAX_BYTES + 1)
+            if len(data) > DEFAULT_MAX_BYTES:
+                st = os.fstat(fh.fileno())
+                regular = stat.S_ISREG(st.st_mode)
+                raise _too_large(name, DEFAULT_MAX_BYTES, st.st_size if regular else None)
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
+    return data
 
 
 def _profile_for(root: etree._Element, profile: str) -> tuple[str, str]:
