@@ -69,6 +69,7 @@ _V2_ROOT: Final = f"{{{IODEF_NS}}}IODEF-Document"
 _V1_ROOT: Final = f"{{{IODEF_V1_NS}}}IODEF-Document"
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 _PREFIX_BYTES: Final = 512
+_READ_CHUNK: Final = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,17 +188,32 @@ def _read(source: Any, source_name: str | None) -> _Input:
 
 
 def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
-    """The bytes of the file at *path* in one read, refused as :func:`iodef.xml.parse_xml` would."""
+    """The bytes of the file at *path*, refused as :func:`iodef.xml.parse_xml` would refuse them.
+
+    A regular file is read with one call sized by ``fstat`` (asking for the 32 MiB cap instead
+    makes Python allocate that much per file); anything else is streamed in chunks.
+    """
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(DEFAULT_MAX_BYTES + 1)
-            if len(data) > DEFAULT_MAX_BYTES:
-                st = os.fstat(fh.fileno())
-                regular = stat.S_ISREG(st.st_mode)
-                raise _too_large(name, DEFAULT_MAX_BYTES, st.st_size if regular else None)
+        with open(path, "rb", buffering=0) as fh:
+            st = os.fstat(fh.fileno())
+            if stat.S_ISREG(st.st_mode):
+                if st.st_size > DEFAULT_MAX_BYTES:
+                    raise _too_large(name, DEFAULT_MAX_BYTES, st.st_size)
+                data = fh.read(st.st_size + 1) or b""
+                if len(data) <= st.st_size:
+                    return data
+                # the file grew while being read: go on in chunks, with the cap
+                parts = [data]
+                total = len(data)
+                while chunk := fh.read(_READ_CHUNK):
+                    total += len(chunk)
+                    if total > DEFAULT_MAX_BYTES:
+                        raise _too_large(name, DEFAULT_MAX_BYTES)
+                    parts.append(chunk)
+                return b"".join(parts)
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
-    return data
+    return b"".join(_chunks(path, name, DEFAULT_MAX_BYTES))
 
 
 def _profile_for(root: etree._Element, profile: str) -> tuple[str, str]:
@@ -514,7 +530,11 @@ def _libxml2_false_positive(issue: Issue) -> bool:
     return m.group(2) != "dateTime" or _DT_RE.fullmatch(value) is not None
 
 
-def _schema_issues(root: etree._Element, profile: str) -> list[Issue]:
+class _Unexplained(Exception):
+    """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
+
+
+def _schema_issues(root: etree._Element, profile: str, explain: bool = True) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
     Where the two libraries are known to differ the XSD 1.0 text decides: libxml2's white-space
@@ -524,6 +544,8 @@ def _schema_issues(root: etree._Element, profile: str) -> list[Issue]:
     """
     schema = lxml_schema_for(profile)
     libxml2_ok = schema.validate(root)
+    if not libxml2_ok and not explain:
+        raise _Unexplained
     checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root))
     id_issues = _id_issues(root) if checked else []
     if libxml2_ok and not id_issues:
@@ -555,13 +577,13 @@ def _check_profile(profile: str) -> None:
         raise ValueError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
 
 
-def _iter(inp: _Input, profile: str, rules: bool) -> Iterator[Issue]:
+def _iter(inp: _Input, profile: str, rules: bool, explain: bool = True) -> Iterator[Issue]:
     root = inp.root
     used, version = _profile_for(root, profile)
     if version == "?":
         yield _root_issue(root)
         return
-    yield from _schema_issues(root, used)
+    yield from _schema_issues(root, used, explain)
     if rules and version == "2.0":
         yield from run_rules(root, used, element_path, inp.prefix, inp.data)
 
@@ -582,6 +604,28 @@ def check(
     inp = _read(source, source_name)
     used, version = _profile_for(inp.root, profile)
     return Report(inp.name, used, version, tuple(_iter(inp, profile, rules)))
+
+
+def _quick_check(
+    source: bytes | str | os.PathLike[str],
+    *,
+    profile: str = "rfc7970",
+    rules: bool = True,
+    source_name: str | None = None,
+) -> Report | None:
+    """:func:`check`, or None when libxml2 rejects the document's schema validity.
+
+    For callers that spread documents over processes: the invalid ones, whose report needs the
+    xmlschema schema (a third of a second to build in each process), can then be checked in
+    one process with :func:`check`. Raises like :func:`check`.
+    """
+    _check_profile(profile)
+    inp = _read(source, source_name)
+    used, version = _profile_for(inp.root, profile)
+    try:
+        return Report(inp.name, used, version, tuple(_iter(inp, profile, rules, explain=False)))
+    except _Unexplained:
+        return None
 
 
 def iter_issues(
