@@ -23,7 +23,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from iodef.errors import IODEFError
-from iodef.validate import PROFILES, Issue, check
+from iodef.validate import PROFILES, Issue, _quick_check, check
 
 from .main import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
@@ -122,12 +122,25 @@ def _unreadable(name: str, exc: IODEFError | OSError) -> DocResult:
 
 def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocResult:
     """Check one input; never raises for a bad document (it becomes an ``unreadable`` result)."""
+    result = _check_one(job, profile, strict, rules, explain=True)
+    assert result is not None
+    return result
+
+
+def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool) -> DocResult | None:
+    """:func:`check_one`; with ``explain=False``, None for a document libxml2 finds invalid."""
     if job.missing is not None:
         issue = Issue("error", "-", None, None, "unreadable", job.missing)
         return DocResult(job.name, "unreadable", None, None, (issue,))
     try:
         source: bytes | str = job.data if job.data is not None else job.name
-        report = check(source, profile=profile, rules=rules, source_name=job.name)
+        if explain:
+            report = check(source, profile=profile, rules=rules, source_name=job.name)
+        else:
+            quick = _quick_check(source, profile=profile, rules=rules, source_name=job.name)
+            if quick is None:
+                return None
+            report = quick
     except (IODEFError, OSError) as exc:
         return _unreadable(job.name, exc)
     failed = not report.valid or (strict and bool(report.issues))
@@ -140,8 +153,9 @@ def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocR
 _worker_args: tuple[str, bool, bool] = ("rfc7970", False, True)
 _worker_jobs: list[_Job] = []
 
-#: what a worker sends back for a document that is valid without any issue (most of them)
-_Compact = tuple[str | None, str | None]
+#: what a worker sends back for a document that is valid without any issue (most of them);
+#: None stands for a document libxml2 rejected, which the parent checks again for the report
+_Compact = tuple[str | None, str | None] | None
 
 
 def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | None) -> None:
@@ -159,8 +173,10 @@ def _work(span: tuple[int, int]) -> list[DocResult | _Compact]:
     profile, strict, rules = _worker_args
     out: list[DocResult | _Compact] = []
     for job in _worker_jobs[span[0] : span[1]]:
-        result = check_one(job, profile, strict, rules)
-        if result.status == "valid" and not result.issues:
+        result = _check_one(job, profile, strict, rules, explain=False)
+        if result is None:
+            out.append(None)
+        elif result.status == "valid" and not result.issues:
             out.append((result.version, result.profile))
         else:
             out.append(result)
@@ -192,6 +208,10 @@ def _results(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
                 for i, item in enumerate(chunk, start):
                     if isinstance(item, DocResult):
                         yield item
+                    elif item is None:
+                        # invalid: the report is written here, so that only this process
+                        # builds the xmlschema schema (while the workers go on)
+                        yield check_one(jobs[i], profile, strict, rules)
                     else:
                         yield DocResult(jobs[i].name, "valid", item[0], item[1], ())
     finally:
