@@ -8,6 +8,7 @@ compiles the schemas once (they are built before the workers fork, where the pla
 
 from __future__ import annotations
 
+import gc
 import glob
 import json
 import multiprocessing
@@ -166,6 +167,7 @@ def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | Non
     from iodef._profiles import lxml_schema_for
 
     lxml_schema_for(profile)  # already compiled when forked; compiled once here otherwise
+    gc.freeze()
 
 
 def _work(span: tuple[int, int]) -> list[DocResult | _Compact]:
@@ -184,6 +186,10 @@ def _work(span: tuple[int, int]) -> list[DocResult | _Compact]:
 
 
 def _results(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: int) -> Iterator[DocResult]:
+    # Everything loaded so far (Typer, lxml, the rules' tables) lives as long as the run: moved
+    # out of the collector's generations, it is not scanned again on every full collection
+    # (10-15 % of the time per document when profiled). Forked workers inherit this.
+    gc.freeze()
     if n_jobs <= 1 or len(jobs) < 2:
         for job in jobs:
             yield check_one(job, profile, strict, rules)

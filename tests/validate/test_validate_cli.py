@@ -190,3 +190,8 @@ def test_progress_bar_on_a_real_terminal(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert b"8/8" in shown
     assert b"8/8" not in proc.stdout
+
+
+def test_jobs_gives_the_same_json_and_strict_verdicts() -> None:
+    args = ("--format", "json", "--strict", str(V), str(FIXTURES / "invalid"))
+    assert run(*args) == run("--jobs", "2", *args)
