@@ -378,7 +378,13 @@ def _check_confidence(ctx: _Ctx, el: etree._Element) -> None:
 def _datetime(el: etree._Element | None) -> datetime | None:
     if el is None:
         return None
-    m = _DT.fullmatch(_text(el))
+    return _parse_datetime(_text(el))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_datetime(value: str) -> datetime | None:
+    """The DATETIME *value* (§2.7), or None; cached, as reports repeat their times."""
+    m = _DT.fullmatch(value)
     if m is None:
         return None
     text = m.group(0)
@@ -1047,14 +1053,15 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                 if parent is not None and parent.tag == _NAMESERVERS:
                     return True
         elif tag == _NODE:
-            if node_needs is not None:
+            # el[0] first: the Address or DomainData is nearly always the first child
+            if node_needs is not None and not (len(el) and el[0].tag in node_needs):
                 for child in el:
                     if child.tag in node_needs:
                         break
                 else:
                     return True
         elif tag == _SERVICE:
-            if service_needs_child:
+            if service_needs_child and not (len(el) and isinstance(el[0].tag, str)):
                 for child in el:
                     if isinstance(child.tag, str):
                         break
