@@ -187,7 +187,8 @@ def _ascii_source(ctx: _Ctx) -> bytes | None:
 def _rule_attributes(ctx: _Ctx) -> None:
     root = ctx.root
     raw = _ascii_source(ctx)
-    if raw is not None and b"ext-" not in raw and b"&#" not in raw:
+    # (b"&" first: one byte is found with memchr, many documents have no reference at all)
+    if raw is not None and b"ext-" not in raw and (b"&" not in raw or b"&#" not in raw):
         ext_hits: list[etree._Element] = []
     else:
         ext_hits = _EXT_XPATH(root)
@@ -752,6 +753,8 @@ def _rule_references(ctx: _Ctx) -> None:
 
 
 def _rule_incident_ids(ctx: _Ctx) -> None:
+    if len(ctx.root) < 2:
+        return  # one child at most, so not two incidents
     seen: dict[tuple[str | None, str], etree._Element] = {}
     for incident in ctx.root.iterchildren(f"{_P}Incident"):
         iid = incident.find(f"{_P}IncidentID")
@@ -1042,11 +1045,17 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
     event_needs_child = _needs_child("EventData", profile)
     scratch = _Ctx(root, profile, path_of)
     handlers = _HANDLERS
+    address_memo = _address_memo
+    portlist_memo = _portlist_memo
     for el in root.iter(*_TAGS):
         tag = el.tag
         if tag == _ADDRESS:
             category = el.get("category")
-            if not _address_clean(category, el.text):
+            text = el.text
+            clean = address_memo.get((category, text))
+            if clean is None:
+                clean = _address_clean(category, text)
+            if not clean:
                 return True
             if category not in (None, "ipv4-addr", "ipv6-addr"):
                 parent = el.getparent()
@@ -1072,7 +1081,11 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                 if scratch.issues:
                     return True
         elif tag == _PORTLIST_TAG:
-            if not _portlist_clean(el.text):
+            text = el.text
+            clean = portlist_memo.get(text)
+            if clean is None:
+                clean = _portlist_clean(text)
+            if not clean:
                 return True
         elif tag == _EVENT_DATA:
             times = 0
@@ -1089,7 +1102,10 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                 if scratch.issues:
                     return True
         elif tag == _RECORD_DATA:
-            if record_data_needs is not None:
+            n = len(el)
+            if record_data_needs is not None and not (
+                (n > 1 and el[1].tag in record_data_needs) or (n and el[0].tag in record_data_needs)
+            ):
                 for child in el:
                     if child.tag in record_data_needs:
                         break
