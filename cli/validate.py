@@ -190,6 +190,13 @@ def _results(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
     # out of the collector's generations, it is not scanned again on every full collection
     # (10-15 % of the time per document when profiled). Forked workers inherit this.
     gc.freeze()
+    try:
+        yield from _checked(jobs, profile, strict, rules, n_jobs)
+    finally:
+        gc.unfreeze()
+
+
+def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: int) -> Iterator[DocResult]:
     if n_jobs <= 1 or len(jobs) < 2:
         for job in jobs:
             yield check_one(job, profile, strict, rules)
