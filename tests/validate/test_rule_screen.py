@@ -149,3 +149,46 @@ def test_screen_is_not_fooled(name: str, encoding: str) -> None:
 def test_the_valid_skeleton_has_no_rule_issue() -> None:
     data = DOC.format(enc="UTF-8", ns=NS, body="<Description>d</Description>").encode()
     assert _assert_same(data, "rfc7970") == []
+
+
+EVENT = """<EventData><Description>e</Description><DetectTime>2026-11-23T07:0{k}:00Z</DetectTime>
+<Flow><System category="source"><Node><Address category="ipv4-addr">198.51.100.{k}</Address></Node>
+<Service ip-protocol="6"><Port>22</Port></Service></System>
+<System category="target"><Node><DomainData><Name>h{k}.example.net</Name></DomainData>
+<Address category="ipv6-addr">2001:db8::{k}</Address></Node>
+<Service ip-protocol="6"><Portlist>22,80,8000-8080</Portlist></Service></System></Flow>
+<Record><RecordData><DateTime>2026-11-23T07:00:30Z</DateTime><RecordItem dtype="string">log {k}</RecordItem>
+</RecordData></Record></EventData>"""
+
+MUTATIONS = (
+    ('category="ipv4-addr"', 'category="ipv6-addr"'),
+    ('category="ipv6-addr"', 'category="ipv4-addr"'),
+    ('category="ipv4-addr"', 'category="e-mail"'),
+    ("2001:db8::", "2001:DB8::"),
+    ('<Service ip-protocol="6">', "<Service>"),
+    ("8000-8080", "9000-8080"),
+    ("8000-8080", "8000-80800"),
+    ('<Address category="ipv4-addr">198', '<Address category="ipv4-addr"> 198'),
+    ('<RecordItem dtype="string">', '<RecordItem dtype="integer">'),
+    ('<RecordItem dtype="string">', '<RecordItem dtype="string"><x:b>1</x:b>'),
+    ("<Description>e</Description>", '<Description xml:lang="en_US">e</Description>'),
+    ("<DetectTime>", "<StartTime>2026-11-24T00:00:00Z</StartTime><DetectTime>"),
+    ("<Description>e</Description><DetectTime>", "<!-- c --><DetectTime>"),
+    ('<Service ip-protocol="6"><Port>', '<Service ip-protocol="6"><!--c--><Port>'),
+    ("<Node><DomainData>", "<Node><!--c--><DomainData>"),
+    ("<DateTime>2026-11-23T07:00:30Z</DateTime><RecordItem", "<RecordItem"),
+    ('<RecordItem dtype="string">log', '<URL>https://example.org/</URL><RecordItem dtype="string">log'),
+)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("seed", range(40))
+def test_screen_agrees_on_mutated_documents(seed: int, profile: str) -> None:
+    import random
+
+    rng = random.Random(seed)
+    body = "".join(EVENT.format(k=k) for k in range(1, rng.randint(2, 5)))
+    for old, new in rng.sample(MUTATIONS, rng.randint(1, 3)):
+        body = body.replace(old, new, rng.randint(1, 2))
+    # the events sit in DOC's EventData (EventData may hold EventData)
+    _assert_same(DOC.format(enc="UTF-8", ns=NS, body=body).encode(), profile)
