@@ -45,6 +45,7 @@ from .xml import (
     IODEF_V1_NS,
     _chunks,
     _looks_like_xml,
+    _read_stream,
     _source_name,
     _too_large,
     parse_xml,
@@ -191,7 +192,8 @@ def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
     """The bytes of the file at *path*, refused as :func:`iodef.xml.parse_xml` would refuse them.
 
     A regular file is read with one call sized by ``fstat`` (asking for the 32 MiB cap instead
-    makes Python allocate that much per file); anything else is streamed in chunks.
+    makes Python allocate that much per file); anything else (a pipe, a device) is streamed in
+    chunks from the same open file: opening a named pipe twice would wait for a second writer.
     """
     try:
         with open(path, "rb", buffering=0) as fh:
@@ -211,9 +213,9 @@ def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
                         raise _too_large(name, DEFAULT_MAX_BYTES)
                     parts.append(chunk)
                 return b"".join(parts)
+            return b"".join(_read_stream(fh, name, DEFAULT_MAX_BYTES))
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
-    return b"".join(_chunks(path, name, DEFAULT_MAX_BYTES))
 
 
 def _profile_for(root: etree._Element, profile: str) -> tuple[str, str]:

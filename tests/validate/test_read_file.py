@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from iodef import DEFAULT_MAX_BYTES, DocumentTooLargeError, ParseError
-from iodef.validate import check
+from iodef.validate import Report, check
 from tests.conftest import FIXTURES
 
 MINIMAL = FIXTURES / "valid" / "minimal.xml"
@@ -36,20 +37,33 @@ def test_a_directory_is_not_readable(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-def test_a_named_pipe_is_streamed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("attempt", range(5))  # a reopen hangs only when the writer is quick
+def test_a_named_pipe_is_streamed_from_one_open(tmp_path: Path, attempt: int) -> None:
+    """A pipe must be read from the descriptor that was opened: a second open waits for a writer."""
     fifo = tmp_path / "pipe.xml"
     os.mkfifo(fifo)
     data = MINIMAL.read_bytes()
 
     def write() -> None:
-        with fifo.open("wb") as fh:
+        # all at once, then closed: whoever opens the pipe after this waits for a new writer
+        with contextlib.suppress(BrokenPipeError), fifo.open("wb", buffering=0) as fh:
             fh.write(data)
 
-    writer = threading.Thread(target=write)
+    results: list[object] = []
+
+    def read() -> None:
+        try:
+            results.append(check(fifo))
+        except Exception as exc:  # pragma: no cover - reported below
+            results.append(exc)
+
+    writer = threading.Thread(target=write, daemon=True)
+    reader = threading.Thread(target=read, daemon=True)
     writer.start()
-    try:
-        report = check(fifo)
-    finally:
-        writer.join()
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "check() is still waiting on the pipe"
+    (report,) = results
+    assert isinstance(report, Report), report
     assert report.valid
     assert report.source == str(fifo)
