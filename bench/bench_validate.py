@@ -12,8 +12,10 @@ over the whole directory:
 * ``iodef validate --jobs 2 DIR``;
 * xmlschema alone: one Python process validating every file with ``XMLSchema10.iter_errors``.
 
-Prints the wall times (best of REPEAT) and the ratios to xmllint, checks that every tool found the
-same number of invalid documents, and writes ``bench/results/validate.json``.
+Prints the median wall and CPU times of REPEAT runs (the machine may be shared: the median is
+steadier than one run, and the CPU time, user + system of every process of the command, steadier
+than the wall time), the ratios to xmllint, checks that every tool found the same number of
+invalid documents, and writes ``bench/results/validate.json``.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import random
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -172,6 +176,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="keep the generated documents here")
     parser.add_argument("--skip-xmlschema", action="store_true", help="do not time xmlschema alone (slow)")
+    parser.add_argument(
+        "--only", action="append", default=None, help="time only this tool (repeatable), e.g. xmllint"
+    )
     args = parser.parse_args()
 
     xmllint = shutil.which("xmllint")
@@ -212,7 +219,9 @@ def main() -> int:
     if not args.skip_xmlschema:
         tools["xmlschema alone"] = ([sys.executable, str(alone), str(docs_dir)], None)
 
-    results: dict[str, dict[str, float | int]] = {}
+    if args.only:
+        tools = {name: tool for name, tool in tools.items() if name in args.only or name == "xmllint"}
+    results: dict[str, dict[str, Any]] = {}
     for name, (cmd, cmd_env) in tools.items():
         times = []
         cpus = []
@@ -229,12 +238,16 @@ def main() -> int:
             found = int(m.group(1)) if m else -1
         else:
             found = int(proc.stdout.strip() or -1)
+        wall, cpu = statistics.median(times), statistics.median(cpus)
         results[name] = {
-            "seconds": round(min(times), 3),
-            "cpu_seconds": round(min(cpus), 3),
+            "seconds": round(wall, 3),
+            "cpu_seconds": round(cpu, 3),
+            "runs": len(times),
+            "wall_runs": [round(t, 3) for t in times],
+            "cpu_runs": [round(c, 3) for c in cpus],
             "invalid_found": found,
         }
-        print(f"{name:28s} {min(times):7.2f} s wall {min(cpus):7.2f} s cpu   invalid found: {found}")
+        print(f"{name:28s} {wall:7.2f} s wall {cpu:7.2f} s cpu (medians)   invalid found: {found}")
 
     floor = float(results["xmllint"]["seconds"])
     floor_cpu = float(results["xmllint"]["cpu_seconds"])

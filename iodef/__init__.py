@@ -6,11 +6,17 @@ classes of :mod:`iodef.model` (all re-exported here)::
     import iodef
     doc = iodef.parse("incident.xml")
     xml_bytes = iodef.dumps(doc, pretty=True)
+
+The model classes (and :class:`Issue`) are loaded on first access (PEP 562), so that
+``import iodef.validate`` and the ``iodef validate`` command do not pay for pydantic and the
+model; ``iodef.Incident`` and ``from iodef import Incident`` work as before.
 """
 
 from __future__ import annotations
 
-from . import model
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ConvertError,
     DocumentInvalidError,
@@ -29,9 +35,12 @@ from .errors import (
     SchemaValidationError,
     UnsupportedVersionError,
 )
-from .model import *
-from .validate import Issue
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
+
+if TYPE_CHECKING:
+    from . import model
+    from .model import *
+    from .validate import Issue
 
 __version__ = "0.1.0"
 
@@ -174,3 +183,23 @@ __all__ = [
     "model",
     "parse",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``model``, the model classes and ``Issue`` on first use (PEP 562)."""
+    if name == "model":
+        return importlib.import_module(".model", __name__)
+    if name == "Issue":
+        from .validate import Issue
+
+        globals()["Issue"] = Issue
+        return Issue
+    if name in __all__:
+        value = getattr(importlib.import_module(".model", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

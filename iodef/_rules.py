@@ -6,8 +6,11 @@ only what the schema of the chosen profile does not already report, so one probl
 :data:`RULES` describes every rule (slug, section, severity, profiles); the fixtures under
 ``fixtures/validate/`` hold a passing and a failing document for each slug.
 
-The rules visit only the elements they concern (``root.iter(*tags)`` and a few XPath scans run in
-libxml2), so their cost grows with the number of matching elements, not with the document size.
+The rules visit only the elements they concern (``root.iter(*tags)``), so their cost grows with
+the number of matching elements. Most documents break no rule: a screen (:func:`_may_report`)
+answers that for all per-element handlers in one cheap pass, and the handlers run, unchanged,
+only when it cannot; the attribute rules find their elements with a byte search of the raw
+document when its encoding allows, else with XPath scans in libxml2.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING, Final
 
 from lxml import etree
 
-from .model._binding import _DT_RE as _DT
+from ._tree import _DT_RE as _DT
 
 if TYPE_CHECKING:
     from .validate import Issue
@@ -94,12 +97,19 @@ RULES: Final[tuple[RuleInfo, ...]] = (
 
 
 class _Ctx:
-    __slots__ = ("issues", "path_of", "profile", "root")
+    __slots__ = ("data", "issues", "path_of", "profile", "root")
 
-    def __init__(self, root: etree._Element, profile: str, path_of: Callable[[etree._Element], str]) -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        profile: str,
+        path_of: Callable[[etree._Element], str],
+        data: bytes | None = None,
+    ) -> None:
         self.root = root
         self.profile = profile
         self.path_of = path_of
+        self.data = data
         self.issues: list[Issue] = []
 
     def add(
@@ -150,15 +160,49 @@ def _ext_table() -> dict[str, frozenset[str]]:
     return {tag: frozenset(v) for tag, v in table.items()}
 
 
-#: one scan of the document for both attribute-driven rules (§5.1.1 and §6)
-_ATTR_XPATH: Final = etree.XPath("//*[@xml:lang or @*[. = 'ext-value' or starts-with(local-name(), 'ext-')]]")
+#: the elements each attribute-driven rule looks at (§5.1.1 and §6), found by libxml2
+_EXT_XPATH: Final = etree.XPath("//*[@*[. = 'ext-value' or starts-with(local-name(), 'ext-')]]")
+_LANG_XPATH: Final = etree.XPath("//*[@xml:lang]")
+_ASCII_ENCODINGS: Final = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
+
+
+def _ascii_source(ctx: _Ctx) -> bytes | None:
+    """The raw document, when every ASCII character of it is that very byte (UTF-8 or ASCII).
+
+    Then a byte search answers "can this document hold such an attribute?" far faster than an
+    XPath scan of every attribute: attribute names are never escaped, so ``xml:lang`` is in the
+    bytes as ``:lang``; a value ``ext-value`` or a name ``ext-X`` puts ``ext-`` there, unless it
+    is spelt with character references (``&#``). UTF-16/32 (a BOM or a NUL in the first two
+    bytes) and other encodings get None, and the rules fall back to the XPath scans.
+    """
+    data = ctx.data
+    if data is None:
+        return None
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data[start : start + 1] != b"<" or data[start + 1 : start + 2] in (b"\x00", b""):
+        return None
+    encoding = ctx.root.getroottree().docinfo.encoding
+    if (encoding or "UTF-8").upper() not in _ASCII_ENCODINGS:
+        return None
+    return data
 
 
 def _rule_attributes(ctx: _Ctx) -> None:
-    hits = _ATTR_XPATH(ctx.root)
-    if hits:
-        _rule_ext_value(ctx, hits)
-    _rule_language(ctx, hits)
+    root = ctx.root
+    raw = _ascii_source(ctx)
+    # (b"&" first: one byte is found with memchr, many documents have no reference at all)
+    if raw is not None and b"ext-" not in raw and (b"&" not in raw or b"&#" not in raw):
+        ext_hits: list[etree._Element] = []
+    else:
+        ext_hits = _EXT_XPATH(root)
+    root_lang = root.get(_LANG) is not None
+    if raw is not None and raw.count(b":lang") <= root_lang:
+        lang_hits = [root] if root_lang else []  # no other element can have xml:lang
+    else:
+        lang_hits = _LANG_XPATH(root)
+    if ext_hits:
+        _rule_ext_value(ctx, ext_hits)
+    _rule_language(ctx, lang_hits)
 
 
 def _rule_ext_value(ctx: _Ctx, hits: list[etree._Element]) -> None:
@@ -229,6 +273,7 @@ _BCP47: Final = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def bcp47_problem(tag: str) -> str | None:
     """Why *tag* is not a well-formed BCP 47 (RFC 5646) language tag, or None when it is."""
     if not _BCP47.fullmatch(tag.lower()):
@@ -337,7 +382,13 @@ def _check_confidence(ctx: _Ctx, el: etree._Element) -> None:
 def _datetime(el: etree._Element | None) -> datetime | None:
     if el is None:
         return None
-    m = _DT.fullmatch(_text(el))
+    return _parse_datetime(_text(el))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_datetime(value: str) -> datetime | None:
+    """The DATETIME *value* (§2.7), or None; cached, as reports repeat their times."""
+    m = _DT.fullmatch(value)
     if m is None:
         return None
     text = m.group(0)
@@ -403,9 +454,9 @@ _TIME_TAGS: Final = {
 def _check_times(ctx: _Ctx, el: etree._Element) -> None:
     section, pairs = _TIME_ORDER[el.tag[len(_P) :]]
     found: dict[str, etree._Element] = {}
-    for child in el:
-        name = _TIME_TAGS.get(child.tag)
-        if name is not None and name not in found:
+    for child in el.iterchildren(*_TIME_TAGS):
+        name = _TIME_TAGS[child.tag]
+        if name not in found:
             found[name] = child
     if len(found) < 2:
         return
@@ -705,6 +756,8 @@ def _rule_references(ctx: _Ctx) -> None:
 
 
 def _rule_incident_ids(ctx: _Ctx) -> None:
+    if len(ctx.root) < 2:
+        return  # one child at most, so not two incidents
     seen: dict[tuple[str | None, str], etree._Element] = {}
     for incident in ctx.root.iterchildren(f"{_P}Incident"):
         iid = incident.find(f"{_P}IncidentID")
@@ -895,22 +948,203 @@ def run_rules(
     profile: str,
     path_of: Callable[[etree._Element], str],
     prefix: bytes | None = None,
+    data: bytes | None = None,
 ) -> list[Issue]:
     """All RFC 7970 rule issues for the IODEF v2 document *root*, in document order.
 
-    *prefix* is the start of the raw document, when there was one, for the §4.1 encoding rule.
+    *prefix* is the start of the raw document, when there was one, for the §4.1 encoding rule;
+    *data* the whole raw document, when there was one (it lets :func:`_rule_attributes` skip
+    scans that cannot find anything).
     """
-    ctx = _Ctx(root, profile, path_of)
+    ctx = _Ctx(root, profile, path_of, data)
     if prefix is not None:
         check_encoding(prefix, root, ctx)
     for whole in _WHOLE_DOCUMENT:
         whole(ctx)
-    handlers = _HANDLERS
-    for el in root.iter(*_TAGS):
-        for handler in handlers[el.tag]:
-            handler(ctx, el)
+    if _may_report(root, profile, path_of):
+        handlers = _HANDLERS
+        for el in root.iter(*_TAGS):
+            for handler in handlers[el.tag]:
+                handler(ctx, el)
     ctx.issues.sort(key=_order)
     return ctx.issues
+
+
+# --------------------------------------------------------------------------- the screen
+#
+# Most documents break no rule, and visiting each of their elements from Python is what a
+# rule check costs. So the per-element handlers above run (all of them, in document order,
+# exactly as written) only when _may_report() says some element might give an issue.
+# _may_report() is a screen: for the elements that are common in real documents it asks, with
+# as few lxml calls as possible, the same question the handler asks, answers repeated values
+# from a memo, and for every other element it runs the handlers themselves on a scratch
+# context. It returns False only when no handler would add an issue, so the issues are the
+# same with or without it (tests/validate/test_rule_screen.py checks both ways on every
+# fixture).
+
+_ADDRESS: Final = f"{_P}Address"
+_PORTLIST_TAG: Final = f"{_P}Portlist"
+_NODE: Final = f"{_P}Node"
+_SERVICE: Final = f"{_P}Service"
+_EVENT_DATA: Final = f"{_P}EventData"
+_RECORD_DATA: Final = f"{_P}RecordData"
+_RECORD_ITEM: Final = f"{_P}RecordItem"
+_NAMESERVERS: Final = f"{_P}Nameservers"
+_MEMO_MAX: Final = 65536
+_address_memo: dict[tuple[str | None, str | None], bool] = {}
+_portlist_memo: dict[str | None, bool] = {}
+
+
+def _address_clean(category: str | None, raw: str | None) -> bool:
+    """Whether _check_address adds nothing for this category and text (not under Nameservers)."""
+    key = (category, raw)
+    known = _address_memo.get(key)
+    if known is not None:
+        return known
+    text = (raw or "").strip(_WS)
+    check = _ADDRESS_CHECKS.get(category if category is not None else "ipv6-addr")
+    if check is None:
+        clean = True
+    elif not check[0](text):
+        clean = False
+    else:
+        clean = category not in (None, "ipv6-addr") or _ipv6_compressed(text) == text
+    if len(_address_memo) >= _MEMO_MAX:
+        _address_memo.clear()
+    _address_memo[key] = clean
+    return clean
+
+
+def _portlist_clean(raw: str | None) -> bool:
+    """Whether _check_portlist adds nothing for this text."""
+    known = _portlist_memo.get(raw)
+    if known is not None:
+        return known
+    text = (raw or "").strip(_WS)
+    clean = (
+        _SIMPLE_PORTS.fullmatch(text) is not None
+        or _PORTLIST.fullmatch(text) is None
+        or portlist_problem(text) is None
+    )
+    if len(_portlist_memo) >= _MEMO_MAX:
+        _portlist_memo.clear()
+    _portlist_memo[raw] = clean
+    return clean
+
+
+def _needs_child(name: str, profile: str) -> bool:
+    return profile in _REQUIRED_CHILD[name][2]
+
+
+def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._Element], str]) -> bool:
+    """False only when no per-element handler would report anything on *root*.
+
+    One pass over the elements that have handlers; child lists are walked directly (an lxml
+    tag-filtered child iterator costs more to set up than the few children it would skip).
+    """
+    node_needs = _REQUIRED_CLARK["Node"] if _needs_child("Node", profile) else None
+    record_data_needs = _REQUIRED_CLARK["RecordData"] if _needs_child("RecordData", profile) else None
+    service_needs_child = _needs_child("Service", profile)
+    event_needs_child = _needs_child("EventData", profile)
+    scratch = _Ctx(root, profile, path_of)
+    handlers = _HANDLERS
+    address_memo = _address_memo
+    portlist_memo = _portlist_memo
+    for el in root.iter(*_TAGS):
+        tag = el.tag
+        if tag == _ADDRESS:
+            category = el.get("category")
+            text = el.text
+            clean = address_memo.get((category, text))
+            if clean is None:
+                clean = _address_clean(category, text)
+            if not clean:
+                return True
+            if category not in (None, "ipv4-addr", "ipv6-addr"):
+                parent = el.getparent()
+                if parent is not None and parent.tag == _NAMESERVERS:
+                    return True
+        elif tag == _NODE:
+            # el[0] first: the Address or DomainData is nearly always the first child
+            if node_needs is not None and not (len(el) and el[0].tag in node_needs):
+                for child in el:
+                    if child.tag in node_needs:
+                        break
+                else:
+                    return True
+        elif tag == _SERVICE:
+            if service_needs_child and not (len(el) and isinstance(el[0].tag, str)):
+                for child in el:
+                    if isinstance(child.tag, str):
+                        break
+                else:
+                    return True
+            if el.get("ip-protocol") is None:
+                _check_service(scratch, el)
+                if scratch.issues:
+                    return True
+        elif tag == _PORTLIST_TAG:
+            text = el.text
+            clean = portlist_memo.get(text)
+            if clean is None:
+                clean = _portlist_clean(text)
+            if not clean:
+                return True
+        elif tag == _EVENT_DATA:
+            times = 0
+            elements = 0
+            for child in el:
+                if child.tag in _TIME_TAGS:
+                    times += 1
+                elif isinstance(child.tag, str):
+                    elements += 1
+            if event_needs_child and times + elements == 0:
+                return True
+            if times > 1:
+                _check_times(scratch, el)
+                if scratch.issues:
+                    return True
+        elif tag == _RECORD_DATA:
+            n = len(el)
+            if record_data_needs is not None and not (
+                (n > 1 and el[1].tag in record_data_needs) or (n and el[0].tag in record_data_needs)
+            ):
+                for child in el:
+                    if child.tag in record_data_needs:
+                        break
+                else:
+                    return True
+        elif tag == _RECORD_ITEM:
+            dtype = el.get("dtype")
+            if dtype is None or dtype == "xml" or dtype == "ext-value":
+                continue
+            if dtype == "string":
+                for child in el:
+                    if isinstance(child.tag, str):
+                        return True
+                continue
+            _check_extension(scratch, el)
+            if scratch.issues:
+                return True
+        else:
+            for handler in handlers[tag]:
+                handler(scratch, el)
+            if scratch.issues:
+                return True
+    return False
+
+
+#: the handlers _may_report() answers for itself; a new handler on one of these tags must be
+#: added to the screen (tests/validate/test_rule_screen.py pins this table)
+_SCREENED: Final[dict[str, list[_Handler]]] = {
+    _ADDRESS: [_check_address],
+    _PORTLIST_TAG: [_check_portlist],
+    _NODE: [_check_required_child],
+    _SERVICE: [_check_required_child, _check_service],
+    _RECORD_DATA: [_check_required_child],
+    _EVENT_DATA: [_check_times, _check_required_child],
+    _RECORD_ITEM: [_check_extension],
+}
 
 
 def _order(issue: Issue) -> tuple[int, str]:

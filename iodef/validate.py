@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
@@ -35,9 +37,19 @@ from lxml import etree
 
 from ._profiles import PROFILE_LABELS, PROFILES, V1_PROFILE, lxml_schema_for, xmlschema_for
 from ._rules import run_rules
+from ._tree import _DT_RE, element_path
 from .errors import ParseError, RuleViolation, SchemaValidationError
-from .model._binding import element_path
-from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, _chunks, _source_name, parse_xml
+from .xml import (
+    DEFAULT_MAX_BYTES,
+    IODEF_NS,
+    IODEF_V1_NS,
+    _chunks,
+    _looks_like_xml,
+    _read_stream,
+    _source_name,
+    _too_large,
+    parse_xml,
+)
 
 if TYPE_CHECKING:
     from .model import IODEFDocument
@@ -58,6 +70,7 @@ _V2_ROOT: Final = f"{{{IODEF_NS}}}IODEF-Document"
 _V1_ROOT: Final = f"{{{IODEF_V1_NS}}}IODEF-Document"
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 _PREFIX_BYTES: Final = 512
+_READ_CHUNK: Final = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,17 +155,22 @@ class _Input:
     name: str
     root: etree._Element
     prefix: bytes | None
+    data: bytes | None = None
+
+
+def _is_document(source: Any) -> bool:
+    # an IODEFDocument exists only once iodef.model is loaded: do not load it to find out
+    model = sys.modules.get("iodef.model")
+    return model is not None and isinstance(source, model.IODEFDocument)
 
 
 def _read(source: Any, source_name: str | None) -> _Input:
-    from .model import IODEFDocument
-
-    if isinstance(source, IODEFDocument):
+    if _is_document(source):
         from .xml import dumps
 
         data = dumps(source, pretty=True)
         name = source_name or "<document>"
-        return _Input(name, parse_xml(data, source_name=name), data[:_PREFIX_BYTES])
+        return _Input(name, parse_xml(data, source_name=name), data[:_PREFIX_BYTES], data)
     if isinstance(source, etree._Element):
         if not isinstance(source.tag, str):
             raise ParseError(
@@ -162,9 +180,42 @@ def _read(source: Any, source_name: str | None) -> _Input:
     if isinstance(source, etree._ElementTree):
         return _read(source.getroot(), source_name)
     name = source_name or _source_name(source)
-    data = b"".join(_chunks(source, name, DEFAULT_MAX_BYTES))
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and not _looks_like_xml(source)):
+        data = _read_file(source, name)
+    else:
+        data = b"".join(_chunks(source, name, DEFAULT_MAX_BYTES))
     root = parse_xml(data, source_name=name)
-    return _Input(name, root, data[:_PREFIX_BYTES])
+    return _Input(name, root, data[:_PREFIX_BYTES], data)
+
+
+def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
+    """The bytes of the file at *path*, refused as :func:`iodef.xml.parse_xml` would refuse them.
+
+    A regular file is read with one call sized by ``fstat`` (asking for the 32 MiB cap instead
+    makes Python allocate that much per file); anything else (a pipe, a device) is streamed in
+    chunks from the same open file: opening a named pipe twice would wait for a second writer.
+    """
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            st = os.fstat(fh.fileno())
+            if stat.S_ISREG(st.st_mode):
+                if st.st_size > DEFAULT_MAX_BYTES:
+                    raise _too_large(name, DEFAULT_MAX_BYTES, st.st_size)
+                data = fh.read(st.st_size + 1) or b""
+                if len(data) <= st.st_size:
+                    return data
+                # the file grew while being read: go on in chunks, with the cap
+                parts = [data]
+                total = len(data)
+                while chunk := fh.read(_READ_CHUNK):
+                    total += len(chunk)
+                    if total > DEFAULT_MAX_BYTES:
+                        raise _too_large(name, DEFAULT_MAX_BYTES)
+                    parts.append(chunk)
+                return b"".join(parts)
+            return b"".join(_read_stream(fh, name, DEFAULT_MAX_BYTES))
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
 
 
 def _profile_for(root: etree._Element, profile: str) -> tuple[str, str]:
@@ -477,13 +528,15 @@ def _libxml2_false_positive(issue: Issue) -> bool:
     m = _LIBXML2_WS_DATETIME.search(issue.message)
     if m is None:
         return False
-    from .model._binding import _DT_RE as _DT
-
     value = m.group(1).strip(_XSD_WS)
-    return m.group(2) != "dateTime" or _DT.fullmatch(value) is not None
+    return m.group(2) != "dateTime" or _DT_RE.fullmatch(value) is not None
 
 
-def _schema_issues(root: etree._Element, profile: str) -> list[Issue]:
+class _Unexplained(Exception):
+    """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
+
+
+def _schema_issues(root: etree._Element, profile: str, explain: bool = True) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
     Where the two libraries are known to differ the XSD 1.0 text decides: libxml2's white-space
@@ -493,6 +546,8 @@ def _schema_issues(root: etree._Element, profile: str) -> list[Issue]:
     """
     schema = lxml_schema_for(profile)
     libxml2_ok = schema.validate(root)
+    if not libxml2_ok and not explain:
+        raise _Unexplained
     checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root))
     id_issues = _id_issues(root) if checked else []
     if libxml2_ok and not id_issues:
@@ -524,15 +579,15 @@ def _check_profile(profile: str) -> None:
         raise ValueError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
 
 
-def _iter(inp: _Input, profile: str, rules: bool) -> Iterator[Issue]:
+def _iter(inp: _Input, profile: str, rules: bool, explain: bool = True) -> Iterator[Issue]:
     root = inp.root
     used, version = _profile_for(root, profile)
     if version == "?":
         yield _root_issue(root)
         return
-    yield from _schema_issues(root, used)
+    yield from _schema_issues(root, used, explain)
     if rules and version == "2.0":
-        yield from run_rules(root, used, element_path, inp.prefix)
+        yield from run_rules(root, used, element_path, inp.prefix, inp.data)
 
 
 def check(
@@ -551,6 +606,28 @@ def check(
     inp = _read(source, source_name)
     used, version = _profile_for(inp.root, profile)
     return Report(inp.name, used, version, tuple(_iter(inp, profile, rules)))
+
+
+def _quick_check(
+    source: bytes | str | os.PathLike[str],
+    *,
+    profile: str = "rfc7970",
+    rules: bool = True,
+    source_name: str | None = None,
+) -> Report | None:
+    """:func:`check`, or None when libxml2 rejects the document's schema validity.
+
+    For callers that spread documents over processes: the invalid ones, whose report needs the
+    xmlschema schema (a third of a second to build in each process), can then be checked in
+    one process with :func:`check`. Raises like :func:`check`.
+    """
+    _check_profile(profile)
+    inp = _read(source, source_name)
+    used, version = _profile_for(inp.root, profile)
+    try:
+        return Report(inp.name, used, version, tuple(_iter(inp, profile, rules, explain=False)))
+    except _Unexplained:
+        return None
 
 
 def iter_issues(

@@ -20,6 +20,7 @@ from typing import Any, Final, Union
 
 from lxml import etree
 
+from .._tree import _DT_RE, element_path
 from ..errors import ParseError
 from ._base import IODEF_NS, AnyXML, Attr, Child, IODEFModel, Text, UnregisteredValue, Wildcard, XMLState
 
@@ -29,10 +30,6 @@ _ATTR, _CHILD, _TEXT, _ANY = 0, 1, 2, 3
 
 _INT_RE: Final = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE: Final = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?|[+-]?INF|NaN")
-_DT_RE: Final = re.compile(
-    r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
-)
 _XSD_WS: Final = " \t\r\n"
 
 
@@ -274,23 +271,6 @@ def _child_plan(spec: Spec) -> Plan:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def element_path(el: etree._Element) -> str:
-    """An XPath-like path of local names, with [n] where a name repeats among siblings."""
-    parts: list[str] = []
-    node: etree._Element | None = el
-    while node is not None:
-        tag = node.tag
-        local = etree.QName(node).localname if isinstance(tag, str) else "node()"
-        parent = node.getparent()
-        if parent is not None and isinstance(tag, str):
-            same = [c for c in parent if c.tag == tag]
-            if len(same) > 1:
-                local += f"[{same.index(node) + 1}]"
-        parts.append(local)
-        node = parent
-    return "/" + "/".join(reversed(parts))
 
 
 def _describe(tag: Any) -> str:

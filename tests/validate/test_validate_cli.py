@@ -190,3 +190,21 @@ def test_progress_bar_on_a_real_terminal(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert b"8/8" in shown
     assert b"8/8" not in proc.stdout
+
+
+def test_jobs_gives_the_same_json_and_strict_verdicts() -> None:
+    args = ("--format", "json", "--strict", str(V), str(FIXTURES / "invalid"))
+    assert run(*args) == run("--jobs", "2", *args)
+
+
+def test_jobs_without_fork_sends_the_jobs_to_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where workers are spawned they do not share the job list: it goes with the initializer."""
+    import multiprocessing
+
+    import iodef.cli.validate as cli_validate
+
+    real = multiprocessing.get_context
+    monkeypatch.setattr(cli_validate.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(cli_validate.multiprocessing, "get_context", lambda method=None: real("spawn"))
+    args = (str(V / "address"), str(V / "xsd"), str(FIXTURES / "invalid"))
+    assert run("--jobs", "2", *args) == run(*args)

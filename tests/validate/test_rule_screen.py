@@ -1,0 +1,194 @@
+"""The rule screen (``_rules._may_report`` and the byte tests of ``_rule_attributes``) hides nothing.
+
+The screen lets documents that break no rule skip the per-element handlers. Here the issues with
+the screen are compared with the issues of the handlers run unconditionally and of the XPath
+scans, on every fixture and on documents written to get past a careless screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from iodef import _rules
+from iodef._tree import element_path
+from iodef.validate import PROFILES, check
+from iodef.xml import parse_xml
+from tests.conftest import FIXTURES
+
+NS = "urn:ietf:params:xml:ns:iodef-2.0"
+CASES = sorted(p for p in FIXTURES.rglob("*.xml") if "hostile" not in p.parts)
+
+
+def _unscreened(root: etree._Element, profile: str) -> list[tuple[object, ...]]:
+    ctx = _rules._Ctx(root, profile, element_path)
+    for whole in _rules._WHOLE_DOCUMENT:
+        whole(ctx)  # no raw bytes: the XPath scans
+    for el in root.iter(*_rules._TAGS):
+        for handler in _rules._HANDLERS[el.tag]:
+            handler(ctx, el)
+    ctx.issues.sort(key=_rules._order)
+    return [(i.severity, i.path, i.line, i.rule, i.message) for i in ctx.issues]
+
+
+def _screened(data: bytes, profile: str) -> tuple[list[tuple[object, ...]], bool]:
+    root = parse_xml(data, source_name="t")
+    issues = _rules.run_rules(root, profile, element_path, None, data)
+    return [(i.severity, i.path, i.line, i.rule, i.message) for i in issues], _rules._may_report(
+        root, profile, element_path
+    )
+
+
+def _handler_issues(root: etree._Element, profile: str) -> bool:
+    ctx = _rules._Ctx(root, profile, element_path)
+    for el in root.iter(*_rules._TAGS):
+        for handler in _rules._HANDLERS[el.tag]:
+            handler(ctx, el)
+    return bool(ctx.issues)
+
+
+def _assert_same(data: bytes, profile: str) -> list[tuple[object, ...]]:
+    root = parse_xml(data, source_name="t")
+    want = _unscreened(root, profile)
+    got, may_report = _screened(data, profile)
+    assert got == want
+    if _handler_issues(root, profile):
+        assert may_report, "the screen hid a handler's issue"
+    return got
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("path", CASES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_screen_agrees_on_every_fixture(path: Path, profile: str) -> None:
+    data = path.read_bytes()
+    try:
+        root = parse_xml(data, source_name=str(path))
+    except Exception:
+        pytest.skip("not readable XML")
+    if root.tag != f"{{{NS}}}IODEF-Document":
+        pytest.skip("not an IODEF v2 document")
+    _assert_same(data, profile)
+
+
+def test_screened_tags_have_the_handlers_the_screen_knows() -> None:
+    for tag, handlers in _rules._SCREENED.items():
+        assert _rules._HANDLERS[tag] == handlers, tag
+
+
+DOC = """<?xml version="1.0" encoding="{enc}"?>
+<IODEF-Document version="2.00" xml:lang="en" xmlns="{ns}" xmlns:x="urn:example:x">
+  <Incident purpose="reporting">
+    <IncidentID name="csirt.example.org">1</IncidentID>
+    <GenerationTime>2026-11-23T08:00:00Z</GenerationTime>
+    <Contact role="creator" type="organization"><ContactName>CSIRT</ContactName></Contact>
+    <EventData>{body}</EventData>
+  </Incident>
+</IODEF-Document>
+"""
+
+TRICKS = {
+    "ext-value spelt with a character reference": (
+        '<Flow><System category="source"><Node><Address category="&#x65;xt-value">x</Address>'
+        "</Node></System></Flow>",
+        "RFC7970 §5.1.1",
+    ),
+    "nested xml:lang that is not BCP 47": ('<Description xml:lang="english!">d</Description>', "RFC7970 §6"),
+    "foreign Port in a Service without ip-protocol": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr">192.0.2.1</Address></Node>'
+        "<Service><x:Port>22</x:Port></Service></System></Flow>",
+        "RFC7970 §3.20",
+    ),
+    "nameserver address of the wrong category": (
+        '<Flow><System category="source"><Node><DomainData><Name>x.example</Name><Nameservers>'
+        '<Server>ns.example</Server><Address category="e-mail">a@b.example</Address></Nameservers>'
+        "</DomainData></Node></System></Flow>",
+        "RFC7970 §3.19.1",
+    ),
+    "portlist range backwards": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr">192.0.2.1</Address></Node>'
+        '<Service ip-protocol="6"><Portlist>80,9000-8000</Portlist></Service></System></Flow>',
+        "RFC7970 §2.9",
+    ),
+    "event detected before it started": (
+        "<DetectTime>2026-11-23T06:00:00Z</DetectTime><StartTime>2026-11-23T07:00:00Z</StartTime>",
+        "RFC7970 §3.14",
+    ),
+    "string RecordItem holding XML": (
+        '<Record><RecordData><RecordItem dtype="string"><x:b>1</x:b></RecordItem></RecordData></Record>',
+        "RFC7970 §2.16",
+    ),
+    "non-canonical IPv6 text": (
+        '<Flow><System category="source"><Node><Address category="ipv6-addr">2001:DB8::1</Address></Node>'
+        "</System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "Node without Address or DomainData": (
+        '<Flow><System category="source"><Node><Location>here</Location></Node></System></Flow>',
+        "RFC7970 §3.18",
+    ),
+    "EventData with only a comment": ("<!-- nothing -->", "RFC7970 §3.14"),
+    "RecordData without the content it needs": (
+        "<Record><RecordData><DateTime>2026-11-23T06:00:00Z</DateTime></RecordData></Record>",
+        "RFC7970 §3.22.1",
+    ),
+}
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+@pytest.mark.parametrize("name", sorted(TRICKS))
+def test_screen_is_not_fooled(name: str, encoding: str) -> None:
+    body, rule = TRICKS[name]
+    data = DOC.format(enc=encoding, ns=NS, body=body).encode(encoding.lower())
+    issues = _assert_same(data, "rfc7970")
+    assert rule in {i[3] for i in issues}, issues
+    assert rule in {i.rule for i in check(data).issues}
+
+
+def test_the_valid_skeleton_has_no_rule_issue() -> None:
+    data = DOC.format(enc="UTF-8", ns=NS, body="<Description>d</Description>").encode()
+    assert _assert_same(data, "rfc7970") == []
+
+
+EVENT = """<EventData><Description>e</Description><DetectTime>2026-11-23T07:0{k}:00Z</DetectTime>
+<Flow><System category="source"><Node><Address category="ipv4-addr">198.51.100.{k}</Address></Node>
+<Service ip-protocol="6"><Port>22</Port></Service></System>
+<System category="target"><Node><DomainData><Name>h{k}.example.net</Name></DomainData>
+<Address category="ipv6-addr">2001:db8::{k}</Address></Node>
+<Service ip-protocol="6"><Portlist>22,80,8000-8080</Portlist></Service></System></Flow>
+<Record><RecordData><DateTime>2026-11-23T07:00:30Z</DateTime><RecordItem dtype="string">log {k}</RecordItem>
+</RecordData></Record></EventData>"""
+
+MUTATIONS = (
+    ('category="ipv4-addr"', 'category="ipv6-addr"'),
+    ('category="ipv6-addr"', 'category="ipv4-addr"'),
+    ('category="ipv4-addr"', 'category="e-mail"'),
+    ("2001:db8::", "2001:DB8::"),
+    ('<Service ip-protocol="6">', "<Service>"),
+    ("8000-8080", "9000-8080"),
+    ("8000-8080", "8000-80800"),
+    ('<Address category="ipv4-addr">198', '<Address category="ipv4-addr"> 198'),
+    ('<RecordItem dtype="string">', '<RecordItem dtype="integer">'),
+    ('<RecordItem dtype="string">', '<RecordItem dtype="string"><x:b>1</x:b>'),
+    ("<Description>e</Description>", '<Description xml:lang="en_US">e</Description>'),
+    ("<DetectTime>", "<StartTime>2026-11-24T00:00:00Z</StartTime><DetectTime>"),
+    ("<Description>e</Description><DetectTime>", "<!-- c --><DetectTime>"),
+    ('<Service ip-protocol="6"><Port>', '<Service ip-protocol="6"><!--c--><Port>'),
+    ("<Node><DomainData>", "<Node><!--c--><DomainData>"),
+    ("<DateTime>2026-11-23T07:00:30Z</DateTime><RecordItem", "<RecordItem"),
+    ('<RecordItem dtype="string">log', '<URL>https://example.org/</URL><RecordItem dtype="string">log'),
+)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("seed", range(40))
+def test_screen_agrees_on_mutated_documents(seed: int, profile: str) -> None:
+    import random
+
+    rng = random.Random(seed)
+    body = "".join(EVENT.format(k=k) for k in range(1, rng.randint(2, 5)))
+    for old, new in rng.sample(MUTATIONS, rng.randint(1, 3)):
+        body = body.replace(old, new, rng.randint(1, 2))
+    # the events sit in DOC's EventData (EventData may hold EventData)
+    _assert_same(DOC.format(enc="UTF-8", ns=NS, body=body).encode(), profile)
