@@ -185,10 +185,14 @@ __all__ = [
 ]
 
 
+# subpackages reachable as attributes without an import of their own (``iodef.validate.is_valid``)
+_SUBMODULES = frozenset({"model", "validate", "convert", "exchange"})
+
+
 def __getattr__(name: str) -> Any:
     """Load ``model``, the model classes and ``Issue`` on first use (PEP 562)."""
-    if name == "model":
-        return importlib.import_module(".model", __name__)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name == "Issue":
         from .validate import Issue
 
