@@ -26,7 +26,7 @@ from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs, inc
 from iodef.convert.readers import READERS, detect, peek_head
 from iodef.errors import ConvertError, RecordError
 
-from .main import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 MAX_PRINTED_ERRORS = 50
 

@@ -26,7 +26,7 @@ from iodef.exchange.client import (
 from iodef.exchange.config import Secret, load_server_config, read_token
 from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, default_outbox_path, deliver
 
-from .main import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 outbox_app = typer.Typer(help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")

@@ -1,77 +1,64 @@
 """The ``iodef`` command: one Typer app, one module per command group.
 
-Exit codes (ARCHITECTURE.md): 0 ok, 1 some input invalid or refused, 2 usage, 3 I/O failure.
-Machine output goes to stdout, messages for people to stderr.
+Only the module of the command being run is imported, so ``iodef validate`` does not pay for
+the typed model, httpx or SQLAlchemy; ``iodef --help`` (or an unknown word) loads them all.
+``from iodef.cli.main import app`` gives the app with every command registered.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Any
 
-import typer
+from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE
+from .app import app as _app
 
-from iodef import IODEFError, dumps, parse
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_IO",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "load_commands",
+    "main",
+]  # and `app`, on access
 
-app = typer.Typer(
-    name="iodef",
-    help="IODEF v2 (RFC 7970) toolkit: read, check, convert and exchange incident documents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+#: command word -> the module that registers it
+COMMAND_MODULES = {
+    "fmt": None,
+    "validate": "validate",
+    "convert": "convert",
+    "send": "exchange",
+    "serve": "exchange",
+    "pull": "exchange",
+    "outbox": "exchange",
+}
 
 
-@app.callback()
-def _root() -> None:
-    """IODEF v2 (RFC 7970) toolkit: read, check, convert and exchange incident documents."""
-
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_IO = 3
-
-
-@app.command("fmt")
-def fmt(
-    source: Annotated[str, typer.Argument(help="An IODEF v2 document, or '-' for standard input.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
-    ] = None,
-    compact: Annotated[bool, typer.Option("--compact", help="No indentation.")] = False,
-) -> None:
-    """Read a document into the typed model and write it back, indented.
-
-    Nothing is lost on the way: the output equals the input under XML canonicalisation.
-    """
-    try:
-        doc = parse(sys.stdin.buffer if source == "-" else Path(source))
-    except IODEFError as exc:
-        typer.echo(f"iodef fmt: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
-    data = dumps(doc, pretty=not compact)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+def load_commands(argv: Sequence[str] | None = None) -> None:
+    """Import the command module *argv* asks for, or every command module."""
+    word = next((a for a in argv or () if not a.startswith("-")), None)
+    if word in COMMAND_MODULES:
+        module = COMMAND_MODULES[word]
+        if module is not None:
+            importlib.import_module(f".{module}", __package__)
         return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        typer.echo(f"iodef fmt: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(EXIT_IO) from None
+    for module in sorted({m for m in COMMAND_MODULES.values() if m is not None}):
+        importlib.import_module(f".{module}", __package__)
 
 
-# Command modules register their commands on `app` when imported (one line each).
-from . import convert as _convert  # noqa: E402, F401
-from . import exchange as _exchange  # noqa: E402, F401
-from . import validate as _validate  # noqa: E402, F401
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        load_commands()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    load_commands(sys.argv[1:])
+    _app()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import typer
 from iodef.errors import IODEFError
 from iodef.validate import PROFILES, Issue, _quick_check, check
 
-from .main import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 __all__ = ["DocResult", "validate_command"]
 

@@ -19,7 +19,17 @@ from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 
 NS = "urn:ietf:params:xml:ns:iodef-2.0"
-CASES = sorted(p for p in FIXTURES.rglob("*.xml") if "hostile" not in p.parts)
+
+
+def _iodef_v2(path: Path) -> bool:
+    """Readable IODEF v2 documents only: the screen has nothing to say about the others."""
+    try:
+        return bool(parse_xml(path.read_bytes()).tag == f"{{{NS}}}IODEF-Document")
+    except Exception:
+        return False
+
+
+CASES = sorted(p for p in FIXTURES.rglob("*.xml") if "hostile" not in p.parts and _iodef_v2(p))
 
 
 def _unscreened(root: etree._Element, profile: str) -> list[tuple[object, ...]]:
@@ -62,14 +72,7 @@ def _assert_same(data: bytes, profile: str) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("path", CASES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_screen_agrees_on_every_fixture(path: Path, profile: str) -> None:
-    data = path.read_bytes()
-    try:
-        root = parse_xml(data, source_name=str(path))
-    except Exception:
-        pytest.skip("not readable XML")
-    if root.tag != f"{{{NS}}}IODEF-Document":
-        pytest.skip("not an IODEF v2 document")
-    _assert_same(data, profile)
+    _assert_same(path.read_bytes(), profile)
 
 
 def test_screened_tags_have_the_handlers_the_screen_knows() -> None:
