@@ -141,7 +141,18 @@ class PrefixedStream(io.RawIOBase):
 
 def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
     """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top."""
+    try:
+        start = fh.tell() if fh.seekable() else None
+    except (OSError, ValueError):
+        start = None
     head = fh.read(size)
+    if start is not None:
+        try:  # a file: go back rather than put every later read through a Python-level stream
+            fh.seek(start)
+        except (OSError, ValueError):
+            pass
+        else:
+            return head, fh
     return head, io.BufferedReader(PrefixedStream(head, fh), buffer_size=1 << 16)
 
 
