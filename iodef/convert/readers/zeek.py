@@ -251,6 +251,34 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
     absent = (unset, empty)
     rdp = kind == "rdp"
     new = RatRecord.__new__
+    template: dict[str, Any] = {
+        "time": None,
+        "event": None,
+        "format": "zeek-tsv",
+        "source": name,
+        "line": None,
+        "raw": None,
+        "protocol": protocol,
+        "tool": "zeek",
+        "source_ip": None,
+        "source_port": None,
+        "source_id": None,
+        "source_name": None,
+        "target_ip": None,
+        "target_port": None,
+        "target_host": None,
+        "user": None,
+        "domain": None,
+        "auth_method": None,
+        "attempts": None,
+        "session_id": None,
+        "end_time": None,
+        "signature": None,
+        "signature_id": None,
+        "severity": None,
+    }
+    if list(template) != list(RatRecord.model_fields):
+        raise RuntimeError("the zeek-tsv record template no longer follows RatRecord's fields")
     setattr_ = object.__setattr__
 
     def build(values: list[str], number: int, text: str) -> RatRecord:
@@ -298,37 +326,22 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
             method = None if v in absent else unescape(v) if "\\" in v else v
         v = values[j_uid]
         uid = None if v in absent else unescape(v) if "\\" in v else v
+        data = template.copy()  # cheaper than a 24-key literal; the keys keep the model's order
+        data["time"] = ts
+        data["event"] = event
+        data["line"] = number
+        data["raw"] = text
+        data["source_ip"] = src
+        data["source_port"] = source_port
+        data["source_name"] = client
+        data["target_ip"] = dst
+        data["target_port"] = target_port
+        data["user"] = user
+        data["auth_method"] = method
+        data["attempts"] = attempts
+        data["session_id"] = uid
         record = new(RatRecord)
-        setattr_(
-            record,
-            "__dict__",
-            {
-                "time": ts,
-                "event": event,
-                "format": "zeek-tsv",
-                "source": name,
-                "line": number,
-                "raw": text,
-                "protocol": protocol,
-                "tool": "zeek",
-                "source_ip": src,
-                "source_port": source_port,
-                "source_id": None,
-                "source_name": client,
-                "target_ip": dst,
-                "target_port": target_port,
-                "target_host": None,
-                "user": user,
-                "domain": None,
-                "auth_method": method,
-                "attempts": attempts,
-                "session_id": uid,
-                "end_time": None,
-                "signature": None,
-                "signature_id": None,
-                "severity": None,
-            },
-        )
+        setattr_(record, "__dict__", data)
         setattr_(record, "__pydantic_fields_set__", all_fields.copy())
         setattr_(record, "__pydantic_extra__", None)
         setattr_(record, "__pydantic_private__", None)
