@@ -525,7 +525,7 @@ def field_key(fields: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
 
         def one(record: Any) -> tuple[str, ...]:
             v = getattr(record, only)
-            return (str(v) if v is not None else "-",)
+            return (v if v.__class__ is str else str(v) if v is not None else "-",)
 
         return one
 

@@ -165,15 +165,24 @@ def _body_facts(body: str) -> tuple[str, list[str]]:
 
 
 def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
-    g.note("recipient", r.recipient, 10_000)
-    if r.reporter != r.recipient:
-        g.note("reporter", r.reporter, 1000)
-    elif r.reporter:
+    # called for every record: note() is skipped for the (mostly) empty fields, it would do nothing
+    note = g.note
+    recipient, reporter = r.recipient, r.reporter
+    if recipient:
+        note("recipient", recipient, 10_000)
+    if reporter != recipient:
+        if reporter:
+            note("reporter", reporter, 1000)
+    elif reporter:
         g.state["reporters_are_recipients"] = True
-    g.note("report_id", r.report_id, 256)
-    g.note("comment", r.comment, 16)
-    g.note("reported_via", r.reported_via, 4)
-    g.note("message_id", r.message_id, 64)
+    if r.report_id:
+        note("report_id", r.report_id, 256)
+    if r.comment:
+        note("comment", r.comment, 16)
+    if r.reported_via:
+        note("reported_via", r.reported_via, 4)
+    if r.message_id:
+        note("message_id", r.message_id, 64)
     sig = (r.reporter_org, r.reporter_email, r.operator, r.sender_ip, r.format, r.subject, r.body)
     seen = g.seen
     if sig not in seen:
