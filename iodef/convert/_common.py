@@ -605,7 +605,7 @@ _setattr = object.__setattr__
 class _Shape:
     """What :func:`mk` needs to know of a class, worked out once."""
 
-    __slots__ = ("enums", "ext", "lists", "required", "scalars", "specs")
+    __slots__ = ("enums", "ext", "ext_pairs", "lists", "members", "required", "scalars", "specs")
 
     def __init__(self, cls: type[IODEFModel]) -> None:
         plan = plan_of(cls)
@@ -621,6 +621,9 @@ class _Shape:
         self.lists = tuple(plan.lists)
         self.required = tuple(s for s in plan.specs if s.required)
         self.ext = bool(plan.ext_pairs)
+        self.ext_pairs = tuple(plan.ext_pairs)
+        #: value -> member of each enumerated field, the lookup Enum's own call makes
+        self.members = {name: dict(enum._value2member_map_) for name, enum in self.enums.items()}
 
 
 _SHAPES: dict[type[Any], _Shape] = {}
@@ -664,15 +667,18 @@ def mk(cls: type[M], **fields: Any) -> M:
         if spec.many:
             values[name] = [_coerce(spec, v) for v in value]
         elif value is not None:
-            enum = shape.enums.get(name)
-            if enum is not None and not isinstance(value, Enum):
-                try:  # the XML reader keeps unknown values from peers; a converter writes only known ones
-                    value = enum(value)
-                except ValueError:
-                    raise ValueError(
-                        f"{cls.__name__}.{name}: {value!r} is not a {enum.__name__} value"
-                    ) from None
-                values[name] = value
+            members = shape.members.get(name)
+            if members is not None and not isinstance(value, Enum):
+                member = members.get(value)
+                if member is None:
+                    enum = shape.enums[name]
+                    try:  # the XML reader keeps unknown values from peers; a converter writes only known ones
+                        member = enum(value)
+                    except ValueError:
+                        raise ValueError(
+                            f"{cls.__name__}.{name}: {value!r} is not a {enum.__name__} value"
+                        ) from None
+                values[name] = member
             else:
                 values[name] = _coerce(spec, value)
     for spec in shape.required:
@@ -684,9 +690,18 @@ def mk(cls: type[M], **fields: Any) -> M:
     _setattr(obj, "__pydantic_fields_set__", set(fields))
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", {"_xml": None})
-    problems = list(obj.ext_value_problems()) if shape.ext else None
-    if problems:
-        raise ValueError(f"{cls.__name__}: {'; '.join(problems)}")
+    if shape.ext:
+        # RFC 7970 §5.1.1, the test of IODEFModel.ext_value_problems() inline; its sentences
+        # are asked for only when a pair is wrong
+        for enum_name, _, ext_name, _ in shape.ext_pairs:
+            value = values[enum_name]
+            ext = values[ext_name]
+            if value is None and ext is None:
+                continue
+            is_ext = value is not None and getattr(value, "value", value) == "ext-value"
+            if (is_ext and not ext) or (ext is not None and not is_ext):
+                problems = "; ".join(obj.ext_value_problems())  # the model's own sentences
+                raise ValueError(f"{cls.__name__}: {problems}")
     return obj
 
 
