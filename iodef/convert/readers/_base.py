@@ -32,10 +32,8 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     escapes only until the line is checked.
     """
     text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
-    number = 0
     try:
-        for text in text_fh:
-            number += 1
+        for number, text in enumerate(text_fh, 1):
             if not text.isascii():
                 try:
                     text.encode("utf-8")
