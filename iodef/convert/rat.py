@@ -226,11 +226,18 @@ def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
     return worthy
 
 
+def _origin_key(r: RatRecord) -> tuple[str, ...]:
+    """``field_key(("origin",))`` without the property call: the default key, read per record."""
+    d = r.__dict__
+    v = d["source_ip"] or d["source_id"] or d["source_name"]
+    return (v if v.__class__ is str else str(v) if v is not None else "-",)
+
+
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
     keys = options.keys or DEFAULT_KEYS
     check_keys(keys, RatRecord)
     return Grouper(
-        field_key(keys),
+        _origin_key if keys == ("origin",) else field_key(keys),
         _worthy(options),
         _observe,
         window=options.window,

@@ -176,17 +176,26 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
     # the (mostly) empty ones, where it would do nothing
     d = r.__dict__
     note = g.note
+    distinct = g.distinct
     recipient, reporter = d["recipient"], d["reporter"]
-    if recipient:
-        note("recipient", recipient, 10_000)
+    if recipient:  # note("recipient", recipient, 10_000), inline: nearly every record has one
+        known = distinct.get("recipient")
+        if known is not None and recipient not in known and len(known) < 10_000:
+            known[recipient] = None
+        else:
+            note("recipient", recipient, 10_000)
     if reporter != recipient:
         if reporter:
             note("reporter", reporter, 1000)
     elif reporter:
         g.state["reporters_are_recipients"] = True
     value = d["report_id"]
-    if value:
-        note("report_id", value, 256)
+    if value:  # note("report_id", value, 256), inline for the same reason
+        known = distinct.get("report_id")
+        if known is None or (value not in known and len(known) < 256):
+            note("report_id", value, 256)
+        elif value not in known:
+            g.overflow.add("report_id")
     value = d["comment"]
     if value:
         note("comment", value, 16)
