@@ -9,7 +9,10 @@ style CSV), then runs, each in its own subprocess so that peak RSS is measured p
 Prints records/s, the time ratio to the floor and the peak RSS of each. Goal: within 5x of the
 floor, peak RSS under 200 MB whatever the input size.
 
-    python bench/bench_convert.py [--lines 1000000] [--keep DIR]
+    python bench/bench_convert.py [--lines 1000000] [--keep DIR] [--repeat 3]
+
+The machine may be shared: ``--repeat`` alternates floor and convert runs and reports the
+medians of wall time, CPU time and peak RSS.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,6 +121,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="keep the generated inputs and outputs here")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run floor and convert this many times each; report medians"
+    )
     args = ap.parse_args()
     iodef_cmd = shutil.which("iodef", path=os.path.dirname(sys.executable)) or shutil.which("iodef")
     if not iodef_cmd:
@@ -137,22 +144,30 @@ def main() -> None:
                 f"{label}: {args.lines:,} records, {size:.0f} MiB, "
                 f"generated in {time.perf_counter() - t0:.1f}s"
             )
-            floor_s, floor_cpu, floor_rss = run([sys.executable, "-c", FLOOR, str(path), delim])
             out = work / f"{family}.xml"
-            conv_s, conv_cpu, conv_rss = run(
-                [
-                    iodef_cmd,
-                    "convert",
-                    family,
-                    str(path),
-                    "--from",
-                    fmt,
-                    "-o",
-                    str(out),
-                    "--name",
-                    "bench.example",
-                ]
-            )
+            floor_runs, conv_runs = [], []
+            for _ in range(args.repeat):  # alternate, so that a busy spell hits both alike
+                floor_runs.append(run([sys.executable, "-c", FLOOR, str(path), delim]))
+                conv_runs.append(
+                    run(
+                        [
+                            iodef_cmd,
+                            "convert",
+                            family,
+                            str(path),
+                            "--from",
+                            fmt,
+                            "-o",
+                            str(out),
+                            "--name",
+                            "bench.example",
+                        ]
+                    )
+                )
+            floor_s, floor_cpu, floor_rss = (statistics.median(x) for x in zip(*floor_runs, strict=True))
+            conv_s, conv_cpu, conv_rss = (statistics.median(x) for x in zip(*conv_runs, strict=True))
+            if args.repeat > 1:
+                print(f"  medians of {args.repeat} alternating runs")
             print(
                 f"  floor (csv module): {floor_s:6.2f}s wall {floor_cpu:6.2f}s CPU "
                 f"{args.lines / floor_s:>10,.0f} rec/s  peak RSS {floor_rss:6.1f} MiB"

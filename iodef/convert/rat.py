@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import Final
 
 from ..model import (
@@ -169,20 +170,24 @@ class RatRecord(BaseRecord):
         return self.target_ip or self.target_host
 
 
+#: what makes a record tell the group something new (one C call per record, from its fields)
+_SIGNATURE: Final = itemgetter(
+    "target_ip",
+    "target_host",
+    "target_port",
+    "protocol",
+    "user",
+    "format",
+    "tool",
+    "signature",
+    "source_ip",
+    "source_id",
+    "source_name",
+)
+
+
 def _observe(g: Group[RatRecord], r: RatRecord) -> None:
-    sig = (
-        r.target_ip,
-        r.target_host,
-        r.target_port,
-        r.protocol,
-        r.user,
-        r.format,
-        r.tool,
-        r.signature,
-        r.source_ip,
-        r.source_id,
-        r.source_name,
-    )
+    sig = _SIGNATURE(r.__dict__)
     seen = g.seen
     if sig not in seen:
         if len(seen) < 4096:
@@ -221,11 +226,18 @@ def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
     return worthy
 
 
+def _origin_key(r: RatRecord) -> tuple[str, ...]:
+    """``field_key(("origin",))`` without the property call: the default key, read per record."""
+    d = r.__dict__
+    v = d["source_ip"] or d["source_id"] or d["source_name"]
+    return (v if v.__class__ is str else str(v) if v is not None else "-",)
+
+
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
     keys = options.keys or DEFAULT_KEYS
     check_keys(keys, RatRecord)
     return Grouper(
-        field_key(keys),
+        _origin_key if keys == ("origin",) else field_key(keys),
         _worthy(options),
         _observe,
         window=options.window,

@@ -27,6 +27,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import Final
 
 from ..model import (
@@ -164,42 +165,74 @@ def _body_facts(body: str) -> tuple[str, list[str]]:
     return got
 
 
+#: what makes a record tell the group something new beyond its recipient (one C call per record)
+_SIGNATURE: Final = itemgetter(
+    "reporter_org", "reporter_email", "operator", "sender_ip", "format", "subject", "body"
+)
+
+
 def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
-    g.note("recipient", r.recipient, 10_000)
-    if r.reporter != r.recipient:
-        g.note("reporter", r.reporter, 1000)
-    elif r.reporter:
+    # called for every record: fields are read from the record's dict, and note() is skipped for
+    # the (mostly) empty ones, where it would do nothing
+    d = r.__dict__
+    note = g.note
+    distinct = g.distinct
+    recipient, reporter = d["recipient"], d["reporter"]
+    if recipient:  # note("recipient", recipient, 10_000), inline: nearly every record has one
+        known = distinct.get("recipient")
+        if known is not None and recipient not in known and len(known) < 10_000:
+            known[recipient] = None
+        else:
+            note("recipient", recipient, 10_000)
+    if reporter != recipient:
+        if reporter:
+            note("reporter", reporter, 1000)
+    elif reporter:
         g.state["reporters_are_recipients"] = True
-    g.note("report_id", r.report_id, 256)
-    g.note("comment", r.comment, 16)
-    g.note("reported_via", r.reported_via, 4)
-    g.note("message_id", r.message_id, 64)
-    sig = (r.reporter_org, r.reporter_email, r.operator, r.sender_ip, r.format, r.subject, r.body)
+    value = d["report_id"]
+    if value:  # note("report_id", value, 256), inline for the same reason
+        known = distinct.get("report_id")
+        if known is None or (value not in known and len(known) < 256):
+            note("report_id", value, 256)
+        elif value not in known:
+            g.overflow.add("report_id")
+    value = d["comment"]
+    if value:
+        note("comment", value, 16)
+    value = d["reported_via"]
+    if value:
+        note("reported_via", value, 4)
+    value = d["message_id"]
+    if value:
+        note("message_id", value, 64)
+    sig = _SIGNATURE(d)
     seen = g.seen
     if sig not in seen:
         if len(seen) < 4096:
             seen[sig] = None
         if r.reporter_org or r.reporter_email:
-            g.note("reporter_org", f"{r.reporter_org or ''}|{r.reporter_email or ''}", 16)
-        g.note("operator", r.operator, 16)
-        g.note("sender_ip", r.sender_ip, 64)
-        g.note("format", r.format, 16)
-        g.note("subject", r.subject, 16)
+            note("reporter_org", f"{r.reporter_org or ''}|{r.reporter_email or ''}", 16)
+        note("operator", r.operator, 16)
+        note("sender_ip", r.sender_ip, 64)
+        note("format", r.format, 16)
+        note("subject", r.subject, 16)
         if r.body:
             digest, urls = _body_facts(r.body)
-            g.note("body_hash", digest, 64)
+            note("body_hash", digest, 64)
             for url in urls:
-                g.note("url", url, 64)
-    for url in r.urls:
-        g.note("url", url, 64)
+                note("url", url, 64)
+    for url in d["urls"]:
+        note("url", url, 64)
     state = g.state
-    state["messages"] = state.get("messages", 0) + r.count
-    if r.count > 1:
-        g.events[r.event] += r.count - 1
-    if r.reported_at is not None:
+    count = d["count"]
+    state["messages"] = state.get("messages", 0) + count
+    if count > 1:
+        g.events[d["event"]] += count - 1
+    reported_at = d["reported_at"]
+    if reported_at is not None:
         latest = state.get("reported_at")
-        if latest is None or r.reported_at > latest:
-            state["reported_at"] = r.reported_at
+        if latest is None or reported_at > latest:
+            state["reported_at"] = reported_at
 
 
 def grouper(options: ConvertOptions) -> Grouper[SpamRecord]:

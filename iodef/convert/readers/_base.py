@@ -32,10 +32,8 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     escapes only until the line is checked.
     """
     text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
-    number = 0
     try:
-        for text in text_fh:
-            number += 1
+        for number, text in enumerate(text_fh, 1):
             if not text.isascii():
                 try:
                     text.encode("utf-8")
@@ -141,7 +139,18 @@ class PrefixedStream(io.RawIOBase):
 
 def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
     """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top."""
+    try:
+        start = fh.tell() if fh.seekable() else None
+    except (OSError, ValueError):
+        start = None
     head = fh.read(size)
+    if start is not None:
+        try:  # a file: go back rather than put every later read through a Python-level stream
+            fh.seek(start)
+        except (OSError, ValueError):
+            pass
+        else:
+            return head, fh
     return head, io.BufferedReader(PrefixedStream(head, fh), buffer_size=1 << 16)
 
 
