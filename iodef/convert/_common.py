@@ -28,7 +28,8 @@ from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Address, Contact, ExtensionType, IODEFModel, Restriction
+from ..errors import ConvertError
+from ..model import Address, Contact, ExtensionType, Incident, IODEFDocument, IODEFModel, Restriction
 from ..model._binding import Spec, plan_of
 
 __all__ = [
@@ -747,3 +748,26 @@ def whole_record(cls: type[R], data: dict[str, Any], fields_set: set[str]) -> R:
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", None)
     return obj
+
+
+def stream_incidents(
+    grouper: Grouper[RecordT],
+    records: Iterable[RecordT],
+    options: ConvertOptions,
+    build: Callable[[Group[RecordT], ConvertOptions, Pseudonymizer], Incident],
+) -> Iterator[Incident]:
+    """Group *records* and yield one Incident per closed group that holds an incident-worthy event."""
+    pseudo = Pseudonymizer(options.pseudonymize_key)
+    for record in records:
+        for group in grouper.add(record):
+            yield build(group, options, pseudo)
+    for group in grouper.flush():
+        yield build(group, options, pseudo)
+
+
+def one_document(incidents: Iterable[Incident]) -> IODEFDocument:
+    """All *incidents* in one document; :class:`ConvertError` when there are none (§3.1 needs one)."""
+    found = [xml_safe(i) for i in incidents]
+    if not found:
+        raise ConvertError("no incident-worthy records in the input")
+    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)

@@ -68,8 +68,9 @@ from ._common import (
     is_public_ip,
     iso,
     mk,
+    one_document,
+    stream_incidents,
     text_item,
-    xml_safe,
 )
 
 __all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "RatRecord", "convert", "incidents"]
@@ -249,21 +250,12 @@ def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
 def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
     """Group *records* and yield one Incident per group that holds an incident-worthy event."""
     options = options or ConvertOptions()
-    g = grouper(options)
-    pseudo = Pseudonymizer(options.pseudonymize_key)
-    for record in records:
-        for group in g.add(record):
-            yield build(group, options, pseudo)
-    for group in g.flush():
-        yield build(group, options, pseudo)
+    return stream_incidents(grouper(options), records, options, build)
 
 
 def convert(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> IODEFDocument:
-    """All incidents of *records* in one document (raises ValueError when there are none)."""
-    found = [xml_safe(i) for i in incidents(records, options)]
-    if not found:
-        raise ValueError("no incident-worthy records in the input")
-    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+    """All incidents of *records* in one document (:class:`iodef.ConvertError` when there are none)."""
+    return one_document(incidents(records, options))
 
 
 def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:

@@ -70,9 +70,10 @@ from ._common import (
     field_key,
     iso,
     mk,
+    one_document,
+    stream_incidents,
     table_lookup,
     text_item,
-    xml_safe,
 )
 
 __all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "SpamRecord", "convert", "find_urls", "incidents"]
@@ -251,21 +252,12 @@ def grouper(options: ConvertOptions) -> Grouper[SpamRecord]:
 def incidents(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
     """Group *records* and yield one Incident per group that holds an incident-worthy event."""
     options = options or ConvertOptions()
-    g = grouper(options)
-    pseudo = Pseudonymizer(options.pseudonymize_key)
-    for record in records:
-        for group in g.add(record):
-            yield build(group, options, pseudo)
-    for group in g.flush():
-        yield build(group, options, pseudo)
+    return stream_incidents(grouper(options), records, options, build)
 
 
 def convert(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> IODEFDocument:
-    """All incidents of *records* in one document (raises ValueError when there are none)."""
-    found = [xml_safe(i) for i in incidents(records, options)]
-    if not found:
-        raise ValueError("no incident-worthy records in the input")
-    return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+    """All incidents of *records* in one document (:class:`iodef.ConvertError` when there are none)."""
+    return one_document(incidents(records, options))
 
 
 _DISCOVERY: Final = {"arf": "external-notification", "xarf": "external-notification"}

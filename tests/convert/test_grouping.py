@@ -263,3 +263,12 @@ def test_model_builder_checks_what_pydantic_would() -> None:
         mk(Address, category="ext-value", value="+447700900999")
     with pytest.raises(TypeError, match="no field"):
         mk(Address, colour="red", value="192.0.2.1")
+
+
+@pytest.mark.parametrize("family", ["spam", "rat", "vms"])
+def test_convert_without_incidents_raises_a_convert_error(family: str) -> None:
+    import importlib
+
+    module = importlib.import_module(f"iodef.convert.{family}")
+    with pytest.raises(iodef.ConvertError, match="no incident-worthy records"):
+        module.convert([])
