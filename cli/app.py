@@ -22,6 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # docstrings are wrapped for the source; let the help join their lines into paragraphs
+    rich_markup_mode="markdown",
 )
 
 
