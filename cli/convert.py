@@ -115,13 +115,18 @@ class _Progress:
             sys.stderr.flush()
 
 
+_FROM_HELP = "The input format (default: detected per input). " + "; ".join(
+    f"{family}: {', '.join(formats)}" for family, formats in READERS.items()
+)
+
+
 @app.command("convert")
 def convert(
     family: Annotated[Family, typer.Argument(help="Which converter: spam, rat or vms.")],
     inputs: Annotated[list[str], typer.Argument(help="Input files, or '-' for standard input.")],
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="The input format (default: detected per input). See --list-formats."),
+        typer.Option("--from", help=_FROM_HELP),
     ] = None,
     output: Annotated[
         Path | None,
