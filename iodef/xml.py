@@ -323,5 +323,6 @@ def dumps(doc: IODEFDocument, *, pretty: bool = False, xml_declaration: bool = T
     from .model._binding import document_to_element
 
     root = document_to_element(doc, pretty=pretty)
-    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=xml_declaration)
+    # the tree, not the element: comments and PIs kept around the root are written too
+    data: bytes = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=xml_declaration)
     return data + b"\n" if pretty else data

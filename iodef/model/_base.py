@@ -271,13 +271,20 @@ class XMLState:
     differently from how iodef would write it (``" 80 "``, ``"+01:00"``) or left out an attribute
     that has a default; it is used while the field still holds that very value. ``order`` is the
     sequence of child field indexes when the source's child order differs from schema order.
+    ``misc`` holds the comments and processing instructions found between child elements, each
+    with the number of elements before it; ``inner`` those inside simple content, as
+    ``(text_before, nodes_with_their_tails, value_read)``; ``around``, on the document only, the
+    comments and processing instructions before and after the root element.
     """
 
-    __slots__ = ("lex", "order")
+    __slots__ = ("around", "inner", "lex", "misc", "order")
 
     def __init__(self) -> None:
         self.lex: dict[str, tuple[str | None, Any]] | None = None
         self.order: list[int] | None = None
+        self.misc: list[tuple[int, AnyXML]] | None = None
+        self.inner: tuple[str | None, list[AnyXML], Any] | None = None
+        self.around: tuple[list[AnyXML], list[AnyXML]] | None = None
 
 
 class IODEFModel(BaseModel):

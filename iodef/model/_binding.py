@@ -386,6 +386,10 @@ class _Reader:
             # simple content
             add(tspec.name)
             text = self.simple_text(el)
+            if len(el):  # comments or processing instructions inside the text: kept
+                if state is None:
+                    state = XMLState()
+                state.inner = (el.text, [AnyXML._adopt(_detached_copy(c)) for c in el], None)
             if tspec.load is None:
                 values[tspec.name] = text
             elif not tspec.required and (not text or text.isspace()):
@@ -397,6 +401,8 @@ class _Reader:
                 values[tspec.name] = value
                 if tspec.dump(value) != text:  # type: ignore[misc]
                     state = _remember(state, tspec.name, text, value)
+            if state is not None and state.inner is not None:
+                state.inner = (state.inner[0], state.inner[1], values[tspec.name])
         else:
             text = el.text
             if text and not text.isspace():
@@ -408,12 +414,27 @@ class _Reader:
             children = plan.children
             last = -1
             disordered = False
+            elements = 0
+            misc: list[tuple[int, AnyXML]] | None = None
             for child in el:
                 tag = child.tag
                 spec = children.get(tag)
                 if spec is None:
                     if not isinstance(tag, str):
-                        continue  # comments and processing instructions between elements
+                        # a comment or processing instruction between elements: kept in its place
+                        tail = child.tail
+                        if tail and not tail.isspace():
+                            raise self.fail(
+                                el,
+                                f"text {tail.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
+                                "it holds elements only",
+                            )
+                        node = _detached_copy(child)
+                        node.tail = None
+                        if misc is None:
+                            misc = []
+                        misc.append((elements, AnyXML._adopt(node)))
+                        continue
                     expected = ", ".join(_describe(s.xml) for s in plan.child_list) or "no elements"
                     raise self.fail(
                         child,
@@ -427,6 +448,7 @@ class _Reader:
                         "it holds elements only",
                     )
                 add(spec.name)
+                elements += 1
                 index = spec.index
                 if index < last:
                     disordered = True
@@ -466,6 +488,10 @@ class _Reader:
                 if state is None:
                     state = XMLState()
                 state.order = [children[c.tag].index for c in el if isinstance(c.tag, str)]
+            if misc is not None:
+                if state is None:
+                    state = XMLState()
+                state.misc = misc
             for spec in plan.required_children:
                 got = values[spec.name]
                 if got is None or (spec.many and not got):
@@ -488,7 +514,24 @@ def _detached_copy(node: etree._Element) -> etree._Element:
 def element_to_document(root: etree._Element, source: str) -> Any:
     from .document import IODEFDocument
 
-    return _Reader(source).read(plan_of(IODEFDocument), root)
+    doc = _Reader(source).read(plan_of(IODEFDocument), root)
+    before = [AnyXML._adopt(_sibling_copy(n)) for n in reversed(list(root.itersiblings(preceding=True)))]
+    after = [AnyXML._adopt(_sibling_copy(n)) for n in root.itersiblings()]
+    if before or after:
+        # comments and processing instructions around the root element are kept too
+        private = doc.__pydantic_private__
+        state = private.get("_xml") if private else None
+        if state is None:
+            state = XMLState()
+            _setattr(doc, "__pydantic_private__", {"_xml": state})
+        state.around = (before, after)
+    return doc
+
+
+def _sibling_copy(node: etree._Element) -> etree._Element:
+    copied = _detached_copy(node)
+    copied.tail = None
+    return copied
 
 
 def element_to_model(cls: type[IODEFModel], el: etree._Element, source: str = "<element>") -> IODEFModel:
@@ -527,8 +570,10 @@ def _write(
     if state.__class__ is XMLState:
         lex = state.lex
         order = state.order
+        misc = state.misc
+        inner_nodes = state.inner
     else:
-        lex = order = None
+        lex = order = misc = inner_nodes = None
     attrib: dict[str, str] = {}
     for spec in plan.attr_list:
         value = values[spec.name]
@@ -566,6 +611,11 @@ def _write(
         return el
     if tspec is not None:
         value = values[tspec.name]
+        if inner_nodes is not None and _same(inner_nodes[2], value):
+            el.text = inner_nodes[0]
+            for node in inner_nodes[1]:
+                el.append(_detached_copy(node.element))
+            return el
         kept = lex.get(tspec.name) if lex is not None else None
         if kept is not None and _same(kept[1], value):
             el.text = kept[0]
@@ -593,6 +643,13 @@ def _write(
                     _write_child(el, spec, item, lex, inner)
             elif value is not None:
                 _write_child(el, spec, value, lex, inner)
+    if misc:
+        count = len(el)
+        for offset, (position, node) in enumerate(misc):
+            el.insert(min(position, count) + offset, _detached_copy(node.element))
+        if inner is not None:
+            for child in el:
+                child.tail = inner
     if inner is not None and len(el):
         el.text = inner
         el[-1].tail = indent
@@ -650,7 +707,16 @@ _NSMAP: Final[dict[str, str]] = {"iodef": IODEF_NS}
 def document_to_element(doc: IODEFModel, *, pretty: bool = False) -> etree._Element:
     from ..xml import ROOT_TAG
 
-    return _write(doc, plan_of(type(doc)), None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
+    root = _write(doc, plan_of(type(doc)), None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
+    private = doc.__pydantic_private__
+    state = private.get("_xml") if private else None
+    if state is not None and state.around is not None:
+        before, after = state.around
+        for node in before:
+            root.addprevious(_detached_copy(node.element))
+        for node in reversed(after):
+            root.addnext(_detached_copy(node.element))
+    return root
 
 
 def model_to_element(obj: IODEFModel, tag: str, *, pretty: bool = False, level: int = 0) -> etree._Element:

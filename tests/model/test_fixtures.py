@@ -105,3 +105,46 @@ def test_broken_fixture_fails_with_a_clear_error(path: Path) -> None:
     assert text.startswith(f"{path}:{expected['line']}:" if expected["line"] else f"{path}: ")
     if "path" in expected:
         assert expected["path"] in text
+
+
+def _c14n_with_comments(xml: bytes) -> str:
+    root = etree.fromstring(xml)
+    for el in root.iter():
+        if len(el) and el.text is not None and not el.text.strip():
+            el.text = None
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+    return etree.canonicalize(root.getroottree(), with_comments=True, rewrite_prefixes=True)
+
+
+@pytest.mark.parametrize("path", VALID + LOSSLESS, ids=lambda p: p.name)
+def test_comments_and_processing_instructions_survive(path: Path) -> None:
+    original = path.read_bytes()
+    doc = iodef.parse(original)
+    for pretty in (False, True):
+        assert _c14n_with_comments(iodef.dumps(doc, pretty=pretty)) == _c14n_with_comments(original)
+
+
+def test_kept_comments_survive_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    source = (FIXTURES / "lossless" / "comments-and-pis.xml").read_bytes()
+    doc = iodef.parse(source)
+    assert doc.incidents[0].descriptions[0].value == "Phishing kit on a shared host"
+    for other in (copy.deepcopy(doc), pickle.loads(pickle.dumps(doc))):
+        assert iodef.dumps(other) == iodef.dumps(doc)
+    # once the text is changed, the nodes that stood inside it are no longer written
+    doc.incidents[0].descriptions[0].value = "Phishing kit"
+    assert b"<!--the kit" not in iodef.dumps(doc)
+    assert b"<?highlight" not in iodef.dumps(doc)
+
+
+def test_text_after_a_comment_in_element_only_content_is_refused() -> None:
+    source = (
+        (FIXTURES / "valid" / "minimal.xml")
+        .read_bytes()
+        .replace(b"<Contact ", b"<!-- note -->IMPORTANT: victim is 10.0.0.5<Contact ", 1)
+    )
+    with pytest.raises(iodef.ParseError, match=r"IMPORTANT: victim is 10\.0\.0\.5"):
+        iodef.parse(source)
