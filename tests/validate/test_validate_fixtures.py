@@ -87,6 +87,10 @@ def test_libxml2_and_xmlschema_agree(path: Path, profile: str) -> None:
     elif name in ("text-in-wildcard.xml", "open-content.xml"):
         # text in element-only content holding only xs:any: xmlschema 4 lets it pass, libxml2 is right
         assert (fast, slow, schema_ok) == (False, True, False)
+    elif name == "comments-and-pis.xml":
+        # a comment or PI inside simple content is not a child element (XSD 1.0 ignores both);
+        # xmlschema 4 rejects it, libxml2 is right
+        assert (fast, slow, schema_ok) == (True, False, True)
     else:
         assert fast == slow == schema_ok
 
