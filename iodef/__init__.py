@@ -33,6 +33,7 @@ from .errors import (
     RestrictedDocumentError,
     RuleViolation,
     SchemaValidationError,
+    SerializationError,
     UnsupportedVersionError,
 )
 from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
@@ -154,6 +155,7 @@ __all__ = [
     "RestrictionAttrs",
     "RuleViolation",
     "SchemaValidationError",
+    "SerializationError",
     "Service",
     "ServiceName",
     "Severity",

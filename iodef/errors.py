@@ -29,6 +29,7 @@ __all__ = [
     "RestrictedDocumentError",
     "RuleViolation",
     "SchemaValidationError",
+    "SerializationError",
     "UnsupportedVersionError",
 ]
 
@@ -82,6 +83,10 @@ class UnsupportedVersionError(ParseError):
 
 class ForbiddenXMLError(ParseError):
     """The input uses XML features refused for safety: a DOCTYPE, entities, excessive depth."""
+
+
+class SerializationError(IODEFError):
+    """The model holds something XML cannot carry (a control character, a lone surrogate)."""
 
 
 class DocumentTooLargeError(ParseError):

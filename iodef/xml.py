@@ -18,7 +18,13 @@ from typing import IO, TYPE_CHECKING, Final, Literal
 
 from lxml import etree
 
-from .errors import DocumentTooLargeError, ForbiddenXMLError, ParseError, UnsupportedVersionError
+from .errors import (
+    DocumentTooLargeError,
+    ForbiddenXMLError,
+    ParseError,
+    SerializationError,
+    UnsupportedVersionError,
+)
 
 if TYPE_CHECKING:
     from .model import IODEFDocument
@@ -322,7 +328,42 @@ def dumps(doc: IODEFDocument, *, pretty: bool = False, xml_declaration: bool = T
     """Write *doc* as UTF-8 IODEF XML (namespace prefix ``iodef``), with an XML declaration."""
     from .model._binding import document_to_element
 
-    root = document_to_element(doc, pretty=pretty)
+    try:
+        root = document_to_element(doc, pretty=pretty)
+    except ValueError as exc:  # lxml refuses strings XML 1.0 cannot carry
+        where = _unwritable_field(doc)
+        raise SerializationError(
+            f"cannot write {where or 'the document'}: XML 1.0 cannot carry control characters "
+            f"(other than tab, newline, carriage return) or NUL bytes ({exc})",
+            path=where,
+        ) from None
     # the tree, not the element: comments and PIs kept around the root are written too
     data: bytes = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=xml_declaration)
     return data + b"\n" if pretty else data
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _unwritable_field(obj: object, path: str = "IODEFDocument") -> str | None:
+    """The dotted path of the first string in *obj* that XML 1.0 cannot carry, if any."""
+    from .model import IODEFModel
+
+    if isinstance(obj, str):
+        return path if _NOT_XML.search(obj) else None
+    if isinstance(obj, IODEFModel):
+        for name, value in obj.__dict__.items():
+            found = _unwritable_field(value, f"{path}.{name}")
+            if found:
+                return found
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            found = _unwritable_field(value, f"{path}[{i}]")
+            if found:
+                return found
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            found = _unwritable_field(value, f"{path}[{key!r}]")
+            if found:
+                return found
+    return None

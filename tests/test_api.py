@@ -36,6 +36,7 @@ EXPECTED_TOP_LEVEL = {
     "RestrictedDocumentError",
     "RuleViolation",
     "SchemaValidationError",
+    "SerializationError",
     "UnsupportedVersionError",
     "__version__",
     "dumps",
@@ -213,3 +214,12 @@ def test_fields_set_are_the_fields_the_xml_gave() -> None:
     incident.status = iodef.IncidentStatus.RESOLVED
     assert "status" in incident.model_fields_set
     assert b'status="resolved"' in iodef.dumps(doc)
+
+
+def test_writing_a_control_character_names_the_field() -> None:
+    doc = _minimal_doc()
+    doc.incidents[0].incident_id.value = "2026\x01"
+    with pytest.raises(iodef.SerializationError) as info:
+        iodef.dumps(doc)
+    assert info.value.path == "IODEFDocument.incidents[0].incident_id.value"
+    assert "control characters" in str(info.value)
