@@ -90,9 +90,14 @@ class Issue:
     message: str
 
     def format(self, source: str = "<document>") -> str:
-        """``source:line:col: severity: path: message [rule]`` (line and column 0 when unknown)."""
-        where = f"{source}:{self.line or 0}:{self.column or 0}"
-        return f"{where}: {self.severity}: {self.path}: {self.message} [{self.rule}]"
+        """``source:line:col: severity: path: message [rule]``; what is unknown is left out."""
+        where = source
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        path = f" {self.path}:" if self.path and self.path != "-" else ""
+        return f"{where}: {self.severity}:{path} {self.message} [{self.rule}]"
 
     def to_dict(self) -> dict[str, Any]:
         return {
