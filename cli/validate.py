@@ -312,6 +312,10 @@ def validate_command(
     except OSError as exc:
         typer.echo(f"iodef validate: cannot list {exc.filename}: {exc.strerror or exc}", err=True)
         raise typer.Exit(EXIT_IO) from None
+    if not job_list:
+        # a directory without *.xml or a pattern that matched nothing: not a pass
+        typer.echo(f"iodef validate: no documents found in {', '.join(paths)}", err=True)
+        raise typer.Exit(EXIT_INVALID)
 
     show_progress = sys.stderr.isatty() and len(job_list) > _PROGRESS_MIN_FILES
     progress = _Progress(len(job_list), sys.stderr) if show_progress else None

@@ -208,3 +208,9 @@ def test_jobs_without_fork_sends_the_jobs_to_the_workers(monkeypatch: pytest.Mon
     monkeypatch.setattr(cli_validate.multiprocessing, "get_context", lambda method=None: real("spawn"))
     args = (str(V / "address"), str(V / "xsd"), str(FIXTURES / "invalid"))
     assert run("--jobs", "2", *args) == run(*args)
+
+
+def test_nothing_to_validate_is_not_a_pass(tmp_path: Path) -> None:
+    code, out, err = run(str(tmp_path))
+    assert code == 1
+    assert f"no documents found in {tmp_path}" in out + err
