@@ -373,7 +373,18 @@ def _type_name(validator: Any) -> str:
 
 
 def _readable(error: Any, reason: str) -> str:
-    """A sentence for a value error; xmlschema's own reads like a Python traceback."""
+    """A readable sentence: xmlschema's own messages read like a Python traceback."""
+    if type(error).__name__ == "XMLSchemaChildrenValidationError" and reason.startswith("Unexpected child"):
+        # say what may stand there, as the parser's own message does
+        group = error.validator
+        content = getattr(getattr(group, "type", None), "content", group)
+        try:
+            names = list(dict.fromkeys(e.local_name for e in content.iter_elements() if e.local_name))
+        except AttributeError:
+            names = []
+        if names:
+            return f"{reason} Expected one of: {', '.join(names)}."
+        return reason
     value = error.obj
     if not isinstance(value, str):
         return reason

@@ -214,3 +214,11 @@ def test_nothing_to_validate_is_not_a_pass(tmp_path: Path) -> None:
     code, out, err = run(str(tmp_path))
     assert code == 1
     assert f"no documents found in {tmp_path}" in out + err
+
+
+def test_an_unexpected_element_report_names_what_may_stand_there() -> None:
+    code, out, _ = run(str(FIXTURES / "validate" / "xsd" / "unexpected-element.xml"))
+    assert code == 1
+    line = next(line for line in out.splitlines() if "Unexpected child with tag 'Phone'" in line)
+    assert "Expected one of: ContactName, " in line
+    assert "Telephone" in line
