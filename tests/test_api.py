@@ -223,3 +223,17 @@ def test_writing_a_control_character_names_the_field() -> None:
         iodef.dumps(doc)
     assert info.value.path == "IODEFDocument.incidents[0].incident_id.value"
     assert "control characters" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("10000-11-20T08:15:00Z", "only years 0001 to 9999 can be held"),
+        ("2026-02-30T08:15:00Z", "a part is out of range"),
+    ],
+)
+def test_a_date_time_python_cannot_hold_gets_a_plain_reason(value: str, why: str) -> None:
+    source = (ROOT / "fixtures" / "valid" / "minimal.xml").read_text().replace("2026-11-20T08:15:00Z", value)
+    with pytest.raises(iodef.ParseError, match=why) as info:
+        iodef.parse(source)
+    assert info.value.path == "/IODEF-Document/Incident/GenerationTime"

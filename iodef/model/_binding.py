@@ -82,8 +82,14 @@ def _load_datetime(text: str) -> datetime:
         iso = s.replace(frac, frac[:7], 1)
     try:
         return datetime.fromisoformat(iso)
-    except ValueError as exc:
-        raise BindingValueError(f"{text!r} is not a valid date-time: {exc}") from None
+    except ValueError:
+        if len(m.group(1).lstrip("-")) > 4 or m.group(1).startswith("-") or int(m.group(1)) == 0:
+            why = "only years 0001 to 9999 can be held"
+        else:
+            why = (
+                "a part is out of range (month 1-12, a day of that month, hour 0-23, minute and second 0-59)"
+            )
+        raise BindingValueError(f"{text!r} is not a valid date-time: {why}") from None
 
 
 def _dump_datetime(value: Any) -> str:
