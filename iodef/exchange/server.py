@@ -41,7 +41,7 @@ from starlette.routing import Route
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
 from ._checks import PROFILES, Issue, check_document
-from ._policy import RESTRICTION_RANK
+from ._policy import RESTRICTION_RANK, effective_restriction
 from .config import Peer, ServerConfig
 from .rolie import (
     ATOM_ENTRY_TYPE,
@@ -150,23 +150,14 @@ def _text(el: etree._Element | None) -> str | None:
 
 
 def _index(root: etree._Element) -> dict[str, str | None]:
-    """The index columns of a document: its first incident's identity and its strictest restriction."""
-    incidents = root.findall(_I + "Incident")
-    first = incidents[0] if incidents else None
-    strictest: str | None = None
-    rank = -1
-    for inc in incidents:
-        value = inc.get("restriction")
-        value = "private" if value is None else str(value)  # RFC 7970 §3.3.1 default
-        r = RESTRICTION_RANK.get(value, 2)
-        if r > rank:
-            strictest, rank = value, r
+    """The index columns of a document: its first incident's identity and its effective restriction."""
+    first = root.find(_I + "Incident")
     ident = first.find(_I + "IncidentID") if first is not None else None
     return {
         "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
         "incident_id": _text(ident),
         "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
-        "restriction": strictest,
+        "restriction": effective_restriction(root),
         "generation_time": _text(first.find(_I + "GenerationTime")) if first is not None else None,
         "report_time": _text(first.find(_I + "ReportTime")) if first is not None else None,
     }

@@ -71,6 +71,16 @@ def test_prepare_refuses_invalid_and_restricted_documents() -> None:
     assert prepare_document(make_doc(1, purpose=None), validate=False).body
 
 
+def test_prepare_judges_the_strictest_restriction_in_the_document() -> None:
+    # RFC 7970 §3.3.1: a child's restriction overrides its parent's.
+    doc = make_doc(3, restriction="public", contact_restriction="red")
+    with pytest.raises(RestrictedDocumentError, match="'red'"):
+        prepare_document(doc)
+    assert prepare_document(doc, allow_restricted=True).restriction == "red"
+    mixed = make_doc(3, restriction="public", contact_restriction="green")
+    assert prepare_document(mixed).restriction == "green"
+
+
 def test_send_reports_each_document_and_goes_on_after_a_bad_one(server: Server, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

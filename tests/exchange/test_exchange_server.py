@@ -359,6 +359,18 @@ def test_red_entries_are_served_to_their_sender_only(http: httpx.Client) -> None
     assert "Incident T-000200@csirt.example.org" not in visible(http, "incidents", "alpha")
 
 
+def test_a_red_part_restricts_the_whole_document(http: httpx.Client) -> None:
+    # RFC 7970 §3.3.1: the Contact's restriction overrides the Incident's.
+    r = post(http, "incidents", make_doc(210, restriction="public", contact_restriction="red"))
+    assert r.status_code == 201, r.text
+    location = r.headers["location"]
+    assert http.get(location + "/document", headers=auth("alpha")).status_code == 200  # its sender
+    for reader in ("beta", "gamma"):
+        assert http.get(location, headers=auth(reader)).status_code == 404
+        assert http.get(location + "/document", headers=auth(reader)).status_code == 404
+        assert "Incident T-000210@csirt.example.org" not in visible(http, "incidents", reader)
+
+
 # -- paging and the library client ------------------------------------------------------------------------
 
 
