@@ -7,10 +7,12 @@ Each is bound to one peer feed URL (``https://peer.example/feeds/incidents``)::
         print(receipt.location)
 
 ``send`` checks the document first (hardened parse, IODEF v2 root, validation, restriction
-policy), then POSTs it with retries: connection failures, timeouts, ``429`` (after the
+policy), then POSTs it with retries: connection failures, timeouts, ``408``, ``429`` (after the
 ``Retry-After`` it names) and ``5xx`` are retried with exponential backoff and full jitter;
-other ``4xx`` answers are final. The receiver is idempotent, so a retry after a lost answer does
-not store the document twice. Every failure is an :class:`iodef.ExchangeError` subclass.
+other ``4xx`` answers are final (the outbox still keeps a document refused for a reason that is
+not its content, e.g. ``401``: see :mod:`iodef.exchange.outbox`). The receiver is idempotent,
+so a retry after a lost answer does not store the document twice. Every failure is an
+:class:`iodef.ExchangeError` subclass.
 """
 
 from __future__ import annotations
@@ -271,7 +273,7 @@ def _judge(response: httpx.Response, url: str, source: str | None) -> ExchangeEr
         return None
     problem = _problem(response)
     detail = str(problem.get("detail") or problem.get("title") or response.reason_phrase or "")
-    if status == 429 or status >= 500:
+    if status in (408, 429) or status >= 500:  # a timeout, a rate limit, a server's trouble
         return _Retry(
             _retry_after(response.headers.get("retry-after")),
             ExchangeUnavailableError(
