@@ -182,15 +182,19 @@ def _unwrap_entry(root: etree._Element, name: str) -> etree._Element:
             f"{name}: the body is {root.tag!r}, not an atom:entry",
             slug="unreadable",
         )
-    content = root.find(_A + "content")
-    inner = None if content is None else content.find(_I + "IODEF-Document")
-    if inner is None:
+    contents = root.findall(_A + "content")
+    # Exactly one element, the IODEF document: anything beside it would be answered 201 and dropped.
+    inside = [el for el in contents[0] if isinstance(el.tag, str)] if len(contents) == 1 else []
+    if len(inside) != 1 or inside[0].tag != _I + "IODEF-Document":
+        found = ", ".join(etree.QName(el).localname for el in inside) or "nothing"
         raise ProblemError(
             422,
-            "No IODEF document in the entry",
-            f"{name}: the atom:entry has no atom:content holding an IODEF-Document",
+            "Not one IODEF document in the entry",
+            f"{name}: the atom:entry must have one atom:content holding exactly one element, an "
+            f"IODEF-Document (found {len(contents)} atom:content holding {found})",
             slug="invalid-document",
         )
+    inner = inside[0]
     # Re-read the wrapped document on its own so that it is stored and checked as a document.
     data = etree.tostring(inner, encoding="UTF-8", xml_declaration=True)
     return parse_xml(data, source_name=name)
