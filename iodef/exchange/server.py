@@ -438,23 +438,7 @@ class _App:
         peer, rank = self._reader(request)
         feed = self._feed(request)
         q = request.query_params
-        try:
-            limit = min(max(int(q.get("limit", self.settings.page_size)), 1), 1000)
-            before = int(q["before"]) if "before" in q else None
-        except ValueError:
-            raise ProblemError(
-                400, "Bad query", "limit and before must be integers", slug="bad-query"
-            ) from None
-        since: datetime | None = None
-        if "since" in q:
-            try:
-                since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
-            except ValueError:
-                raise ProblemError(
-                    400, "Bad query", "since must be an RFC 3339 date-time", slug="bad-query"
-                ) from None
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=UTC)
+        limit, before, since = _feed_query(q, self.settings.page_size)
         store = self._store()
         reader = None if peer.name == "anonymous" else peer.name
         try:
@@ -520,6 +504,33 @@ class _App:
     async def document(self, request: Request) -> Response:
         _, body = await self._get(request)
         return Response(body, media_type="application/xml")
+
+
+_MAX_SEQ: Final = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT hold
+
+
+def _bad_query(detail: str) -> ProblemError:
+    return ProblemError(400, "Bad query", detail, slug="bad-query")
+
+
+def _feed_query(q: Any, page_size: int) -> tuple[int, int | None, datetime | None]:
+    """``limit`` (clamped to 1..1000), ``before`` and ``since`` of a feed request, or a 400."""
+    try:
+        limit = int(q.get("limit", page_size))
+        before = int(q["before"]) if "before" in q else None
+    except ValueError:
+        raise _bad_query("limit and before must be integers") from None
+    if before is not None and not 0 <= before <= _MAX_SEQ:
+        raise _bad_query(f"before must be between 0 and {_MAX_SEQ}")
+    since: datetime | None = None
+    if "since" in q:
+        try:
+            since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
+            # Stored times are UTC; an offset near the ends of the calendar cannot be converted.
+            since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise _bad_query("since must be an RFC 3339 date-time") from None
+    return min(max(limit, 1), 1000), before, since
 
 
 def _too_large(size: int | None, limit: int) -> ProblemError:

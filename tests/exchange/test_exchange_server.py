@@ -286,6 +286,22 @@ def test_413_while_streaming_without_length(http: httpx.Client) -> None:
     assert r.status_code == 413
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=99999999999999999999999",
+        "before=-1",
+        "limit=ten",
+        "since=yesterday",
+        "since=0001-01-01T00:00:00%2B01:00",
+    ],
+)
+def test_400_for_a_bad_feed_query(http: httpx.Client, query: str) -> None:
+    r = http.get(f"/feeds/incidents?{query}", headers=auth("alpha"))
+    assert r.status_code == 400, r.text
+    assert problem(r)["type"] == "urn:iodef:problem:bad-query"
+
+
 def test_405_names_the_allowed_methods(http: httpx.Client) -> None:
     r = http.put("/feeds/incidents", content=make_doc(10), headers=auth("alpha"))
     assert r.status_code == 405
