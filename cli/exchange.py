@@ -344,11 +344,15 @@ def send(
 
 @outbox_app.command("list")
 def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = "text") -> None:
-    """List the documents waiting in the outbox."""
+    """List the documents waiting in the outbox, then those peers refused for their content.
+
+    A refused document is kept (not sent again by 'outbox flush'); send it anew once fixed.
+    """
     fmt = _format(fmt)
     try:
         with Outbox(outbox or default_outbox_path()) as box:
             items = box.items()
+            dead = box.dead_letters()
     except ExchangeError as exc:
         _err(f"iodef outbox: {exc}")
         raise typer.Exit(EXIT_IO) from None
@@ -357,6 +361,7 @@ def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = "text") -> None:
             typer.echo(
                 json.dumps(
                     {
+                        "state": "waiting",
                         "id": item.id,
                         "url": item.url,
                         "source": item.source,
@@ -373,7 +378,30 @@ def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = "text") -> None:
             typer.echo(
                 f"#{item.id}  {item.url}  {item.source}  {item.size} bytes  {item.attempts} tries{err}"
             )
-    _err(f"iodef outbox: {len(items)} document(s) waiting")
+    for letter in dead:
+        if fmt == "json":
+            typer.echo(
+                json.dumps(
+                    {
+                        "state": "refused",
+                        "id": letter.id,
+                        "url": letter.url,
+                        "source": letter.source,
+                        "sha256": letter.sha256,
+                        "created": letter.created,
+                        "refused": letter.refused,
+                        "status": letter.status,
+                        "error": letter.error,
+                        "size": letter.size,
+                    }
+                )
+            )
+        else:
+            typer.echo(
+                f"refused #{letter.id}  {letter.url}  {letter.source}  {letter.size} bytes  "
+                f"{letter.refused}: {letter.error}"
+            )
+    _err(f"iodef outbox: {len(items)} document(s) waiting, {len(dead)} refused by the peer")
 
 
 @outbox_app.command("flush")

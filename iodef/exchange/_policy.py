@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["PRIVATE_RANK", "RESTRICTION_RANK", "restriction_rank"]
+from lxml import etree
+
+from ..xml import IODEF_NS
+
+__all__ = ["PRIVATE_RANK", "RESTRICTION_RANK", "effective_restriction", "restriction_rank"]
 
 #: How far a restriction keeps a document from others: public < partner < need-to-know < private.
 #: TLP names sit beside their RFC 7970 equivalents. ``default`` ("a policy arranged between the
@@ -21,6 +25,7 @@ RESTRICTION_RANK: Final[dict[str, int]] = {
     "red": 3,
 }
 PRIVATE_RANK: Final = 3
+_INCIDENT: Final = f"{{{IODEF_NS}}}Incident"
 
 
 def restriction_rank(value: str | None) -> int:
@@ -28,3 +33,28 @@ def restriction_rank(value: str | None) -> int:
     if value is None:
         return PRIVATE_RANK
     return RESTRICTION_RANK.get(value, 2)
+
+
+def effective_restriction(root: etree._Element) -> str | None:
+    """The restriction that decides who may have the whole document: the strictest one in it.
+
+    RFC 7970 §3.3.1 lets a child element's ``restriction`` override its parent's, so a ``public``
+    Incident may hold a ``red`` Contact; served or sent whole, the document is as restricted as its
+    most restricted part. Every element's ``restriction`` counts (extension content too: for access
+    control, over-restricting is the safe mistake). An Incident without one counts as ``private``
+    (the RFC's default). ``None`` only when nothing in the document carries a restriction.
+    """
+    strictest: str | None = None
+    rank = -1
+    for el in root.iter():
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            continue
+        value = el.get("restriction")
+        if value is None:
+            if el.tag != _INCIDENT:
+                continue
+            value = "private"
+        r = restriction_rank(str(value))
+        if r > rank:
+            strictest, rank = str(value), r
+    return strictest

@@ -7,10 +7,12 @@ Each is bound to one peer feed URL (``https://peer.example/feeds/incidents``)::
         print(receipt.location)
 
 ``send`` checks the document first (hardened parse, IODEF v2 root, validation, restriction
-policy), then POSTs it with retries: connection failures, timeouts, ``429`` (after the
+policy), then POSTs it with retries: connection failures, timeouts, ``408``, ``429`` (after the
 ``Retry-After`` it names) and ``5xx`` are retried with exponential backoff and full jitter;
-other ``4xx`` answers are final. The receiver is idempotent, so a retry after a lost answer does
-not store the document twice. Every failure is an :class:`iodef.ExchangeError` subclass.
+other ``4xx`` answers are final (the outbox still keeps a document refused for a reason that is
+not its content, e.g. ``401``: see :mod:`iodef.exchange.outbox`). The receiver is idempotent,
+so a retry after a lost answer does not store the document twice. Every failure is an
+:class:`iodef.ExchangeError` subclass.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ from ..errors import (
     SchemaValidationError,
 )
 from ..model import IODEFDocument
-from ..xml import IODEF_NS, check_root, dumps, parse_xml
+from ..xml import check_root, dumps, parse_xml
 from ._checks import Issue, check_document, has_errors
+from ._policy import PRIVATE_RANK, effective_restriction, restriction_rank
 from .config import Secret
 from .rolie import FeedEntry, FeedPage, parse_feed, rfc3339
 
@@ -129,9 +132,6 @@ class PulledDocument:
     error: str | None = None
 
 
-_STRICT: Final = {"private", "red"}
-
-
 def prepare_document(
     document: Document,
     *,
@@ -145,7 +145,7 @@ def prepare_document(
 
     Raises :class:`iodef.ParseError` (unreadable, not IODEF v2), :class:`iodef.SchemaValidationError`
     or :class:`iodef.RuleViolation` (validation failed, ``.issues`` says why) or
-    :class:`RestrictedDocumentError` (``private``/``red`` without *allow_restricted*).
+    :class:`RestrictedDocumentError` (``private``/``red`` anywhere in it, without *allow_restricted*).
     """
     if isinstance(document, IODEFDocument):
         body = dumps(document)
@@ -183,19 +183,13 @@ def prepare_document(
                 column=first.column,
                 path=first.path,
             )
-    strictest: str | None = None
-    for inc in root.iterchildren(f"{{{IODEF_NS}}}Incident"):
-        value = inc.get("restriction")
-        value = "private" if value is None else str(value)
-        if value in _STRICT:
-            strictest = value
-            break
-        strictest = strictest or value
-    if strictest in _STRICT and not allow_restricted:
-        default = " (no restriction attribute: RFC 7970's default for Incident is private)"
-        missing = any(inc.get("restriction") is None for inc in root.iterchildren(f"{{{IODEF_NS}}}Incident"))
+    # The strictest restriction anywhere in it: a child's overrides its parent's (RFC 7970 §3.3.1).
+    strictest = effective_restriction(root)
+    if strictest is not None and restriction_rank(strictest) >= PRIVATE_RANK and not allow_restricted:
+        marked = any(el.get("restriction") == strictest for el in root.iter() if isinstance(el.tag, str))
+        default = " (an Incident without a restriction attribute: RFC 7970's default is private)"
         raise RestrictedDocumentError(
-            f"the document is marked {strictest!r}{default if missing and strictest == 'private' else ''}; "
+            f"the document is marked {strictest!r}{'' if marked else default}; "
             "sending it needs an explicit allow_restricted (--allow-restricted)",
             source=name,
         )
@@ -279,7 +273,7 @@ def _judge(response: httpx.Response, url: str, source: str | None) -> ExchangeEr
         return None
     problem = _problem(response)
     detail = str(problem.get("detail") or problem.get("title") or response.reason_phrase or "")
-    if status == 429 or status >= 500:
+    if status in (408, 429) or status >= 500:  # a timeout, a rate limit, a server's trouble
         return _Retry(
             _retry_after(response.headers.get("retry-after")),
             ExchangeUnavailableError(

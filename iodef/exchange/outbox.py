@@ -5,6 +5,11 @@ batch, *before* the first is sent, and each leaves it only once the peer has ans
 refused it for good). A sender killed mid-run, a peer down for the night, a dropped network: the
 documents wait here for ``iodef outbox flush``. Re-sending one that had in fact arrived is
 harmless: the receiver recognises the repeat.
+
+A refusal that is about the request rather than the document (401, 403, 404, 408, …: a rotated
+token, a renamed feed, a timeout) leaves the document waiting, its error recorded, like a
+connection failure. Only a refusal of the content itself (400, 413, 415, 422 and the other 4xx)
+takes it out of the queue, into the ``dead_letters`` table, where ``iodef outbox list`` shows it.
 """
 
 from __future__ import annotations
@@ -16,11 +21,30 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from ..errors import ExchangeError, ExchangeRejectedError
 from .client import Receipt
 
-__all__ = ["DeliveryResult", "Outbox", "OutboxItem", "default_outbox_path", "deliver"]
+__all__ = [
+    "DeadLetter",
+    "DeliveryResult",
+    "Outbox",
+    "OutboxItem",
+    "default_outbox_path",
+    "deliver",
+    "refuses_content",
+]
+
+#: 4xx answers that say nothing about the document: the credentials, the URL or the timing were
+#: wrong. The document keeps waiting; fixing the token or the URL and flushing again delivers it.
+NOT_ABOUT_CONTENT: Final = frozenset({401, 403, 404, 407, 408, 421, 423, 425, 429})
+
+
+def refuses_content(status: int) -> bool:
+    """Whether a 4xx answer refuses the document itself, so that sending it again cannot help."""
+    return 400 <= status < 500 and status not in NOT_ABOUT_CONTENT
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -33,7 +57,19 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     UNIQUE (url, sha256)
-)
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body BLOB NOT NULL,
+    created TEXT NOT NULL,
+    refused TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    UNIQUE (url, sha256)
+);
 """
 
 
@@ -56,6 +92,21 @@ class OutboxItem:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A document the peer refused for its content: kept, never sent again by a flush."""
+
+    id: int
+    url: str
+    source: str
+    sha256: str
+    created: str
+    refused: str
+    status: int
+    error: str
+    size: int
+
+
 class Outbox:
     """One outbox file. Not shared between threads; several processes may use the same file."""
 
@@ -69,7 +120,7 @@ class Outbox:
             # (power cut), the item is sent again and the receiver recognises the repeat. Adding
             # one must: add_many() switches to FULL for its transaction.
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
+            self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ExchangeError(f"cannot open the outbox: {exc}", source=str(path)) from None
 
@@ -85,7 +136,8 @@ class Outbox:
     def add_many(self, url: str, documents: Sequence[tuple[str, bytes]]) -> list[int]:
         """Queue (source, body) pairs for *url* in one transaction; return their ids in order.
 
-        A document already waiting for the same URL keeps its row (and its id is returned).
+        A document already waiting for the same URL keeps its row (and its id is returned); one
+        refused before leaves the dead letters.
         """
         now = datetime.now(UTC).isoformat()
         ids: list[int] = []
@@ -99,6 +151,8 @@ class Outbox:
                     " VALUES (?, ?, ?, ?, ?)",
                     (url, source, digest, body, now),
                 )
+                # Sent anew: no longer a dead letter (refused again, it becomes one again).
+                self._db.execute("DELETE FROM dead_letters WHERE url = ? AND sha256 = ?", (url, digest))
                 row = self._db.execute(
                     "SELECT id FROM outbox WHERE url = ? AND sha256 = ?", (url, digest)
                 ).fetchone()
@@ -129,6 +183,36 @@ class Outbox:
     def remove(self, item_id: int) -> None:
         self._db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
 
+    def dead_letters(self, url: str | None = None) -> list[DeadLetter]:
+        """The documents peers refused for their content, oldest refusal first."""
+        query = (
+            "SELECT id, url, source, sha256, created, refused, status, error, length(body) FROM dead_letters"
+        )
+        params: tuple[str, ...] = ()
+        if url is not None:
+            query += " WHERE url = ?"
+            params = (url,)
+        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [DeadLetter(*row) for row in rows]
+
+    def move_to_dead_letters(self, item_id: int, status: int, error: str) -> None:
+        """Take an item out of the queue into the dead letters (one transaction)."""
+        now = datetime.now(UTC).isoformat()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT OR REPLACE INTO dead_letters"
+                " (url, source, sha256, body, created, refused, status, error)"
+                " SELECT url, source, sha256, body, created, ?, ?, ? FROM outbox WHERE id = ?",
+                (now, status, error[:2000], item_id),
+            )
+            self._db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise ExchangeError(f"cannot write to the outbox: {exc}", source=str(self.path)) from None
+
     def record_failure(self, item_id: int, error: str) -> None:
         self._db.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:2000], item_id)
@@ -158,8 +242,10 @@ async def deliver(
 ) -> list[DeliveryResult]:
     """Send *items* with at most *concurrency* in flight through *send* (an async POST).
 
-    A delivered item leaves the outbox; one the peer refused for good (a 4xx) leaves it too and
-    its refusal is reported; one that could not be delivered stays, with its error recorded.
+    A delivered item leaves the outbox. One the peer refused for its content (see
+    :func:`refuses_content`) moves to the dead letters and its refusal is reported. Any other
+    failure (the network, 5xx, or a 4xx such as 401/403/404/408 that is not about the document)
+    leaves it waiting, with its error recorded.
     """
     results: list[DeliveryResult] = []
     queue: asyncio.Queue[OutboxItem] = asyncio.Queue()
@@ -178,8 +264,12 @@ async def deliver(
             try:
                 receipt = await send(item, body)
             except ExchangeRejectedError as exc:
-                outbox.remove(item.id)
-                result = DeliveryResult(item, refused=exc)
+                if refuses_content(exc.status):
+                    outbox.move_to_dead_letters(item.id, exc.status, str(exc))
+                    result = DeliveryResult(item, refused=exc)
+                else:
+                    outbox.record_failure(item.id, str(exc))
+                    result = DeliveryResult(item, waiting=exc)
             except ExchangeError as exc:
                 outbox.record_failure(item.id, str(exc))
                 result = DeliveryResult(item, waiting=exc)

@@ -41,7 +41,7 @@ from starlette.routing import Route
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
 from ._checks import PROFILES, Issue, check_document
-from ._policy import RESTRICTION_RANK
+from ._policy import RESTRICTION_RANK, effective_restriction
 from .config import Peer, ServerConfig
 from .rolie import (
     ATOM_ENTRY_TYPE,
@@ -150,23 +150,14 @@ def _text(el: etree._Element | None) -> str | None:
 
 
 def _index(root: etree._Element) -> dict[str, str | None]:
-    """The index columns of a document: its first incident's identity and its strictest restriction."""
-    incidents = root.findall(_I + "Incident")
-    first = incidents[0] if incidents else None
-    strictest: str | None = None
-    rank = -1
-    for inc in incidents:
-        value = inc.get("restriction")
-        value = "private" if value is None else str(value)  # RFC 7970 §3.3.1 default
-        r = RESTRICTION_RANK.get(value, 2)
-        if r > rank:
-            strictest, rank = value, r
+    """The index columns of a document: its first incident's identity and its effective restriction."""
+    first = root.find(_I + "Incident")
     ident = first.find(_I + "IncidentID") if first is not None else None
     return {
         "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
         "incident_id": _text(ident),
         "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
-        "restriction": strictest,
+        "restriction": effective_restriction(root),
         "generation_time": _text(first.find(_I + "GenerationTime")) if first is not None else None,
         "report_time": _text(first.find(_I + "ReportTime")) if first is not None else None,
     }
@@ -191,15 +182,19 @@ def _unwrap_entry(root: etree._Element, name: str) -> etree._Element:
             f"{name}: the body is {root.tag!r}, not an atom:entry",
             slug="unreadable",
         )
-    content = root.find(_A + "content")
-    inner = None if content is None else content.find(_I + "IODEF-Document")
-    if inner is None:
+    contents = root.findall(_A + "content")
+    # Exactly one element, the IODEF document: anything beside it would be answered 201 and dropped.
+    inside = [el for el in contents[0] if isinstance(el.tag, str)] if len(contents) == 1 else []
+    if len(inside) != 1 or inside[0].tag != _I + "IODEF-Document":
+        found = ", ".join(etree.QName(el).localname for el in inside) or "nothing"
         raise ProblemError(
             422,
-            "No IODEF document in the entry",
-            f"{name}: the atom:entry has no atom:content holding an IODEF-Document",
+            "Not one IODEF document in the entry",
+            f"{name}: the atom:entry must have one atom:content holding exactly one element, an "
+            f"IODEF-Document (found {len(contents)} atom:content holding {found})",
             slug="invalid-document",
         )
+    inner = inside[0]
     # Re-read the wrapped document on its own so that it is stored and checked as a document.
     data = etree.tostring(inner, encoding="UTF-8", xml_declaration=True)
     return parse_xml(data, source_name=name)
@@ -443,23 +438,7 @@ class _App:
         peer, rank = self._reader(request)
         feed = self._feed(request)
         q = request.query_params
-        try:
-            limit = min(max(int(q.get("limit", self.settings.page_size)), 1), 1000)
-            before = int(q["before"]) if "before" in q else None
-        except ValueError:
-            raise ProblemError(
-                400, "Bad query", "limit and before must be integers", slug="bad-query"
-            ) from None
-        since: datetime | None = None
-        if "since" in q:
-            try:
-                since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
-            except ValueError:
-                raise ProblemError(
-                    400, "Bad query", "since must be an RFC 3339 date-time", slug="bad-query"
-                ) from None
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=UTC)
+        limit, before, since = _feed_query(q, self.settings.page_size)
         store = self._store()
         reader = None if peer.name == "anonymous" else peer.name
         try:
@@ -525,6 +504,33 @@ class _App:
     async def document(self, request: Request) -> Response:
         _, body = await self._get(request)
         return Response(body, media_type="application/xml")
+
+
+_MAX_SEQ: Final = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT hold
+
+
+def _bad_query(detail: str) -> ProblemError:
+    return ProblemError(400, "Bad query", detail, slug="bad-query")
+
+
+def _feed_query(q: Any, page_size: int) -> tuple[int, int | None, datetime | None]:
+    """``limit`` (clamped to 1..1000), ``before`` and ``since`` of a feed request, or a 400."""
+    try:
+        limit = int(q.get("limit", page_size))
+        before = int(q["before"]) if "before" in q else None
+    except ValueError:
+        raise _bad_query("limit and before must be integers") from None
+    if before is not None and not 0 <= before <= _MAX_SEQ:
+        raise _bad_query(f"before must be between 0 and {_MAX_SEQ}")
+    since: datetime | None = None
+    if "since" in q:
+        try:
+            since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
+            # Stored times are UTC; an offset near the ends of the calendar cannot be converted.
+            since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise _bad_query("since must be an RFC 3339 date-time") from None
+    return min(max(limit, 1), 1000), before, since
 
 
 def _too_large(size: int | None, limit: int) -> ProblemError:

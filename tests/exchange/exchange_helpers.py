@@ -21,10 +21,12 @@ def make_doc(
     name: str = "csirt.example.org",
     description: str = "Test incident",
     purpose: str | None = "reporting",
+    contact_restriction: str | None = None,
 ) -> bytes:
     """A small valid IODEF v2 document; *n* makes its IncidentID (and so its digest) unique."""
     restr = f' restriction="{restriction}"' if restriction is not None else ""
     purp = f' purpose="{purpose}"' if purpose is not None else ""
+    contact = f' restriction="{contact_restriction}"' if contact_restriction is not None else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">'
@@ -32,7 +34,7 @@ def make_doc(
         f'<IncidentID name="{name}">T-{n:06d}</IncidentID>'
         "<GenerationTime>2026-11-20T08:15:00Z</GenerationTime>"
         f"<Description>{description} {n}</Description>"
-        '<Contact role="creator" type="organization"><ContactName>Example CSIRT</ContactName>'
+        f'<Contact role="creator" type="organization"{contact}><ContactName>Example CSIRT</ContactName>'
         "<Email><EmailTo>incidents@csirt.example.org</EmailTo></Email></Contact>"
         "</Incident></IODEF-Document>"
     ).encode()

@@ -20,6 +20,7 @@ from iodef import (
     SchemaValidationError,
 )
 from iodef.exchange import Client, RetryPolicy, prepare_document
+from iodef.exchange.outbox import refuses_content
 
 FAST = ["--retries", "2", "--backoff", "0.02", "--connect-timeout", "2", "--timeout", "20"]
 
@@ -69,6 +70,16 @@ def test_prepare_refuses_invalid_and_restricted_documents() -> None:
             prepare_document(make_doc(2, restriction=restriction))
         assert prepare_document(make_doc(2, restriction=restriction), allow_restricted=True).body
     assert prepare_document(make_doc(1, purpose=None), validate=False).body
+
+
+def test_prepare_judges_the_strictest_restriction_in_the_document() -> None:
+    # RFC 7970 §3.3.1: a child's restriction overrides its parent's.
+    doc = make_doc(3, restriction="public", contact_restriction="red")
+    with pytest.raises(RestrictedDocumentError, match="'red'"):
+        prepare_document(doc)
+    assert prepare_document(doc, allow_restricted=True).restriction == "red"
+    mixed = make_doc(3, restriction="public", contact_restriction="green")
+    assert prepare_document(mixed).restriction == "green"
 
 
 def test_send_reports_each_document_and_goes_on_after_a_bad_one(server: Server, tmp_path: Path) -> None:
@@ -138,9 +149,13 @@ def test_no_validate_lets_the_peer_refuse_with_its_problem_details(server: Serve
     assert isinstance(problem, dict)
     assert problem["status"] == 422
     assert any("purpose" in i["message"] for i in problem["issues"])
-    # a final refusal does not stay in the outbox
+    # a refusal of the content is not sent again, but kept and listed
     listed = run_iodef("outbox", "list", "--outbox", str(tmp_path / "ob.sqlite"), "--format", "json")
-    assert json_lines(listed.stdout) == []
+    (kept,) = json_lines(listed.stdout)
+    assert (kept["state"], kept["status"], kept["source"]) == ("refused", 422, "<stdin>")
+    flushed = run_iodef("outbox", "flush", "--to", feed_url(server), "--outbox", str(tmp_path / "ob.sqlite"))
+    assert flushed.returncode == 0
+    assert b"0 refused" in flushed.stderr
 
 
 def test_token_is_never_printed(server: Server, tmp_path: Path) -> None:
@@ -153,8 +168,8 @@ def test_token_is_never_printed(server: Server, tmp_path: Path) -> None:
             r = run_iodef(*args, "--token", secret)
         else:
             r = run_iodef(*args, env={"IODEF_TOKEN": secret})
-        # the no-auth server knows no tokens: it answers 401, and the sender reports it
-        assert r.returncode == 1
+        # the no-auth server knows no tokens: it answers 401, and the document waits in the outbox
+        assert r.returncode == 3
         assert b"401" in r.stdout
         assert secret.encode() not in r.stdout + r.stderr
 
@@ -183,6 +198,53 @@ def test_server_down_then_outbox_flush_delivers(tmp_path: Path) -> None:
         assert flushed.stdout.count(b"delivered") == 5
     assert sorted(stored_ids(db)) == [f"T-{1400 + n:06d}" for n in range(5)]
     assert json_lines(run_iodef("outbox", "list", "--outbox", outbox, "--format", "json").stdout) == []
+
+
+def test_a_refused_token_keeps_the_documents_queued_until_flushed_with_the_right_one(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/feeds/incidents"
+    for n in range(2):
+        (tmp_path / f"d{n}.xml").write_bytes(make_doc(1450 + n))
+    outbox = ["--outbox", str(tmp_path / "ob.sqlite")]
+    queued = run_iodef(
+        "send", str(tmp_path / "d0.xml"), str(tmp_path / "d1.xml"), "--to", url, *outbox, *FAST
+    )
+    assert queued.returncode == 3, queued.stderr  # nobody listens yet
+    peers = tmp_path / "peers.toml"
+    peers.write_text('[[peers]]\nname = "alpha"\ntoken = "right-token"\npost = ["*"]\nread = "green"\n')
+    db = tmp_path / "store.db"
+    args = ["--db", f"sqlite:///{db}", "--insecure-http", "--peers", str(peers)]
+    with Server(args, port=port, log=tmp_path / "server.log"):
+        wrong = run_iodef("outbox", "flush", *outbox, "--token", "rotated-token", *FAST)
+        assert wrong.returncode == 3, wrong.stderr
+        assert wrong.stdout.count(b"queued") == 2
+        listed = json_lines(run_iodef("outbox", "list", *outbox, "--format", "json").stdout)
+        assert [(i["state"], i["attempts"]) for i in listed] == [("waiting", 2), ("waiting", 2)]
+        assert all("401" in str(i["last_error"]) for i in listed)
+        right = run_iodef("outbox", "flush", *outbox, "--token", "right-token", *FAST)
+        assert right.returncode == 0, right.stderr
+        assert right.stdout.count(b"delivered") == 2
+    assert sorted(stored_ids(db)) == ["T-001450", "T-001451"]
+    assert json_lines(run_iodef("outbox", "list", *outbox, "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "content"),
+    [
+        (400, True),
+        (413, True),
+        (415, True),
+        (422, True),
+        (401, False),
+        (403, False),
+        (404, False),
+        (408, False),
+    ],
+)
+def test_only_a_refusal_of_the_content_takes_a_document_out_of_the_queue(status: int, content: bool) -> None:
+    assert refuses_content(status) is content
 
 
 def test_storage_unavailable_answers_503_and_the_client_retries_until_201(tmp_path: Path) -> None:

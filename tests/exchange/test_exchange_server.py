@@ -29,7 +29,7 @@ MAX_BYTES = 20_000
 PAGE = 5
 
 PEERS = f"""
-feeds = ["incidents", "paging", "restricted"]
+feeds = ["incidents", "paging", "restricted", "pulled"]
 
 [[peers]]
 name = "alpha"
@@ -133,7 +133,7 @@ def test_service_and_category_documents(http: httpx.Client, server: Server) -> N
     assert r.headers["content-type"].startswith("application/atomsvc+xml")
     root = etree.fromstring(r.content)
     hrefs = [c.get("href") for c in root.iter(f"{{{APP_NS}}}collection")]
-    assert hrefs == [f"{base_url(server)}/feeds/{f}" for f in ("incidents", "paging", "restricted")]
+    assert hrefs == [f"{base_url(server)}/feeds/{f}" for f in ("incidents", "paging", "restricted", "pulled")]
     for coll in root.iter(f"{{{APP_NS}}}collection"):
         cats = coll.findall(f"{{{APP_NS}}}categories/{{{ATOM_NS}}}category")
         assert [(c.get("scheme"), c.get("term")) for c in cats] == [(INFORMATION_TYPE_SCHEME, "incident")]
@@ -286,6 +286,22 @@ def test_413_while_streaming_without_length(http: httpx.Client) -> None:
     assert r.status_code == 413
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=99999999999999999999999",
+        "before=-1",
+        "limit=ten",
+        "since=yesterday",
+        "since=0001-01-01T00:00:00%2B01:00",
+    ],
+)
+def test_400_for_a_bad_feed_query(http: httpx.Client, query: str) -> None:
+    r = http.get(f"/feeds/incidents?{query}", headers=auth("alpha"))
+    assert r.status_code == 400, r.text
+    assert problem(r)["type"] == "urn:iodef:problem:bad-query"
+
+
 def test_405_names_the_allowed_methods(http: httpx.Client) -> None:
     r = http.put("/feeds/incidents", content=make_doc(10), headers=auth("alpha"))
     assert r.status_code == 405
@@ -359,6 +375,18 @@ def test_red_entries_are_served_to_their_sender_only(http: httpx.Client) -> None
     assert "Incident T-000200@csirt.example.org" not in visible(http, "incidents", "alpha")
 
 
+def test_a_red_part_restricts_the_whole_document(http: httpx.Client) -> None:
+    # RFC 7970 §3.3.1: the Contact's restriction overrides the Incident's.
+    r = post(http, "incidents", make_doc(210, restriction="public", contact_restriction="red"))
+    assert r.status_code == 201, r.text
+    location = r.headers["location"]
+    assert http.get(location + "/document", headers=auth("alpha")).status_code == 200  # its sender
+    for reader in ("beta", "gamma"):
+        assert http.get(location, headers=auth(reader)).status_code == 404
+        assert http.get(location + "/document", headers=auth(reader)).status_code == 404
+        assert "Incident T-000210@csirt.example.org" not in visible(http, "incidents", reader)
+
+
 # -- paging and the library client ------------------------------------------------------------------------
 
 
@@ -392,9 +420,10 @@ def test_since_returns_only_newer_entries(server: Server, pki: dict[str, Path]) 
 
 
 def test_client_pull_validates_what_it_fetches(server: Server, pki: dict[str, Path]) -> None:
-    with client(server, pki, feed="paging") as c:
+    with client(server, pki, feed="pulled") as c:  # its own feed: no reliance on other tests
+        sent = {c.send(make_doc(450 + n)).location for n in range(PAGE + 2)}  # two pages
         pulled = list(c.pull())
-    assert len(pulled) >= 12
+    assert {p.entry.links["self"] for p in pulled} == sent
     assert all(p.error is None and p.issues == [] and p.body.startswith(b"<?xml") for p in pulled)
 
 
