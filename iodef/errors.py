@@ -154,7 +154,10 @@ class ExchangeTransportError(ExchangeError):
 
 
 class ExchangeRejectedError(ExchangeError):
-    """The peer answered with a final refusal (a 4xx status other than 429); retrying will not help.
+    """The peer answered with a refusal (a 4xx status other than 408 and 429, which are retried).
+
+    A refusal of the content (400, 413, 415, 422, ...) is final; one of access or addressing
+    (401, 403, 404, ...) keeps a document in the outbox until the cause is fixed.
 
     ``status`` is the HTTP status, ``problem`` the peer's RFC 9457 problem details (a dict, possibly
     empty) with, for an invalid document, the list of issues the peer found under ``"issues"``.
