@@ -298,6 +298,14 @@ def _size(path: str) -> int:
 
 
 def _write_file(incidents: Any, output: Path, pretty: bool) -> None:
+    if output.exists() and not output.is_file():
+        # a device or a pipe (/dev/null, /dev/stdout, a FIFO): write into it, never replace it
+        with output.open("wb") as fh:
+            writer = DocumentWriter(fh, pretty=pretty)
+            for inc in incidents:
+                writer.write(inc)
+            writer.close()
+        return
     directory = output.parent if str(output.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=directory)
     try:

@@ -252,3 +252,19 @@ def test_pretty_output_is_indented_once_declared_and_the_same_data(runner: CliRu
     assert b"\n  <iodef:Incident " in pretty.stdout_bytes
     assert b"\n    <iodef:IncidentID " in pretty.stdout_bytes
     assert canonical(pretty.stdout_bytes) == canonical(compact.stdout_bytes)
+
+
+def test_output_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(runner: CliRunner, tmp_path: Path) -> None:
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = runner.invoke(app, ["convert", "rat", RDP, *GEN, "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # not replaced by a regular file
+    assert canonical(received[0]) == canonical((FIXTURES / "rat/zeek-tsv/rdp.log.iodef.xml").read_bytes())
