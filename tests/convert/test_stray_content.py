@@ -1,0 +1,78 @@
+"""Content a reader does not understand is reported with file and line, never skipped silently.
+
+Finding: the ``winevt-xml`` reader wrapped bare events in ``<Events>`` and then passed over text
+between events and any element that was not an ``Event``; a JSON-lines file read as XML gave
+"0 record(s)" and exit 0. The other XML readers walked their documents the same way.
+"""
+
+from __future__ import annotations
+
+import io
+
+from iodef.convert import ConvertOptions
+from iodef.convert._run import Input, Stats, convert_inputs
+
+from .conftest import FIXTURES, GENERATION_TIME, run_reader
+
+WEVTUTIL = FIXTURES / "rat/winevt-xml/security-wevtutil.xml"
+EVENTVIEWER = FIXTURES / "rat/winevt-xml/security-eventviewer.xml"
+
+
+def _lines(data: bytes, needle: bytes) -> list[int]:
+    return [n for n, line in enumerate(data.splitlines(), 1) if needle in line]
+
+
+def test_wevtutil_text_and_unknown_element_after_the_events_are_reported() -> None:
+    good = WEVTUTIL.read_bytes()
+    data = good + b"THIS LINE IS NOT XML\n<Evnt><System/></Evnt>\n"
+    records, errors = run_reader("rat", "winevt-xml", data, "sec.xml")
+    expected, _ = run_reader("rat", "winevt-xml", good, "sec.xml")
+    assert [(r.time, r.event) for r in records] == [(r.time, r.event) for r in expected]
+    assert [(e.source, e.line) for e in errors] == [
+        ("sec.xml", _lines(data, b"NOT XML")[0]),
+        ("sec.xml", _lines(data, b"<Evnt>")[0]),
+    ]
+    assert "THIS LINE IS NOT XML" in errors[0].message
+    assert "Evnt" in errors[1].message
+
+
+def test_stray_content_is_counted_in_the_summary() -> None:
+    data = WEVTUTIL.read_bytes() + b"THIS LINE IS NOT XML\n<Evnt><System/></Evnt>\n"
+    stats = Stats()
+    opts = ConvertOptions(name="csirt.example", generation_time=GENERATION_TIME)
+    list(convert_inputs("rat", [Input("sec.xml", io.BytesIO(data), "winevt-xml")], opts, stats))
+    assert stats.records == 2
+    assert stats.bad_records == 2
+
+
+def test_event_viewer_document_with_stray_lines_inside_events() -> None:
+    good = EVENTVIEWER.read_bytes()
+    cut = good.index(b"</Event>") + len(b"</Event>")
+    data = good[:cut] + b"\n junk one\n\n junk two\n<Foo a='1'>\nx</Foo>" + good[cut:]
+    cut = data.rindex(b"</Event>") + len(b"</Event>")
+    data = data[:cut] + b"\nlast junk" + data[cut:]
+    records, errors = run_reader("rat", "winevt-xml", data, "ev.xml")
+    expected, _ = run_reader("rat", "winevt-xml", good, "ev.xml")
+    assert len(records) == len(expected)
+    assert [e.line for e in errors] == [
+        _lines(data, b"junk one")[0],
+        _lines(data, b"junk two")[0],
+        _lines(data, b"<Foo")[0],
+        _lines(data, b"last junk")[0],
+    ]
+
+
+def test_json_lines_read_as_windows_xml_are_reported() -> None:
+    data = (FIXTURES / "rat/winevt-json/evtx_dump.jsonl").read_bytes()
+    records, errors = run_reader("rat", "winevt-xml", data, "evtx.jsonl")
+    assert records == []
+    assert [e.line for e in errors] == list(range(1, len(data.splitlines()) + 1))
+
+
+def test_windows_xml_without_events_is_reported_but_empty_input_is_not() -> None:
+    records, errors = run_reader("rat", "winevt-xml", b"<Events>\n<!-- nothing -->\n</Events>\n", "x.xml")
+    assert records == []
+    assert len(errors) == 1
+    assert "no <Event>" in errors[0].message
+    for empty in (b"", b"\n  \n", b"<?xml version='1.0'?>\n<Events/>\n"):
+        assert run_reader("rat", "winevt-xml", empty, "x.xml") == ([], [])
