@@ -76,3 +76,55 @@ def test_windows_xml_without_events_is_reported_but_empty_input_is_not() -> None
     assert "no <Event>" in errors[0].message
     for empty in (b"", b"\n  \n", b"<?xml version='1.0'?>\n<Events/>\n"):
         assert run_reader("rat", "winevt-xml", empty, "x.xml") == ([], [])
+
+
+def test_onvif_unknown_element_and_text_beside_the_messages_are_reported() -> None:
+    good = (FIXTURES / "vms/onvif/pullmessages.xml").read_bytes()
+    cut = good.index(b"</wsnt:NotificationMessage>") + len(b"</wsnt:NotificationMessage>")
+    data = good[:cut] + b"\n      stray words\n      <wsnt:NotificationMesage/>" + good[cut:]
+    cut = data.index(b"</tev:PullMessagesResponse>")
+    data = data[:cut] + b"trailing words\n    " + data[cut:]
+    records, errors = run_reader("vms", "onvif", data, "pull.xml")
+    expected, _ = run_reader("vms", "onvif", good, "pull.xml")
+    assert len(records) == len(expected)
+    assert [e.line for e in errors] == [
+        _lines(data, b"stray words")[0],
+        _lines(data, b"NotificationMesage")[0],
+        _lines(data, b"trailing words")[0],
+    ]
+
+
+def test_hikvision_stream_content_that_is_not_an_alert_is_reported() -> None:
+    good = (FIXTURES / "vms/hikvision/alertstream.txt").read_bytes()
+    cut = good.index(b"--boundary", 10)
+    data = good[:cut] + b'{"eventType": "VMD", "dateTime": "2025-03-04T10:00:00+08:00"}\n' + good[cut:]
+    data += b"THIS LINE IS NOT XML\n"
+    records, errors = run_reader("vms", "hikvision", data, "stream")
+    expected, _ = run_reader("vms", "hikvision", good, "stream")
+    assert len(records) == len(expected)
+    assert [e.line for e in errors] == [_lines(data, b'"eventType"')[0], _lines(data, b"NOT XML")[0]]
+
+
+def test_hikvision_input_without_alerts_reports_its_lines() -> None:
+    data = b"hello\n\nworld\n"
+    records, errors = run_reader("vms", "hikvision", data, "x")
+    assert records == []
+    assert [e.line for e in errors] == [1, 3]
+
+
+def test_xmpp_stanza_without_report_and_stray_text_are_reported() -> None:
+    good = (FIXTURES / "spam/xmpp-report/reports.xml").read_bytes()
+    extra = b'<iq xmlns="jabber:client" type="get" id="ping-1">\n  <ping xmlns="urn:xmpp:ping"/>\n</iq>\n'
+    data = extra + good + b"THIS LINE IS NOT XML\n<message><body>hi</body></message>\n"
+    records, errors = run_reader("spam", "xmpp-report", data, "reports.xml")
+    expected, _ = run_reader("spam", "xmpp-report", good, "reports.xml")
+    assert len(records) == len(expected)
+    assert [e.line for e in errors] == [1, _lines(data, b"NOT XML")[0], _lines(data, b"<message>")[0]]
+
+
+def test_xmpp_stanzas_in_their_own_wrapper_are_still_read() -> None:
+    good = (FIXTURES / "spam/xmpp-report/reports.xml").read_bytes()
+    records, errors = run_reader("spam", "xmpp-report", b"<log>\n" + good + b"</log>\n", "reports.xml")
+    expected, _ = run_reader("spam", "xmpp-report", good, "reports.xml")
+    assert errors == []
+    assert [r.line - 1 for r in records] == [r.line for r in expected]

@@ -19,7 +19,7 @@ from lxml import etree
 from ...errors import RecordError
 from ._base import OnError
 
-__all__ = ["closing_tag_line", "local_name", "scan_children"]
+__all__ = ["ChildScan", "closing_tag_line", "local_name", "scan_children"]
 
 
 def local_name(tag: Any) -> str:
