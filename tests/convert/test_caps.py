@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import iodef
-from iodef.convert import ConvertOptions, rat
+from iodef.convert import ConvertOptions, rat, spam
 from iodef.convert.rat import RatRecord
+from iodef.convert.spam import SpamRecord
 
 from .conftest import GENERATION_TIME, assert_valid_document
 
@@ -110,3 +111,36 @@ def test_no_note_when_nothing_was_left_out() -> None:
     (source,) = _systems(inc, "source")
     assert not any("listed" in t for t in _texts(source.descriptions))
     assert "distinct source addresses" not in {c.meaning for c in inc.assessments[0].counters}
+
+
+def _not_listed(inc: iodef.Incident) -> str:
+    return next((a.value for a in inc.additional_data if a.meaning == "values-not-listed"), "")
+
+
+def test_spam_urls_and_message_ids_beyond_the_listed_are_named() -> None:
+    records = [
+        SpamRecord(
+            time=T0 + timedelta(seconds=i),
+            event="phishing",
+            channel="sms",
+            sender="+447700900999",
+            recipient=f"+4477009001{i:02d}",
+            urls=[f"https://pay-{i}.example/x"],
+            message_id=f"msg-{i}",
+        )
+        for i in range(40)
+    ]
+    inc = _only(spam.convert(records, ConvertOptions(name="csirt.example", generation_time=GENERATION_TIME)))
+    assert inc.indicator_data is not None
+    assert len(inc.indicator_data.indicators) == 10
+    note = _not_listed(inc)
+    assert "10 of 40 URLs listed" in note
+    assert "32 of 40 message IDs listed" in note
+
+
+def test_spam_without_cut_lists_has_no_note() -> None:
+    records = [
+        SpamRecord(time=T0, event="spam", channel="sms", sender="+447700900999", recipient="+447700900123")
+    ]
+    inc = _only(spam.convert(records, ConvertOptions(name="csirt.example", generation_time=GENERATION_TIME)))
+    assert _not_listed(inc) == ""
