@@ -1,7 +1,8 @@
 """When an incident lists fewer values than it saw, it says so and its Counters keep the full count.
 
 Finding: the rat converter kept 16 source addresses, 8 ports per target and 4 client names and
-said nothing of the rest (30 attackers against one target came out as 16, silently).
+said nothing of the rest (30 attackers against one target came out as 16, silently); spam and
+vms cut URLs, IDs, servers and sources the same way.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import iodef
-from iodef.convert import ConvertOptions, rat, spam
+from iodef.convert import ConvertOptions, rat, spam, vms
 from iodef.convert.rat import RatRecord
 from iodef.convert.spam import SpamRecord
+from iodef.convert.vms import VmsRecord
 
 from .conftest import GENERATION_TIME, assert_valid_document
 
@@ -144,3 +146,25 @@ def test_spam_without_cut_lists_has_no_note() -> None:
     ]
     inc = _only(spam.convert(records, ConvertOptions(name="csirt.example", generation_time=GENERATION_TIME)))
     assert _not_listed(inc) == ""
+
+
+def test_vms_sources_and_servers_beyond_the_listed_are_named() -> None:
+    records = [
+        VmsRecord(
+            time=T0 + timedelta(seconds=i),
+            event="login-failed",
+            device="cam-lobby-03",
+            server=f"vms-{i % 6}",
+            source_ip=f"198.51.100.{i + 1}",
+            user="admin",
+        )
+        for i in range(20)
+    ]
+    opts = ConvertOptions(name="csirt.example", generation_time=GENERATION_TIME, keys=("device",))
+    inc = _only(vms.convert(records, opts))
+    (source,) = _systems(inc, "source")
+    assert len(source.node.addresses) == LIST_SOURCES
+    assert f"{LIST_SOURCES} of 20 source addresses listed" in _texts(source.descriptions)
+    counters = {c.meaning: c.value for c in inc.assessments[0].counters}
+    assert counters["distinct source addresses"] == 20
+    assert "4 of 6 VMS servers listed" in _not_listed(inc)
