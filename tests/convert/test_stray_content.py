@@ -8,6 +8,10 @@ between events and any element that was not an ``Event``; a JSON-lines file read
 from __future__ import annotations
 
 import io
+from pathlib import Path
+
+from iodef.cli.main import app
+from typer.testing import CliRunner
 
 from iodef.convert import ConvertOptions
 from iodef.convert._run import Input, Stats, convert_inputs
@@ -128,3 +132,21 @@ def test_xmpp_stanzas_in_their_own_wrapper_are_still_read() -> None:
     expected, _ = run_reader("spam", "xmpp-report", good, "reports.xml")
     assert errors == []
     assert [r.line - 1 for r in records] == [r.line for r in expected]
+
+
+def test_cli_counts_stray_content_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "security-wevtutil.xml"
+    bad.write_bytes(WEVTUTIL.read_bytes() + b"THIS LINE IS NOT XML\n<Evnt><System/></Evnt>\n")
+    result = CliRunner().invoke(app, ["convert", "rat", "--from", "winevt-xml", str(bad)])
+    assert result.exit_code == 1, result.stderr
+    assert "2 record(s) read" in result.stderr
+    assert "2 unreadable record(s)" in result.stderr
+    assert f"{bad}:{_lines(bad.read_bytes(), b'NOT XML')[0]}:" in result.stderr
+
+
+def test_cli_json_lines_read_as_windows_xml_exit_1() -> None:
+    jsonl = str(FIXTURES / "rat/winevt-json/evtx_dump.jsonl")
+    result = CliRunner().invoke(app, ["convert", "rat", "--from", "winevt-xml", jsonl])
+    assert result.exit_code == 1, result.stderr
+    assert "0 record(s) read" in result.stderr
+    assert "0 unreadable" not in result.stderr
