@@ -510,6 +510,23 @@ def text_item(value: str, *, meaning: str | None = None, restriction: str | None
     return mk(ExtensionType, dtype="string", meaning=meaning, value=value, restriction=restriction)
 
 
+def listed_of(what: str, total: int, shown: int, more: bool = False) -> str | None:
+    """``"16 of 30 source addresses listed"`` when a list was cut, else ``None``.
+
+    *total* is how many distinct values the group kept; *more* says it stopped keeping them (the
+    count is then a lower bound). Incidents use this to say what they leave out.
+    """
+    if shown >= total and not more:
+        return None
+    return f"{min(shown, total)} of {'more than ' if more else ''}{total} {what} listed"
+
+
+def not_listed_item(notes: list[str | None]) -> ExtensionType | None:
+    """One AdditionalData item naming the lists an incident cut, or ``None`` when it cut none."""
+    kept = [n for n in notes if n]
+    return text_item("; ".join(kept), meaning="values-not-listed") if kept else None
+
+
 def restriction_value(text: str) -> Restriction:
     """Check a restriction given on the command line or in options (RFC 7970 §3.3.1)."""
     try:

@@ -200,16 +200,29 @@ def _observe(g: Group[RatRecord], r: RatRecord) -> None:
         g.note("format", r.format, 16)
         g.note("tool", r.tool, 16)
         if r.target_ip and r.target_port is not None:
-            g.note("target_port", f"{r.target_ip}|{r.target_port}|{r.protocol or ''}", 256)
+            g.note("target_port", f"{r.target_ip}|{r.target_port}|{r.protocol or ''}", limit)
         if r.signature:
             g.note("signature", f"{r.signature_id or ''}|{r.signature}", 64)
-        g.note("source_id", r.source_id, 16)
-        g.note("source_name", r.source_name, 16)
-        g.note("source_ip", r.source_ip, 16)
+        # kept up to *limit* so that the incident can say how many there were; build() lists fewer
+        g.note("source_id", r.source_id, limit)
+        g.note("source_name", r.source_name, limit)
+        g.note("source_ip", r.source_ip, limit)
     if r.end_time is not None and r.end_time > g.last:
         g.last = r.end_time
     if r.attempts and r.attempts > 1 and r.event == "login-failure":
         g.events["login-failure"] += r.attempts - 1
+
+
+#: how many source addresses (and client names, ports per target) an incident lists; the rest
+#: are counted and the incident says how many it left out
+LIST_SOURCES: Final = 16
+LIST_NAMES: Final = 4
+LIST_PORTS: Final = 8
+
+
+def _of(shown: int, total: int, more: bool, what: str) -> str:
+    """``"16 of 30 source addresses listed"`` (``"of more than 1000"`` when counting stopped)."""
+    return f"{shown} of {'more than ' if more else ''}{total} {what} listed"
 
 
 def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
@@ -314,6 +327,26 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     counters.extend(
         mk(Counter, type="counter", unit="event", value=n, meaning=event) for event, n in sorted(ev.items())
     )
+    # Sources beyond what the incident lists are counted here and named as left out below.
+    over = group.overflow
+    src_ips = group.values("source_ip")
+    src_ids = group.values("source_id")
+    src_names = group.values("source_name")
+    src_addresses = [address_for(ip) for ip in src_ips[:LIST_SOURCES]]
+    src_addresses += [address_for(i, kind="rat-id") for i in src_ids[:LIST_SOURCES]]
+    names_shown = src_names[:LIST_SOURCES] if src_addresses else src_names[:LIST_NAMES]
+    src_notes = []
+    for what, values, field_name in (
+        ("source addresses", src_ips, "source_ip"),
+        ("remote-access IDs", src_ids, "source_id"),
+    ):
+        if len(values) > LIST_SOURCES or field_name in over:
+            src_notes.append(_of(LIST_SOURCES, len(values), field_name in over, what))
+            counters.append(
+                mk(Counter, type="counter", unit="host", value=len(values), meaning=f"distinct {what}")
+            )
+    if len(src_names) > len(names_shown) or "source_name" in over:
+        src_notes.append(_of(len(names_shown), len(src_names), "source_name" in over, "client names"))
     assessment = mk(
         Assessment,
         occurrence="actual",
@@ -337,15 +370,17 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         if url not in seen_urls:
             seen_urls.add(url)
             refs.append(mk(Reference, urls=[url], descriptions=[desc]))
-    for sig in group.values("signature"):
+    signatures = group.values("signature")
+    for sig in signatures:
         sid, _, text = sig.partition("|")
         refs.append(mk(Reference, descriptions=[f"Suricata signature {sid}: {text}" if sid else text]))
+    if "signature" in group.overflow:
+        refs.append(
+            mk(Reference, descriptions=[f"more than {len(signatures)} signatures; the first are listed"])
+        )
     methods = [mk(Method, references=refs)] if refs else []
 
     # Flow (§3.16): the remote source and the systems it reached.
-    src_addresses = [address_for(ip) for ip in group.values("source_ip")]
-    src_addresses += [address_for(i, kind="rat-id") for i in group.values("source_id")]
-    src_names = group.values("source_name")
     source = mk(
         System,
         category="source",
@@ -353,10 +388,10 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         node=mk(
             Node,
             addresses=src_addresses,
-            domain_data=[] if src_addresses else [mk(DomainData, name=n) for n in src_names[:4]],
+            domain_data=[] if src_addresses else [mk(DomainData, name=n) for n in names_shown],
         ),
         node_roles=[mk(NodeRole, category="client-remote")],
-        descriptions=[f"client name {n}" for n in src_names] if src_addresses else [],
+        descriptions=([f"client name {n}" for n in names_shown] if src_addresses else []) + src_notes,
     )
     if not src_addresses and not src_names:
         source.node.locations.append(mk(MLStringType, value="unknown"))
@@ -370,7 +405,8 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     ]
     for t in targets[: options.max_samples]:
         services = []
-        for port_no, proto in ports.get(t, [])[:8]:
+        target_ports = ports.get(t, [])
+        for port_no, proto in target_ports[:LIST_PORTS]:
             iana = PROTOCOLS.get(proto, (0, None, ""))[1]
             services.append(
                 mk(
@@ -405,13 +441,17 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 node=node,
                 node_roles=roles,
                 services=services,
+                descriptions=[_of(LIST_PORTS, len(target_ports), "target_port" in over, "ports")]
+                if len(target_ports) > LIST_PORTS
+                else [],
             )
         )
     if len(targets) > options.max_samples:
+        more = "more than " if "target" in over else ""
         source.descriptions.append(
             mk(
                 MLStringType,
-                value=f"{len(targets)} target systems; the first {options.max_samples} are listed",
+                value=f"{more}{len(targets)} target systems; the first {options.max_samples} are listed",
             )
         )
 
@@ -423,7 +463,12 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 RecordData,
                 restriction=options.private_restriction,
                 descriptions=[
-                    f"accounts used ({len(users)}{'+' if 'user' in group.overflow else ''} distinct)"
+                    f"accounts used ({len(users)}{'+' if 'user' in over else ''} distinct)"
+                    + (
+                        f"; the first {options.max_samples} listed"
+                        if len(users) > options.max_samples
+                        else ""
+                    )
                 ],
                 record_items=[
                     text_item(pseudo(u), meaning="user-name") for u in users[: options.max_samples]
@@ -451,11 +496,14 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 )
 
     expectations = []
-    public = [ip for ip in group.values("source_ip") if is_public_ip(ip)]
+    public = [ip for ip in src_ips if is_public_ip(ip)]
     if public:
-        expectations.append(
-            mk(Expectation, action="block-host", descriptions=[f"block {', '.join(public[:4])}"])
-        )
+        block = f"block {', '.join(public[:4])}"
+        if len(public) > 4:
+            block += f" and {len(public) - 4} more public source address(es)"
+        if "source_ip" in over:
+            block += " (and more not counted)"
+        expectations.append(mk(Expectation, action="block-host", descriptions=[block]))
     expectations.append(mk(Expectation, action="investigate"))
     if successes:
         expectations.append(

@@ -69,7 +69,9 @@ from ._common import (
     creator_contact,
     field_key,
     iso,
+    listed_of,
     mk,
+    not_listed_item,
     one_document,
     stream_incidents,
     table_lookup,
@@ -434,7 +436,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
 
     contacts = [creator_contact(options.name)]
-    for org in group.values("reporter_org")[:4]:
+    orgs = group.values("reporter_org")
+    for org in orgs[:4]:
         oname, _, email = org.partition("|")
         contacts.append(
             mk(
@@ -455,10 +458,14 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                 role="reporter",
                 type="person",
                 restriction=options.private_restriction,
-                descriptions=[f"{len(reporters)} subscriber(s) reported the messages"],
+                descriptions=[
+                    f"{len(reporters)}{'+' if 'reporter' in group.overflow else ''} subscriber(s) "
+                    "reported the messages"
+                ],
             )
         )
-    for op in group.values("operator")[:4]:
+    operators = group.values("operator")
+    for op in operators[:4]:
         contacts.append(mk(Contact, role="provider", type="organization", contact_names=[op]))
 
     indicators = None
@@ -515,6 +522,27 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         additional.append(text_item(", ".join(message_ids[:32]), meaning="reported-message-ids"))
     if report_ids:
         additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
+    # Say which lists were cut, here or when the values were kept (per-record caps in _observe).
+    over = group.overflow
+    sender_ips = group.values("sender_ip")
+    hashes_all = group.values("body_hash")
+    comments_all = group.values("comment")
+    via = group.values("reported_via")
+    cut = not_listed_item(
+        [
+            listed_of("sender IP addresses", len(sender_ips), len(sender_ips), "sender_ip" in over),
+            listed_of("URLs", len(urls), options.max_samples, "url" in over),
+            listed_of("message body hashes", len(hashes_all), options.max_samples, "body_hash" in over),
+            listed_of("reporting organisations", len(orgs), 4, "reporter_org" in over),
+            listed_of("operators", len(operators), 4, "operator" in over),
+            listed_of("message IDs", len(message_ids), 32, "message_id" in over),
+            listed_of("source report IDs", len(report_ids), 32, "report_id" in over),
+            listed_of("reporter comments", len(comments_all), len(comments_all), "comment" in over),
+            listed_of("report channels", len(via), len(via), "reported_via" in over),
+        ]
+    )
+    if cut is not None:
+        additional.append(cut)
     incident = mk(
         Incident,
         purpose="mitigation",

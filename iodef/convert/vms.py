@@ -72,7 +72,9 @@ from ._common import (
     creator_contact,
     field_key,
     iso,
+    listed_of,
     mk,
+    not_listed_item,
     one_document,
     stream_incidents,
     table_lookup,
@@ -170,12 +172,16 @@ class VmsRecord(BaseRecord):
         return self.source_ip or self.user or self.device or self.device_ip or "-"
 
 
+#: how many source addresses an incident lists; the rest are counted and said to be left out
+LIST_SOURCES: Final = 16
+
+
 def _observe(g: Group[VmsRecord], r: VmsRecord) -> None:
     dev = r.device or r.device_ip
     if dev:
         g.note("device", f"{dev}|{r.device_ip or ''}|{r.device_mac or ''}|{r.device_kind}", 256)
     g.note("server", r.server, 16)
-    g.note("source_ip", r.source_ip, 16)
+    g.note("source_ip", r.source_ip, 1000)  # kept to be counted; build() lists LIST_SOURCES
     g.note("user", r.user, 1000)
     g.note("format", r.format, 16)
     g.note(
@@ -241,6 +247,19 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         categories.append("brute-force")
     counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
     counters += [mk(Counter, type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())]
+    over = group.overflow
+    source_ips = group.values("source_ip")
+    sources_cut = listed_of("source addresses", len(source_ips), LIST_SOURCES, "source_ip" in over)
+    if sources_cut:
+        counters.append(
+            mk(
+                Counter,
+                type="counter",
+                unit="host",
+                value=len(source_ips),
+                meaning="distinct source addresses",
+            )
+        )
     assessment = mk(
         Assessment,
         occurrence="actual",
@@ -265,14 +284,14 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         )
 
     systems: list[System] = []
-    source_ips = group.values("source_ip")
     if source_ips:
         systems.append(
             mk(
                 System,
                 category="source",
-                node=mk(Node, addresses=[address_for(ip) for ip in source_ips]),
+                node=mk(Node, addresses=[address_for(ip) for ip in source_ips[:LIST_SOURCES]]),
                 node_roles=[mk(NodeRole, category="client")],
+                descriptions=[sources_cut] if sources_cut else [],
             )
         )
     devices = group.values("device")
@@ -307,7 +326,8 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                 descriptions=[f"{kind} {name}"] if name else [],
             )
         )
-    for server in group.values("server")[:4]:
+    servers = group.values("server")
+    for server in servers[:4]:
         if not any(server in s.asset_ids for s in systems):
             systems.append(
                 mk(
@@ -329,7 +349,14 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             mk(
                 RecordData,
                 restriction=options.private_restriction,
-                descriptions=[f"accounts used ({len(users)} distinct)"],
+                descriptions=[
+                    f"accounts used ({len(users)}{'+' if 'user' in over else ''} distinct)"
+                    + (
+                        f"; the first {options.max_samples} listed"
+                        if len(users) > options.max_samples
+                        else ""
+                    )
+                ],
                 record_items=[
                     text_item(pseudo(u), meaning="user-name") for u in users[: options.max_samples]
                 ],
@@ -357,9 +384,12 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                 )
     expectations = []
     if source_ips:
-        expectations.append(
-            mk(Expectation, action="block-host", descriptions=[f"block {', '.join(source_ips[:4])}"])
-        )
+        block = f"block {', '.join(source_ips[:4])}"
+        if len(source_ips) > 4:
+            block += f" and {len(source_ips) - 4} more source address(es)"
+        if "source_ip" in over:
+            block += " (and more not counted)"
+        expectations.append(mk(Expectation, action="block-host", descriptions=[block]))
     expectations.append(mk(Expectation, action="investigate"))
     if any(e in worthy for e in ("login-failed", "illegal-login")):
         expectations.append(
@@ -392,6 +422,16 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     )
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
+    cut = not_listed_item(
+        [
+            listed_of("devices", len(devices), options.max_samples, "device" in over),
+            listed_of("VMS servers", len(servers), 4, "server" in over),
+            listed_of("firmware versions", len(firmware), 1, "firmware" in over),
+            listed_of("event details", len(details), len(details), "detail" in over),
+        ]
+    )
+    if cut is not None:
+        additional.append(cut)
     incident = mk(
         Incident,
         purpose="mitigation",

@@ -31,6 +31,7 @@ from ...xml import parse_xml
 from .._common import parse_time
 from ..spam import SpamRecord
 from ._base import OnError, describe, json_lines, peek_head, read_all
+from ._xmlscan import ChildScan, local_name, scan_children
 
 __all__ = ["read_rcs_json", "read_xmpp_report"]
 
@@ -122,6 +123,35 @@ def _bare(jid: str | None) -> str | None:
     return jid.split("/", 1)[0] if jid else None
 
 
+def _xmpp_container(root: Any) -> Any:
+    """The element holding the stanzas: the wrapper, or the input's own root if it wraps them."""
+    kids = [c for c in root if isinstance(c.tag, str)]
+    if (
+        len(kids) == 1
+        and local_name(kids[0].tag) != "iq"
+        and not (root.text or "").strip()
+        and not (kids[0].tail or "").strip()
+    ):
+        return kids[0]
+    return root
+
+
+def _xmpp_reports(stanzas: ChildScan, name: str, on_error: OnError, offset: int) -> Iterator[Any]:
+    """The XEP-0377 reports of each ``iq``; an ``iq`` that holds none is reported, not skipped."""
+    for iq in stanzas:
+        reports = list(iq.iter(f"{{{REPORTING}}}report"))
+        if not reports:
+            on_error(
+                RecordError(
+                    "an <iq> without an XEP-0377 <report>; it was not read",
+                    source=name,
+                    line=(iq.sourceline or 1) + offset,
+                )
+            )
+            stanzas.reported += 1
+        yield from reports
+
+
 def read_xmpp_report(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
     """Read XEP-0377 spam reports (``iq`` stanzas, one after another or wrapped)."""
     data = read_all(fh, name)
@@ -135,7 +165,10 @@ def read_xmpp_report(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Sp
         on_error(RecordError(exc.message, source=name, line=(exc.line or 1) + offset))
         return
     found = False
-    for report in root.iter(f"{{{REPORTING}}}report"):
+    stanzas = scan_children(
+        _xmpp_container(root), "iq", name, on_error, offset=offset, last_line=body.count(b"\n") + 1
+    )
+    for report in _xmpp_reports(stanzas, name, on_error, offset):
         found = True
         line = (report.sourceline or 1) + offset
         try:
@@ -176,7 +209,7 @@ def read_xmpp_report(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Sp
             on_error(RecordError(f"spam report: {describe(exc)}", source=name, line=line))
             continue
         yield record
-    if not found:
+    if not found and not stanzas.reported:
         on_error(
             RecordError("no XEP-0377 <report xmlns='urn:xmpp:reporting:1'> in the input", source=name, line=1)
         )

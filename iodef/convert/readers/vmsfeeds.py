@@ -39,6 +39,7 @@ from ...xml import parse_xml
 from .._common import normalise_ip, parse_time
 from ..vms import VmsRecord
 from ._base import OnError, describe, json_lines, read_all, text_lines
+from ._xmlscan import closing_tag_line, scan_children
 
 __all__ = [
     "read_hikvision",
@@ -89,15 +90,33 @@ def _items(parent: etree._Element | None) -> dict[str, str]:
     }
 
 
+# What a PullMessagesResponse holds beside its messages (ONVIF Core §9.1.2); nothing to read.
+_ONVIF_BESIDE: Final = frozenset({"CurrentTime", "TerminationTime"})
+
+
+def _onvif_messages(root: Any, data: bytes, name: str, on_error: OnError) -> Iterator[Any]:
+    """The NotificationMessages of *root*; anything else beside them is reported."""
+    tag = f"{{{WSNT}}}NotificationMessage"
+    if root.tag == tag:
+        yield root
+        return
+    last_line = closing_tag_line(data)
+    for parent in dict.fromkeys(nm.getparent() for nm in root.iter(tag)):
+        yield from scan_children(
+            parent, "NotificationMessage", name, on_error, last_line=last_line, also=_ONVIF_BESIDE
+        )
+
+
 def read_onvif(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[VmsRecord]:
     """Read ONVIF ``wsnt:NotificationMessage`` elements."""
+    document = read_all(fh, name)
     try:
-        root = parse_xml(read_all(fh, name), source_name=name)
+        root = parse_xml(document, source_name=name)
     except IODEFError as exc:
         on_error(RecordError(exc.message, source=name, line=exc.line))
         return
     found = False
-    for nm in root.iter(f"{{{WSNT}}}NotificationMessage"):
+    for nm in _onvif_messages(root, document, name, on_error):
         found = True
         line = nm.sourceline
         try:
@@ -171,16 +190,48 @@ _HIK_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?EventNotificationAlert[\s>]")
 _HIK_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?EventNotificationAlert\s*>")
 
 
+# Lines an alert stream holds between alerts: multipart boundaries, part headers, an XML
+# declaration, an HTTP status line. Any other non-blank line is content this reader cannot read.
+_HIK_FRAMING = re.compile(rb"\s*(--|[A-Za-z][\w-]*:(\s|$)|<\?xml[^>]*\?>\s*$|HTTP/\d)")
+
+
+def _hik_gap(data: bytes, start: int, end: int, name: str, on_error: OnError) -> bool:
+    """Report each line of ``data[start:end]`` that is neither blank nor stream framing."""
+    gap = data[start:end]
+    if not gap.strip():
+        return False
+    reported = False
+    first = None
+    for k, text in enumerate(gap.split(b"\n")):
+        if not text.strip() or _HIK_FRAMING.match(text):
+            continue
+        if first is None:
+            first = data.count(b"\n", 0, start) + 1
+        snippet = text.strip().decode("utf-8", "replace")
+        snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+        on_error(
+            RecordError(
+                f"text outside any EventNotificationAlert, not read: {snippet!r}", source=name, line=first + k
+            )
+        )
+        reported = True
+    return reported
+
+
 def read_hikvision(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[VmsRecord]:
     """Read Hikvision ISAPI ``EventNotificationAlert`` documents (one or an alert stream)."""
     data = read_all(fh, name)
     pos = 0
-    found = False
+    found = stray = False
     while True:
         m = _HIK_START.search(data, pos)
         if m is None:
+            if _hik_gap(data, pos, len(data), name, on_error):
+                stray = True
             break
         found = True
+        if _hik_gap(data, pos, m.start(), name, on_error):
+            stray = True
         end = _HIK_END.search(data, m.end())
         line = data.count(b"\n", 0, m.start()) + 1
         if end is None:
@@ -230,7 +281,7 @@ def read_hikvision(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[VmsR
             on_error(RecordError(f"EventNotificationAlert: {describe(exc)}", source=name, line=line))
             continue
         yield record
-    if not found:
+    if not found and not stray:
         on_error(RecordError("no EventNotificationAlert in the input", source=name, line=1))
 
 

@@ -25,6 +25,7 @@ from ...xml import parse_xml
 from .._common import normalise_ip, parse_time
 from ..rat import RatRecord
 from ._base import OnError, describe, json_lines, read_all
+from ._xmlscan import closing_tag_line, scan_children
 
 __all__ = ["read_winevt_json", "read_winevt_xml"]
 
@@ -124,9 +125,9 @@ def read_winevt_xml(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
     except IODEFError as exc:
         on_error(RecordError(exc.message, source=name, line=(exc.line or 0) + offset or None))
         return
-    for ev in root:
-        if _local(ev.tag) != "Event":
-            continue
+    # Anything in the root but Event elements (stray text, another element) is reported, not skipped.
+    events = scan_children(root, "Event", name, on_error, offset=offset, last_line=closing_tag_line(body))
+    for ev in events:
         line = (ev.sourceline or 0) + offset
         try:
             system = next((c for c in ev if _local(c.tag) == "System"), None)
@@ -150,6 +151,8 @@ def read_winevt_xml(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
             yield _record(event_id, str(time_text), computer, values, "winevt-xml", name, line, raw)
         except (ValueError, KeyError) as exc:
             on_error(RecordError(f"Event: {describe(exc)}", source=name, line=line))
+    if not events.found and not events.reported and (len(root) or (root.text or "").strip()):
+        on_error(RecordError("no <Event> element in the input", source=name, line=offset + 1))
 
 
 def _text(v: Any) -> str | None:
