@@ -788,3 +788,24 @@ def one_document(incidents: Iterable[Incident]) -> IODEFDocument:
     if not found:
         raise ConvertError("no incident-worthy records in the input")
     return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+
+
+def family_grouper(
+    options: ConvertOptions,
+    record: type[RecordT],
+    default_keys: tuple[str, ...],
+    worthy: Callable[[Any], bool],
+    observe: Callable[[Group[RecordT], RecordT], None],
+    key: Callable[[tuple[str, ...]], Callable[[Any], Any]] = field_key,
+) -> Grouper[RecordT]:
+    """A family's Grouper: its grouping keys (checked against *record*), window and sample limits."""
+    keys = options.keys or default_keys
+    check_keys(keys, record)
+    return Grouper(
+        key(keys),
+        worthy,
+        observe,
+        window=options.window,
+        max_span=options.max_span,
+        max_samples=options.max_samples,
+    )

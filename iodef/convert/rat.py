@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from operator import itemgetter
-from typing import Final
+from typing import Any, Final
 
 from ..model import (
     Assessment,
@@ -62,8 +62,8 @@ from ._common import (
     Grouper,
     Pseudonymizer,
     address_for,
-    check_keys,
     creator_contact,
+    family_grouper,
     field_key,
     is_public_ip,
     iso,
@@ -247,17 +247,12 @@ def _origin_key(r: RatRecord) -> tuple[str, ...]:
     return (v if v.__class__ is str else str(v) if v is not None else "-",)
 
 
+def _key(keys: tuple[str, ...]) -> Callable[[Any], Any]:
+    return _origin_key if keys == ("origin",) else field_key(keys)  # the default, read directly
+
+
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
-    keys = options.keys or DEFAULT_KEYS
-    check_keys(keys, RatRecord)
-    return Grouper(
-        _origin_key if keys == ("origin",) else field_key(keys),
-        _worthy(options),
-        _observe,
-        window=options.window,
-        max_span=options.max_span,
-        max_samples=options.max_samples,
-    )
+    return family_grouper(options, RatRecord, DEFAULT_KEYS, _worthy(options), _observe, _key)
 
 
 def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:

@@ -64,10 +64,9 @@ from ._common import (
     Grouper,
     Pseudonymizer,
     address_for,
-    check_keys,
     classify_address,
     creator_contact,
-    field_key,
+    family_grouper,
     iso,
     listed_of,
     mk,
@@ -239,16 +238,8 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
 
 
 def grouper(options: ConvertOptions) -> Grouper[SpamRecord]:
-    keys = options.keys or DEFAULT_KEYS
-    check_keys(keys, SpamRecord)
-    return Grouper(
-        field_key(keys),
-        table_lookup(INCIDENT_TABLE, options.incident_table),
-        _observe,
-        window=options.window,
-        max_span=options.max_span,
-        max_samples=options.max_samples,
-    )
+    worthy = table_lookup(INCIDENT_TABLE, options.incident_table)
+    return family_grouper(options, SpamRecord, DEFAULT_KEYS, worthy, _observe)
 
 
 def incidents(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:

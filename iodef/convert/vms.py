@@ -68,9 +68,8 @@ from ._common import (
     Grouper,
     Pseudonymizer,
     address_for,
-    check_keys,
     creator_contact,
-    field_key,
+    family_grouper,
     iso,
     listed_of,
     mk,
@@ -196,16 +195,8 @@ def _observe(g: Group[VmsRecord], r: VmsRecord) -> None:
 
 
 def grouper(options: ConvertOptions) -> Grouper[VmsRecord]:
-    keys = options.keys or DEFAULT_KEYS
-    check_keys(keys, VmsRecord)
-    return Grouper(
-        field_key(keys),
-        table_lookup(INCIDENT_TABLE, options.incident_table),
-        _observe,
-        window=options.window,
-        max_span=options.max_span,
-        max_samples=options.max_samples,
-    )
+    worthy = table_lookup(INCIDENT_TABLE, options.incident_table)
+    return family_grouper(options, VmsRecord, DEFAULT_KEYS, worthy, _observe)
 
 
 def incidents(records: Iterable[VmsRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
