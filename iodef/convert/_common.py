@@ -29,7 +29,16 @@ from typing import Any, Final, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import ConvertError
-from ..model import Address, Contact, ExtensionType, Incident, IODEFDocument, IODEFModel, Restriction
+from ..model import (
+    Address,
+    Contact,
+    ExtensionType,
+    Incident,
+    IODEFDocument,
+    IODEFModel,
+    RecordData,
+    Restriction,
+)
 from ..model._binding import Spec, plan_of
 
 __all__ = [
@@ -808,4 +817,21 @@ def family_grouper(
         window=options.window,
         max_span=options.max_span,
         max_samples=options.max_samples,
+    )
+
+
+def accounts_record(
+    users: list[str], more: bool, options: ConvertOptions, pseudo: Pseudonymizer
+) -> RecordData:
+    """RecordData (§3.22.1) listing the accounts an incident used, marked private, pseudonymised.
+
+    *more* says the grouper stopped counting distinct accounts, so the count is a lower bound.
+    """
+    shown = options.max_samples
+    listed = f"; the first {shown} listed" if len(users) > shown else ""
+    return mk(
+        RecordData,
+        restriction=options.private_restriction,
+        descriptions=[f"accounts used ({len(users)}{'+' if more else ''} distinct){listed}"],
+        record_items=[text_item(pseudo(u), meaning="user-name") for u in users[:shown]],
     )

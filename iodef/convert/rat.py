@@ -61,6 +61,7 @@ from ._common import (
     Group,
     Grouper,
     Pseudonymizer,
+    accounts_record,
     address_for,
     creator_contact,
     family_grouper,
@@ -453,23 +454,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     # Record (§3.22): user names tried and sample raw lines, both marked private.
     record_data = []
     if users:
-        record_data.append(
-            mk(
-                RecordData,
-                restriction=options.private_restriction,
-                descriptions=[
-                    f"accounts used ({len(users)}{'+' if 'user' in over else ''} distinct)"
-                    + (
-                        f"; the first {options.max_samples} listed"
-                        if len(users) > options.max_samples
-                        else ""
-                    )
-                ],
-                record_items=[
-                    text_item(pseudo(u), meaning="user-name") for u in users[: options.max_samples]
-                ],
-            )
-        )
+        record_data.append(accounts_record(users, "user" in over, options, pseudo))
     evidence = group.evidence()
     if not pseudo.active:
         for fmt in group.values("format"):

@@ -67,6 +67,7 @@ from ._common import (
     Group,
     Grouper,
     Pseudonymizer,
+    accounts_record,
     address_for,
     creator_contact,
     family_grouper,
@@ -336,23 +337,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
     record_data = []
     users = group.values("user")
     if users:
-        record_data.append(
-            mk(
-                RecordData,
-                restriction=options.private_restriction,
-                descriptions=[
-                    f"accounts used ({len(users)}{'+' if 'user' in over else ''} distinct)"
-                    + (
-                        f"; the first {options.max_samples} listed"
-                        if len(users) > options.max_samples
-                        else ""
-                    )
-                ],
-                record_items=[
-                    text_item(pseudo(u), meaning="user-name") for u in users[: options.max_samples]
-                ],
-            )
-        )
+        record_data.append(accounts_record(users, "user" in over, options, pseudo))
     details = group.values("detail")
     if details:
         record_data.append(
