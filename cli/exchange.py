@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import ssl
@@ -327,10 +328,7 @@ def send(
             return AsyncClient(url, max_connections=concurrency, validate=False, **kwargs)
 
         try:
-            if bar is not None:
-                with bar:
-                    _run_delivery(box, items, make_client, concurrency, tally)
-            else:
+            with bar if bar is not None else contextlib.nullcontext():
                 _run_delivery(box, items, make_client, concurrency, tally)
         except ExchangeError as exc:  # e.g. unreadable TLS material
             _err(f"iodef send: {exc}")
@@ -439,10 +437,7 @@ def outbox_flush(
             return AsyncClient(url, max_connections=concurrency, validate=False, **kwargs)
 
         try:
-            if bar is not None:
-                with bar:
-                    _run_delivery(box, items, make_client, concurrency, tally)
-            else:
+            with bar if bar is not None else contextlib.nullcontext():
                 _run_delivery(box, items, make_client, concurrency, tally)
         except ExchangeError as exc:
             _err(f"iodef outbox flush: {exc}")
