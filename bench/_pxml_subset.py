@@ -64,7 +64,7 @@ class EventData(_M, tag="EventData"):
     start_time: datetime | None = element(tag="StartTime", default=None)
     end_time: datetime | None = element(tag="EndTime", default=None)
     flows: list[Flow] = element(tag="Flow", default_factory=list)
-    additional_data: list[AdditionalData] = element(tag="AdditionalData", default_factory=list)
+    additional_data_list: list[AdditionalData] = element(tag="AdditionalData", default_factory=list)
 
 
 class Email(_M, tag="Email"):
@@ -94,7 +94,7 @@ class Incident(_M, tag="Incident"):
     generation_time: datetime = element(tag="GenerationTime")
     descriptions: list[Description] = element(tag="Description", default_factory=list)
     contacts: list[Contact] = element(tag="Contact")
-    event_data: list[EventData] = element(tag="EventData", default_factory=list)
+    event_data_list: list[EventData] = element(tag="EventData", default_factory=list)
 
 
 class IODEFDocument(_M, tag="IODEF-Document"):

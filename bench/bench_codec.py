@@ -118,7 +118,7 @@ def main() -> None:
         if pxml:
             model = pxml.IODEFDocument.from_xml(data)
             px = best_of(lambda d=data: pxml.IODEFDocument.from_xml(d).to_xml(), args.repeat, number)
-            assert model.incidents[0].event_data or events == 0
+            assert model.incidents[0].event_data_list or events == 0
             line += f" {px * 1e6:>11.0f} {px / floor:>6.1f}"
         print(line)
 

@@ -28,6 +28,7 @@ from .errors import (
     ExchangeUnavailableError,
     ForbiddenXMLError,
     IODEFError,
+    IODEFWarning,
     ParseError,
     RecordError,
     RestrictedDocumentError,
@@ -112,6 +113,7 @@ __all__ = [
     "IODEFDocument",
     "IODEFError",
     "IODEFModel",
+    "IODEFWarning",
     "Incident",
     "IncidentID",
     "IncidentPurpose",
@@ -208,4 +210,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # the public names only: not the module's own helpers (TYPE_CHECKING, annotations, importlib, ...)
+    return sorted(set(__all__) | _SUBMODULES)

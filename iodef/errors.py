@@ -24,6 +24,7 @@ __all__ = [
     "ExchangeUnavailableError",
     "ForbiddenXMLError",
     "IODEFError",
+    "IODEFWarning",
     "ParseError",
     "RecordError",
     "RestrictedDocumentError",
@@ -67,6 +68,10 @@ class IODEFError(Exception):
         if self.path:
             where += f"{self.path}: "
         return where + self.message
+
+
+class IODEFWarning(UserWarning):
+    """A warning iodef gives about something that works but is probably not what was meant."""
 
 
 class ParseError(IODEFError):

@@ -30,6 +30,7 @@ EXPECTED_TOP_LEVEL = {
     "ExchangeUnavailableError",
     "ForbiddenXMLError",
     "IODEFError",
+    "IODEFWarning",
     "Issue",
     "ParseError",
     "RecordError",
@@ -146,9 +147,9 @@ def test_anyxml_keeps_foreign_content() -> None:
     node = iodef.AnyXML('<v:x xmlns:v="urn:example:v" a="1">text</v:x>', tail=" after")
     data = iodef.ExtensionType(dtype="xml", value="before ", content=[node])
     doc = _minimal_doc()
-    doc.incidents[0].additional_data.append(data)
+    doc.incidents[0].additional_data_list.append(data)
     again = iodef.parse(doc.to_xml())
-    kept = again.incidents[0].additional_data[0]
+    kept = again.incidents[0].additional_data_list[0]
     assert kept.value == "before "
     assert kept.content == [node]
     assert kept.content[0].tag == "{urn:example:v}x"

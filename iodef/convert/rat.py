@@ -384,7 +384,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         node=mk(
             Node,
             addresses=src_addresses,
-            domain_data=[] if src_addresses else [mk(DomainData, name=n) for n in names_shown],
+            domain_data_list=[] if src_addresses else [mk(DomainData, name=n) for n in names_shown],
         ),
         node_roles=[mk(NodeRole, category="client-remote")],
         descriptions=([f"client name {n}" for n in names_shown] if src_addresses else []) + src_notes,
@@ -428,7 +428,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         if addr.category in ("ipv4-addr", "ipv6-addr"):
             node = mk(Node, addresses=[addr])
         else:
-            node = mk(Node, domain_data=[mk(DomainData, name=t)])
+            node = mk(Node, domain_data_list=[mk(DomainData, name=t)])
         systems.append(
             mk(
                 System,
@@ -500,7 +500,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         end_time=group.last,
         flows=[mk(Flow, systems=systems)],
         expectations=expectations,
-        record=mk(Record, record_data=record_data) if record_data else None,
+        record=mk(Record, record_data_list=record_data) if record_data else None,
     )
     discoveries = []
     for fmt in group.values("format"):
@@ -529,7 +529,7 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         assessments=[assessment],
         methods=methods,
         contacts=[creator_contact(options.name)],
-        event_data=[event],
-        additional_data=additional,
+        event_data_list=[event],
+        additional_data_list=additional,
     )
     return incident

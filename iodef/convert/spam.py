@@ -486,7 +486,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         end_time=group.last,
         flows=[mk(Flow, systems=systems)],
         expectations=expectations,
-        record=mk(Record, record_data=record_data) if record_data else None,
+        record=mk(Record, record_data_list=record_data) if record_data else None,
     )
     discoveries = [
         mk(
@@ -549,8 +549,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         discoveries=discoveries,
         assessments=[assessment],
         contacts=contacts,
-        event_data=[event],
+        event_data_list=[event],
         indicator_data=indicators,
-        additional_data=additional,
+        additional_data_list=additional,
     )
     return incident

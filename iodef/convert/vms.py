@@ -311,7 +311,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                 System,
                 category="target",
                 ownership="organization",
-                node=mk(Node, addresses=addrs, domain_data=[] if addrs else [mk(DomainData, name=name)]),
+                node=mk(Node, addresses=addrs, domain_data_list=[] if addrs else [mk(DomainData, name=name)]),
                 node_roles=roles,
                 asset_ids=[name] if name else [],
                 operating_systems=os_list,
@@ -326,7 +326,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                     System,
                     category="target",
                     ownership="organization",
-                    node=mk(Node, domain_data=[mk(DomainData, name=server)]),
+                    node=mk(Node, domain_data_list=[mk(DomainData, name=server)]),
                     node_roles=[mk(NodeRole, category="streaming", descriptions=["video management system"])],
                     asset_ids=[server],
                 )
@@ -386,7 +386,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         end_time=group.last,
         flows=[mk(Flow, systems=systems)],
         expectations=expectations,
-        record=mk(Record, record_data=record_data) if record_data else None,
+        record=mk(Record, record_data_list=record_data) if record_data else None,
     )
     who = first.source_ip or (pseudo(first.user) if first.user else None) or first.device or "unknown"
     summary = (
@@ -426,7 +426,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         assessments=[assessment],
         methods=[mk(Method, references=refs)] if refs else [],
         contacts=[creator_contact(options.name)],
-        event_data=[event],
-        additional_data=additional,
+        event_data_list=[event],
+        additional_data_list=additional,
     )
     return incident

@@ -315,6 +315,17 @@ class IODEFModel(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
+    @_model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_keywords(cls, data: Any) -> Any:
+        """Name the field a mistyped keyword was probably meant to be (``did you mean nodes=?``)."""
+        if isinstance(data, dict):
+            fields = cls.model_fields
+            unknown = [key for key in data if key not in fields]
+            if unknown:
+                raise ValueError("; ".join(unknown_field_hint(cls, str(key)) for key in unknown))
+        return data
+
     @_model_validator(mode="after")
     def _check_ext_pairs(self) -> IODEFModel:
         problems = list(self.ext_value_problems())
@@ -339,6 +350,47 @@ class IODEFModel(BaseModel):
                 yield f"{enum_xml}='ext-value' needs the {ext_xml} attribute (RFC 7970 §5.1.1)"
             elif ext is not None and not is_ext:
                 yield f"{ext_xml} is set but {enum_xml} is not 'ext-value' (RFC 7970 §5.1.1)"
+
+
+def plural_field_name(snake: str) -> str:
+    """The one naming rule for repeated children: the element's snake_case name, made plural.
+
+    English plurals for count nouns (``Address`` -> ``addresses``, ``Description`` ->
+    ``descriptions``); names already plural stay (``Nameservers``, ``FileProperties``); names
+    that do not take an ``s`` (every ``...Data`` class, ``EmailTo``, ``RelatedDNS``,
+    ``WindowsRegistryKeysModified``) get ``_list`` so that a list never hides behind a
+    singular-looking name.
+    """
+    if snake.endswith(("data", "_to", "_modified", "dns")):
+        return f"{snake}_list"
+    if snake.endswith(("ss", "x", "ch", "sh")):
+        return f"{snake}es"
+    if snake.endswith("s"):
+        return snake
+    if snake.endswith("y") and snake[-2:-1] not in ("a", "e", "o", "u"):
+        return f"{snake[:-1]}ies"
+    return f"{snake}s"
+
+
+def unknown_field_hint(cls: type[BaseModel], key: str) -> str:
+    """A sentence for a keyword ``cls`` does not have, with the closest real field names."""
+    import difflib
+
+    names = [name for name in cls.model_fields if name != "extra_attributes"]
+    candidates = {name: name for name in names}
+    # the singular or XML-looking spelling of a list field points at the list field
+    for name in names:
+        for stem in (name.removesuffix("_list"), name.removesuffix("es"), name.removesuffix("s")):
+            candidates.setdefault(stem, name)
+    folded = key.replace("-", "_").lower()
+    close = difflib.get_close_matches(folded, list(candidates), n=3, cutoff=0.6)
+    suggestions = list(dict.fromkeys(candidates[c] for c in close))
+    hint = (
+        f"did you mean {' or '.join(f'{s}=' for s in suggestions)}?"
+        if suggestions
+        else (f"its fields are {', '.join(names)}")
+    )
+    return f"{cls.__name__} has no field {key!r}: {hint}"
 
 
 def enum_values(enum_cls: type[Enum]) -> list[str]:

@@ -97,7 +97,7 @@ class Assessment(RestrictionAttrs, ObservableIDAttr):
     mitigating_factors: Annotated[list[MLStringType], Child("MitigatingFactor")] = []
     causes: Annotated[list[MLStringType], Child("Cause")] = []
     confidence: Annotated[Confidence | None, Child("Confidence")] = None
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class SystemImpact(IODEFModel):
@@ -162,7 +162,7 @@ class Method(RestrictionAttrs):
     attack_patterns: Annotated[list[AnyXML], Child("AttackPattern", SCI_NS)] = []
     vulnerabilities: Annotated[list[AnyXML], Child("Vulnerability", SCI_NS)] = []
     weaknesses: Annotated[list[AnyXML], Child("Weakness", SCI_NS)] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class Reference(ObservableIDAttr):
@@ -189,7 +189,7 @@ class HistoryItem(RestrictionAttrs, ObservableIDAttr):
     contact: Annotated[Contact | None, Child("Contact")] = None
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
     defined_coas: Annotated[list[str], Child("DefinedCOA")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class History(RestrictionAttrs):

@@ -40,7 +40,7 @@ class Contact(RestrictionAttrs):
     telephones: Annotated[list[Telephone], Child("Telephone")] = []
     timezone: Annotated[str | None, Child("Timezone")] = None
     contacts: Annotated[list[Contact], Child("Contact")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class RegistryHandle(SimpleContent):

@@ -4,11 +4,13 @@ ThreatActor, Campaign.
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from ..errors import IODEFWarning
 from ._base import Attr, Child, Text
 from ._mixins import LangAttr, ObservableIDAttr, RestrictionAttrs, SimpleContent
 from .enums import IncidentPurpose, IncidentStatus
@@ -43,7 +45,19 @@ class IODEFDocument(LangAttr):
     private_enum_name: Annotated[str | None, Attr("private-enum-name")] = None
     private_enum_id: Annotated[str | None, Attr("private-enum-id")] = None
     incidents: Annotated[list[Incident], Child("Incident", required=True), Field(min_length=1)]
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+
+    @model_validator(mode="after")
+    def _warn_without_lang(self) -> IODEFDocument:
+        # Only documents built in code pass through here: reading a document does not validate.
+        if self.lang is None:
+            warnings.warn(
+                'IODEFDocument built without a language: pass lang="en" (the BCP 47 tag of its text); '
+                "iodef validate reports a document without xml:lang (RFC 7970 §6)",
+                IODEFWarning,
+                stacklevel=3,
+            )
+        return self
 
     def to_xml(self, *, pretty: bool = False) -> bytes:
         """This document as UTF-8 XML bytes (see :func:`iodef.dumps`)."""
@@ -83,10 +97,10 @@ class Incident(LangAttr, RestrictionAttrs, ObservableIDAttr):
     assessments: Annotated[list[Assessment], Child("Assessment")] = []
     methods: Annotated[list[Method], Child("Method")] = []
     contacts: Annotated[list[Contact], Child("Contact", required=True), Field(min_length=1)]
-    event_data: Annotated[list[EventData], Child("EventData")] = []
+    event_data_list: Annotated[list[EventData], Child("EventData")] = []
     indicator_data: Annotated[IndicatorData | None, Child("IndicatorData")] = None
     history: Annotated[History | None, Child("History")] = None
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class IncidentID(SimpleContent, RestrictionAttrs):
@@ -122,7 +136,7 @@ class RelatedActivity(RestrictionAttrs):
     indicator_ids: Annotated[list[IndicatorID], Child("IndicatorID")] = []
     confidence: Annotated[Confidence | None, Child("Confidence")] = None
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class ThreatActor(RestrictionAttrs):
@@ -135,7 +149,7 @@ class ThreatActor(RestrictionAttrs):
     #: RFC 7970 §3.7 says zero or more; the published schema wants one (see SOURCES.md).
     urls: Annotated[list[str], Child("URL")] = []
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class Campaign(RestrictionAttrs):
@@ -147,4 +161,4 @@ class Campaign(RestrictionAttrs):
     campaign_ids: Annotated[list[str], Child("CampaignID")] = []
     urls: Annotated[list[str], Child("URL")] = []
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []

@@ -85,8 +85,8 @@ class EventData(RestrictionAttrs, ObservableIDAttr):
     flows: Annotated[list[Flow], Child("Flow")] = []
     expectations: Annotated[list[Expectation], Child("Expectation")] = []
     record: Annotated[Record | None, Child("Record")] = None
-    event_data: Annotated[list[EventData], Child("EventData")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    event_data_list: Annotated[list[EventData], Child("EventData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class Flow(IODEFModel):
@@ -118,7 +118,7 @@ class System(RestrictionAttrs, ObservableIDAttr):
     counters: Annotated[list[Counter], Child("Counter")] = []
     asset_ids: Annotated[list[str], Child("AssetID")] = []
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class Node(IODEFModel):
@@ -127,7 +127,7 @@ class Node(IODEFModel):
     Where a system is: names, addresses, location.
     """
 
-    domain_data: Annotated[list[DomainData], Child("DomainData")] = []
+    domain_data_list: Annotated[list[DomainData], Child("DomainData")] = []
     addresses: Annotated[list[Address], Child("Address")] = []
     postal_address: Annotated[PostalAddress | None, Child("PostalAddress")] = None
     locations: Annotated[list[MLStringType], Child("Location")] = []
@@ -148,7 +148,7 @@ class DomainData(ObservableIDAttr):
     date_domain_was_checked: Annotated[datetime | None, Child("DateDomainWasChecked")] = None
     registration_date: Annotated[datetime | None, Child("RegistrationDate")] = None
     expiration_date: Annotated[datetime | None, Child("ExpirationDate")] = None
-    related_dns: Annotated[list[ExtensionType], Child("RelatedDNS")] = []
+    related_dns_list: Annotated[list[ExtensionType], Child("RelatedDNS")] = []
     nameservers: Annotated[list[Nameservers], Child("Nameservers")] = []
     domain_contacts: Annotated[DomainContacts | None, Child("DomainContacts")] = None
 

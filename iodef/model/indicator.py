@@ -76,7 +76,7 @@ class Indicator(RestrictionAttrs):
     node_roles: Annotated[list[NodeRole], Child("NodeRole")] = []
     attack_phases: Annotated[list[AttackPhase], Child("AttackPhase")] = []
     references: Annotated[list[Reference], Child("Reference")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class AlternativeIndicatorID(RestrictionAttrs):
@@ -114,7 +114,7 @@ class Observable(RestrictionAttrs):
     detection_pattern: Annotated[DetectionPattern | None, Child("DetectionPattern")] = None
     history_item: Annotated[HistoryItem | None, Child("HistoryItem")] = None
     bulk_observable: Annotated[BulkObservable | None, Child("BulkObservable")] = None
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class BulkObservable(IODEFModel):
@@ -127,7 +127,7 @@ class BulkObservable(IODEFModel):
     ext_type: Annotated[str | None, Attr("ext-type")] = None
     bulk_observable_format: Annotated[BulkObservableFormat | None, Child("BulkObservableFormat")] = None
     bulk_observable_list: Annotated[str, Child("BulkObservableList", required=True)]
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class BulkObservableFormat(IODEFModel):
@@ -137,7 +137,7 @@ class BulkObservableFormat(IODEFModel):
     """
 
     hash: Annotated[Hash | None, Child("Hash")] = None
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class ObservableReference(IODEFModel):
@@ -162,7 +162,7 @@ class IndicatorExpression(IODEFModel):
     observable_references: Annotated[list[ObservableReference], Child("ObservableReference")] = []
     indicator_references: Annotated[list[IndicatorReference], Child("IndicatorReference")] = []
     confidences: Annotated[list[Confidence], Child("Confidence")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class IndicatorReference(IODEFModel):
@@ -185,4 +185,4 @@ class AttackPhase(IODEFModel):
     attack_phase_ids: Annotated[list[str], Child("AttackPhaseID")] = []
     urls: Annotated[list[str], Child("URL", required=True), Field(min_length=1)]
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []

@@ -38,7 +38,7 @@ class EmailData(ObservableIDAttr):
     An e-mail message involved in the incident: addresses, subject, headers, body, hashes.
     """
 
-    email_to: Annotated[list[str], Child("EmailTo")] = []
+    email_to_list: Annotated[list[str], Child("EmailTo")] = []
     email_from: Annotated[str | None, Child("EmailFrom")] = None
     email_subject: Annotated[str | None, Child("EmailSubject")] = None
     email_x_mailer: Annotated[str | None, Child("EmailX-Mailer")] = None
@@ -46,8 +46,8 @@ class EmailData(ObservableIDAttr):
     email_headers: Annotated[str | None, Child("EmailHeaders")] = None
     email_body: Annotated[str | None, Child("EmailBody")] = None
     email_message: Annotated[str | None, Child("EmailMessage")] = None
-    hash_data: Annotated[list[HashData], Child("HashData")] = []
-    signature_data: Annotated[list[SignatureData], Child("SignatureData")] = []
+    hash_data_list: Annotated[list[HashData], Child("HashData")] = []
+    signature_data_list: Annotated[list[SignatureData], Child("SignatureData")] = []
 
 
 class HashData(IODEFModel):
@@ -85,7 +85,7 @@ class FuzzyHash(IODEFModel):
         list[ExtensionType], Child("FuzzyHashValue", required=True), Field(min_length=1)
     ]
     application: Annotated[SoftwareType | None, Child("Application")] = None
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class SignatureData(IODEFModel):
@@ -103,7 +103,7 @@ class Record(RestrictionAttrs):
     Log or other records that support the incident report.
     """
 
-    record_data: Annotated[list[RecordData], Child("RecordData", required=True), Field(min_length=1)]
+    record_data_list: Annotated[list[RecordData], Child("RecordData", required=True), Field(min_length=1)]
 
 
 class RecordData(RestrictionAttrs, ObservableIDAttr):
@@ -118,12 +118,12 @@ class RecordData(RestrictionAttrs, ObservableIDAttr):
     record_patterns: Annotated[list[RecordPattern], Child("RecordPattern")] = []
     record_items: Annotated[list[ExtensionType], Child("RecordItem")] = []
     urls: Annotated[list[str], Child("URL")] = []
-    file_data: Annotated[list[FileData], Child("FileData")] = []
-    windows_registry_keys_modified: Annotated[
+    file_data_list: Annotated[list[FileData], Child("FileData")] = []
+    windows_registry_keys_modified_list: Annotated[
         list[WindowsRegistryKeysModified], Child("WindowsRegistryKeysModified")
     ] = []
-    certificate_data: Annotated[list[CertificateData], Child("CertificateData")] = []
-    additional_data: Annotated[list[ExtensionType], Child("AdditionalData")] = []
+    certificate_data_list: Annotated[list[CertificateData], Child("CertificateData")] = []
+    additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []
 
 
 class RecordPattern(SimpleContent):

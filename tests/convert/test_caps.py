@@ -34,7 +34,7 @@ def _only(doc: iodef.IODEFDocument) -> iodef.Incident:
 
 
 def _systems(inc: iodef.Incident, category: str) -> list[iodef.System]:
-    flow = inc.event_data[0].flows[0]
+    flow = inc.event_data_list[0].flows[0]
     return [s for s in flow.systems if s.category == category]
 
 
@@ -58,7 +58,7 @@ def test_thirty_sources_against_one_target_say_how_many_were_left_out() -> None:
     counters = {c.meaning: c.value for c in inc.assessments[0].counters}
     assert counters["distinct source addresses"] == 30
     assert counters["records"] == 30
-    block = next(e for e in inc.event_data[0].expectations if e.action == "block-host")
+    block = next(e for e in inc.event_data_list[0].expectations if e.action == "block-host")
     assert "and 26 more" in _texts(block.descriptions)[0]
 
 
@@ -93,7 +93,7 @@ def test_client_names_beyond_the_listed_are_counted() -> None:
     ]
     inc = _only(rat.convert(records, ConvertOptions(name="csirt.example", keys=("target_host",))))
     (source,) = _systems(inc, "source")
-    assert len(source.node.domain_data) == LIST_NAMES
+    assert len(source.node.domain_data_list) == LIST_NAMES
     assert f"{LIST_NAMES} of 7 client names listed" in _texts(source.descriptions)
 
 
@@ -116,7 +116,7 @@ def test_no_note_when_nothing_was_left_out() -> None:
 
 
 def _not_listed(inc: iodef.Incident) -> str:
-    return next((a.value for a in inc.additional_data if a.meaning == "values-not-listed"), "")
+    return next((a.value for a in inc.additional_data_list if a.meaning == "values-not-listed"), "")
 
 
 def test_spam_urls_and_message_ids_beyond_the_listed_are_named() -> None:

@@ -153,7 +153,7 @@ def test_one_sender_to_4812_recipients_is_one_incident_with_counters() -> None:
     (inc,) = spam.incidents(sorted(sms_campaign(4812), key=lambda r: r.time), OPTS)
     assert _counter(inc, "messages") == 4812
     assert _counter(inc, "distinct recipients") == 4812
-    targets = [s for s in inc.event_data[0].flows[0].systems if s.category == "target"]
+    targets = [s for s in inc.event_data_list[0].flows[0].systems if s.category == "target"]
     assert len(targets) == OPTS.max_samples
     assert all(t.restriction == "private" for t in targets)
     assert "smishing" in [c.value for c in inc.assessments[0].incident_categories]
@@ -168,7 +168,7 @@ def test_pseudonymisation_hides_personal_data_and_says_so() -> None:
     assert "+447700900000" not in xml
     assert "Parcel held" not in xml
     assert "+447700900999" in xml  # the sender is not personal data of the recipient
-    notes = [a for a in doc.incidents[0].additional_data if a.meaning == "pseudonymisation"]
+    notes = [a for a in doc.incidents[0].additional_data_list if a.meaning == "pseudonymisation"]
     assert notes
     assert "HMAC-SHA-256" in (notes[0].value or "")
     assert_valid_document(doc)
@@ -191,9 +191,9 @@ def test_user_names_are_pseudonymised_in_rat_and_vms() -> None:
 def test_restriction_defaults_and_option() -> None:
     (inc,) = rat.incidents(brute_force(failures=3), OPTS)
     assert inc.restriction == "amber"
-    record = inc.event_data[0].record
+    record = inc.event_data_list[0].record
     assert record is not None
-    assert all(rd.restriction == "private" for rd in record.record_data)
+    assert all(rd.restriction == "private" for rd in record.record_data_list)
     red = ConvertOptions(generation_time=GENERATION_TIME, restriction="red")
     assert next(rat.incidents(brute_force(failures=3), red)).restriction == "red"
 
