@@ -128,7 +128,7 @@ def generate(directory: Path, docs: int, invalid: float, seed: int = 7) -> int:
 
 
 def write_catalog(path: Path) -> None:
-    from iodef._schema import IMPORT_MAP, schema_dir
+    from iodef.validate.schema import IMPORT_MAP, schema_dir
 
     base = schema_dir()
     lines = ['<?xml version="1.0"?>', '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">']
@@ -143,7 +143,7 @@ def write_catalog(path: Path) -> None:
 XMLSCHEMA_ALONE = """
 import sys, pathlib
 from xml.etree import ElementTree
-from iodef._profiles import xmlschema_for
+from iodef.validate.profiles import xmlschema_for
 schema = xmlschema_for("rfc7970")  # the offline schema, sandboxed: the documents are parsed here
 bad = 0
 for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.xml")):
@@ -187,7 +187,7 @@ def main() -> int:
         sys.exit("xmllint not found: apt-get install libxml2-utils")
     if iodef_cmd is None:
         sys.exit("the iodef command is not installed: pip install -e .")
-    from iodef._schema import schema_dir
+    from iodef.validate.schema import schema_dir
 
     work = Path(tempfile.mkdtemp(prefix="iodef-bench-"))
     docs_dir = args.dir or work / "docs"

@@ -164,7 +164,7 @@ def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | Non
     _worker_args = (profile, strict, rules)
     if jobs is not None:  # not forked: the jobs come pickled, once per worker
         _worker_jobs = jobs
-    from iodef._profiles import lxml_schema_for
+    from iodef.validate.profiles import lxml_schema_for
 
     lxml_schema_for(profile)  # already compiled when forked; compiled once here otherwise
     gc.freeze()
@@ -202,7 +202,7 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
             yield check_one(job, profile, strict, rules)
         return
     global _worker_jobs
-    from iodef._profiles import lxml_schema_for
+    from iodef.validate.profiles import lxml_schema_for
 
     lxml_schema_for(profile)
     lxml_schema_for("iodef-v1")

@@ -7,7 +7,7 @@ classes of :mod:`iodef.model` (all re-exported here)::
     doc = iodef.parse("incident.xml")
     xml_bytes = iodef.dumps(doc, pretty=True)
 
-The model classes (and :class:`Issue`) are loaded on first access (PEP 562), so that
+The model classes are loaded on first access (PEP 562), so that
 ``import iodef.validate`` and the ``iodef validate`` command do not pay for pydantic and the
 model; ``iodef.Incident`` and ``from iodef import Incident`` work as before.
 """
@@ -29,6 +29,7 @@ from .errors import (
     ForbiddenXMLError,
     IODEFError,
     IODEFWarning,
+    Issue,
     ParseError,
     RecordError,
     RestrictedDocumentError,
@@ -42,7 +43,6 @@ from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
 if TYPE_CHECKING:
     from . import model
     from .model import *
-    from .validate import Issue
 
 __version__ = "0.1.0"
 
@@ -194,14 +194,9 @@ _SUBMODULES = frozenset({"model", "validate", "convert", "exchange"})
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``model``, the model classes and ``Issue`` on first use (PEP 562)."""
+    """Load ``model`` and the model classes on first use (PEP 562)."""
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    if name == "Issue":
-        from .validate import Issue
-
-        globals()["Issue"] = Issue
-        return Issue
     if name in __all__:
         value = getattr(importlib.import_module(".model", __name__), name)
         globals()[name] = value

@@ -8,10 +8,8 @@ and a sentence a person can act on. ``str(error)`` puts them together as
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .validate import Issue
+from dataclasses import dataclass
+from typing import Any, Literal
 
 __all__ = [
     "ConvertError",
@@ -25,6 +23,7 @@ __all__ = [
     "ForbiddenXMLError",
     "IODEFError",
     "IODEFWarning",
+    "Issue",
     "ParseError",
     "RecordError",
     "RestrictedDocumentError",
@@ -33,6 +32,46 @@ __all__ = [
     "SerializationError",
     "UnsupportedVersionError",
 ]
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in a document.
+
+    ``path`` is the element path (``/IODEF-Document/Incident[2]/Contact``, with ``/@attr`` when an
+    attribute is at fault); ``line`` and ``column`` are 1-based, None when unknown; ``rule`` names
+    the XSD constraint (``xsd:cvc-...``) or the RFC section (``RFC7970 §3.18.1``).
+    """
+
+    severity: Severity
+    path: str
+    line: int | None
+    column: int | None
+    rule: str
+    message: str
+
+    def format(self, source: str = "<document>") -> str:
+        """``source:line:col: severity: path: message [rule]``; what is unknown is left out."""
+        where = source
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        path = f" {self.path}:" if self.path and self.path != "-" else ""
+        return f"{where}: {self.severity}:{path} {self.message} [{self.rule}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "message": self.message,
+        }
 
 
 class IODEFError(Exception):

@@ -1,29 +1,33 @@
-"""Reading and writing IODEF XML: a hardened parser, ``parse()`` and ``dumps()``.
+"""The XML codec: ``parse()`` reads an IODEF v2 document into the typed model, ``dumps()`` writes one.
 
-The parser refuses what an incident feed never needs and an attacker likes: any DOCTYPE (and so
-every entity trick and external DTD), entity expansion, network access, documents over a size cap
-(refused before they are read whole) and nesting deeper than libxml2's default limit of 256
-levels. Each thread gets its own parser.
+Parsing goes through the hardened parser of :mod:`iodef.safexml` (no DTDs, no entities, no
+network, size and depth caps); its names are re-exported here for the callers that used them
+from this module. The model classes load on first use, so importing this module stays light.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from .errors import (
-    DocumentTooLargeError,
-    ForbiddenXMLError,
-    ParseError,
-    SerializationError,
-    UnsupportedVersionError,
+from . import _hooks
+from .errors import SerializationError
+from .safexml import (
+    DEFAULT_MAX_BYTES,
+    IODEF_NS,
+    IODEF_V1_NS,
+    ROOT_TAG,
+    Source,
+    _chunks,
+    _looks_like_xml,
+    _read_stream,
+    _source_name,
+    _too_large,
+    check_root,
+    detect_version,
+    parse_xml,
 )
 
 if TYPE_CHECKING:
@@ -33,278 +37,19 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "IODEF_NS",
     "IODEF_V1_NS",
+    "ROOT_TAG",
     "Source",
+    "_chunks",
+    "_looks_like_xml",
+    "_read_stream",
+    "_source_name",
+    "_too_large",
+    "check_root",
     "detect_version",
     "dumps",
     "parse",
     "parse_xml",
 ]
-
-IODEF_NS: Final = "urn:ietf:params:xml:ns:iodef-2.0"
-IODEF_V1_NS: Final = "urn:ietf:params:xml:ns:iodef-1.0"
-ROOT_TAG: Final = f"{{{IODEF_NS}}}IODEF-Document"
-
-#: Documents larger than this many bytes are refused unless a caller passes another cap.
-DEFAULT_MAX_BYTES: Final = 32 * 1024 * 1024
-_CHUNK: Final = 256 * 1024
-
-Source = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
-
-_local = threading.local()
-_LXML_POSITION = re.compile(r", line \d+, column \d+$")
-_ENCODING_DECL = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2")
-
-
-def _parser() -> etree.XMLParser:
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-            remove_comments=False,
-            collect_ids=False,
-        )
-        _local.parser = parser
-    return parser
-
-
-def _source_name(source: Source) -> str:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return "<bytes>"
-    if isinstance(source, str):
-        return "<string>" if _looks_like_xml(source) else source
-    if isinstance(source, os.PathLike):
-        return os.fspath(source)
-    name = getattr(source, "name", None)
-    return name if isinstance(name, str) else "<stream>"
-
-
-def _looks_like_xml(text: str) -> bool:
-    return text.lstrip("\ufeff \t\r\n").startswith("<")
-
-
-def _too_large(name: str, max_bytes: int, size: int | None = None) -> DocumentTooLargeError:
-    got = f"{size:,} bytes" if size is not None else f"more than {max_bytes:,} bytes"
-    return DocumentTooLargeError(
-        f"document is too large ({got}; the limit is {max_bytes:,} bytes); "
-        "raise max_bytes if this size is expected",
-        source=name,
-    )
-
-
-def _chunks(source: Source, name: str, max_bytes: int) -> Iterator[bytes]:
-    """Yield the raw bytes of *source* in chunks, refusing it as soon as it passes *max_bytes*."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        if len(data) > max_bytes:
-            raise _too_large(name, max_bytes, len(data))
-        yield data
-        return
-    if isinstance(source, str) and _looks_like_xml(source):
-        text = _ENCODING_DECL.sub(r"\1\2UTF-8\2", source, count=1)
-        data = text.encode("utf-8")
-        if len(data) > max_bytes:
-            raise _too_large(name, max_bytes, len(data))
-        yield data
-        return
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            size = path.stat().st_size
-            if size > max_bytes and path.is_file():
-                raise _too_large(name, max_bytes, size)
-            with path.open("rb") as fh:
-                yield from _read_stream(fh, name, max_bytes)
-        except OSError as exc:
-            raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
-        return
-    yield from _read_stream(source, name, max_bytes)
-
-
-def _read_stream(fh: IO[bytes], name: str, max_bytes: int) -> Iterator[bytes]:
-    total = 0
-    while True:
-        chunk = fh.read(_CHUNK)
-        if not chunk:
-            return
-        if isinstance(chunk, str):
-            raise ParseError("the stream gives text; open the file in binary mode ('rb')", source=name)
-        total += len(chunk)
-        if total > max_bytes:
-            raise _too_large(name, max_bytes)
-        yield chunk
-
-
-@contextmanager
-def _syntax_errors(name: str) -> Iterator[None]:
-    try:
-        yield
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (exc.lineno, None)
-        msg = _LXML_POSITION.sub("", str(exc.msg or exc).strip())
-        if "amplification" in msg or "Detected an entity reference loop" in msg:
-            raise ForbiddenXMLError(
-                "entity expansion refused", source=name, line=line or None, column=column or None
-            ) from None
-        if "Excessive depth" in msg or "Maximum nesting depth" in msg:
-            raise ForbiddenXMLError(
-                "elements are nested deeper than 256 levels; refused", source=name, line=line or None
-            ) from None
-        if "Document is empty" in msg or "Start tag expected" in msg:
-            raise ParseError(
-                f"not an XML document: {msg}", source=name, line=line or None, column=column or None
-            ) from None
-        raise ParseError(
-            f"not well-formed XML: {msg}", source=name, line=line or None, column=column or None
-        ) from None
-
-
-class _PrologGuard:
-    """Finds a DOCTYPE before libxml2 sees it, by scanning the prolog (up to the root start tag).
-
-    Comments and processing instructions in the prolog are skipped, so only a real declaration
-    counts. Refusing it here means no DTD, entity or external subset is ever parsed.
-    """
-
-    __slots__ = ("buffer", "done", "name")
-
-    _LIMIT: Final = 1024 * 1024
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.buffer = b""
-        self.done = False
-
-    def feed(self, chunk: bytes) -> None:
-        if self.done:
-            return
-        self.buffer += chunk
-        data = self.buffer
-        if data.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
-            text = data.decode("utf-16", errors="ignore")
-        else:
-            text = data.decode("utf-8", errors="ignore")
-        i = 0
-        n = len(text)
-        while True:
-            i = text.find("<", i)
-            if i < 0 or i + 1 >= n:
-                break
-            if text.startswith("<?", i):
-                end = text.find("?>", i + 2)
-                if end < 0:
-                    break
-                i = end + 2
-            elif text.startswith("<!--", i):
-                end = text.find("-->", i + 4)
-                if end < 0:
-                    break
-                i = end + 3
-            elif text.startswith("<!", i):
-                if text[i + 2 : i + 9].upper() == "DOCTYPE" or i + 9 > n:
-                    if i + 9 > n:
-                        break  # need more input to decide
-                    raise ForbiddenXMLError(
-                        "the document has a DOCTYPE; IODEF documents must not carry DTDs or entity "
-                        "declarations, so it was refused",
-                        source=self.name,
-                        line=text.count("\n", 0, i) + 1,
-                    )
-                i += 2
-            else:
-                self.done = True  # the root element starts: the prolog is over
-                self.buffer = b""
-                return
-        if len(self.buffer) > self._LIMIT:
-            self.done = True
-            self.buffer = b""
-
-
-def parse_xml(
-    source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, source_name: str | None = None
-) -> etree._Element:
-    """Parse *source* with the hardened parser and return the root element.
-
-    *source* is bytes, a str holding XML (it starts with ``<``), a path (str or ``os.PathLike``),
-    or a binary file object. Only XML safety is checked here, not the IODEF version or root:
-    see :func:`detect_version`.
-    """
-    name = source_name or _source_name(source)
-    parser = _parser()
-    guard = _PrologGuard(name)
-    got_any = False
-    with _syntax_errors(name):
-        try:
-            for chunk in _chunks(source, name, max_bytes):
-                if chunk:
-                    got_any = True
-                    guard.feed(chunk)
-                    parser.feed(chunk)
-        except BaseException:
-            # Reset the thread's parser so the next document starts clean.
-            _local.parser = None
-            raise
-        if not got_any:
-            _local.parser = None
-            raise ParseError("the input is empty; an IODEF document was expected", source=name)
-        root = parser.close()
-    tree = root.getroottree()
-    docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise ForbiddenXMLError(
-            "the document has a DOCTYPE; IODEF documents must not carry DTDs or entity "
-            "declarations, so it was refused",
-            source=name,
-            line=1,
-        )
-    if not isinstance(root.tag, str):
-        raise ParseError("no root element found", source=name)
-    return root
-
-
-def detect_version(root: etree._Element) -> Literal["2.0", "1.0"] | None:
-    """Return "2.0" or "1.0" for an IODEF root element of that version, else None."""
-    tag = root.tag
-    if tag == ROOT_TAG:
-        return "2.0"
-    if tag == f"{{{IODEF_V1_NS}}}IODEF-Document":
-        return "1.0"
-    return None
-
-
-def check_root(root: etree._Element, name: str) -> None:
-    """Raise a :class:`ParseError` unless *root* is an IODEF v2 ``IODEF-Document``."""
-    version = detect_version(root)
-    if version == "2.0":
-        return
-    line = root.sourceline
-    if version == "1.0":
-        raise UnsupportedVersionError(
-            "this is an IODEF v1 document (RFC 5070, namespace "
-            f"{IODEF_V1_NS}); iodef reads IODEF v2 (RFC 7970). "
-            "'iodef validate' can still check it against the v1 schema",
-            source=name,
-            line=line,
-        )
-    qname = etree.QName(root)
-    if qname.localname == "IODEF-Document":
-        found = f"namespace {qname.namespace!r}" if qname.namespace else "no namespace"
-        raise ParseError(
-            f"the root element IODEF-Document has {found}; IODEF v2 needs namespace {IODEF_NS}",
-            source=name,
-            line=line,
-        )
-    raise ParseError(
-        f"not an IODEF document: the root element is {qname.localname!r}"
-        + (f" in namespace {qname.namespace!r}" if qname.namespace else "")
-        + f", expected IODEF-Document in namespace {IODEF_NS}",
-        source=name,
-        line=line,
-    )
 
 
 def parse(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> IODEFDocument:
@@ -367,3 +112,9 @@ def _unwritable_field(obj: object, path: str = "IODEFDocument") -> str | None:
             if found:
                 return found
     return None
+
+
+# IODEFDocument.to_xml() / from_xml() call these through iodef._hooks, so that the model, which
+# sits below the codecs, never imports this module.
+_hooks.xml_parse = parse
+_hooks.xml_dumps = dumps

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 import iodef
-from iodef._schema import lxml_schema, schema_dir
+from iodef.validate.schema import lxml_schema, schema_dir
 from tests.conftest import ROOT, canonical
 
 EXPECTED_TOP_LEVEL = {

@@ -115,7 +115,7 @@ class AnyXML:
                 target, _, rest = stripped[2:-2].partition(" ")
                 element = etree.ProcessingInstruction(target, rest or None)
             else:
-                from ..xml import parse_xml
+                from ..safexml import parse_xml
 
                 element = parse_xml(text.encode("utf-8"))
             element.tail = tail

@@ -711,7 +711,7 @@ _NSMAP: Final[dict[str, str]] = {"iodef": IODEF_NS}
 
 
 def document_to_element(doc: IODEFModel, *, pretty: bool = False) -> etree._Element:
-    from ..xml import ROOT_TAG
+    from ..safexml import ROOT_TAG
 
     root = _write(doc, plan_of(type(doc)), None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
     private = doc.__pydantic_private__

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
+from .. import _hooks
 from ..errors import IODEFWarning
 from ._base import Attr, Child, Text
 from ._mixins import LangAttr, ObservableIDAttr, RestrictionAttrs, SimpleContent
 from .enums import IncidentPurpose, IncidentStatus
 
 if TYPE_CHECKING:
-    from ..xml import Source
+    from ..safexml import Source
     from .assessment import Assessment, Confidence, Discovery, History, Method
     from .contact import Contact
     from .datatypes import ExtensionType, MLStringType
@@ -61,16 +62,14 @@ class IODEFDocument(LangAttr):
 
     def to_xml(self, *, pretty: bool = False) -> bytes:
         """This document as UTF-8 XML bytes (see :func:`iodef.dumps`)."""
-        from ..xml import dumps
-
-        return dumps(self, pretty=pretty)
+        data: bytes = _hooks.need(_hooks.xml_dumps, "to_xml()")(self, pretty=pretty)
+        return data
 
     @classmethod
     def from_xml(cls, source: Source) -> IODEFDocument:
         """Read a document (see :func:`iodef.parse`)."""
-        from ..xml import parse
-
-        return parse(source)
+        doc: IODEFDocument = _hooks.need(_hooks.xml_parse, "from_xml()")(source)
+        return doc
 
 
 class Incident(LangAttr, RestrictionAttrs, ObservableIDAttr):

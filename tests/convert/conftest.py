@@ -17,13 +17,13 @@ from typing import Any
 from lxml import etree
 
 import iodef
-from iodef._schema import lxml_schema
 from iodef.convert import ConvertOptions
 from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs
 from iodef.convert.readers import READERS
 from iodef.convert.readers.vmsfeeds import syslog_reader
 from iodef.errors import RecordError
 from iodef.validate import iter_issues
+from iodef.validate.schema import lxml_schema
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "convert"
 NS = {"i": "urn:ietf:params:xml:ns:iodef-2.0"}

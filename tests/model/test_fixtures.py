@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 
 import iodef
-from iodef._schema import lxml_schema, xmlschema_schema
 from iodef.model import MODEL_CLASSES, IODEFModel
+from iodef.validate.schema import lxml_schema, xmlschema_schema
 from tests.conftest import FIXTURES, canonical
 
 VALID = sorted((FIXTURES / "valid").glob("*.xml"))

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 import iodef
-from iodef._schema import lxml_schema
+from iodef.validate.schema import lxml_schema
 from tests.conftest import canonical
 
 _PAGE_BREAK = re.compile(

@@ -13,8 +13,8 @@ import xmlschema
 from xmlschema.validators import XsdAnyElement, XsdGroup
 
 import iodef
-from iodef._schema import xmlschema_schema
 from iodef.model._binding import Plan, plan_of
+from iodef.validate.schema import xmlschema_schema
 
 IODEF_NS = iodef.IODEF_NS
 XSD_ERRATA_ADDITIONS = {

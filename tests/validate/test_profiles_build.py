@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from iodef._profiles import PROFILES, V1_PROFILE, xmlschema_for
+from iodef.validate.profiles import PROFILES, V1_PROFILE, xmlschema_for
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 
@@ -45,7 +45,7 @@ def test_strict_and_quick_builds_agree(profile: str) -> None:
 
 def test_a_broken_schema_document_fails_only_the_strict_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """What the strict build is for: a schema error the quick build would not notice."""
-    import iodef._profiles as profiles
+    import iodef.validate.profiles as profiles
 
     real = profiles.schema_document
 

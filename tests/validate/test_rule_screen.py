@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from iodef import _rules
 from iodef._tree import element_path
 from iodef.validate import PROFILES, check
+from iodef.validate import rules as _rules
+from iodef.validate.rules import screen as _screen
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 
@@ -76,7 +77,7 @@ def test_screen_agrees_on_every_fixture(path: Path, profile: str) -> None:
 
 
 def test_screened_tags_have_the_handlers_the_screen_knows() -> None:
-    for tag, handlers in _rules._SCREENED.items():
+    for tag, handlers in _screen._SCREENED.items():
         assert _rules._HANDLERS[tag] == handlers, tag
 
 

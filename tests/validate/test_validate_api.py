@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 
 import iodef
-from iodef import _profiles
 from iodef.validate import PROFILES, Issue, check, is_valid, iter_issues, validate
+from iodef.validate import profiles as _profiles
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 

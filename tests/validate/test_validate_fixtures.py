@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from iodef._profiles import xmlschema_for
-from iodef._rules import RULES
 from iodef.validate import PROFILES, check, fast_verdict, iter_issues
+from iodef.validate.profiles import xmlschema_for
+from iodef.validate.rules import RULES
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 

@@ -13,7 +13,7 @@
       ``<Confidence rating="high"/>`` that §3.12.5 requires for every rating but "numeric"
       ("Otherwise, this element MUST be empty"). The content type used here is therefore the
       union of ``xs:float`` and the empty string; whether content goes with the rating is then
-      the RFC rule ``RFC7970 §3.12.5`` of :mod:`iodef._rules`.
+      the RFC rule ``RFC7970 §3.12.5`` of :mod:`iodef.validate.rules`.
     * erratum 5544 (§3.18): ``Node`` needs at least one ``DomainData`` or ``Address`` (the two
       ``minOccurs="0"`` inside the repeated choice are removed, as the erratum says).
     * erratum 5583 (§3.15): ``training`` is added to ``action-type`` before ``defined-coa``.
@@ -43,7 +43,7 @@ from typing import Any, Final, Literal
 
 from lxml import etree
 
-from ._schema import IMPORT_MAP, schema_dir
+from .schema import IMPORT_MAP, schema_dir
 
 __all__ = [
     "PROFILES",

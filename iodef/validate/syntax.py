@@ -1,7 +1,7 @@
 """Value syntax of RFC 7970's data types, as pure functions: language tags (BCP 47), addresses by
 category (§3.18.1), PORTLIST (§2.9) and the ExtensionType dtypes (§2.16).
 
-Used by the RFC rules in :mod:`iodef._rules`; nothing here knows about documents or issues.
+Used by the RFC rules in :mod:`iodef.validate.rules`; nothing here knows about documents or issues.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from ._tree import _DT_RE as _DT
+from .._tree import _DT_RE as _DT
 
 __all__ = ["bcp47_problem", "portlist_problem"]
 

@@ -1,0 +1,192 @@
+"""The screen: answers "can any per-element handler report on this document?" in one cheap pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from lxml import etree
+
+from ..syntax import _ADDRESS_CHECKS, _PORTLIST, _SIMPLE_PORTS, _ipv6_compressed, portlist_problem
+from ._context import _P, _WS, _Ctx
+from .datatypes import _check_extension
+from .dispatch import _HANDLERS, _TAGS, _Handler
+from .event import _check_address, _check_portlist, _check_service
+from .structure import _REQUIRED_CHILD, _REQUIRED_CLARK, _check_required_child
+from .times import _TIME_TAGS, _check_times
+
+# --------------------------------------------------------------------------- the screen
+#
+# Most documents break no rule, and visiting each of their elements from Python is what a
+# rule check costs. So the per-element handlers above run (all of them, in document order,
+# exactly as written) only when _may_report() says some element might give an issue.
+# _may_report() is a screen: for the elements that are common in real documents it asks, with
+# as few lxml calls as possible, the same question the handler asks, answers repeated values
+# from a memo, and for every other element it runs the handlers themselves on a scratch
+# context. It returns False only when no handler would add an issue, so the issues are the
+# same with or without it (tests/validate/test_rule_screen.py checks both ways on every
+# fixture).
+
+_ADDRESS: Final = f"{_P}Address"
+_PORTLIST_TAG: Final = f"{_P}Portlist"
+_NODE: Final = f"{_P}Node"
+_SERVICE: Final = f"{_P}Service"
+_EVENT_DATA: Final = f"{_P}EventData"
+_RECORD_DATA: Final = f"{_P}RecordData"
+_RECORD_ITEM: Final = f"{_P}RecordItem"
+_NAMESERVERS: Final = f"{_P}Nameservers"
+_MEMO_MAX: Final = 65536
+_address_memo: dict[tuple[str | None, str | None], bool] = {}
+_portlist_memo: dict[str | None, bool] = {}
+
+
+def _address_clean(category: str | None, raw: str | None) -> bool:
+    """Whether _check_address adds nothing for this category and text (not under Nameservers)."""
+    key = (category, raw)
+    known = _address_memo.get(key)
+    if known is not None:
+        return known
+    text = (raw or "").strip(_WS)
+    check = _ADDRESS_CHECKS.get(category if category is not None else "ipv6-addr")
+    if check is None:
+        clean = True
+    elif not check[0](text):
+        clean = False
+    else:
+        clean = category not in (None, "ipv6-addr") or _ipv6_compressed(text) == text
+    if len(_address_memo) >= _MEMO_MAX:
+        _address_memo.clear()
+    _address_memo[key] = clean
+    return clean
+
+
+def _portlist_clean(raw: str | None) -> bool:
+    """Whether _check_portlist adds nothing for this text."""
+    known = _portlist_memo.get(raw)
+    if known is not None:
+        return known
+    text = (raw or "").strip(_WS)
+    clean = (
+        _SIMPLE_PORTS.fullmatch(text) is not None
+        or _PORTLIST.fullmatch(text) is None
+        or portlist_problem(text) is None
+    )
+    if len(_portlist_memo) >= _MEMO_MAX:
+        _portlist_memo.clear()
+    _portlist_memo[raw] = clean
+    return clean
+
+
+def _needs_child(name: str, profile: str) -> bool:
+    return profile in _REQUIRED_CHILD[name][2]
+
+
+def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._Element], str]) -> bool:
+    """False only when no per-element handler would report anything on *root*.
+
+    One pass over the elements that have handlers; child lists are walked directly (an lxml
+    tag-filtered child iterator costs more to set up than the few children it would skip).
+    """
+    node_needs = _REQUIRED_CLARK["Node"] if _needs_child("Node", profile) else None
+    record_data_needs = _REQUIRED_CLARK["RecordData"] if _needs_child("RecordData", profile) else None
+    service_needs_child = _needs_child("Service", profile)
+    event_needs_child = _needs_child("EventData", profile)
+    scratch = _Ctx(root, profile, path_of)
+    handlers = _HANDLERS
+    address_memo = _address_memo
+    portlist_memo = _portlist_memo
+    for el in root.iter(*_TAGS):
+        tag = el.tag
+        if tag == _ADDRESS:
+            category = el.get("category")
+            text = el.text
+            clean = address_memo.get((category, text))
+            if clean is None:
+                clean = _address_clean(category, text)
+            if not clean:
+                return True
+            if category not in (None, "ipv4-addr", "ipv6-addr"):
+                parent = el.getparent()
+                if parent is not None and parent.tag == _NAMESERVERS:
+                    return True
+        elif tag == _NODE:
+            # el[0] first: the Address or DomainData is nearly always the first child
+            if node_needs is not None and not (len(el) and el[0].tag in node_needs):
+                for child in el:
+                    if child.tag in node_needs:
+                        break
+                else:
+                    return True
+        elif tag == _SERVICE:
+            if service_needs_child and not (len(el) and isinstance(el[0].tag, str)):
+                for child in el:
+                    if isinstance(child.tag, str):
+                        break
+                else:
+                    return True
+            if el.get("ip-protocol") is None:
+                _check_service(scratch, el)
+                if scratch.issues:
+                    return True
+        elif tag == _PORTLIST_TAG:
+            text = el.text
+            clean = portlist_memo.get(text)
+            if clean is None:
+                clean = _portlist_clean(text)
+            if not clean:
+                return True
+        elif tag == _EVENT_DATA:
+            times = 0
+            elements = 0
+            for child in el:
+                if child.tag in _TIME_TAGS:
+                    times += 1
+                elif isinstance(child.tag, str):
+                    elements += 1
+            if event_needs_child and times + elements == 0:
+                return True
+            if times > 1:
+                _check_times(scratch, el)
+                if scratch.issues:
+                    return True
+        elif tag == _RECORD_DATA:
+            n = len(el)
+            if record_data_needs is not None and not (
+                (n > 1 and el[1].tag in record_data_needs) or (n and el[0].tag in record_data_needs)
+            ):
+                for child in el:
+                    if child.tag in record_data_needs:
+                        break
+                else:
+                    return True
+        elif tag == _RECORD_ITEM:
+            dtype = el.get("dtype")
+            if dtype is None or dtype == "xml" or dtype == "ext-value":
+                continue
+            if dtype == "string":
+                for child in el:
+                    if isinstance(child.tag, str):
+                        return True
+                continue
+            _check_extension(scratch, el)
+            if scratch.issues:
+                return True
+        else:
+            for handler in handlers[tag]:
+                handler(scratch, el)
+            if scratch.issues:
+                return True
+    return False
+
+
+#: the handlers _may_report() answers for itself; a new handler on one of these tags must be
+#: added to the screen (tests/validate/test_rule_screen.py pins this table)
+_SCREENED: Final[dict[str, list[_Handler]]] = {
+    _ADDRESS: [_check_address],
+    _PORTLIST_TAG: [_check_portlist],
+    _NODE: [_check_required_child],
+    _SERVICE: [_check_required_child, _check_service],
+    _RECORD_DATA: [_check_required_child],
+    _EVENT_DATA: [_check_times, _check_required_child],
+    _RECORD_ITEM: [_check_extension],
+}
