@@ -102,13 +102,25 @@ def _chunks(source: Source, name: str, max_bytes: int) -> Iterator[bytes]:
         return
     if isinstance(source, str) and _looks_like_xml(source):
         text = _ENCODING_DECL.sub(r"\1\2UTF-8\2", source, count=1)
-        data = text.encode("utf-8")
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: no XML character, no UTF-8 form
+            raise ParseError(
+                f"the text holds U+{ord(text[exc.start]):04X}, a lone surrogate, at character "
+                f"{exc.start + 1}; no XML document can carry it (decoded with errors='surrogateescape'?)",
+                source=name,
+            ) from None
         if len(data) > max_bytes:
             raise _too_large(name, max_bytes, len(data))
         yield data
         return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        if "\x00" in os.fspath(path):
+            raise ParseError(
+                "not a file name: it holds a NUL character (pass XML text starting with '<', or bytes)",
+                source=name.replace("\x00", "\\x00"),
+            )
         try:
             size = path.stat().st_size
             if size > max_bytes and path.is_file():

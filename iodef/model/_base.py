@@ -274,12 +274,19 @@ class XMLState:
     ``misc`` holds the comments and processing instructions found between child elements, each
     with the number of elements before it; ``inner`` those inside simple content, as
     ``(text_before, nodes_with_their_tails, value_read)``; ``around``, on the document only, the
-    comments and processing instructions before and after the root element.
+    comments and processing instructions before and after the root element; ``nsmap``, on the
+    document only, the namespace declarations of the root, so that a default namespace stays
+    default. ``kids`` is ``inner`` for the simple-valued children (``EmailTo``, ``StartTime``,
+    ``Port``, ``URL`` ...), keyed by ``(field name, index in the list)``: the text and the comments
+    or processing instructions inside one such child, or its spelling when it differs from how
+    iodef writes the value.
     """
 
-    __slots__ = ("around", "inner", "lex", "misc", "order")
+    __slots__ = ("around", "inner", "kids", "lex", "misc", "nsmap", "order")
 
     def __init__(self) -> None:
+        self.kids: dict[tuple[str, int], tuple[str | None, list[AnyXML], Any]] | None = None
+        self.nsmap: dict[str | None, str] | None = None
         self.lex: dict[str, tuple[str | None, Any]] | None = None
         self.order: list[int] | None = None
         self.misc: list[tuple[int, AnyXML]] | None = None

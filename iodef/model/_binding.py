@@ -30,6 +30,8 @@ _ATTR, _CHILD, _TEXT, _ANY = 0, 1, 2, 3
 
 _INT_RE: Final = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE: Final = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?|[+-]?INF|NaN")
+# XML white space (XML 1.0 S): only these four. str.isspace() also takes U+00A0, U+3000, U+0085,
+# U+2028 ..., which are characters, not white space, and must not vanish from element-only content.
 _XSD_WS: Final = " \t\r\n"
 
 
@@ -297,6 +299,22 @@ def _remember(state: XMLState | None, name: str, raw: str | None, value: Any) ->
     return state
 
 
+def _shown(text: str) -> str:
+    """Stray text for a message: XML white space trimmed, other characters shown (``'\\xa0'``)."""
+    return repr(text.strip(_XSD_WS)[:40])
+
+
+def _remember_kid(
+    state: XMLState | None, name: str, index: int, text: str | None, nodes: list[AnyXML], value: Any
+) -> XMLState:
+    if state is None:
+        state = XMLState()
+    if state.kids is None:
+        state.kids = {}
+    state.kids[(name, index)] = (text, nodes, value)
+    return state
+
+
 _setattr = object.__setattr__
 
 
@@ -386,8 +404,8 @@ class _Reader:
                 values[tspec.name] = el.text
                 if el.text is not None:
                     add(tspec.name)
-            elif el.text and not el.text.isspace():
-                raise self.fail(el, f"text {el.text.strip()[:40]!r} is not allowed in {_describe(el.tag)}")
+            elif el.text and el.text.strip(_XSD_WS):
+                raise self.fail(el, f"text {_shown(el.text)} is not allowed in {_describe(el.tag)}")
         elif tspec is not None:
             # simple content
             add(tspec.name)
@@ -398,7 +416,7 @@ class _Reader:
                 state.inner = (el.text, [AnyXML._adopt(_detached_copy(c)) for c in el], None)
             if tspec.load is None:
                 values[tspec.name] = text
-            elif not tspec.required and (not text or text.isspace()):
+            elif not tspec.required and not text.strip(_XSD_WS):
                 values[tspec.name] = None
                 if text:
                     state = _remember(state, tspec.name, text, None)
@@ -411,11 +429,10 @@ class _Reader:
                 state.inner = (state.inner[0], state.inner[1], values[tspec.name])
         else:
             text = el.text
-            if text and not text.isspace():
+            if text and text.strip(_XSD_WS):
                 raise self.fail(
                     el,
-                    f"text {text.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
-                    "it holds elements only",
+                    f"text {_shown(text)} is not allowed in {_describe(el.tag)}; it holds elements only",
                 )
             children = plan.children
             last = -1
@@ -429,10 +446,10 @@ class _Reader:
                     if not isinstance(tag, str):
                         # a comment or processing instruction between elements: kept in its place
                         tail = child.tail
-                        if tail and not tail.isspace():
+                        if tail and tail.strip(_XSD_WS):
                             raise self.fail(
                                 el,
-                                f"text {tail.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
+                                f"text {_shown(tail)} is not allowed in {_describe(el.tag)}; "
                                 "it holds elements only",
                             )
                         node = _detached_copy(child)
@@ -447,11 +464,10 @@ class _Reader:
                         f"unexpected element {_describe(tag)} in {_describe(el.tag)} (expected: {expected})",
                     )
                 tail = child.tail
-                if tail and not tail.isspace():
+                if tail and tail.strip(_XSD_WS):
                     raise self.fail(
                         child,
-                        f"text {tail.strip()[:40]!r} is not allowed in {_describe(el.tag)}; "
-                        "it holds elements only",
+                        f"text {_shown(tail)} is not allowed in {_describe(el.tag)}; it holds elements only",
                     )
                 add(spec.name)
                 elements += 1
@@ -484,6 +500,11 @@ class _Reader:
                         value = self.convert(spec, child, ctext, "content")
                         if not spec.many and spec.dump(value) != ctext:  # type: ignore[misc]
                             state = _remember(state, spec.name, ctext, value)
+                    if len(child) or (spec.many and spec.load is not None and spec.dump(value) != ctext):  # type: ignore[misc]
+                        # comments or PIs inside the value, or a list item's own spelling: kept
+                        index = len(values[spec.name]) if spec.many else 0
+                        nodes = [AnyXML._adopt(_detached_copy(c)) for c in child]
+                        state = _remember_kid(state, spec.name, index, child.text, nodes, value)
                 if spec.many:
                     values[spec.name].append(value)
                 elif values[spec.name] is not None and values[spec.name] is not spec.default:
@@ -498,6 +519,12 @@ class _Reader:
                 if state is None:
                     state = XMLState()
                 state.misc = misc
+            if not elements and el.text:
+                # white space in an element with no child elements is kept: for a class with empty
+                # content (attributes only) the schema counts it, so dropping it would change the verdict
+                if state is None:
+                    state = XMLState()
+                state.inner = (el.text, [], None)
             for spec in plan.required_children:
                 got = values[spec.name]
                 if got is None or (spec.many and not got):
@@ -523,14 +550,20 @@ def element_to_document(root: etree._Element, source: str) -> Any:
     doc = _Reader(source).read(plan_of(IODEFDocument), root)
     before = [AnyXML._adopt(_sibling_copy(n)) for n in reversed(list(root.itersiblings(preceding=True)))]
     after = [AnyXML._adopt(_sibling_copy(n)) for n in root.itersiblings()]
-    if before or after:
-        # comments and processing instructions around the root element are kept too
+    nsmap = root.nsmap
+    own_spelling = nsmap != _NSMAP
+    if before or after or own_spelling:
         private = doc.__pydantic_private__
         state = private.get("_xml") if private else None
         if state is None:
             state = XMLState()
             _setattr(doc, "__pydantic_private__", {"_xml": state})
-        state.around = (before, after)
+        if before or after:
+            # comments and processing instructions around the root element are kept too
+            state.around = (before, after)
+        if own_spelling:
+            # the document's own namespace spelling (a default namespace stays default)
+            state.nsmap = dict(nsmap)
     return doc
 
 
@@ -578,8 +611,9 @@ def _write(
         order = state.order
         misc = state.misc
         inner_nodes = state.inner
+        kids = state.kids
     else:
-        lex = order = misc = inner_nodes = None
+        lex = order = misc = inner_nodes = kids = None
     attrib: dict[str, str] = {}
     for spec in plan.attr_list:
         value = values[spec.name]
@@ -635,28 +669,33 @@ def _write(
         cursors = [0] * len(child_list)
         for index in order:
             spec = child_list[index]
+            at = 0
             if spec.many:
-                item = values[spec.name][cursors[index]]
+                at = cursors[index]
+                item = values[spec.name][at]
                 cursors[index] += 1
             else:
                 item = values[spec.name]
-            _write_child(el, spec, item, lex, inner)
+            _write_child(el, spec, item, lex, inner, kids, at)
     else:
         for spec in child_list:
             value = values[spec.name]
             if spec.many:
-                for item in value:
-                    _write_child(el, spec, item, lex, inner)
+                for at, item in enumerate(value):
+                    _write_child(el, spec, item, lex, inner, kids, at)
             elif value is not None:
-                _write_child(el, spec, value, lex, inner)
+                _write_child(el, spec, value, lex, inner, kids, 0)
+    written = len(el)
     if misc:
-        count = len(el)
         for offset, (position, node) in enumerate(misc):
-            el.insert(min(position, count) + offset, _detached_copy(node.element))
-        if inner is not None:
+            el.insert(min(position, written) + offset, _detached_copy(node.element))
+        if inner is not None and written:
             for child in el:
                 child.tail = inner
-    if inner is not None and len(el):
+    if not written:
+        if inner_nodes is not None:
+            el.text = inner_nodes[0]  # the white space the source had in this empty element
+    elif inner is not None:
         el.text = inner
         el[-1].tail = indent
     return el
@@ -680,6 +719,8 @@ def _write_child(
     item: Any,
     lex: dict[str, tuple[str | None, Any]] | None,
     indent: str | None,
+    kids: dict[tuple[str, int], tuple[str | None, list[AnyXML], Any]] | None = None,
+    at: int = 0,
 ) -> None:
     if spec.model is not None:
         plan = spec.plan or _child_plan(spec)
@@ -695,6 +736,13 @@ def _write_child(
         return
     child = _SubElement(el, spec.xml)
     child.tail = indent
+    if kids is not None:
+        kept_kid = kids.get((spec.name, at))
+        if kept_kid is not None and _same(kept_kid[2], item):
+            child.text = kept_kid[0]
+            for node in kept_kid[1]:
+                child.append(_detached_copy(node.element))
+            return
     if lex is not None and not spec.many:
         kept = lex.get(spec.name)
         if kept is not None and _same(kept[1], item):
@@ -713,9 +761,12 @@ _NSMAP: Final[dict[str, str]] = {"iodef": IODEF_NS}
 def document_to_element(doc: IODEFModel, *, pretty: bool = False) -> etree._Element:
     from ..safexml import ROOT_TAG
 
-    root = _write(doc, plan_of(type(doc)), None, ROOT_TAG, _NSMAP, "\n" if pretty else None)
     private = doc.__pydantic_private__
     state = private.get("_xml") if private else None
+    nsmap: dict[Any, str] = _NSMAP
+    if state is not None and state.nsmap is not None and IODEF_NS in state.nsmap.values():
+        nsmap = state.nsmap
+    root = _write(doc, plan_of(type(doc)), None, ROOT_TAG, nsmap, "\n" if pretty else None)
     if state is not None and state.around is not None:
         before, after = state.around
         for node in before:
