@@ -14,26 +14,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
 import sys
-import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .minimise import minimise
 from .oracles import Finding
+from .runner import run, run_parallel
 from .targets import FIXTURES, Target, all_targets
 
 FINDINGS_DIR = FIXTURES / "fuzz"
-
-
-@dataclass
-class Tally:
-    inputs: int = 0
-    seconds: float = 0.0
-    harness_errors: int = 0
-    findings: dict[str, tuple[Finding, str, bytes]] = field(default_factory=dict)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +38,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--save", action="store_true", help="minimise each finding into fixtures/fuzz/")
     parser.add_argument("--engine", choices=("random", "atheris"), default="random")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes, each with its own seed (default 1)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser.parse_args(argv)
 
@@ -58,46 +51,6 @@ def _budget(args: argparse.Namespace) -> tuple[float, int | None]:
     if args.minutes is not None:
         return args.minutes * 60, None
     return (args.seconds if args.seconds is not None else 60.0), None
-
-
-def run(
-    targets: list[Target], seconds: float, inputs: int | None, seed: int, quiet: bool
-) -> dict[str, Tally]:
-    rng = random.Random(seed)
-    tallies = {t.name: Tally() for t in targets}
-    start = time.monotonic()
-    last_note = start
-    total = 0
-    active = [t for t in targets if t.seeds]
-    while active:
-        now = time.monotonic()
-        if now - start >= seconds or (inputs is not None and total >= inputs):
-            break
-        target = active[total % len(active)]
-        label, seed_data = rng.choice(target.seeds)
-        data = target.mutate(rng, seed_data)
-        if rng.random() < 0.25:
-            data = target.mutate(rng, data)
-        tally = tallies[target.name]
-        began = time.monotonic()
-        try:
-            target.run(data, label)
-        except Finding as finding:
-            if finding.kind not in tally.findings:
-                tally.findings[finding.kind] = (finding, label, data)
-                if not quiet:
-                    print(f"[{target.name}] NEW: {finding}  (seed {label})", file=sys.stderr)
-        except Exception as exc:  # the harness's own bug, or an IODEFError the target let through
-            tally.harness_errors += 1
-            if tally.harness_errors <= 3 and not quiet:
-                print(f"[{target.name}] harness error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        tally.seconds += time.monotonic() - began
-        tally.inputs += 1
-        total += 1
-        if not quiet and now - last_note > 30:
-            last_note = now
-            print(f"... {total} inputs, {now - start:.0f} s", file=sys.stderr)
-    return tallies
 
 
 def _save(target: Target, finding: Finding, label: str, data: bytes) -> Path:
@@ -129,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_atheris(list(targets.values()), *_budget(args), seed=args.seed)
     seconds, inputs = _budget(args)
-    tallies = run(list(targets.values()), seconds, inputs, args.seed, args.quiet)
+    if args.jobs > 1:
+        tallies = run_parallel(list(targets), seconds, inputs, args.seed, args.jobs)
+    else:
+        tallies = run(list(targets.values()), seconds, inputs, args.seed, args.quiet)
     failures = 0
     print(f"{'target':16} {'seeds':>6} {'inputs':>9} {'inputs/s':>9} {'failures':>9}")
     for name, tally in tallies.items():

@@ -24,9 +24,12 @@ class Finding(Exception):
     """An oracle that did not hold: ``kind`` groups findings (one kind, one distinct failure)."""
 
     def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
+        super().__init__(kind, detail)  # both in args: a finding pickles across worker processes
         self.kind = kind
         self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
 
 
 def _where(exc: BaseException) -> str:

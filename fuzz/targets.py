@@ -123,7 +123,12 @@ def run_converter(family: str) -> Callable[[bytes, str], None]:
                 f"convert {family} repeats an IncidentID", f"{len(ids)} incidents, {len(set(ids))} ids"
             )
         doc = iodef.IODEFDocument(lang="en", incidents=found)
-        xml = guarded(f"convert {family}: dumps", lambda: iodef.dumps(doc))
+        try:
+            xml = guarded(f"convert {family}: dumps", lambda: iodef.dumps(doc))
+        except iodef.IODEFError as exc:  # the converter built a model no XML can carry
+            raise Finding(
+                f"convert {family} builds a document that cannot be written", str(exc)[:300]
+            ) from exc
         report = guarded(f"convert {family}: check", lambda: check(xml))
         if not report.valid:
             first = report.errors[0]

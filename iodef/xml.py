@@ -82,9 +82,17 @@ def dumps(doc: IODEFDocument, *, pretty: bool = False, xml_declaration: bool = T
             f"(other than tab, newline, carriage return) or NUL bytes ({exc})",
             path=where,
         ) from None
-    # the tree, not the element: comments and PIs kept around the root are written too
-    data: bytes = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=xml_declaration)
-    return data + b"\n" if pretty else data
+    if not pretty:
+        # the tree, not the element: comments and PIs kept around the root are written too
+        data: bytes = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=xml_declaration)
+        return data
+    # pretty: each comment or PI around the root on a line of its own
+    parts = [b"<?xml version='1.0' encoding='UTF-8'?>"] if xml_declaration else []
+    before = reversed(list(root.itersiblings(preceding=True)))
+    parts += [etree.tostring(n, encoding="UTF-8", with_tail=False) for n in before]
+    parts.append(etree.tostring(root, encoding="UTF-8", with_tail=False))
+    parts += [etree.tostring(n, encoding="UTF-8", with_tail=False) for n in root.itersiblings()]
+    return b"\n".join(parts) + b"\n"
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

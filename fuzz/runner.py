@@ -1,0 +1,90 @@
+"""Running targets on mutated seeds, in one process or several, and counting what broke."""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+from .oracles import Finding
+from .targets import Target, all_targets
+
+__all__ = ["Tally", "run", "run_parallel"]
+
+
+@dataclass
+class Tally:
+    inputs: int = 0
+    seconds: float = 0.0
+    harness_errors: int = 0
+    findings: dict[str, tuple[Finding, str, bytes]] = field(default_factory=dict)
+
+
+def run(
+    targets: list[Target], seconds: float, inputs: int | None, seed: int, quiet: bool
+) -> dict[str, Tally]:
+    rng = random.Random(seed)
+    tallies = {t.name: Tally() for t in targets}
+    start = time.monotonic()
+    last_note = start
+    total = 0
+    active = [t for t in targets if t.seeds]
+    while active:
+        now = time.monotonic()
+        if now - start >= seconds or (inputs is not None and total >= inputs):
+            break
+        target = active[total % len(active)]
+        label, seed_data = rng.choice(target.seeds)
+        data = target.mutate(rng, seed_data)
+        if rng.random() < 0.25:
+            data = target.mutate(rng, data)
+        tally = tallies[target.name]
+        began = time.monotonic()
+        try:
+            target.run(data, label)
+        except Finding as finding:
+            if finding.kind not in tally.findings:
+                tally.findings[finding.kind] = (finding, label, data)
+                if not quiet:
+                    print(f"[{target.name}] NEW: {finding}  (seed {label})", file=sys.stderr)
+        except Exception as exc:  # the harness's own bug, or an IODEFError the target let through
+            tally.harness_errors += 1
+            if tally.harness_errors <= 3 and not quiet:
+                print(f"[{target.name}] harness error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        tally.seconds += time.monotonic() - began
+        tally.inputs += 1
+        total += 1
+        if not quiet and now - last_note > 30:
+            last_note = now
+            print(f"... {total} inputs, {now - start:.0f} s", file=sys.stderr)
+    return tallies
+
+
+def _worker(job: tuple[list[str], float, int | None, int]) -> dict[str, Tally]:
+    names, seconds, inputs, seed = job
+    warnings.simplefilter("ignore")
+    targets = all_targets()
+    return run([targets[n] for n in names], seconds, inputs, seed, quiet=True)
+
+
+def run_parallel(
+    names: list[str], seconds: float, inputs: int | None, seed: int, jobs: int
+) -> dict[str, Tally]:
+    """Run *jobs* workers with seeds seed, seed+1, ...; their tallies are added up."""
+    import multiprocessing
+
+    share = None if inputs is None else -(-inputs // jobs)
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        parts = pool.map(_worker, [(names, seconds, share, seed + k) for k in range(jobs)])
+    tallies = {name: Tally() for name in names}
+    for part in parts:
+        for name, tally in part.items():
+            total = tallies[name]
+            total.inputs += tally.inputs
+            total.seconds += tally.seconds
+            total.harness_errors += tally.harness_errors
+            for kind, found in tally.findings.items():
+                total.findings.setdefault(kind, found)
+    return tallies
