@@ -1,6 +1,6 @@
 """``python -m fuzz``: run the fuzz targets for a while and report what broke.
 
-    python -m fuzz --seconds 60 --seed 1            # the short run .ci/run makes
+    python -m fuzz --inputs 4000 --seed 1           # the short run .ci/run makes
     python -m fuzz --minutes 30 --save              # a long run; findings minimised into fixtures/fuzz/
     python -m fuzz --inputs 1000000 --save          # a fixed number of inputs across the targets
     python -m fuzz --engine atheris --target document --seconds 600   # coverage-guided (atheris)

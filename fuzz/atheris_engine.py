@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from .oracles import Finding
@@ -45,7 +47,9 @@ def run_atheris(targets: list[Target], seconds: float, inputs: int | None, seed:
         base = data if data and rng.random() < 0.8 else rng.choice(seeds)
         return target.mutate(rng, base)[:max_size]
 
-    argv: list[Any] = [sys.argv[0], f"-seed={seed}", "-max_len=262144"]
+    artifacts = Path(tempfile.gettempdir()) / "iodef-fuzz-"
+    argv: list[Any] = [sys.argv[0], f"-seed={seed}", "-max_len=262144", f"-artifact_prefix={artifacts}"]
+    print(f"libFuzzer writes a crashing input to {artifacts}*", file=sys.stderr)
     if seconds != float("inf"):
         argv.append(f"-max_total_time={int(seconds)}")
     if inputs is not None:

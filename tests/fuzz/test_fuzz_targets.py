@@ -1,6 +1,6 @@
 """The fuzzing harness in the test run: the oracles can fail, the targets hold, findings stay fixed.
 
-A short fixed-seed run of every target (``python -m fuzz --seconds 60``) is a step of ``.ci/run``;
+A short fixed-seed run of every target (``python -m fuzz --inputs 4000``) is a step of ``.ci/run``;
 here each target runs a few dozen derandomised hypothesis examples, and every minimised finding
 saved under ``fixtures/fuzz/`` by a long run is replayed.
 """
