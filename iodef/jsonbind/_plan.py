@@ -717,9 +717,11 @@ def document_from_data(data: Any, source: str) -> Any:
     """The :class:`IODEFDocument` held by parsed JSON/CBOR data; bad data raises :class:`ParseError`."""
     from ..model.document import IODEFDocument
 
-    if data.__class__ is dict and data.get("version") == "2.0":
-        # RFC 8727's examples write "2.0"; RFC 7970 (and the XML schema) fix it at "2.00"
-        data = {**data, "version": "2.00"}
+    if data.__class__ is dict:
+        for key in ("version", MAPKEYS["version"]):
+            if data.get(key) == "2.0":
+                # RFC 8727's examples write "2.0"; RFC 7970 (and the XML schema) fix it at "2.00"
+                data = {**data, key: "2.00"}
     try:
         return from_data(IODEFDocument, data)
     except _Bad as exc:
