@@ -224,3 +224,24 @@ def json_schema_errors(data: bytes | Any) -> list[tuple[str, str]]:
     if isinstance(data, (bytes, bytearray)):
         data = loads_json_data(bytes(data))
     return schema_errors(data)
+
+
+def binding_to_xml(data: bytes, name: str = "<bytes>") -> tuple[bytes, list[tuple[str, str]]] | None:
+    """For a validator front end: JSON or CBOR *data* as IODEF XML plus the JSON Schema's findings.
+
+    Returns None for XML input (check it as it is). For JSON, the findings are the shipped JSON
+    Schema's ``(json path, message)`` pairs; CBOR (integer keys) is checked by the model's rules
+    only. Raises :class:`iodef.ParseError` for input that is no IODEF document in either binding.
+    """
+    kind = detect_format(data)
+    if kind == "xml":
+        return None
+    from .xml import dumps
+
+    if kind == "json":
+        plain = loads_json_data(data, name)
+        findings = json_schema_errors(plain)
+        return dumps(document_from_data(plain, name)), findings
+    from .cbor import loads_cbor_data
+
+    return dumps(document_from_data(loads_cbor_data(data, name), name)), []

@@ -40,8 +40,7 @@ class LossError(SerializationError):
         shown = "; ".join(losses[:5]) + (f"; and {len(losses) - 5} more" if len(losses) > 5 else "")
         super().__init__(
             f"RFC 8727 JSON cannot carry all of this document: {shown} "
-            "(pass allow_loss=True to write it anyway)",
-            path=losses[0].split(":", 1)[0] if losses else None,
+            "(write it anyway with allow_loss=True, or iodef fmt --allow-loss)"
         )
         self.losses = losses
 
