@@ -66,8 +66,8 @@ def upgrade_command(
             data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
             doc, notes = upgrade(data)
         except OSError as exc:
-            typer.echo(f"iodef upgrade: {ParseError(f'cannot read file: {exc.strerror or exc}', source=name)}",
-                       err=True)  # fmt: skip
+            unreadable = ParseError(f"cannot read file: {exc.strerror or exc}", source=name)
+            typer.echo(f"iodef upgrade: {unreadable}", err=True)
             status = max(status, EXIT_INVALID)
             continue
         except IODEFError as exc:

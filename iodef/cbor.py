@@ -54,7 +54,9 @@ def _values(data: Any, depth: int = 0) -> Any:
         return [_values(v, depth + 1) for v in data]
     if isinstance(data, datetime):
         text = data.isoformat()
-        return text[:-6] + "Z" if data.utcoffset() == UTC.utcoffset(None) and text.endswith("+00:00") else text
+        return (
+            text[:-6] + "Z" if data.utcoffset() == UTC.utcoffset(None) and text.endswith("+00:00") else text
+        )
     if isinstance(data, (bytes, bytearray)):
         return bytes(data).decode("utf-8", errors="replace")
     if isinstance(data, cbor2.CBORTag) and data.tag == 32 and isinstance(data.value, str):

@@ -21,7 +21,7 @@ from lxml import etree
 
 from ._tree import element_path
 from .errors import ParseError
-from .xml import IODEF_NS, IODEF_V1_NS, DEFAULT_MAX_BYTES, Source, _source_name, detect_version, parse_xml
+from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, Source, _source_name, detect_version, parse_xml
 
 if TYPE_CHECKING:
     from .model import IODEFDocument
@@ -101,7 +101,9 @@ class _Upgrader:
 
     # ------------------------------------------------------------------ generic copy
 
-    def start(self, el: etree._Element, parent: etree._Element | None, tag: str | None = None) -> etree._Element:
+    def start(
+        self, el: etree._Element, parent: etree._Element | None, tag: str | None = None
+    ) -> etree._Element:
         """The v2 element for *el*: same name in the v2 namespace, ``lang`` as ``xml:lang``."""
         local = etree.QName(el).localname
         new_tag = tag or V2 + local
@@ -168,7 +170,9 @@ class _Upgrader:
         generation = etree.SubElement(out, V2 + "GenerationTime")
         if report is not None and report.text:
             generation.text = report.text
-            self.note(report, "GenerationTime (required in v2) taken from ReportTime", "", report.text.strip())
+            self.note(
+                report, "GenerationTime (required in v2) taken from ReportTime", "", report.text.strip()
+            )
         else:
             generation.text = self.now.isoformat().replace("+00:00", "Z")
             self.note(el, "GenerationTime (required in v2) set to the upgrade time", "", generation.text)
@@ -193,7 +197,11 @@ class _Upgrader:
                 inner = etree.SubElement(means, V2 + ("EmailTo" if kind == "Email" else "TelephoneNumber"))
                 inner.text = child.text
                 self._meaning(child, means)
-                new = f"{kind}[@type='fax']/TelephoneNumber" if local == "Fax" else f"{kind}/{inner.tag[len(V2):]}"
+                new = (
+                    f"{kind}[@type='fax']/TelephoneNumber"
+                    if local == "Fax"
+                    else f"{kind}/{inner.tag[len(V2) :]}"
+                )
                 self.note(child, f"{local} restructured", local, new)
             else:
                 self.convert(child, out)
@@ -252,7 +260,9 @@ class _Upgrader:
     def confidence(self, el: etree._Element, assessment: etree._Element) -> None:
         """A v1 Confidence value: RFC 7970's schema gives Confidence no content (erratum 5543 would)."""
         out = self.start(el, assessment)
-        extra = etree.SubElement(assessment, V2 + "AdditionalData", dtype="real", meaning="IODEF v1 Confidence value")
+        extra = etree.SubElement(
+            assessment, V2 + "AdditionalData", dtype="real", meaning="IODEF v1 Confidence value"
+        )
         extra.text = (el.text or "").strip()
         self.note(el, "Confidence value (no content in the RFC 7970 schema) kept as AdditionalData",
                   extra.text, "Assessment/AdditionalData[@meaning='IODEF v1 Confidence value']")  # fmt: skip
@@ -298,7 +308,9 @@ class _Upgrader:
         if when is not None:
             if domain is not None and name is not None:
                 etree.SubElement(domain, V2 + "DateDomainWasChecked").text = when.text
-                self.note(when, "Node/DateTime moved", "Node/DateTime", "Node/DomainData/DateDomainWasChecked")
+                self.note(
+                    when, "Node/DateTime moved", "Node/DateTime", "Node/DomainData/DateDomainWasChecked"
+                )
             else:
                 extra = etree.SubElement(system, V2 + "AdditionalData", dtype="date-time")
                 extra.set("meaning", "IODEF v1 Node/DateTime")
@@ -337,8 +349,9 @@ class _Upgrader:
             words = [attrs[k] for k in ("vendor", "family", "name", "version", "patch") if k in attrs]
             if words:
                 etree.SubElement(out, V2 + "Description").text = " ".join(words)
-            self.note(el, "SoftwareType attributes kept in a custom SoftwareReference",
-                      " ".join(f"{k}={v}" for k, v in attrs.items()), "SoftwareReference/iodef1:Software")  # fmt: skip
+            old = " ".join(f"{k}={v}" for k, v in attrs.items())
+            what = "SoftwareType attributes kept in a custom SoftwareReference"
+            self.note(el, what, old, "SoftwareReference/iodef1:Software")
         for child in el:
             self.convert(child, out)
 
@@ -364,13 +377,18 @@ def _strip_memory(obj: Any) -> None:
             _strip_memory(item)
 
 
-def upgrade_tree(root: etree._Element, name: str = "<v1>", *, now: datetime | None = None) -> tuple[IODEFDocument, list[UpgradeNote]]:
+def upgrade_tree(
+    root: etree._Element, name: str = "<v1>", *, now: datetime | None = None
+) -> tuple[IODEFDocument, list[UpgradeNote]]:
     """Upgrade a parsed v1 root element; see :func:`upgrade`."""
     from .model._binding import element_to_document
 
     if not is_v1(root):
-        raise ParseError(f"not an IODEF v1 document (root {root.tag!r}); 'iodef upgrade' reads RFC 5070 documents",
-                         source=name, line=root.sourceline)  # fmt: skip
+        raise ParseError(
+            f"not an IODEF v1 document (root {root.tag!r}); 'iodef upgrade' reads RFC 5070 documents",
+            source=name,
+            line=root.sourceline,
+        )
     worker = _Upgrader(name, now or datetime.now(UTC).replace(microsecond=0))
     v2 = worker.run(root)
     doc: IODEFDocument = element_to_document(v2, name)
@@ -378,7 +396,9 @@ def upgrade_tree(root: etree._Element, name: str = "<v1>", *, now: datetime | No
     return doc, worker.notes
 
 
-def upgrade(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, now: datetime | None = None) -> tuple[IODEFDocument, list[UpgradeNote]]:
+def upgrade(
+    source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, now: datetime | None = None
+) -> tuple[IODEFDocument, list[UpgradeNote]]:
     """Read an IODEF v1 (RFC 5070) document and return it as an IODEF v2 document, with notes.
 
     *source* is bytes, a str holding XML, a path or a binary file object. The notes name each

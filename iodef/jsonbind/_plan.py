@@ -17,7 +17,6 @@ from lxml import etree
 
 from ..errors import ParseError, SerializationError
 from ..model._base import XML_NS, AnyXML, IODEFModel, UnregisteredValue, XMLState
-from ._mapkeys import ALSO_READ, MAPKEYS
 from ..model._binding import (
     _ANY,
     _ATTR,
@@ -29,6 +28,7 @@ from ..model._binding import (
     _load_datetime,
     plan_of,
 )
+from ._mapkeys import ALSO_READ, MAPKEYS
 
 __all__ = ["JMember", "JPlan", "LossError", "from_data", "jplan_of", "to_data"]
 
@@ -148,7 +148,7 @@ def _compile(cls: type[IODEFModel]) -> JPlan:
                 jp.by_key[number] = member
         for alt in list(member.alts):
             if alt in MAPKEYS:
-                member.alts[MAPKEYS[alt]] = member.alts[alt]  # type: ignore[index]
+                member.alts[MAPKEYS[alt]] = member.alts[alt]
     return jp
 
 
@@ -254,9 +254,12 @@ def _bad(path: str, message: str) -> _Bad:
 def xml_text(node: AnyXML) -> str:
     """One open-content node as canonical XML (C14N 2.0), without its tail."""
     el = node.element
+    data: bytes
     if isinstance(el.tag, str):
-        return etree.tostring(el, method="c14n2", with_tail=False).decode("utf-8")
-    return etree.tostring(el, with_tail=False).decode("utf-8")
+        data = etree.tostring(el, method="c14n2", with_tail=False)
+    else:
+        data = etree.tostring(el, with_tail=False)
+    return data.decode("utf-8")
 
 
 def _mixed_text(text: str | None, nodes: list[AnyXML]) -> str:
@@ -308,7 +311,12 @@ def to_data(obj: IODEFModel, losses: list[str], path: str = "$") -> Any:
     """*obj* as plain JSON data; what RFC 8727 cannot carry is appended to *losses*."""
     jp = _JPLANS.get(obj.__class__) or jplan_of(obj.__class__)
     values = obj.__dict__
-    if jp.ml and values["lang"] is None and values["translation_id"] is None and not values["extra_attributes"]:
+    if (
+        jp.ml
+        and values["lang"] is None
+        and values["translation_id"] is None
+        and not values["extra_attributes"]
+    ):
         return values["value"]
     out: dict[str, Any] = {}
     private = obj.__pydantic_private__
@@ -319,7 +327,9 @@ def to_data(obj: IODEFModel, losses: list[str], path: str = "$") -> Any:
     if state is not None and state.order is not None:
         members = _source_order(jp, state.order)
         choice = {spec.index for m in jp.members for spec in m.alts.values()}
-        runs = [i for n, i in enumerate(state.order) if i not in choice and (n == 0 or state.order[n - 1] != i)]
+        runs = [
+            i for n, i in enumerate(state.order) if i not in choice and (n == 0 or state.order[n - 1] != i)
+        ]
         if len(runs) != len(set(runs)):
             losses.append(f"{path}: the interleaved order of its child elements (JSON groups them by name)")
     for m in members:
@@ -337,7 +347,7 @@ def to_data(obj: IODEFModel, losses: list[str], path: str = "$") -> Any:
             elif value.__class__ is datetime and state is not None and state.lex and m.spec.name in state.lex:
                 raw, read = state.lex[m.spec.name]
                 same = raw is not None and read == value and read.utcoffset() == value.utcoffset()
-                out[m.key] = raw.strip() if same else _dump_scalar(m.spec, value)  # type: ignore[union-attr]
+                out[m.key] = raw.strip() if same and raw is not None else _dump_scalar(m.spec, value)
             else:
                 out[m.key] = _dump_scalar(m.spec, value)
         elif kind == MODEL:
@@ -427,7 +437,8 @@ def _write_fold(m: JMember, value: Any, out: dict[str, Any], losses: list[str], 
 
 def _write_open(jp: JPlan, values: dict[str, Any], out: dict[str, Any], losses: list[str], path: str) -> None:
     plan = jp.plan
-    assert plan.text is not None and plan.any is not None
+    assert plan.text is not None
+    assert plan.any is not None
     text = values[plan.text.name]
     nodes = values[plan.any.name]
     as_xml = _is_xml(jp, values, text if not nodes else "<")
@@ -448,7 +459,7 @@ def _is_xml(jp: JPlan, values: dict[str, Any], text: str | None) -> bool:
     dtype = values[dspec.name] if dspec is not None else None
     if dtype is None:
         return text is not None and text.lstrip().startswith("<")
-    return getattr(dtype, "value", dtype) == "xml"
+    return bool(getattr(dtype, "value", dtype) == "xml")
 
 
 # --------------------------------------------------------------------------- reading
@@ -594,7 +605,7 @@ def _read_member(
         _read_fold(m, items, values, here, depth)
         present.add(spec.name)
         return
-    loaded = []
+    loaded: list[Any] = []
     for i, item in enumerate(items):
         where = f"{here}[{i}]" if m.many else here
         if kind == MODEL:
@@ -626,7 +637,8 @@ def _names(keys: dict[str | int, Spec]) -> str:
 def _read_fold(m: JMember, items: list[Any], values: dict[str, Any], here: str, depth: int) -> None:
     inner = m.inner
     spec = m.spec
-    assert inner is not None and spec.model is not None
+    assert inner is not None
+    assert spec.model is not None
     loaded: list[Any] = []
     for i, item in enumerate(items):
         where = f"{here}[{i}]" if m.many else here
@@ -653,7 +665,8 @@ def _apply_fold_extensions(jp: JPlan, folds: dict[str, Any], values: dict[str, A
     for tag, raw in folds.items():
         m = jp.folds[tag]
         inner = m.inner
-        assert inner is not None and m.spec.model is not None
+        assert inner is not None
+        assert m.spec.model is not None
         here = f"{path}.{EXTRA_PREFIX}{tag}"
         if raw.__class__ is not list or any(e.__class__ is not dict for e in raw):
             raise _bad(here, "expected an array of objects")
@@ -691,7 +704,7 @@ def _apply_fold_extensions(jp: JPlan, folds: dict[str, Any], values: dict[str, A
                 spec = plan.attrs.get(key)
                 if spec is None:
                     raise _bad(here, f"{tag} has no attribute {key!r}")
-                wv[spec.name] = _load_scalar(spec, val, lambda: here)
+                wv[spec.name] = _load_scalar(spec, val, lambda here=here: here)  # type: ignore[misc]
             built.append(wrapper)
         if m.spec.many:
             values[m.spec.name] = built

@@ -73,7 +73,8 @@ def test_campaign_example_figure_6(rfc: str) -> None:
     assert incident.indicator_data is not None
     indicator = incident.indicator_data.indicators[0]
     assert indicator.indicator_id.value == "G90823490"
-    assert indicator.observable is not None and indicator.observable.bulk_observable is not None
+    assert indicator.observable is not None
+    assert indicator.observable.bulk_observable is not None
     assert indicator.observable.bulk_observable.bulk_observable_list == "kj290023j09r34.example.com"
 
 
@@ -97,5 +98,6 @@ def test_our_json_of_the_example_matches_the_figure_but_for_version(rfc: str) ->
     figure = _json_figure(rfc, "Figure 4: A Minimal Example in JSON")
     ours = json.loads(dumps_json(parse_json(figure)))
     theirs = json.loads(figure)
-    assert ours.pop("version") == "2.00" and theirs.pop("version") == "2.0"
+    assert ours.pop("version") == "2.00"
+    assert theirs.pop("version") == "2.0"
     assert ours == theirs

@@ -72,7 +72,10 @@ def test_every_element_uses_the_folded_classes_rfc8727_deletes() -> None:
 
     data = json.loads(dumps_json(iodef.parse(FIXTURES / "valid" / "every-element.xml")))
     incident = data["Incident"][0]
-    assert "IndicatorData" not in incident and isinstance(incident["Indicator"], list)
+    assert "IndicatorData" not in incident
+    assert isinstance(incident["Indicator"], list)
     event = incident["EventData"][0]
-    assert "Flow" not in event and "System" in event and "RecordData" in event
+    assert "Flow" not in event
+    assert "System" in event
+    assert "RecordData" in event
     assert all(len(entry) == 1 for entry in incident["Assessment"][0]["Impact"])

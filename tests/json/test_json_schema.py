@@ -14,7 +14,7 @@ from iodef.json import dumps_json, json_schema_errors
 from iodef.jsonbind.schema import dumps, shipped
 from tests.conftest import FIXTURES, ROOT
 
-PASSING = sorted(FIXTURES.glob("validate/*/pass.xml")) + [FIXTURES / "valid" / "minimal.xml"]
+PASSING = [*sorted(FIXTURES.glob("validate/*/pass.xml")), FIXTURES / "valid" / "minimal.xml"]
 
 
 def test_the_shipped_schema_is_the_generated_one() -> None:
@@ -29,7 +29,9 @@ def test_the_schema_is_a_valid_2020_12_schema() -> None:
     Draft202012Validator.check_schema(shipped())
 
 
-@pytest.mark.parametrize("path", [*PASSING, FIXTURES / "valid" / "every-element.xml"], ids=lambda p: p.parent.name)
+@pytest.mark.parametrize(
+    "path", [*PASSING, FIXTURES / "valid" / "every-element.xml"], ids=lambda p: p.parent.name
+)
 def test_iodef_json_of_valid_documents_passes_the_schema(path: Path) -> None:
     assert json_schema_errors(dumps_json(iodef.parse(path))) == []
 

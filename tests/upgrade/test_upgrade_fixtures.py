@@ -25,7 +25,9 @@ def test_upgrade_gives_the_expected_v2_document_and_notes(path: Path) -> None:
 @pytest.mark.parametrize("path", V1_FIXTURES, ids=lambda p: p.stem)
 def test_the_upgraded_document_validates_under_rfc7970(path: Path) -> None:
     doc, _ = upgrade(path)
-    errors = [i for i in iodef.validate.iter_issues(iodef.dumps(doc), profile="rfc7970") if i.severity == "error"]
+    errors = [
+        i for i in iodef.validate.iter_issues(iodef.dumps(doc), profile="rfc7970") if i.severity == "error"
+    ]
     assert errors == []
 
 
@@ -66,7 +68,9 @@ def test_nothing_of_the_v1_text_is_lost() -> None:
         if el.text and el.text.strip():
             assert el.text.strip() in v2, el.tag
         for key, value in el.attrib.items():
-            if key not in ("version", "swid", "configid") and not (key == "type" and el.tag.endswith("Impact")):
+            if key not in ("version", "swid", "configid") and not (
+                key == "type" and el.tag.endswith("Impact")
+            ):
                 assert value in v2, (el.tag, key)
 
 
@@ -83,8 +87,10 @@ def test_a_v1_document_with_a_doctype_is_refused() -> None:
 def test_a_v1_document_without_report_time_gets_the_upgrade_time() -> None:
     from datetime import UTC, datetime
 
-    text = (FIXTURES / "v1" / "minimal.xml").read_bytes().replace(
-        b"<ReportTime>2026-11-01T10:00:00Z</ReportTime>", b""
+    text = (
+        (FIXTURES / "v1" / "minimal.xml")
+        .read_bytes()
+        .replace(b"<ReportTime>2026-11-01T10:00:00Z</ReportTime>", b"")
     )
     doc, notes = upgrade(text, now=datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC))
     assert doc.incidents[0].generation_time == datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
