@@ -152,7 +152,8 @@ def json_table(repeat: int) -> None:
 
     print("\nRFC 8727 JSON")
     print(
-        f"{'elements':>9} {'bytes':>9} {'floor µs':>10} {'iodef µs':>10} {'ratio':>6} {'parse µs':>9} {'ratio':>6}"
+        f"{'elements':>9} {'bytes':>9} {'floor µs':>10} {'iodef µs':>10} {'ratio':>6}"
+        f" {'parse µs':>9} {'ratio':>6}"
     )
     for events in SIZES:
         xml = make_document(events)
