@@ -101,3 +101,12 @@ def test_our_json_of_the_example_matches_the_figure_but_for_version(rfc: str) ->
     assert ours.pop("version") == "2.00"
     assert theirs.pop("version") == "2.0"
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "caption", ["Figure 4: A Minimal Example in JSON", "Figure 6: Indicators from a Campaign in JSON"]
+)
+def test_the_rfc_figures_pass_the_shipped_json_schema(rfc: str, caption: str) -> None:
+    from iodef.json import json_schema_errors
+
+    assert json_schema_errors(_json_figure(rfc, caption)) == []
