@@ -44,7 +44,7 @@ def read_any(data: bytes, name: str) -> IODEFDocument:
         from iodef.xml import parse
 
         return parse(data) if name == "<stdin>" else parse(Path(name))
-    from iodef.jsonbind._plan import document_from_data
+    from iodef.jsonbind import document_from_data
 
     if kind == "json":
         from iodef.json import loads_json_data

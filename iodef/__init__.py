@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from . import model
     from .cbor import dumps_cbor, parse_cbor
     from .json import dumps_json, parse_json
-    from .jsonbind._plan import LossError
+    from .jsonbind import LossError
     from .model import *
     from .v1 import UpgradeNote, upgrade
     from .validate import Issue
@@ -208,7 +208,7 @@ _SUBMODULES = frozenset({"model", "validate", "convert", "exchange"})
 _CODECS = {
     "parse_json": (".json", "parse_json"),
     "dumps_json": (".json", "dumps_json"),
-    "LossError": (".jsonbind._plan", "LossError"),
+    "LossError": (".jsonbind", "LossError"),
     "parse_cbor": (".cbor", "parse_cbor"),
     "dumps_cbor": (".cbor", "dumps_cbor"),
     "upgrade": (".v1", "upgrade"),

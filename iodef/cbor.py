@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .errors import ParseError
 from .json import DEFAULT_MAX_BYTES, JSONSource, _read, document_to_data
+from .jsonbind import document_from_data
 from .jsonbind._mapkeys import MAPKEYS
-from .jsonbind._plan import document_from_data
 
 if TYPE_CHECKING:
     from .model import IODEFDocument

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 from .errors import DocumentTooLargeError, ParseError
-from .jsonbind._plan import LossError, document_from_data, to_data
+from .jsonbind import LossError, document_from_data, to_data
 
 if TYPE_CHECKING:
     from .model import IODEFDocument
