@@ -27,15 +27,20 @@ if TYPE_CHECKING:
     from .model import IODEFDocument
 
 __all__ = [
+    "CBOR_MEDIA_TYPE",
     "MEDIA_TYPE",
+    "XML_MEDIA_TYPE",
     "JSONSource",
     "LossError",
+    "binding_to_xml",
     "detect_format",
     "document_to_data",
     "dumps_json",
     "json_schema_errors",
     "loads_json_data",
+    "negotiate",
     "parse_json",
+    "render",
     "to_json_bytes",
     "to_xml_bytes",
 ]
@@ -245,3 +250,55 @@ def binding_to_xml(data: bytes, name: str = "<bytes>") -> tuple[bytes, list[tupl
     from .cbor import loads_cbor_data
 
     return dumps(document_from_data(loads_cbor_data(data, name), name)), []
+
+
+XML_MEDIA_TYPE: Final = "application/xml"
+CBOR_MEDIA_TYPE: Final = "application/cbor"
+_OFFERED: Final = (XML_MEDIA_TYPE, MEDIA_TYPE, CBOR_MEDIA_TYPE)
+
+
+def negotiate(accept: str | None) -> str:
+    """The media type to answer an HTTP ``Accept`` header with: XML (the default), JSON or CBOR.
+
+    Honours q-values (``q=0`` refuses a type); ``*/*``, ``application/*`` and an absent or
+    unknown header give XML; ``+json``/``+xml`` structured-syntax suffixes count as their base.
+    """
+    if not accept:
+        return XML_MEDIA_TYPE
+    best, best_q = XML_MEDIA_TYPE, -1.0
+    for rank, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        kind = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if kind.endswith("+json"):
+            kind = MEDIA_TYPE
+        elif kind.endswith("+xml") or kind == "text/xml":
+            kind = XML_MEDIA_TYPE
+        if kind in ("*/*", "application/*"):
+            kind = XML_MEDIA_TYPE
+        if kind in _OFFERED and q > 0 and (q > best_q or (q == best_q and rank == 0)):
+            best, best_q = kind, q
+    return best
+
+
+def render(xml_bytes: bytes, accept: str | None) -> tuple[bytes, str]:
+    """A stored XML document in the binding *accept* asks for: ``(body, media type)``.
+
+    XML is returned as stored (byte for byte); JSON and CBOR are written with ``allow_loss=True``,
+    so an answer is always possible (what RFC 8727 cannot carry is left out, as documented).
+    """
+    media = negotiate(accept)
+    if media == MEDIA_TYPE:
+        return to_json_bytes(xml_bytes), media
+    if media == CBOR_MEDIA_TYPE:
+        from .cbor import to_cbor_bytes
+
+        return to_cbor_bytes(xml_bytes), media
+    return xml_bytes, media
