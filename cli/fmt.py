@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iodef.errors import IODEFError, ParseError
+from iodef.errors import IODEFError, ParseError, UnsupportedVersionError
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, app
 
@@ -103,6 +103,10 @@ def fmt(
         try:
             name, data = _load(source)
             out = write_as(read_any(data, name), to, compact=compact, allow_loss=allow_loss)
+        except UnsupportedVersionError as exc:
+            typer.echo(f"iodef fmt: {exc}; 'iodef upgrade' rewrites it as IODEF v2", err=True)
+            status = max(status, EXIT_INVALID)
+            continue
         except IODEFError as exc:
             if exc.source is None:
                 exc.source = source if source != "-" else "<stdin>"

@@ -49,3 +49,9 @@ def test_upgrade_refuses_a_v2_document_and_several_inputs_without_output() -> No
     assert "not an IODEF v1 document" in v2.stderr
     many = runner.invoke(app, ["upgrade", str(V1 / "minimal.xml"), str(V1 / "impact-types.xml")])
     assert many.exit_code == 2
+
+
+def test_fmt_of_a_v1_document_points_at_upgrade() -> None:
+    result = runner.invoke(app, ["fmt", str(V1 / "minimal.xml")])
+    assert result.exit_code == 1
+    assert "'iodef upgrade' rewrites it as IODEF v2" in result.stderr
