@@ -21,6 +21,10 @@ __all__ = ["SCHEMA_ID", "generate", "schema_errors", "shipped"]
 SCHEMA_ID: Final = "urn:iodef:json-schema:iodef-2.0"
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 _NONFINITE: Final = ["NaN", "INF", "-INF"]
+#: RFC 3339 date-time; the offset may be missing, as in XML Schema's xs:dateTime (RFC 7970 §2.7)
+_DATE_TIME: Final = (
+    r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+)
 
 
 def _scalar(spec: Spec) -> dict[str, Any]:
@@ -34,7 +38,8 @@ def _scalar(spec: Spec) -> dict[str, Any]:
         return {"type": "integer"}
     if load.__name__ == "_load_float":
         return {"anyOf": [{"type": "number"}, {"enum": _NONFINITE}]}
-    return {"type": "string", "format": "date-time"}
+    # the pattern checks what "format" only annotates unless jsonschema's optional format extras are installed
+    return {"type": "string", "format": "date-time", "pattern": _DATE_TIME}
 
 
 def _item(spec: Spec) -> dict[str, Any]:

@@ -68,3 +68,9 @@ def test_the_rfc8727_draft_schema_accepts_iodef_json(shared_dir: Path) -> None:
         assert [e.message for e in validator.iter_errors(data)] == [], path
         checked += 1
     assert checked >= 15
+
+
+def test_the_schema_checks_dates_without_optional_format_packages() -> None:
+    data = json.loads(dumps_json(iodef.parse(FIXTURES / "valid" / "minimal.xml")))
+    data["Incident"][0]["GenerationTime"] = "yesterday"
+    assert [path for path, _ in json_schema_errors(data)] == ["$.Incident[0].GenerationTime"]
