@@ -8,6 +8,7 @@ compiles the schemas once (they are built before the workers fork, where the pla
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import glob
 import json
@@ -145,7 +146,9 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
             report = quick
     except (IODEFError, OSError) as exc:
         return _unreadable(job.name, exc)
-    issues = report.issues if from_json is None else from_json + report.issues
+    issues = report.issues
+    if from_json is not None:  # lines of the XML made from JSON/CBOR would mislead: paths only
+        issues = from_json + tuple(dataclasses.replace(i, line=None, column=None) for i in issues)
     failed = not report.valid or bool(from_json) or (strict and bool(issues))
     return DocResult(job.name, "invalid" if failed else "valid", report.version, report.profile, issues)
 
