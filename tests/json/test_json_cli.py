@@ -90,3 +90,14 @@ def test_real_process_converts_to_json() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["lang"] == "en"
+
+
+def test_validate_findings_for_json_carry_no_xml_line_numbers(tmp_path: Path) -> None:
+    data = json.loads(runner.invoke(app, ["fmt", "--to", "json", str(EVERY)]).stdout)
+    data["Incident"][0]["purpose"] = "gossip"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    result = runner.invoke(app, ["validate", str(bad)])
+    findings = [line for line in result.stdout.splitlines() if line.startswith(str(bad))]
+    assert findings
+    assert all(line.startswith(f"{bad}: ") for line in findings)
