@@ -8,6 +8,8 @@ elements, the deleted wrapper classes, the Impact choice). Nothing here is writt
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -296,6 +298,12 @@ def _parse_node(raw: Any, path: str) -> AnyXML:
         raw = raw.decode("utf-8", errors="replace")
     if raw.__class__ is not str:
         raise _bad(path, f"expected a string of XML, got {_kind(raw)}")
+    if not raw.lstrip().startswith("<"):
+        # RFC 8727 types these classes as BYTE: base64 of the element's XML is read too
+        try:
+            raw = base64.b64decode(raw, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise _bad(path, "expected a string of XML (or base64 of it)") from None
     text, nodes = _parse_fragment(raw, path)
     if len(nodes) != 1 or (text and not text.isspace()) or (nodes[0].tail and not nodes[0].tail.isspace()):
         raise _bad(path, "expected one XML element as a string")

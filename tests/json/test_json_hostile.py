@@ -88,3 +88,21 @@ def test_a_file_that_is_missing_is_a_parse_error() -> None:
 def test_hostile_cbor_is_refused_clearly(data: bytes, message: str) -> None:
     with pytest.raises(iodef.ParseError, match=message):
         parse_cbor(data)
+
+
+def test_a_byte_class_may_come_as_base64_of_its_xml() -> None:
+    import base64
+
+    xml = '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>'
+    email = {"EmailFrom": "a@example.org", "Signature": [base64.b64encode(xml.encode()).decode()]}
+    system = {"Node": {"Address": [{"value": "192.0.2.1", "category": "ipv4-addr"}]},
+              "Service": [{"EmailData": email}]}  # fmt: skip
+    doc = parse_json(_with(EventData=[{"System": [system]}]))
+    service = doc.incidents[0].event_data_list[0].flows[0].systems[0].services[0]
+    assert service.email_data is not None
+    signature = service.email_data.signature_data_list[0].signatures[0]
+    assert signature.tag == "{http://www.w3.org/2000/09/xmldsig#}Signature"
+    with pytest.raises(iodef.ParseError, match="base64"):
+        parse_json(
+            _with(EventData=[{"System": [{**system, "Service": [{"EmailData": {"Signature": ["%%"]}}]}]}])
+        )
