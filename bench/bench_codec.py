@@ -7,6 +7,11 @@ For documents of about 50, 500 and 5,000 elements it measures, in one run and on
   iodef parse  iodef.parse alone
   pydantic-xml a straightforward pydantic-xml binding (bench/_pxml_subset.py), parse + serialize
 and the tracemalloc peak while iodef parses the 5,000-element document, against its size.
+
+JSON (RFC 8727, issue 13), on the JSON of the same documents (goal: <= 15x the floor):
+  floor        json.loads + json.dumps of the same bytes
+  iodef        iodef.parse_json + iodef.dumps_json
+  iodef parse  iodef.parse_json alone
 """
 
 from __future__ import annotations
@@ -85,7 +90,11 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-pydantic-xml", action="store_true", help="skip the pydantic-xml comparison")
+    parser.add_argument("--json-only", action="store_true", help="only the RFC 8727 JSON table")
     args = parser.parse_args()
+    if args.json_only:
+        json_table(args.repeat)
+        return
 
     pxml = None
     if not args.no_pydantic_xml:
@@ -134,6 +143,31 @@ def main() -> None:
     )
     del doc
     print(f"(process CPU time, best of {args.repeat} runs; ratios to the lxml floor on the same bytes)")
+    json_table(args.repeat)
+
+
+def json_table(repeat: int) -> None:
+    """RFC 8727 JSON: typed parse + serialize against json.loads + json.dumps of the same bytes."""
+    import json
+
+    print("\nRFC 8727 JSON")
+    print(
+        f"{'elements':>9} {'bytes':>9} {'floor µs':>10} {'iodef µs':>10} {'ratio':>6}"
+        f" {'parse µs':>9} {'ratio':>6}"
+    )
+    for events in SIZES:
+        xml = make_document(events)
+        data = iodef.dumps_json(iodef.parse(xml))
+        assert iodef.parse_json(data) == iodef.parse(xml)
+        number = max(1, 2000 // (events * 25))
+        floor = best_of(lambda d=data: json.dumps(json.loads(d)), repeat, number * 5)
+        full = best_of(lambda d=data: iodef.dumps_json(iodef.parse_json(d)), repeat, number)
+        parse_only = best_of(lambda d=data: iodef.parse_json(d), repeat, number)
+        print(
+            f"{element_count(xml):>9} {len(data):>9} {floor * 1e6:>10.0f} {full * 1e6:>10.0f}"
+            f" {full / floor:>6.1f} {parse_only * 1e6:>9.0f} {parse_only / floor:>6.1f}"
+        )
+    print(f"(process CPU time, best of {repeat} runs; ratios to json.loads + json.dumps on the same bytes)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The Typer app behind ``iodef``, its exit codes and the small ``fmt`` command.
+"""The Typer app behind ``iodef`` and its exit codes (``fmt`` lives in :mod:`iodef.cli.fmt`).
 
 Command groups live in their own modules (``validate``, ``convert``, ``exchange``) and register
 on :data:`app` when imported; :mod:`iodef.cli.main` decides which to import.
@@ -8,13 +8,7 @@ Machine output goes to stdout, messages for people to stderr.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Annotated
-
 import typer
-
-from iodef import IODEFError, dumps, parse
 
 app = typer.Typer(
     name="iodef",
@@ -36,32 +30,3 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_IO = 3
-
-
-@app.command("fmt")
-def fmt(
-    source: Annotated[str, typer.Argument(help="An IODEF v2 document, or '-' for standard input.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
-    ] = None,
-    compact: Annotated[bool, typer.Option("--compact", help="No indentation.")] = False,
-) -> None:
-    """Read a document into the typed model and write it back, indented.
-
-    Nothing is lost on the way: the output equals the input under XML canonicalisation.
-    """
-    try:
-        doc = parse(sys.stdin.buffer if source == "-" else Path(source))
-    except IODEFError as exc:
-        typer.echo(f"iodef fmt: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
-    data = dumps(doc, pretty=not compact)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        typer.echo(f"iodef fmt: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(EXIT_IO) from None

@@ -26,7 +26,8 @@ __all__ = [
 
 #: command word -> the module that registers it
 COMMAND_MODULES = {
-    "fmt": None,
+    "fmt": "fmt",
+    "upgrade": "upgrade",
     "validate": "validate",
     "convert": "convert",
     "send": "exchange",

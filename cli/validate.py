@@ -8,6 +8,7 @@ compiles the schemas once (they are built before the workers fork, where the pla
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import glob
 import json
@@ -135,7 +136,8 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
         return DocResult(job.name, "unreadable", None, None, (issue,))
     try:
         source: bytes | str = job.data if job.data is not None else job.name
-        if explain:
+        source, from_json = _rfc8727_hook(source, job.name)
+        if explain or from_json is not None:
             report = check(source, profile=profile, rules=rules, source_name=job.name)
         else:
             quick = _quick_check(source, profile=profile, rules=rules, source_name=job.name)
@@ -144,10 +146,38 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
             report = quick
     except (IODEFError, OSError) as exc:
         return _unreadable(job.name, exc)
-    failed = not report.valid or (strict and bool(report.issues))
-    return DocResult(
-        job.name, "invalid" if failed else "valid", report.version, report.profile, report.issues
-    )
+    issues = report.issues
+    if from_json is not None:  # lines of the XML made from JSON/CBOR would mislead: paths only
+        issues = from_json + tuple(dataclasses.replace(i, line=None, column=None) for i in issues)
+    failed = not report.valid or bool(from_json) or (strict and bool(issues))
+    return DocResult(job.name, "invalid" if failed else "valid", report.version, report.profile, issues)
+
+
+# --------------------------------------------------------------------------- RFC 8727 JSON / CBOR input
+
+
+def _rfc8727_hook(source: bytes | str, name: str) -> tuple[bytes | str, tuple[Issue, ...] | None]:
+    """JSON and CBOR documents (RFC 8727, detected by content) checked as the XML they hold.
+
+    Only files named ``*.json``/``*.cbor`` and standard input are sniffed; XML passes untouched.
+    The JSON Schema's findings come first, as errors with rule ``json-schema``.
+    """
+    if isinstance(source, str):
+        if not source.lower().endswith((".json", ".cbor")):
+            return source, None
+        try:
+            data = Path(source).read_bytes()
+        except OSError:
+            return source, None  # check() reports the unreadable file as before
+    else:
+        data = source
+    from iodef.json import binding_to_xml
+
+    converted = binding_to_xml(data, name)
+    if converted is None:
+        return source, None
+    xml, findings = converted
+    return xml, tuple(Issue("error", path, None, None, "json-schema", message) for path, message in findings)
 
 
 # worker state: set in the parent before the workers fork (or once per worker by _init_worker)

@@ -42,7 +42,11 @@ from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
 
 if TYPE_CHECKING:
     from . import model
+    from .cbor import dumps_cbor, parse_cbor
+    from .json import dumps_json, parse_json
+    from .jsonbind import LossError
     from .model import *
+    from .v1 import UpgradeNote, upgrade
 
 __version__ = "0.1.0"
 
@@ -128,6 +132,7 @@ __all__ = [
     "Key",
     "KeyRegistryAction",
     "LangAttr",
+    "LossError",
     "MLStringType",
     "Method",
     "MonetaryImpact",
@@ -180,12 +185,18 @@ __all__ = [
     "TimeImpactMetric",
     "UnregisteredValue",
     "UnsupportedVersionError",
+    "UpgradeNote",
     "WindowsRegistryKeysModified",
     "YesNoUnknown",
     "__version__",
     "dumps",
+    "dumps_cbor",
+    "dumps_json",
     "model",
     "parse",
+    "parse_cbor",
+    "parse_json",
+    "upgrade",
 ]
 
 
@@ -193,10 +204,27 @@ __all__ = [
 _SUBMODULES = frozenset({"model", "validate", "convert", "exchange"})
 
 
+#: the RFC 8727 and v1 -> v2 codecs, loaded on first use: name -> (module, attribute)
+_CODECS = {
+    "parse_json": (".json", "parse_json"),
+    "dumps_json": (".json", "dumps_json"),
+    "LossError": (".jsonbind", "LossError"),
+    "parse_cbor": (".cbor", "parse_cbor"),
+    "dumps_cbor": (".cbor", "dumps_cbor"),
+    "upgrade": (".v1", "upgrade"),
+    "UpgradeNote": (".v1", "UpgradeNote"),
+}
+
+
 def __getattr__(name: str) -> Any:
     """Load ``model`` and the model classes on first use (PEP 562)."""
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _CODECS:
+        module, attribute = _CODECS[name]
+        value = getattr(importlib.import_module(module, __name__), attribute)
+        globals()[name] = value
+        return value
     if name in __all__:
         value = getattr(importlib.import_module(".model", __name__), name)
         globals()[name] = value

@@ -43,6 +43,14 @@ EXPECTED_TOP_LEVEL = {
     "dumps",
     "model",
     "parse",
+    # RFC 8727 JSON/CBOR and the v1 -> v2 upgrade (issue 13)
+    "LossError",
+    "UpgradeNote",
+    "dumps_cbor",
+    "dumps_json",
+    "parse_cbor",
+    "parse_json",
+    "upgrade",
 }
 
 
