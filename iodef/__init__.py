@@ -42,7 +42,9 @@ from .xml import DEFAULT_MAX_BYTES, IODEF_NS, IODEF_V1_NS, dumps, parse
 if TYPE_CHECKING:
     from . import model
     from .model import *
+    from .stix import StixError
     from .validate import Issue
+    from .xmlsig import SignatureError, Trust, sign, verify
 
 __version__ = "0.1.0"
 
@@ -162,11 +164,13 @@ __all__ = [
     "ServiceName",
     "Severity",
     "SignatureData",
+    "SignatureError",
     "SimpleContent",
     "SoftwareReference",
     "SoftwareReferenceDType",
     "SoftwareReferenceSpecName",
     "SoftwareType",
+    "StixError",
     "System",
     "SystemCategory",
     "SystemImpact",
@@ -178,6 +182,7 @@ __all__ = [
     "ThreatActor",
     "TimeImpact",
     "TimeImpactMetric",
+    "Trust",
     "UnregisteredValue",
     "UnsupportedVersionError",
     "WindowsRegistryKeysModified",
@@ -186,17 +191,31 @@ __all__ = [
     "dumps",
     "model",
     "parse",
+    "sign",
+    "verify",
 ]
 
 
 # subpackages reachable as attributes without an import of their own (``iodef.validate.is_valid``)
-_SUBMODULES = frozenset({"model", "validate", "convert", "exchange"})
+_SUBMODULES = frozenset({"model", "validate", "convert", "exchange", "stix", "xmlsig"})
+# STIX 2.1 and XML Signatures (issue 14): loaded on first use, with stix2 and signxml
+_BRIDGES = {
+    "sign": "xmlsig",
+    "verify": "xmlsig",
+    "Trust": "xmlsig",
+    "SignatureError": "xmlsig",
+    "StixError": "stix",
+}
 
 
 def __getattr__(name: str) -> Any:
     """Load ``model``, the model classes and ``Issue`` on first use (PEP 562)."""
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _BRIDGES:
+        value = getattr(importlib.import_module(f".{_BRIDGES[name]}", __name__), name)
+        globals()[name] = value
+        return value
     if name == "Issue":
         from .validate import Issue
 

@@ -43,6 +43,12 @@ EXPECTED_TOP_LEVEL = {
     "dumps",
     "model",
     "parse",
+    # issue 14: STIX 2.1 and XML Signatures
+    "SignatureError",
+    "StixError",
+    "Trust",
+    "sign",
+    "verify",
 }
 
 
