@@ -107,25 +107,18 @@ def test_send_sign_then_pull_keeps_the_signed_bytes_and_they_verify(
 ) -> None:
     doc = tmp_path / "incident.xml"
     doc.write_bytes(make_doc(4))
-    sent = run_iodef(
-        "send", str(doc), "--to", _url(server), "--token", "alpha-token", "--outbox", str(tmp_path / "ob.sqlite"),
-        "--sign", "--sign-key", str(keys["alpha-key"]), "--sign-cert", str(keys["alpha-cert"]), *FAST,
-    )  # fmt: skip
+    as_alpha = ["--to", _url(server), "--token", "alpha-token", *FAST]
+    signing = ["--sign", "--sign-key", str(keys["alpha-key"]), "--sign-cert", str(keys["alpha-cert"])]
+    sent = run_iodef("send", str(doc), *as_alpha, "--outbox", str(tmp_path / "ob.sqlite"), *signing)
     assert sent.returncode == 0, sent.stderr
-    unsigned = run_iodef(
-        "send", str(doc), "--to", _url(server), "--token", "alpha-token", "--outbox", str(tmp_path / "ob2.sqlite"),
-        *FAST,
-    )  # fmt: skip
+    unsigned = run_iodef("send", str(doc), *as_alpha, "--outbox", str(tmp_path / "ob2.sqlite"))
     assert unsigned.returncode == 1
     assert b"not signed" in unsigned.stdout + unsigned.stderr
     signed_file = tmp_path / "signed.xml"
     other = tmp_path / "other.xml"
     other.write_bytes(make_doc(5))
     signed_file.write_bytes(_sign(keys, "alpha", other))
-    sent_signed = run_iodef(
-        "send", str(signed_file), "--to", _url(server), "--token", "alpha-token",
-        "--outbox", str(tmp_path / "ob3.sqlite"), *FAST,
-    )  # fmt: skip
+    sent_signed = run_iodef("send", str(signed_file), *as_alpha, "--outbox", str(tmp_path / "ob3.sqlite"))
     assert sent_signed.returncode == 0, sent_signed.stderr
     out = tmp_path / "pulled"
     pulled = run_iodef(
