@@ -622,6 +622,10 @@ def create_app(settings: ServerSettings) -> Starlette:
         Route("/feeds/{feed}/{entry}", wrap(app_state.entry), methods=["GET"]),
         Route("/feeds/{feed}/{entry}/document", wrap(app_state.document), methods=["GET"]),
     ]
+    # the read-only TAXII 2.1 face (issue 14), on the same peers, checks and store
+    from .taxii import taxii_routes
+
+    routes += taxii_routes(app_state)
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
     app.state.iodef = app_state
     return app
