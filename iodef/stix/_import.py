@@ -12,7 +12,6 @@ import json
 import re
 import warnings
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Final
 
 import stix2
@@ -50,8 +49,15 @@ from ..model import (
     WindowsRegistryKeysModified,
 )
 from ..model import Incident as IODEFIncident
-from ..xml import IODEF_NS, parse, parse_xml
-from ._common import EXTENSION_ID, RESTRICTION_BY_TLP, STIX_NS, TLP_LEVEL_BY_MARKING, StixError
+from ..xml import IODEF_NS, dumps, parse, parse_xml
+from ._common import (
+    EXTENSION_ID,
+    IODEF_IDENTITY,
+    RESTRICTION_BY_TLP,
+    STIX_NS,
+    TLP_LEVEL_BY_MARKING,
+    StixError,
+)
 from ._observables import DS_NS, HASH_NAMES
 
 __all__ = ["from_stix", "load_bundle"]
@@ -359,6 +365,8 @@ class _Semantic:
         return [self.objects[i] for i in sorted(ids) if i in self.objects]
 
 
+#: what every exported bundle carries besides the report's objects
+_SHARED_TYPES: Final = frozenset({"extension-definition", "marking-definition"})
 _KNOWN: Final = frozenset(
     {
         "incident",
@@ -401,8 +409,6 @@ def _restore(report: Any, objects: dict[str, Any], semantic: _Semantic) -> bytes
         if xml is not None:
             el = parse_xml(xml.encode("utf-8"), source_name=f"{inc.id} iodef_xml")
         else:
-            from ..xml import dumps
-
             doc = IODEFDocument(lang="en", incidents=[semantic.incident(inc, semantic.members(inc.id))])
             el = parse_xml(dumps(doc)).find(f"{{{IODEF_NS}}}Incident")
         el.tail = placeholder.tail
@@ -428,7 +434,15 @@ def from_stix(
     try:
         for report in (o for o in objects.values() if o.type == "report"):
             if "iodef_envelope" in _ext(report):
-                return parse(_restore(report, objects, semantic))
+                restored = parse(_restore(report, objects, semantic))
+                covered = set(report.object_refs) | {report.id, IODEF_IDENTITY.id}
+                skipped += [
+                    f"{o.type} {o.id}: not part of the exported document {report.id}; ignored"
+                    for o in objects.values()
+                    if o.id not in covered and o.type not in _SHARED_TYPES
+                ]
+                _report(skipped, unmapped)
+                return restored
         incidents = [o for o in objects.values() if o.type == "incident"]
         for o in objects.values():
             if o.type not in _KNOWN:
@@ -449,12 +463,13 @@ def from_stix(
         raise
     except (ValueError, STIXError) as exc:
         raise StixError(f"the bundle cannot be expressed in IODEF: {exc}") from None
+    _report(skipped, unmapped)
+    return doc
+
+
+def _report(skipped: list[str], unmapped: list[str] | None) -> None:
     if unmapped is not None:
         unmapped.extend(skipped)
     else:
         for sentence in skipped:
-            warnings.warn(sentence, IODEFWarning, stacklevel=2)
-    return doc
-
-
-_ = datetime  # (typing of stix2 timestamps)
+            warnings.warn(sentence, IODEFWarning, stacklevel=3)

@@ -218,3 +218,29 @@ def test_unmapped_objects_warn_without_a_list() -> None:
     with pytest.warns(iodef.IODEFWarning) as caught:
         from_stix(FOREIGN.read_text())
     assert sorted(str(w.message).split(" ")[0] for w in caught) == ["indicator", "malware"]
+
+
+def test_objects_added_to_an_exported_bundle_are_reported() -> None:
+    data = json.loads(to_stix(iodef.parse(FIXTURES / "valid" / "minimal.xml")).serialize())
+    extra = json.loads(FOREIGN.read_text())["objects"][-1]  # a relationship, say
+    data["objects"].append(extra)
+    unmapped: list[str] = []
+    doc = from_stix(data, unmapped=unmapped)
+    assert doc.incidents[0].incident_id.value == "2026-0001"
+    assert unmapped == [
+        f"relationship {extra['id']}: not part of the exported document "
+        f"{next(o['id'] for o in data['objects'] if o['type'] == 'report')}; ignored"
+    ]
+
+
+def test_a_bundle_of_indicators_only_becomes_one_incident() -> None:
+    data = json.loads(FOREIGN.read_text())
+    data["objects"] = [o for o in data["objects"] if o["type"] == "indicator"]
+    unmapped: list[str] = []
+    doc = from_stix(data, unmapped=unmapped)
+    (inc,) = doc.incidents
+    assert inc.indicator_data is not None
+    assert len(inc.indicator_data.indicators) == 2  # the yara one is reported
+    assert inc.contacts[0].contact_names[0].value == "unknown STIX producer"
+    assert validate.is_valid(iodef.dumps(doc))
+    assert len(unmapped) == 1
