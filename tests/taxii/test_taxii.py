@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,12 +10,13 @@ from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from stix2 import Filter, TAXIICollectionSource
 from taxii2client.v21 import Collection, Server, as_pages
 
 from iodef.exchange import Client
 from iodef.exchange.server import _index, document_digest
-from iodef.exchange.store import NewDocument, Store
+from iodef.exchange.store import NewDocument, Store, metadata
 from iodef.xml import parse_xml
 from tests.conftest import ROOT
 from tests.exchange.exchange_helpers import Server as IodefServer
@@ -194,3 +196,55 @@ def test_the_docs_polling_example_works(server: IodefServer) -> None:
     assert {"csirt.example.org T-000001"} <= {i.name for i in incidents}
     later, _, _ = scope["poll"](url, TOKENS["amber"], added_after=checkpoint)
     assert later == []
+
+
+# -- the same paging over PostgreSQL ----------------------------------------------------------------
+
+PG_ENV = "IODEF_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="module")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IodefServer]:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {PG_ENV} is not set")
+        pytest.skip(f"no PostgreSQL: set {PG_ENV} (bash .ci/run installs and starts one)")
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+    base = tmp_path_factory.mktemp("taxii-pg")
+    peers = base / "peers.toml"
+    peers.write_text(
+        'feeds = ["bulk"]\n[[peers]]\nname = "amber-reader"\ntoken = "amber-token"\nread = "amber"\n'
+    )
+    store = Store(url)
+    try:
+        for n in range(300):
+            body = make_doc(200_000 + n, restriction="green" if n % 10 else "red")
+            root = parse_xml(body)
+            digest = document_digest(root)
+            store.add(NewDocument(feed="bulk", sender="poster", digest=digest, body=body, **_index(root)))
+    finally:
+        store.close()
+    with IodefServer(["--db", url, "--insecure-http", "--peers", str(peers)], log=base / "server.log") as srv:
+        yield srv
+
+
+def test_paging_and_polling_over_postgresql(pg_server: IodefServer) -> None:
+    bulk = _collection(pg_server, "amber", "bulk")
+    pages = list(as_pages(bulk.get_objects, per_request=101))
+    objects = [o for page in pages for o in page.get("objects", [])]
+    names = _incident_ids(objects)
+    # red documents are their sender's only: 30 of the 300 stay out
+    assert names == {f"csirt.example.org T-{200_000 + n:06d}" for n in range(300) if n % 10}
+    assert len([o for o in objects if o["type"] == "incident"]) == 270  # none twice, none lost at a page edge
+    manifest = [m for page in as_pages(bulk.get_manifest, per_request=77) for m in page.get("objects", [])]
+    assert [m["id"] for m in manifest] == [o["id"] for o in objects]
+    dates = sorted({m["date_added"] for m in manifest})
+    middle = dates[len(dates) // 2]
+    later = [o for p in as_pages(bulk.get_objects, per_request=50, added_after=middle) for o in p["objects"]]
+    assert 0 < len(later) < len(objects)
+    assert all(m["date_added"] > middle for m in manifest if m["id"] in {o["id"] for o in later})
