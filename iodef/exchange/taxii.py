@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from stix2.exceptions import STIXError
 
 from ..errors import IODEFError
 from ..stix import to_stix
@@ -167,7 +168,7 @@ class _Objects:
         try:
             bundle = json.loads(to_stix(parse(body)).serialize())
             objs = [o for o in bundle["objects"] if o["id"] not in _SHARED_IDS]
-        except IODEFError:  # stored documents were checked on the way in; never fail a whole page
+        except (IODEFError, STIXError, ValueError):  # stored documents were checked on the way in
             objs = []
         with self._lock:
             self._cache[digest] = objs

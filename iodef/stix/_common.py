@@ -137,5 +137,7 @@ def tlp_marking(level: str) -> stix2.v21.MarkingDefinition:
 
 def tlp_markings(restriction: str | None) -> list[str]:
     """The object_marking_refs for an IODEF *restriction* (none when it has no TLP meaning)."""
-    level = TLP_BY_RESTRICTION.get(restriction or "")
-    return [_TLP2[level]] if level else []
+    if not restriction:
+        return []
+    # ext-value and unknown values count as need-to-know, as the exchange policy has it
+    return [_TLP2[TLP_BY_RESTRICTION.get(restriction, "amber")]]

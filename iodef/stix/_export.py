@@ -180,11 +180,15 @@ class _Incident:
                 for i in ra.incident_ids
             ]
             refs += [{"source_name": "url", "url": u, "description": "RelatedActivity"} for u in ra.urls]
-        ext: dict[str, Any] = {"iodef_xml": self.xml, "purpose": obs.text(inc.purpose)}
+        # an ext-value travels as the value it stands for
+        purpose = obs.text(inc.purpose)
+        ext: dict[str, Any] = {
+            "iodef_xml": self.xml,
+            "purpose": obs.text(inc.ext_purpose) if purpose == "ext-value" else purpose,
+        }
         if inc.status is not None:
-            ext["status"] = (
-                obs.text(inc.ext_status) if obs.text(inc.status) == "ext-value" else obs.text(inc.status)
-            )
+            status = obs.text(inc.status)
+            ext["status"] = obs.text(inc.ext_status) if status == "ext-value" else status
         if self.restriction is not None:
             ext["restriction"] = self.restriction
         for name in _TIMES:
@@ -375,7 +379,13 @@ def to_stix(doc: IODEFDocument, *, unmapped: list[str] | None = None) -> stix2.v
     creators: list[str] = []
     for index, (inc, xml) in enumerate(zip(doc.incidents, pieces, strict=True)):
         part = _Incident(inc, xml, index)
-        objects += [o for o in part.build() if all(o.id != p.id for p in objects)]
+        built = part.build()
+        if all(o.id != part.id for o in built):
+            problems = "; ".join(u for u in part.unmapped if u.startswith("Incident"))
+            raise StixError(
+                f"Incident {inc.incident_id.value} cannot be written as a STIX incident: {problems}"
+            )
+        objects += [o for o in built if all(o.id != p.id for p in objects)]
         incident_ids.append(part.id)
         if part.creator:
             creators.append(part.creator)
@@ -389,15 +399,29 @@ def to_stix(doc: IODEFDocument, *, unmapped: list[str] | None = None) -> stix2.v
         parent.replace(el, placeholder)
     envelope_xml = etree.tostring(envelope.getroottree(), encoding="unicode")
     # the report is as restricted as its most restricted incident (RFC 7970 §3.3.1: none = private)
-    levels = {TLP_BY_RESTRICTION.get(obs.text(i.restriction) or "private") for i in doc.incidents}
+    levels = {TLP_BY_RESTRICTION.get(obs.text(i.restriction) or "private", "amber") for i in doc.incidents}
     strictest = next((lvl for lvl in ("red", "amber", "green", "clear") if lvl in levels), None)
     used = sorted({m for o in objects for m in o.get("object_marking_refs", [])})
-    first = doc.incidents[0]
     report_props: dict[str, Any] = {}
     if strictest is not None:
         report_props["object_marking_refs"] = [tlp_marking(strictest).id]
     if creators:
         report_props["created_by_ref"] = creators[0]
+    try:
+        return _bundle(doc, objects, incident_ids, envelope_xml, report_props, used)
+    except (STIXError, ValueError) as exc:
+        raise StixError(f"the document cannot be written as a STIX bundle: {exc}") from None
+
+
+def _bundle(
+    doc: IODEFDocument,
+    objects: list[Any],
+    incident_ids: list[str],
+    envelope_xml: str,
+    report_props: dict[str, Any],
+    used: list[str],
+) -> stix2.v21.Bundle:
+    first = doc.incidents[0]
     report = stix2.v21.Report(
         id=stable_id("report", *(o for o in incident_ids)),
         name=f"IODEF document: {first.incident_id.name} {first.incident_id.value}"

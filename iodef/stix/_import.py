@@ -12,6 +12,7 @@ import json
 import re
 import warnings
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any, Final
 
 import stix2
@@ -32,6 +33,8 @@ from ..model import (
     Hash,
     HashData,
     IncidentID,
+    IncidentPurpose,
+    IncidentStatus,
     Indicator,
     IndicatorData,
     IndicatorExpression,
@@ -145,6 +148,13 @@ def _hash_data(hashes: Mapping[str, str]) -> HashData | None:
     return HashData(scope="file-contents", hashes=out) if out else None
 
 
+def _enumerated(name: str, value: str, enum: type[Enum]) -> dict[str, str]:
+    """``{name: value}``, or the ext-value pair when *value* is not in the registry."""
+    if value in {str(m.value) for m in enum} and value != "ext-value":
+        return {name: value}
+    return {name: "ext-value", f"ext_{name}": value}
+
+
 def _pattern(
     pattern: str, unmapped: list[str], label: str
 ) -> tuple[Observable | None, IndicatorExpression | None]:
@@ -236,7 +246,8 @@ class _Semantic:
                 )
             )
         props: dict[str, Any] = {
-            "purpose": ext.get("purpose", "reporting"),
+            **_enumerated("purpose", ext.get("purpose", "reporting"), IncidentPurpose),
+            **(_enumerated("status", ext["status"], IncidentStatus) if ext.get("status") else {}),
             "incident_id": incident_id,
             "generation_time": ext.get("generation_time", inc.created),
             "contacts": contacts,

@@ -244,3 +244,22 @@ def test_a_bundle_of_indicators_only_becomes_one_incident() -> None:
     assert inc.contacts[0].contact_names[0].value == "unknown STIX producer"
     assert validate.is_valid(iodef.dumps(doc))
     assert len(unmapped) == 1
+
+
+def test_unregistered_purpose_and_status_survive_the_stix_properties_alone() -> None:
+    source = (
+        (FIXTURES / "valid" / "minimal.xml")
+        .read_bytes()
+        .replace(
+            b'purpose="reporting"',
+            b'purpose="ext-value" ext-purpose="takedown-request" status="ext-value" ext-status="x"',
+        )
+    )
+    data = json.loads(to_stix(iodef.parse(source)).serialize())
+    inc = next(o for o in data["objects"] if o["type"] == "incident")
+    assert inc["extensions"][EXTENSION_ID]["purpose"] == "takedown-request"
+    del inc["extensions"][EXTENSION_ID]["iodef_xml"]
+    (incident,) = from_stix(data).incidents
+    assert (incident.ext_purpose, incident.ext_status) == ("takedown-request", "x")
+    assert incident.status is not None
+    assert validate.is_valid(iodef.dumps(from_stix(data)))
