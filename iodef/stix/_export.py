@@ -62,6 +62,7 @@ class _Incident:
         self.markings = tlp_markings(self.restriction)
         self.created: datetime = inc.generation_time
         self.objects: list[Any] = []
+        self.ids: set[str] = set()
         self.unmapped: list[str] = []
         self.creator: str | None = None
         self.id = stable_id("incident", self.key)
@@ -82,7 +83,8 @@ class _Incident:
         except (STIXError, ValueError) as exc:
             self.unmapped.append(f"{what}: {exc}")
             return None
-        if all(o.id != obj.id for o in self.objects):
+        if obj.id not in self.ids:
+            self.ids.add(obj.id)
             self.objects.append(obj)
         return obj
 
@@ -260,7 +262,8 @@ class _Incident:
         return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]
 
     def _add_sco(self, sco: Any) -> None:
-        if all(o.id != sco.id for o in self.objects):
+        if sco.id not in self.ids:
+            self.ids.add(sco.id)
             self.objects.append(sco)
 
     def _event(self, ed: Any, path: str) -> None:
@@ -375,17 +378,19 @@ def to_stix(doc: IODEFDocument, *, unmapped: list[str] | None = None) -> stix2.v
         raise StixError(f"to_stix takes an IODEFDocument, not {type(doc).__name__}")
     pieces, envelope = _split(doc)
     objects: list[Any] = []
+    seen: set[str] = set()
     incident_ids: list[str] = []
     creators: list[str] = []
     for index, (inc, xml) in enumerate(zip(doc.incidents, pieces, strict=True)):
         part = _Incident(inc, xml, index)
         built = part.build()
-        if all(o.id != part.id for o in built):
+        if part.id not in part.ids:
             problems = "; ".join(u for u in part.unmapped if u.startswith("Incident"))
             raise StixError(
                 f"Incident {inc.incident_id.value} cannot be written as a STIX incident: {problems}"
             )
-        objects += [o for o in built if all(o.id != p.id for p in objects)]
+        objects += [o for o in built if o.id not in seen]
+        seen |= part.ids
         incident_ids.append(part.id)
         if part.creator:
             creators.append(part.creator)
