@@ -26,8 +26,10 @@ from iodef.exchange.client import (
 )
 from iodef.exchange.config import Secret, load_server_config, read_token
 from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, default_outbox_path, deliver
+from iodef.xmlsig import sign
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+from .sign import signature_requirements, signing_material
 
 outbox_app = typer.Typer(help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
@@ -269,6 +271,16 @@ def send(
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
     fmt: FormatOpt = "text",
+    # -- signed documents (cli/sign.py) --
+    sign_docs: Annotated[
+        bool, typer.Option("--sign", help="Sign each document (XML Signature) before sending.")
+    ] = False,
+    sign_key: Annotated[
+        Path | None, typer.Option("--sign-key", help="With --sign: private key (PEM).")
+    ] = None,
+    sign_cert: Annotated[
+        Path | None, typer.Option("--sign-cert", help="With --sign: its certificate (PEM).")
+    ] = None,
 ) -> None:
     """Check and send IODEF documents to a peer's ROLIE feed; print a receipt for each.
 
@@ -286,6 +298,7 @@ def send(
     if not inputs:
         _err("iodef send: no documents found")
         raise typer.Exit(EXIT_USAGE)
+    signing = signing_material(sign_key, sign_cert, "send") if sign_docs else None
     tally = _Tally(fmt, None)
     prepared: list[PreparedDocument] = []
     io_failed = False
@@ -297,6 +310,8 @@ def send(
             io_failed = True
             continue
         try:
+            if signing is not None:
+                data = sign(data, *signing)
             prepared.append(
                 prepare_document(
                     data,
@@ -559,6 +574,15 @@ def serve(
         ),
     ] = "full",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    # -- signed documents (cli/sign.py) --
+    require_signature_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require-signature-from",
+            help="PEER=CERT.pem or PEER=CA.pem,subject=NAME: refuse (422) documents from PEER "
+            "without a good XML Signature by that signer. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds)."""
     import uvicorn
@@ -605,6 +629,7 @@ def serve(
         busy_timeout=db_timeout,
         sqlite_synchronous=sqlite_sync,
     )
+    settings.signature_trust = signature_requirements(require_signature_from or [], "serve")
     app_ = create_app(settings)
     ssl_args: dict[str, Any] = {}
     if tls_cert is not None:

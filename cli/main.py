@@ -34,6 +34,9 @@ COMMAND_MODULES = {
     "serve": "exchange",
     "pull": "exchange",
     "outbox": "exchange",
+    "stix": "stix",
+    "sign": "sign",
+    "verify": "sign",
 }
 
 

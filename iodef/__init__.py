@@ -46,7 +46,9 @@ if TYPE_CHECKING:
     from .json import dumps_json, parse_json
     from .jsonbind import LossError
     from .model import *
+    from .stix import StixError
     from .v1 import UpgradeNote, upgrade
+    from .xmlsig import SignatureError, Trust, sign, verify
 
 __version__ = "0.1.0"
 
@@ -167,11 +169,13 @@ __all__ = [
     "ServiceName",
     "Severity",
     "SignatureData",
+    "SignatureError",
     "SimpleContent",
     "SoftwareReference",
     "SoftwareReferenceDType",
     "SoftwareReferenceSpecName",
     "SoftwareType",
+    "StixError",
     "System",
     "SystemCategory",
     "SystemImpact",
@@ -183,6 +187,7 @@ __all__ = [
     "ThreatActor",
     "TimeImpact",
     "TimeImpactMetric",
+    "Trust",
     "UnregisteredValue",
     "UnsupportedVersionError",
     "UpgradeNote",
@@ -196,12 +201,22 @@ __all__ = [
     "parse",
     "parse_cbor",
     "parse_json",
+    "sign",
     "upgrade",
+    "verify",
 ]
 
 
 # subpackages reachable as attributes without an import of their own (``iodef.validate.is_valid``)
-_SUBMODULES = frozenset({"model", "validate", "convert", "exchange"})
+_SUBMODULES = frozenset({"model", "validate", "convert", "exchange", "stix", "xmlsig"})
+# STIX 2.1 and XML Signatures (issue 14): loaded on first use, with stix2 and signxml
+_BRIDGES = {
+    "sign": "xmlsig",
+    "verify": "xmlsig",
+    "Trust": "xmlsig",
+    "SignatureError": "xmlsig",
+    "StixError": "stix",
+}
 
 
 #: the RFC 8727 and v1 -> v2 codecs, loaded on first use: name -> (module, attribute)
@@ -223,6 +238,10 @@ def __getattr__(name: str) -> Any:
     if name in _CODECS:
         module, attribute = _CODECS[name]
         value = getattr(importlib.import_module(module, __name__), attribute)
+        globals()[name] = value
+        return value
+    if name in _BRIDGES:
+        value = getattr(importlib.import_module(f".{_BRIDGES[name]}", __name__), name)
         globals()[name] = value
         return value
     if name in __all__:

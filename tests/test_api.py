@@ -51,6 +51,12 @@ EXPECTED_TOP_LEVEL = {
     "parse_cbor",
     "parse_json",
     "upgrade",
+    # issue 14: STIX 2.1 and XML Signatures
+    "SignatureError",
+    "StixError",
+    "Trust",
+    "sign",
+    "verify",
 }
 
 

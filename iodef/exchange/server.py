@@ -40,6 +40,7 @@ from starlette.routing import Route
 
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
+from ..xmlsig import SignatureError, Trust, verify_signature
 from ._checks import PROFILES, Issue, check_document
 from ._policy import RESTRICTION_RANK, effective_restriction
 from .config import Peer, ServerConfig
@@ -80,6 +81,8 @@ class ServerSettings:
     page_size: int = 100
     busy_timeout: float = 5.0
     sqlite_synchronous: str = "full"
+    #: peer name -> whose XML Signature its documents must carry (``--require-signature-from``)
+    signature_trust: dict[str, Trust] = field(default_factory=dict)
 
 
 class ProblemError(Exception):
@@ -358,6 +361,7 @@ class _App:
             checked = self._check(body, is_entry, name)
         else:
             checked = await run_in_threadpool(self._check, body, is_entry, name)
+        await self._require_signature(peer, checked.body, name)
         store = self._store()
         new = NewDocument(
             feed=feed, sender=peer.name, digest=checked.digest, body=checked.body, **checked.index
@@ -429,6 +433,22 @@ class _App:
                 extra={"profile": self.settings.profile, "issues": [i.to_dict() for i in issues]},
             )
         return _Checked(body=body, digest=document_digest(root), index=_index(root))
+
+    async def _require_signature(self, peer: Peer, body: bytes, name: str) -> None:
+        """422 unless *body* carries a good XML Signature by the signer required of *peer*."""
+        trust = self.settings.signature_trust.get(peer.name)
+        if trust is None:
+            return
+        try:
+            await run_in_threadpool(verify_signature, body, trust=trust)
+        except SignatureError as exc:
+            raise ProblemError(
+                422,
+                "Signature required",
+                f"{name}: documents from {peer.name} must carry a valid XML Signature by the "
+                f"signer this repository trusts for it: {exc.message}",
+                slug="bad-signature",
+            ) from None
 
     def _reader(self, request: Request) -> tuple[Peer, int]:
         peer = self._peer(request)
@@ -602,6 +622,10 @@ def create_app(settings: ServerSettings) -> Starlette:
         Route("/feeds/{feed}/{entry}", wrap(app_state.entry), methods=["GET"]),
         Route("/feeds/{feed}/{entry}/document", wrap(app_state.document), methods=["GET"]),
     ]
+    # the read-only TAXII 2.1 face (issue 14), on the same peers, checks and store
+    from .taxii import taxii_routes
+
+    routes += taxii_routes(app_state)
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
     app.state.iodef = app_state
     return app
