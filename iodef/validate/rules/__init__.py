@@ -26,6 +26,7 @@ from .dispatch import _HANDLERS, _TAGS
 from .document import _rule_attributes, _rule_document, _rule_incident_ids, check_encoding
 from .indicator import _rule_references
 from .screen import _may_report
+from .times import _rule_years
 
 __all__ = ["RULES", "RuleInfo", "iter_rule_infos", "run_rules"]
 
@@ -69,6 +70,7 @@ RULES: Final[tuple[RuleInfo, ...]] = (
     ),
     RuleInfo("software-custom", "RFC7970 §2.15.1", "error", "SoftwareReference spec-name custom needs dtype"),
     RuleInfo("expression", "RFC7970 §3.29.4", "error", "operator not takes exactly one operand"),
+    RuleInfo("datetime", "RFC7970 §2.7", "error", "a DATETIME year is 0001-9999 (what the model holds)"),
 )
 
 
@@ -77,6 +79,7 @@ _WHOLE_DOCUMENT: Final[tuple[Callable[[_Ctx], None], ...]] = (
     _rule_attributes,
     _rule_references,
     _rule_incident_ids,
+    _rule_years,
 )
 
 

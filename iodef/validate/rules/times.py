@@ -9,7 +9,7 @@ from typing import Final
 from lxml import etree
 
 from ..._tree import _DT_RE as _DT
-from ._context import _P, _Ctx, _text
+from ._context import _P, _Ctx, _local, _text
 
 # --------------------------------------------------------------------------- times
 
@@ -109,4 +109,66 @@ def _check_times(ctx: _Ctx, el: etree._Element) -> None:
                 b_el,
                 section,
                 f"{later} {_text(b_el)} is before {earlier} {_text(a_el)}: {sentence}",
+            )
+
+
+# --------------------------------------------------------------------------- §2.7 DATETIME years
+
+#: Every element of type xs:dateTime in the RFC 7970 schema (§8).
+_DATETIME_TAGS: Final = tuple(
+    f"{_P}{name}"
+    for name in (
+        "DateTime",
+        "ReportTime",
+        "DetectTime",
+        "StartTime",
+        "EndTime",
+        "RecoveryTime",
+        "GenerationTime",
+        "DateDomainWasChecked",
+        "RegistrationDate",
+        "ExpirationDate",
+    )
+)
+# libxml2 keeps an xs:dateTime year in a C long and rejects a larger one itself (the schema
+# then reports it): the rule reports only the years the schema lets through.
+_LIBXML2_MAX_YEAR: Final = 2**63 - 1
+
+
+def _year_problem(text: str) -> str | None:
+    """Why the xs:dateTime *text* has a year the model cannot hold, or None."""
+    if len(text) >= 19 and text[4] == "-" and text[:4].isascii() and text[:4].isdigit():
+        return None if text[:4] != "0000" else "year 0000"  # the common case, decided fast
+    m = _DT.fullmatch(text)
+    if m is None:
+        return None  # not an xs:dateTime: the schema reports it
+    year = m.group(1)
+    if year.startswith("-"):
+        return f"the negative year {year}"
+    if int(year) > _LIBXML2_MAX_YEAR:
+        return None
+    if len(year) > 4:
+        return f"the {len(year)}-digit year {year}"
+    return "year 0000" if int(year) == 0 else None
+
+
+def _rule_years(ctx: _Ctx) -> None:
+    """RFC 7970 §2.7: a DATETIME year is 0001-9999.
+
+    §2.7 makes DATETIME an xs:dateTime, whose lexical space has no upper bound on the year; but
+    XSD processors need only support four-digit years (XSD 1.1 Part 2 §5.4, "Partial
+    Implementation of Infinite Datatypes"), Python's datetime and so the typed model hold
+    0001-9999, and libxml2 and xmlschema stop at different limits beyond. A year outside
+    0001-9999 is therefore an error, so that what ``check`` passes ``iodef.parse`` reads.
+    """
+    for el in ctx.root.iter(*_DATETIME_TAGS):
+        text = _text(el)
+        problem = _year_problem(text)
+        if problem is not None:
+            ctx.add(
+                "error",
+                el,
+                "RFC7970 §2.7",
+                f"{_local(el.tag)} {text!r} has {problem}; a DATETIME year is 0001-9999 "
+                "(what XSD processors must support, and what the model holds)",
             )
