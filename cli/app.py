@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from iodef import IODEFError, dumps, parse
+from iodef import DEFAULT_MAX_BYTES, IODEFError, dumps, parse
 
 app = typer.Typer(
     name="iodef",
@@ -45,13 +45,17 @@ def fmt(
         Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
     ] = None,
     compact: Annotated[bool, typer.Option("--compact", help="No indentation.")] = False,
+    max_bytes: Annotated[
+        int,
+        typer.Option("--max-bytes", min=1, help="Refuse documents larger than this (default 32 MiB)."),
+    ] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Read a document into the typed model and write it back, indented.
 
     Nothing is lost on the way: the output equals the input under XML canonicalisation.
     """
     try:
-        doc = parse(sys.stdin.buffer if source == "-" else Path(source))
+        doc = parse(sys.stdin.buffer if source == "-" else Path(source), max_bytes=max_bytes)
     except IODEFError as exc:
         typer.echo(f"iodef fmt: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
