@@ -356,8 +356,10 @@ def _compare_children(pc: ProseClass, sc: SchemaClass, out: list[Conflict]) -> N
             )
     for name in only_schema:
         if name not in done_s:
-            s = by_name[name]
-            out.append(Conflict("child-extra", pc.name, name, pc.line, s.line, "absent", mult_text(s.mult)))
+            extra = by_name[name]
+            out.append(
+                Conflict("child-extra", pc.name, name, pc.line, extra.line, "absent", mult_text(extra.mult))
+            )
     for c in pc.children:
         target = by_name.get(c.name) or next((by_name[s] for p, s in paired if p == c.name), None)
         if target is None:
@@ -446,11 +448,10 @@ def _compare_attrs(pc: ProseClass, sc: SchemaClass, schema: Schema, out: list[Co
             out.append(Conflict("attribute-extra", pc.name, name, pc.line, s.line, "absent", "present"))
 
 
-#: the prose's data types an element holds as text (POSTAL is iodef:MLStringType per §2.10, but
-#: PostalAddress in §3.9.2 and the schema is a class with PAddress: not text)
+#: the prose's data types an element holds as text (POSTAL too: iodef:MLStringType per §2.10)
 _TEXT_KINDS: Final = frozenset(
     {"STRING", "ML_STRING", "URL", "DATETIME", "INTEGER", "REAL", "ENUM", "ID", "IDREF"}
-    | {"PHONE", "EMAIL", "PORTLIST", "TIMEZONE", "HEXBIN", "BYTE"}
+    | {"POSTAL", "PHONE", "EMAIL", "PORTLIST", "TIMEZONE", "HEXBIN", "BYTE"}
 )
 
 
