@@ -75,6 +75,7 @@ class ProseClass:
     children: list[Child] = field(default_factory=list)
     attrs: dict[str, Attr] = field(default_factory=dict)
     at_least_one: int | None = None  # line of a "MUST have at least one" sentence
+    content: tuple[str, int] | None = None  # the class's own content type in its diagram
 
 
 @dataclass
@@ -97,7 +98,12 @@ _MULT: Final = re.compile(r"^      (One or more|Zero or more|Zero or one|One)\.\
 _USE: Final = re.compile(r"^      (Required|Optional)\.\s+(?:([A-Z][A-Z_]+)\.)?")
 _ENUM: Final = re.compile(r"^      \s?(\d+)\.\s+([\w-]+)\.")
 _DEFAULT: Final = re.compile(r'default (?:value )?(?:is|of)\s+"([^"]+)"')
-_AT_LEAST_ONE: Final = re.compile(r"MUST\s+have\s+at\s+least\s+one|At\s+least\s+one\s+of\s+these")
+_AT_LEAST_ONE: Final = re.compile(
+    r"MUST\s+have\s+at\s+least\s+one|At\s+least\s+one\s+of\s+these|at\s+least\s+one\s+\w+\s+MUST\s+be"
+)
+#: a class diagram's first row when it names the class's own content type: "| REAL |"
+_BOX_NAME: Final = re.compile(r"^\s+\| ([A-Za-z][\w-]*)\s+\|\s*$")
+_BOX_TYPE: Final = re.compile(r"^\s+\| ([A-Z][A-Z_]+)\s+\|")
 
 
 def read_rfc(path: Path = RFC) -> list[tuple[int, str]]:
@@ -161,7 +167,19 @@ def prose_classes(lines: list[tuple[int, str]]) -> dict[str, ProseClass]:
                 attr.enum.append((em.group(2), n))
             elif attr.default is None and (dm := _DEFAULT.search(_joined(body, i))):
                 attr.default = dm.group(1)
+    _contents(body, classes)
     return classes
+
+
+def _contents(body: list[tuple[int, str]], classes: dict[str, ProseClass]) -> None:
+    """The content type a class diagram gives the class itself (``| Confidence | / | REAL |``)."""
+    for i in range(len(body) - 2):
+        name = _BOX_NAME.match(body[i][1])
+        if name is None or name.group(1) not in classes or not body[i + 1][1].strip().startswith("+-"):
+            continue
+        kind = _BOX_TYPE.match(body[i + 2][1])
+        if kind is not None and not re.match(r"^\s+\| [A-Z][A-Z_]+\s+[\w-]", body[i + 2][1]):
+            classes[name.group(1)].content = (kind.group(1), body[i + 2][0])
 
 
 def registries(lines: list[tuple[int, str]]) -> list[Registry]:
@@ -470,6 +488,9 @@ def compare(lines: list[tuple[int, str]], schema: Schema) -> list[Conflict]:
             target = schema.cls(c.name)
             if c.kind in _TEXT_KINDS and target is not None and not target.text:
                 out.append(Conflict("text", pc.name, c.name, c.line, target.line, c.kind, "element-only"))
+        if pc.content is not None and not sc.text:
+            kind, line = pc.content
+            out.append(Conflict("text", pc.name, "content", line, sc.line, kind, "no text content"))
         if (
             pc.at_least_one is not None
             and not sc.choice_needs_one

@@ -146,6 +146,17 @@ VERDICTS: Final[dict[str, tuple[str, str, str]]] = {
         "erratum 5583",
         "`rfc7970-errata` adds `training`; the model has it",
     ),
+    "text:Confidence:content": (
+        "prose",
+        "erratum 5543: Confidence holds a REAL when rating is numeric; the schema makes it empty",
+        "`rfc7970-errata` gives it float-or-empty content; RFC rule `confidence` pairs content and rating",
+    ),
+    "at-least-one:Node:children": (
+        "prose",
+        "erratum 5544: a Node needs an Address or a DomainData; the schema's repeated choice has "
+        "both optional",
+        '`rfc7970-errata` removes the two minOccurs="0"; RFC rule `node-address` under `rfc7970`',
+    ),
     "text:Node:PostalAddress": (
         "schema",
         "§3.18 types Node's PostalAddress as POSTAL (text, §2.10) but the schema has one global "

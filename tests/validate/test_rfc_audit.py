@@ -49,7 +49,10 @@ def test_the_known_conflicts_are_found_with_their_lines(conflicts: list[rfc_audi
     assert found["ext-value:BulkObservable:type=ext-value"].rfc_line == 5887
     assert found["multiplicity:ThreatActor:URL"].schema == "1..*"
     assert found["multiplicity:AttackPhase:URL"].rfc == "0..*"
+    # the four errata ever reported on the schema are among the findings
     assert "enum-missing:Expectation:action=training" in found  # erratum 5583
+    assert found["text:Confidence:content"].rfc == "REAL"  # erratum 5543
+    assert "at-least-one:Node:children" in found  # erratum 5544
     assert "enum-missing:Contact:role=vendor-support" in found
     assert "required:IODEF-Document:version" in found
 
