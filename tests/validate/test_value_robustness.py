@@ -115,3 +115,9 @@ def test_base64_check_is_not_quadratic_in_white_space() -> None:
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize("year", ["0000", "-0000", "00012"])
+def test_years_the_schema_rejects_are_reported_once(year: str) -> None:
+    report = check(_doc(time=f"{year}-11-20T08:15:00Z"))
+    assert [i.rule for i in report.errors] == ["xsd:cvc-datatype-valid.1.2.1"]
