@@ -110,7 +110,7 @@ VERDICTS: Final[dict[str, tuple[str, str, str]]] = {
     "multiplicity:AttackPhase:URL": (
         "prose",
         "§3.29.8 says zero or more, the same pattern as ThreatActor and Campaign",
-        "`rfc7970-errata` makes URL optional",
+        "`rfc7970-errata` makes URL optional; the model reads an AttackPhase without one",
     ),
     "multiplicity:RecordData:FileData": (
         "schema",

@@ -65,3 +65,16 @@ def test_errata_accepts_both_spellings_and_warns_on_the_prose_one() -> None:
     assert all("published schema" in i.message for i in prose.warnings)
     assert check(SCHEMA, profile="rfc7970-errata").issues == ()
     assert not check(PROSE, profile="rfc7970").valid
+
+
+def test_an_attack_phase_without_url_reads_and_validates_under_the_errata() -> None:
+    """§3.29.8: zero or more URL. The published schema needs one; rfc7970-errata does not."""
+    prose = SCHEMA.read_bytes().replace(
+        b"</Observable>",
+        b"</Observable>\n        <AttackPhase><AttackPhaseID>initial-access</AttackPhaseID></AttackPhase>",
+    )
+    assert prose != SCHEMA.read_bytes()
+    assert canonical(iodef.dumps(iodef.parse(prose))) == canonical(prose)
+    assert check(prose, profile="rfc7970-errata").valid
+    published = check(prose, profile="rfc7970")
+    assert [i.path.rsplit("/", 1)[-1] for i in published.errors] == ["AttackPhase"]
