@@ -26,6 +26,7 @@ from iodef.exchange.client import (
 )
 from iodef.exchange.config import Secret, load_server_config, read_token
 from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, default_outbox_path, deliver
+from iodef.safexml import DEFAULT_MAX_BYTES
 from iodef.xmlsig import sign
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
@@ -556,9 +557,9 @@ def serve(
         str, typer.Option("--anonymous-read", help="With --no-auth: highest restriction anonymous may read.")
     ] = "public",
     profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
-    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest document accepted.", min=1)] = 10
-    * 1024
-    * 1024,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", help="Largest document accepted (default 32 MiB).", min=1)
+    ] = DEFAULT_MAX_BYTES,
     page_size: Annotated[
         int, typer.Option("--page-size", help="Entries per feed page.", min=1, max=1000)
     ] = 100,

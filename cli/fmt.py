@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iodef.errors import IODEFError, ParseError, UnsupportedVersionError
+from iodef.errors import IODEFError, UnsupportedVersionError
+from iodef.safexml import DEFAULT_MAX_BYTES
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, app
 
@@ -35,7 +36,7 @@ class Binding(StrEnum):
 SUFFIX = {Binding.xml: ".xml", Binding.json: ".json", Binding.cbor: ".cbor"}
 
 
-def read_any(data: bytes, name: str) -> IODEFDocument:
+def read_any(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> IODEFDocument:
     """A document in any of the three bindings, detected by content."""
     from iodef.json import detect_format
 
@@ -43,7 +44,9 @@ def read_any(data: bytes, name: str) -> IODEFDocument:
     if kind == "xml":
         from iodef.xml import parse
 
-        return parse(data) if name == "<stdin>" else parse(Path(name))
+        return (
+            parse(data, max_bytes=max_bytes) if name == "<stdin>" else parse(Path(name), max_bytes=max_bytes)
+        )
     from iodef.jsonbind import document_from_data
 
     if kind == "json":
@@ -69,13 +72,13 @@ def write_as(doc: IODEFDocument, to: Binding, *, compact: bool, allow_loss: bool
     return dumps(doc, pretty=not compact)
 
 
-def _load(source: str) -> tuple[str, bytes]:
+def _load(source: str, max_bytes: int) -> tuple[str, bytes]:
+    """The bytes of *source*, refused (ParseError) past *max_bytes* or when they cannot be read."""
+    from iodef.safexml import _chunks
+
     if source == "-":
-        return "<stdin>", sys.stdin.buffer.read()
-    try:
-        return source, Path(source).read_bytes()
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror or exc}", source=source) from None
+        return "<stdin>", b"".join(_chunks(sys.stdin.buffer, "<stdin>", max_bytes))
+    return source, b"".join(_chunks(Path(source), source, max_bytes))
 
 
 @app.command("fmt")
@@ -92,6 +95,10 @@ def fmt(
     allow_loss: Annotated[
         bool, typer.Option("--allow-loss", help="Write JSON/CBOR even where RFC 8727 cannot carry all.")
     ] = False,
+    max_bytes: Annotated[
+        int,
+        typer.Option("--max-bytes", min=1, help="Refuse documents larger than this (default 32 MiB)."),
+    ] = DEFAULT_MAX_BYTES,
 ) -> None:
     """Read documents into the typed model and write them back, indented, as XML, JSON or CBOR.
 
@@ -101,8 +108,8 @@ def fmt(
     many = len(sources) > 1
     for source in sources:
         try:
-            name, data = _load(source)
-            out = write_as(read_any(data, name), to, compact=compact, allow_loss=allow_loss)
+            name, data = _load(source, max_bytes)
+            out = write_as(read_any(data, name, max_bytes), to, compact=compact, allow_loss=allow_loss)
         except UnsupportedVersionError as exc:
             typer.echo(f"iodef fmt: {exc}; 'iodef upgrade' rewrites it as IODEF v2", err=True)
             status = max(status, EXIT_INVALID)

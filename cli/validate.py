@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -25,6 +25,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from iodef.errors import IODEFError
+from iodef.safexml import DEFAULT_MAX_BYTES
 from iodef.validate import PROFILES, Issue, _quick_check, check
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
@@ -73,6 +74,7 @@ class _Job:
     name: str
     data: bytes | None = None  # standard input, read up front
     missing: str | None = None  # why the argument named nothing
+    max_bytes: int = DEFAULT_MAX_BYTES  # --max-bytes: documents above it are refused unread
 
 
 def _expand(args: Iterable[str]) -> Iterator[_Job]:
@@ -138,9 +140,13 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
         source: bytes | str = job.data if job.data is not None else job.name
         source, from_json = _rfc8727_hook(source, job.name)
         if explain or from_json is not None:
-            report = check(source, profile=profile, rules=rules, source_name=job.name)
+            report = check(
+                source, profile=profile, rules=rules, source_name=job.name, max_bytes=job.max_bytes
+            )
         else:
-            quick = _quick_check(source, profile=profile, rules=rules, source_name=job.name)
+            quick = _quick_check(
+                source, profile=profile, rules=rules, source_name=job.name, max_bytes=job.max_bytes
+            )
             if quick is None:
                 return None
             report = quick
@@ -289,14 +295,33 @@ class _Progress:
         self.stream.flush()
 
 
+_V1_NOTE = "IODEF v1 document (RFC 5070), checked against the bundled iodef-1.0.xsd"
+_V1_REFUSED = "IODEF v1 document (RFC 5070); --require-v2 accepts IODEF v2 (RFC 7970) only"
+
+
 def _text_lines(result: DocResult) -> Iterator[str]:
     for issue in result.issues:
         yield issue.format(result.name)
-    if result.version == "1.0":
-        yield (
-            f"{result.name}:0:0: note: /IODEF-Document: IODEF v1 document (RFC 5070), "
-            "checked against the bundled iodef-1.0.xsd [iodef-v1]"
-        )
+    if result.version == "1.0" and not any(i.rule == "iodef-v1" for i in result.issues):
+        yield f"{result.name}:0:0: note: /IODEF-Document: {_V1_NOTE} [iodef-v1]"
+
+
+def _require_v2(result: DocResult) -> DocResult:
+    """--require-v2: an IODEF v1 document is invalid, with the reason as its first issue."""
+    if result.version != "1.0":
+        return result
+    issue = Issue("error", "/IODEF-Document", None, None, "iodef-v1", _V1_REFUSED)
+    return replace(result, status="invalid", issues=(issue, *result.issues))
+
+
+def _json_object(result: DocResult) -> dict[str, Any]:
+    """One document as JSON; an IODEF v1 document carries its note in ``issues``."""
+    data = result.to_dict()
+    if result.version == "1.0" and not any(i.rule == "iodef-v1" for i in result.issues):
+        note = Issue("warning", "/IODEF-Document", None, None, "iodef-v1", _V1_NOTE).to_dict()
+        note["severity"] = "note"
+        data["issues"].append(note)
+    return data
 
 
 @app.command("validate")
@@ -323,6 +348,13 @@ def validate_command(
     schema_only: Annotated[
         bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")
     ] = False,
+    max_bytes: Annotated[
+        int,
+        typer.Option("--max-bytes", min=1, help="Refuse documents larger than this (default 32 MiB)."),
+    ] = DEFAULT_MAX_BYTES,
+    require_v2: Annotated[
+        bool, typer.Option("--require-v2", help="An IODEF v1 (RFC 5070) document is invalid.")
+    ] = False,
 ) -> None:
     """Check IODEF documents against the RFC 7970 schema (offline) and the RFC's own rules.
 
@@ -342,6 +374,8 @@ def validate_command(
     except OSError as exc:
         typer.echo(f"iodef validate: cannot list {exc.filename}: {exc.strerror or exc}", err=True)
         raise typer.Exit(EXIT_IO) from None
+    if max_bytes != DEFAULT_MAX_BYTES:
+        job_list = [replace(job, max_bytes=max_bytes) for job in job_list]
     if not job_list:
         # a directory without *.xml or a pattern that matched nothing: not a pass
         typer.echo(f"iodef validate: no documents found in {', '.join(paths)}", err=True)
@@ -354,6 +388,8 @@ def validate_command(
     out = sys.stdout
     try:
         for result in _results(job_list, profile_name, strict, not schema_only, jobs):
+            if require_v2:
+                result = _require_v2(result)
             counts[result.status] += 1
             v1 += result.version == "1.0"
             if progress is not None:
@@ -361,7 +397,7 @@ def validate_command(
             if quiet:
                 continue
             if output_format is OutputFormat.json:
-                out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                out.write(json.dumps(_json_object(result), ensure_ascii=False) + "\n")
             elif result.issues or result.version == "1.0":
                 if progress is not None:
                     progress.close()
@@ -374,7 +410,10 @@ def validate_command(
             f"{total} document{'s' if total != 1 else ''}, {counts['valid']} valid, "
             f"{counts['invalid']} invalid, {counts['unreadable']} unreadable ({extra})"
         )
-        if output_format is OutputFormat.json and not quiet:
+        if output_format is OutputFormat.json:
+            # the summary as JSON, the last line on stdout; for people on stderr
+            totals = {"documents": total, **counts, "iodef_v1": v1, "profile": profile_name}
+            out.write(json.dumps({"summary": totals}) + "\n")
             typer.echo(summary, err=True)
         else:
             out.write(summary + "\n")

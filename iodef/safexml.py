@@ -51,21 +51,36 @@ _LXML_POSITION = re.compile(r", line \d+, column \d+$")
 _ENCODING_DECL = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2")
 
 
-def _parser() -> etree.XMLParser:
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+#: Up to this many bytes a document is read without XML_PARSE_HUGE: libxml2's own limits
+#: (XML_MAX_TEXT_LENGTH, XML_MAX_LOOKUP_LIMIT: 10,000,000) cannot be reached by a smaller input.
+#: A larger document, up to the caller's cap, is read with ``huge_tree`` and its depth checked here
+#: (XML_PARSE_HUGE would otherwise let it nest 2048 levels instead of 256).
+HUGE_FROM: Final = 10_000_000
+_MAX_DEPTH: Final = 256
+_TOO_DEEP: Final = etree.XPath("(" + "/*" * (_MAX_DEPTH + 1) + ")[1]")
+
+
+def _parser(huge: bool = False) -> etree.XMLParser:
+    attr = "huge_parser" if huge else "parser"
+    parser: etree.XMLParser | None = getattr(_local, attr, None)
     if parser is None:
         parser = etree.XMLParser(
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
             dtd_validation=False,
-            huge_tree=False,
+            huge_tree=huge,
             remove_blank_text=False,
             remove_comments=False,
             collect_ids=False,
         )
-        _local.parser = parser
+        setattr(_local, attr, parser)
     return parser
+
+
+def _reset_parsers() -> None:
+    _local.parser = None
+    _local.huge_parser = None
 
 
 def _source_name(source: Source) -> str:
@@ -242,24 +257,47 @@ def parse_xml(
     see :func:`detect_version`.
     """
     name = source_name or _source_name(source)
-    parser = _parser()
     guard = _PrologGuard(name)
-    got_any = False
+    # Up to HUGE_FROM bytes are held back: only then is it known which parser the document needs.
+    pending: list[bytes] = []
+    total = 0
+    parser: etree.XMLParser | None = None
     with _syntax_errors(name):
         try:
             for chunk in _chunks(source, name, max_bytes):
-                if chunk:
-                    got_any = True
-                    guard.feed(chunk)
+                if not chunk:
+                    continue
+                guard.feed(chunk)
+                if parser is not None:
                     parser.feed(chunk)
+                    continue
+                pending.append(chunk)
+                total += len(chunk)
+                if total > HUGE_FROM:
+                    parser = _parser(huge=True)
+                    for held in pending:
+                        parser.feed(held)
+                    pending.clear()
+            if parser is None:
+                if not pending:
+                    _reset_parsers()
+                    raise ParseError("the input is empty; an IODEF document was expected", source=name)
+                parser = _parser()
+                for held in pending:
+                    parser.feed(held)
+            huge = total > HUGE_FROM
+            root = parser.close()
         except BaseException:
-            # Reset the thread's parser so the next document starts clean.
-            _local.parser = None
+            # Reset the thread's parsers so the next document starts clean.
+            _reset_parsers()
             raise
-        if not got_any:
-            _local.parser = None
-            raise ParseError("the input is empty; an IODEF document was expected", source=name)
-        root = parser.close()
+    deep = _TOO_DEEP(root) if huge else None
+    if deep:
+        raise ForbiddenXMLError(
+            f"elements are nested deeper than {_MAX_DEPTH} levels; refused",
+            source=name,
+            line=deep[0].sourceline,
+        )
     tree = root.getroottree()
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:

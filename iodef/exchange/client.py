@@ -43,6 +43,7 @@ from ..errors import (
     SchemaValidationError,
 )
 from ..model import IODEFDocument
+from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
 from ..xml import check_root, dumps, parse_xml
 from ._checks import Issue, check_document, has_errors
 from ._policy import PRIVATE_RANK, effective_restriction, restriction_rank
@@ -60,7 +61,8 @@ __all__ = [
     "prepare_document",
 ]
 
-DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
+#: The documented cap (32 MiB), the same as for iodef.parse and iodef validate.
+DEFAULT_MAX_BYTES: Final = _DOCUMENT_CAP
 USER_AGENT: Final = "iodef-exchange/0.1"
 Document: TypeAlias = bytes | Path | IODEFDocument
 

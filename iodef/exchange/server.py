@@ -39,6 +39,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
+from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
 from ..xml import IODEF_NS, check_root, parse_xml
 from ..xmlsig import SignatureError, Trust, verify_signature
 from ._checks import PROFILES, Issue, check_document
@@ -59,7 +60,8 @@ from .store import Entry, NewDocument, StorageUnavailableError, Store
 __all__ = ["ServerSettings", "create_app", "document_digest"]
 
 PROBLEM_TYPE: Final = "application/problem+json"
-DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
+#: The documented cap (32 MiB), the same as for iodef.parse and iodef validate.
+DEFAULT_MAX_BYTES: Final = _DOCUMENT_CAP
 INLINE_CHECK_BYTES: Final = 64 * 1024
 XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/iodef+xml"})
 _I = f"{{{IODEF_NS}}}"

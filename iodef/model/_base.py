@@ -68,12 +68,17 @@ class Child:
     it fails with a clear error rather than producing an object that cannot be written back.
     """
 
-    __slots__ = ("name", "namespace", "required")
+    __slots__ = ("also", "name", "namespace", "required")
 
-    def __init__(self, name: str, namespace: str = IODEF_NS, *, required: bool = False) -> None:
+    def __init__(
+        self, name: str, namespace: str = IODEF_NS, *, required: bool = False, also: tuple[str, ...] = ()
+    ) -> None:
         self.name = name
         self.namespace = namespace
         self.required = required
+        #: other spellings read as this child (RFC 7970's prose where its schema differs); a
+        #: document read with one is written back with it, a new one with ``name``
+        self.also = also
 
     @property
     def clark(self) -> str:

@@ -124,6 +124,7 @@ class Spec:
     """How one field maps to XML. ``table``/``out`` are the enum tables; ``plan`` the child's plan."""
 
     __slots__ = (
+        "also",
         "anyxml",
         "default",
         "dump",
@@ -155,6 +156,7 @@ class Spec:
         self.out: dict[Any, str] | None = None
         self.default: Any = None
         self.anyxml = False
+        self.also: frozenset[str] = frozenset()  # the other spellings of a child (Child(also=...))
 
 
 class Plan:
@@ -222,6 +224,9 @@ def _compile(cls: type[IODEFModel]) -> Plan:
         elif isinstance(marker, Child):
             spec = Spec(name, marker.clark, _CHILD, len(plan.child_list))
             plan.children[spec.xml] = spec
+            spec.also = frozenset(f"{{{marker.namespace}}}{other}" for other in marker.also)
+            for other in spec.also:
+                plan.children[other] = spec
             plan.child_list.append(spec)
         elif isinstance(marker, Text):
             spec = Spec(name, "#text", _TEXT, -1)
@@ -316,6 +321,8 @@ def _remember_kid(
 
 
 _setattr = object.__setattr__
+#: prefix of the XMLState.lex key that keeps the spelling a child was read with (Child(also=...))
+_SPELLING: Final = "#tag:"
 
 
 class _Reader:
@@ -471,6 +478,9 @@ class _Reader:
                     )
                 add(spec.name)
                 elements += 1
+                if spec.also and tag != spec.xml:
+                    # the other spelling (e.g. the prose's KeyValue): written back as it came
+                    state = _remember(state, _SPELLING + spec.name, tag, None)
                 index = spec.index
                 if index < last:
                     disordered = True
@@ -734,7 +744,10 @@ def _write_child(
         node.tail = indent
         el.append(node)
         return
-    child = _SubElement(el, spec.xml)
+    tag = spec.xml
+    if spec.also and lex is not None:
+        tag = (lex.get(_SPELLING + spec.name) or (tag, None))[0] or tag
+    child = _SubElement(el, tag)
     child.tail = indent
     if kids is not None:
         kept_kid = kids.get((spec.name, at))

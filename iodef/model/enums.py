@@ -130,6 +130,9 @@ class BulkObservableType(StrEnum):
     MUTEX = "mutex"
     FILE_PATH = "file-path"
     USER_NAME = "user-name"
+    EXT_VALUE = "ext-value"
+    """Listed in §3.29.3.1 (value 28, with the class's ``ext-type``) but not in the §8 schema:
+    valid under the ``rfc7970-errata`` profile only."""
 
 
 class BusinessImpactSeverity(StrEnum):

@@ -183,6 +183,8 @@ class AttackPhase(IODEFModel):
     """
 
     attack_phase_ids: Annotated[list[str], Child("AttackPhaseID")] = []
-    urls: Annotated[list[str], Child("URL", required=True), Field(min_length=1)]
+    urls: Annotated[list[str], Child("URL")] = []
+    """Zero or more in §3.29.8 (one or more in the published schema; optional under
+    ``rfc7970-errata``, as ThreatActor's)."""
     descriptions: Annotated[list[MLStringType], Child("Description")] = []
     additional_data_list: Annotated[list[ExtensionType], Child("AdditionalData")] = []

@@ -178,13 +178,15 @@ class WindowsRegistryKeysModified(ObservableIDAttr):
 class Key(ObservableIDAttr):
     """RFC 7970 §3.23.1 Key.
 
-    One Windows registry key and its value.
+    One Windows registry key and its value (``Value`` or, as the prose spells it, ``KeyValue``).
     """
 
     registryaction: Annotated[KeyRegistryAction | None, Attr("registryaction")] = None
     ext_registryaction: Annotated[str | None, Attr("ext-registryaction")] = None
     key_name: Annotated[str, Child("KeyName", required=True)]
-    value: Annotated[str | None, Child("Value")] = None
+    value: Annotated[str | None, Child("Value", also=("KeyValue",))] = None
+    """``Value`` in the §8 schema, ``KeyValue`` in §3.23.1's prose and RFC 8727: both are read,
+    a document is written back with the spelling it came with, a new one with ``Value``."""
 
 
 class CertificateData(RestrictionAttrs, ObservableIDAttr):

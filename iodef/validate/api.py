@@ -109,13 +109,15 @@ def _is_document(source: Any) -> bool:
     return model is not None and isinstance(source, model.IODEFDocument)
 
 
-def _read(source: Any, source_name: str | None) -> _Input:
+def _read(source: Any, source_name: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> _Input:
     if _is_document(source):
         from ..xml import dumps
 
         data = dumps(source, pretty=True)
         name = source_name or "<document>"
-        return _Input(name, parse_xml(data, source_name=name), data[:_PREFIX_BYTES], data)
+        return _Input(
+            name, parse_xml(data, source_name=name, max_bytes=max_bytes), data[:_PREFIX_BYTES], data
+        )
     if isinstance(source, etree._Element):
         if not isinstance(source.tag, str):
             raise ParseError(
@@ -123,17 +125,17 @@ def _read(source: Any, source_name: str | None) -> _Input:
             )
         return _Input(source_name or "<element>", source, None)
     if isinstance(source, etree._ElementTree):
-        return _read(source.getroot(), source_name)
+        return _read(source.getroot(), source_name, max_bytes)
     name = source_name or _source_name(source)
     if isinstance(source, os.PathLike) or (isinstance(source, str) and not _looks_like_xml(source)):
-        data = _read_file(source, name)
+        data = _read_file(source, name, max_bytes)
     else:
-        data = b"".join(_chunks(source, name, DEFAULT_MAX_BYTES))
-    root = parse_xml(data, source_name=name)
+        data = b"".join(_chunks(source, name, max_bytes))
+    root = parse_xml(data, source_name=name, max_bytes=max_bytes)
     return _Input(name, root, data[:_PREFIX_BYTES], data)
 
 
-def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
+def _read_file(path: str | os.PathLike[str], name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of the file at *path*, refused as :func:`iodef.xml.parse_xml` would refuse them.
 
     A regular file is read with one call sized by ``fstat`` (asking for the 32 MiB cap instead
@@ -144,8 +146,8 @@ def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
         with open(path, "rb", buffering=0) as fh:
             st = os.fstat(fh.fileno())
             if stat.S_ISREG(st.st_mode):
-                if st.st_size > DEFAULT_MAX_BYTES:
-                    raise _too_large(name, DEFAULT_MAX_BYTES, st.st_size)
+                if st.st_size > max_bytes:
+                    raise _too_large(name, max_bytes, st.st_size)
                 data = fh.read(st.st_size + 1) or b""
                 if len(data) <= st.st_size:
                     return data
@@ -154,8 +156,8 @@ def _read_file(path: str | os.PathLike[str], name: str) -> bytes:
                 total = len(data)
                 while chunk := fh.read(_READ_CHUNK):
                     total += len(chunk)
-                    if total > DEFAULT_MAX_BYTES:
-                        raise _too_large(name, DEFAULT_MAX_BYTES)
+                    if total > max_bytes:
+                        raise _too_large(name, max_bytes)
                     parts.append(chunk)
                 return b"".join(parts)
             return b"".join(_read_stream(fh, name, DEFAULT_MAX_BYTES))
@@ -207,14 +209,16 @@ def check(
     profile: str = "rfc7970",
     rules: bool = True,
     source_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Report:
     """Check *source* and return a :class:`Report` (the issues, and which schema was used).
 
     Raises :class:`iodef.ParseError` (or a subclass) for input that is not readable XML or that
-    the hardened parser refuses (DOCTYPE, entities, too large, too deep).
+    the hardened parser refuses (DOCTYPE, entities, too deep, larger than *max_bytes*: 32 MiB
+    by default, the cap :func:`iodef.parse` has).
     """
     _check_profile(profile)
-    inp = _read(source, source_name)
+    inp = _read(source, source_name, max_bytes)
     used, version = _profile_for(inp.root, profile)
     return Report(inp.name, used, version, tuple(_iter(inp, profile, rules)))
 
@@ -225,6 +229,7 @@ def _quick_check(
     profile: str = "rfc7970",
     rules: bool = True,
     source_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Report | None:
     """:func:`check`, or None when libxml2 rejects the document's schema validity.
 
@@ -233,7 +238,7 @@ def _quick_check(
     one process with :func:`check`. Raises like :func:`check`.
     """
     _check_profile(profile)
-    inp = _read(source, source_name)
+    inp = _read(source, source_name, max_bytes)
     used, version = _profile_for(inp.root, profile)
     try:
         return Report(inp.name, used, version, tuple(_iter(inp, profile, rules, explain=False)))
@@ -247,6 +252,7 @@ def iter_issues(
     profile: str = "rfc7970",
     rules: bool = True,
     source_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Issue]:
     """Yield every :class:`Issue` of *source*: schema issues first, then RFC rule issues.
 
@@ -257,7 +263,7 @@ def iter_issues(
     Unreadable or hostile input raises :class:`iodef.ParseError` before anything is yielded.
     """
     _check_profile(profile)
-    inp = _read(source, source_name)
+    inp = _read(source, source_name, max_bytes)
     return _iter(inp, profile, rules)
 
 
@@ -267,6 +273,7 @@ def validate(
     profile: str = "rfc7970",
     rules: bool = True,
     source_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> None:
     """Raise if *source* has an error-severity issue; warnings alone pass.
 
@@ -274,7 +281,7 @@ def validate(
     :class:`iodef.RuleViolation` when an RFC rule is; both carry ``.issues`` (all of them,
     warnings included) and ``.profile``.
     """
-    report = check(source, profile=profile, rules=rules, source_name=source_name)
+    report = check(source, profile=profile, rules=rules, source_name=source_name, max_bytes=max_bytes)
     errors = report.errors
     if not errors:
         return
@@ -300,6 +307,7 @@ def is_valid(
     profile: str = "rfc7970",
     rules: bool = True,
     source_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> bool:
     """True when *source* has no error-severity issue (schema or RFC rule)."""
-    return check(source, profile=profile, rules=rules, source_name=source_name).valid
+    return check(source, profile=profile, rules=rules, source_name=source_name, max_bytes=max_bytes).valid

@@ -20,6 +20,17 @@
     * §3.7: ``ThreatActor/URL`` becomes optional ("Zero or more", and the RFC's own §7.2 example
       has a ThreatActor without URL). §3.8 says the same of ``Campaign/URL``, which the published
       schema already has right; the patch checks that it stays so.
+    * §3.29.8: ``AttackPhase/URL`` becomes optional likewise ("Zero or more").
+    * Where the prose (and RFC 8727's JSON binding) spells something the schema does not know,
+      both spellings are accepted: ``KeyValue`` beside ``Value`` in ``Key`` (§3.23.1),
+      ``ext-value`` for ``BulkObservable@type`` (§3.29.3.1, used by the RFC's own §7.2
+      example), ``vendor-support`` beside ``vendor-services`` for ``Contact@role`` (§3.9),
+      ``count`` and ``peak`` beside ``counter`` and ``rate`` for ``Counter@type`` (§3.18.3).
+      The prose spelling then gets a warning (rule ``prose-spelling``): peers that validate
+      against the published schema refuse it.
+
+    ``tools/rfc_audit.py`` finds every place where the prose and the schema differ;
+    ``docs/rfc7970-conflicts.md`` says for each which side is right and what iodef does.
 
 ``iodef-v1``
     Not a profile one chooses: RFC 5070 documents (IODEF v1 namespace) are always checked against
@@ -63,7 +74,8 @@ V1_PROFILE: Final = "iodef-v1"
 #: What a report prints for the schema it used.
 PROFILE_LABELS: Final[dict[str, str]] = {
     "rfc7970": "IODEF v2, RFC 7970 schema as published",
-    "rfc7970-errata": "IODEF v2, RFC 7970 schema with errata 5543, 5544, 5583 and optional ThreatActor URL",
+    "rfc7970-errata": "IODEF v2, RFC 7970 schema with errata 5543, 5544, 5583 and the prose's corrections"
+    " (docs/rfc7970-conflicts.md)",
     V1_PROFILE: "IODEF v1, RFC 5070 schema (iodef-1.0.xsd)",
 }
 
@@ -153,6 +165,70 @@ def _patch_threatactor_url(schema: etree._Element) -> None:
         raise SchemaPatchError("Campaign/URL is no longer optional in the bundled schema")
 
 
+def _patch_attackphase_url(schema: etree._Element) -> None:
+    """RFC 7970 §3.29.8: AttackPhase has zero or more URL (the ThreatActor pattern, §3.7)."""
+    url = _one(
+        schema,
+        "xs:element[@name='AttackPhase']/xs:complexType/xs:sequence/xs:element[@ref='iodef:URL']",
+        "AttackPhase URL",
+    )
+    if url.get("minOccurs") is not None:
+        raise SchemaPatchError("AttackPhase/URL: minOccurs is already set")
+    url.set("minOccurs", "0")
+
+
+def _patch_key_value(schema: etree._Element) -> None:
+    """RFC 7970 §3.23.1 (and RFC 8727): Key holds ``KeyValue``; the schema's ``Value`` is kept too."""
+    value = _one(
+        schema,
+        "xs:element[@name='Key']/xs:complexType/xs:sequence/xs:element[@ref='iodef:Value']",
+        "Key KeyValue",
+    )
+    if value.get("minOccurs") != "0" or value.get("maxOccurs") is not None:
+        raise SchemaPatchError("Key/Value is no longer the published optional Value")
+    if schema.xpath("xs:element[@name='KeyValue']", namespaces=_NS):
+        raise SchemaPatchError("KeyValue is already declared")
+    choice = etree.Element(f"{{{XS}}}choice", minOccurs="0")
+    choice.tail = value.tail
+    value.addprevious(choice)
+    del value.attrib["minOccurs"]
+    choice.append(value)
+    etree.SubElement(choice, f"{{{XS}}}element", ref="iodef:KeyValue")
+    declared = _one(schema, "xs:element[@name='Value']", "Key KeyValue")
+    key_value = etree.Element(f"{{{XS}}}element", name="KeyValue", type="xs:string")
+    key_value.tail = declared.tail
+    declared.addnext(key_value)
+
+
+def _add_values(schema: etree._Element, type_name: str, values: list[str], after: str, what: str) -> None:
+    """Add enumeration *values* to the simpleType *type_name*, after the value *after*."""
+    restriction = _one(schema, f"xs:simpleType[@name='{type_name}']/xs:restriction", what)
+    present = [e.get("value") for e in restriction]
+    if after not in present or any(v in present for v in values):
+        raise SchemaPatchError(f"{what}: {type_name} is not as published ({present})")
+    anchor = restriction[present.index(after)]
+    for value in values:
+        item = etree.Element(f"{{{XS}}}enumeration", value=value)
+        item.tail = anchor.tail
+        anchor.addnext(item)
+        anchor = item
+
+
+def _patch_bulkobservable_ext_value(schema: etree._Element) -> None:
+    """RFC 7970 §3.29.3.1 (value 28) and §5.1.1: BulkObservable@type may be ``ext-value``."""
+    _add_values(schema, "bulkobservable-type-type", ["ext-value"], "user-name", "BulkObservable ext-value")
+
+
+def _patch_contact_role(schema: etree._Element) -> None:
+    """RFC 7970 §3.9 and RFC 8727 spell the role ``vendor-support``; the schema ``vendor-services``."""
+    _add_values(schema, "contact-role-type", ["vendor-support"], "vendor-services", "Contact vendor-support")
+
+
+def _patch_counter_type(schema: etree._Element) -> None:
+    """RFC 7970 §3.18.3 and RFC 8727 list ``count`` and ``peak``; the schema ``counter`` and ``rate``."""
+    _add_values(schema, "counter-type-type", ["count", "peak"], "average", "Counter count/peak")
+
+
 def errata_patches() -> list[tuple[str, Callable[[etree._Element], None]]]:
     """The corrections making up the ``rfc7970-errata`` profile, in the order they are applied."""
     return [
@@ -160,6 +236,11 @@ def errata_patches() -> list[tuple[str, Callable[[etree._Element], None]]]:
         ("erratum 5544: Node needs an Address or DomainData", _patch_5544),
         ("erratum 5583: 'training' is an Expectation action", _patch_5583),
         ("RFC 7970 §3.7: ThreatActor URL is optional", _patch_threatactor_url),
+        ("RFC 7970 §3.29.8: AttackPhase URL is optional", _patch_attackphase_url),
+        ("RFC 7970 §3.23.1: Key holds KeyValue (or Value)", _patch_key_value),
+        ("RFC 7970 §3.29.3.1: BulkObservable type ext-value", _patch_bulkobservable_ext_value),
+        ("RFC 7970 §3.9: Contact role vendor-support (or vendor-services)", _patch_contact_role),
+        ("RFC 7970 §3.18.3: Counter type count and peak (or counter and rate)", _patch_counter_type),
     ]
 
 

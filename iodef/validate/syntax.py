@@ -49,7 +49,7 @@ def bcp47_problem(tag: str) -> str | None:
     singletons = [s for s in body if len(s) == 1]
     if len(singletons) != len(set(singletons)):
         return f"{tag!r} repeats an extension singleton (RFC 5646 §2.2.6)"
-    variants = [s for s in body[1:] if len(s) >= 5 or (len(s) == 4 and s[0].isdigit())]
+    variants = [s for s in body[1:] if len(s) >= 5 or (len(s) == 4 and _digits(s[0]))]
     if len(variants) != len(set(variants)):
         return f"{tag!r} repeats a variant subtag (RFC 5646 §2.2.5)"
     return None
@@ -83,11 +83,16 @@ def _ipv6(text: str) -> bool:
     return _ipv6_compressed(text) is not None
 
 
+def _digits(text: str) -> bool:
+    """ASCII decimal digits only: ``str.isdigit`` also accepts '²' or '①', which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _net(text: str, version: int) -> bool:
     if "/" not in text:
         return False
     addr, _, prefix = text.partition("/")
-    if not prefix.isdigit() or int(prefix) > (32 if version == 4 else 128):
+    if not _digits(prefix) or int(prefix) > (32 if version == 4 else 128):
         return False
     return _ipv4(addr) if version == 4 else _ipv6(addr)
 
@@ -102,7 +107,7 @@ def _net_mask(text: str) -> bool:
 
 
 def _asn(text: str) -> bool:
-    return text.isdigit() and int(text) <= 4294967295
+    return _digits(text) and int(text) <= 4294967295
 
 
 _ADDRESS_CHECKS: Final[dict[str, tuple[Callable[[str], bool], str]]] = {
@@ -160,7 +165,10 @@ _SIMPLE_PORTS: Final = re.compile(r"[0-9]{1,4}(,[0-9]{1,4})*")
 
 
 _HEX: Final = re.compile(r"([0-9A-Fa-f]{2})+")
-_B64: Final = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
+# base64 with white space anywhere and up to two '=' at the end. Written so that no two parts
+# can match the same white space: "[...\s]*={0,2}\s*" backtracks over every split of a run of
+# spaces before a bad character, quadratic in its length (16 KB took seconds).
+_B64: Final = re.compile(r"[A-Za-z0-9+/\s]*(?:==?\s*)?")
 _INT: Final = re.compile(r"[+-]?[0-9]+")
 _REAL: Final = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?|[+-]?INF|NaN")
 

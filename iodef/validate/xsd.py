@@ -338,6 +338,18 @@ def _libxml2_false_positive(issue: Issue) -> bool:
     return m.group(2) != "dateTime" or _DT_RE.fullmatch(value) is not None
 
 
+def _explained(root: etree._Element, profile: str, log: Any) -> list[Issue]:
+    """xmlschema's report, or nothing when xmlschema cannot explain (libxml2's log is used then).
+
+    xmlschema (elementpath) raises on values libxml2 simply rejects, e.g. OverflowError on an
+    xs:dateTime year beyond 2**31.
+    """
+    try:
+        return _xmlschema_issues(root, profile, log)
+    except ArithmeticError:
+        return []
+
+
 class _Unexplained(Exception):
     """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
 
@@ -358,7 +370,7 @@ def _schema_issues(root: etree._Element, profile: str, explain: bool = True) -> 
     id_issues = _id_issues(root) if checked else []
     if libxml2_ok and not id_issues:
         return []
-    issues = [] if libxml2_ok else _xmlschema_issues(root, profile, schema.error_log)
+    issues = [] if libxml2_ok else _explained(root, profile, schema.error_log)
     if not libxml2_ok and not issues:
         issues = [i for i in _libxml2_issues(root, profile) if not _libxml2_false_positive(i)]
     issues.extend(id_issues)

@@ -70,8 +70,18 @@ def test_profile_changes_the_verdict() -> None:
 def test_json_is_one_object_per_document(tmp_path: Path) -> None:
     code, out, err = run("--format", "json", str(GOOD), str(BAD))
     assert code == 1
-    objects = [json.loads(line) for line in out.splitlines()]
+    *objects, summary = [json.loads(line) for line in out.splitlines()]
     assert [o["status"] for o in objects] == ["valid", "invalid"]
+    assert summary == {
+        "summary": {
+            "documents": 2,
+            "valid": 1,
+            "invalid": 1,
+            "unreadable": 0,
+            "iodef_v1": 0,
+            "profile": "rfc7970",
+        }
+    }
     assert objects[1]["profile"] == "rfc7970"
     assert {i["rule"] for i in objects[1]["issues"]} == {"RFC7970 §3.18.1"}
     assert objects[1]["issues"][0]["line"] == 15
@@ -161,7 +171,7 @@ def test_installed_command_in_a_real_subprocess(tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
-    statuses = [json.loads(line)["status"] for line in proc.stdout.decode().splitlines()]
+    statuses = [json.loads(line)["status"] for line in proc.stdout.decode().splitlines()[:-1]]
     assert statuses == ["invalid", "valid", "unreadable", "valid"]
     assert b"4 documents, 2 valid, 1 invalid, 1 unreadable" in proc.stderr
     ok = subprocess.run([exe, "validate", str(GOOD)], capture_output=True, check=False, timeout=120)

@@ -35,3 +35,20 @@ def test_section_7_2_fails_as_the_rfc_wrote_it(examples: dict[str, bytes]) -> No
     url = ("xsd:cvc-complex-type.2.4", "/IODEF-Document/Incident/RelatedActivity/ThreatActor/Description", 16)
     assert _issues(examples["7.2"], "rfc7970") == [url, fqdn]
     assert _issues(examples["7.2"], "rfc7970-errata") == [fqdn]
+
+
+def test_section_7_2_with_the_prose_bulkobservable_type_is_valid_under_the_errata(
+    examples: dict[str, bytes],
+) -> None:
+    """§7.2's list of C2 domains typed as §3.29.3.1 allows (value 28 ``ext-value`` with
+    ``ext-type``, §5.1.1): valid under rfc7970-errata, with a warning that the published schema
+    does not know ``ext-value`` there; still invalid under rfc7970."""
+    data = examples["7.2"].replace(
+        b'<BulkObservable type="fqdn">', b'<BulkObservable type="ext-value" ext-type="fqdn">'
+    )
+    assert data != examples["7.2"]
+    report = check(data, profile="rfc7970-errata")
+    assert report.valid
+    assert [(i.severity, i.rule) for i in report.issues] == [("warning", "RFC7970 §3.29.3.1")]
+    published = check(data, profile="rfc7970")
+    assert [i.path.rsplit("/", 1)[-1] for i in published.errors] == ["Description", "@type"]

@@ -25,7 +25,9 @@ from ._context import RuleInfo, _Ctx
 from .dispatch import _HANDLERS, _TAGS
 from .document import _rule_attributes, _rule_document, _rule_incident_ids, check_encoding
 from .indicator import _rule_references
+from .prose import _rule_prose_spellings
 from .screen import _may_report
+from .times import _rule_years
 
 __all__ = ["RULES", "RuleInfo", "iter_rule_infos", "run_rules"]
 
@@ -69,6 +71,14 @@ RULES: Final[tuple[RuleInfo, ...]] = (
     ),
     RuleInfo("software-custom", "RFC7970 §2.15.1", "error", "SoftwareReference spec-name custom needs dtype"),
     RuleInfo("expression", "RFC7970 §3.29.4", "error", "operator not takes exactly one operand"),
+    RuleInfo("datetime", "RFC7970 §2.7", "error", "a DATETIME year is 0001-9999 (what the model holds)"),
+    RuleInfo(
+        "prose-spelling",
+        "RFC7970 §3",
+        "warning",
+        "a spelling of the prose that the published schema does not know",
+        ("rfc7970-errata",),
+    ),
 )
 
 
@@ -77,6 +87,8 @@ _WHOLE_DOCUMENT: Final[tuple[Callable[[_Ctx], None], ...]] = (
     _rule_attributes,
     _rule_references,
     _rule_incident_ids,
+    _rule_years,
+    _rule_prose_spellings,
 )
 
 

@@ -1,0 +1,1 @@
+"""Project tools run by hand or by tests (not part of the installed package)."""
