@@ -8,6 +8,8 @@ a command without one gets a page made only of its help text and reference.
 from __future__ import annotations
 
 import enum
+import html
+import re
 import typing
 from collections.abc import Iterator
 from typing import Any
@@ -42,6 +44,14 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
+def _prose(text: object) -> str:
+    """Help text as Markdown that shows what it says: ``<url prefix>`` is no tag, ``*.xml`` no emphasis."""
+    parts = re.split(r"(`[^`]*`)", str(text))  # code spans stay as they are
+    for i in range(0, len(parts), 2):
+        parts[i] = html.escape(parts[i], quote=False).replace("*", "\\*").replace("_", "\\_")
+    return _cell("".join(parts))
+
+
 def _type_of(param: Any) -> str:
     desc = getattr(param, "type_descriptor", None)
     tp = getattr(desc, "annotation", None)
@@ -58,7 +68,17 @@ def _type_of(param: Any) -> str:
         return " \\| ".join(f"`{m.value}`" for m in tp)
     if tp is bool:
         return "flag"
-    return _cell(getattr(tp, "__name__", tp)).replace("str", "text").replace("Path", "path")
+    name = {"str": "text", "Path": "path", "int": "integer", "float": "number"}.get(
+        getattr(tp, "__name__", ""), _cell(getattr(tp, "__name__", tp))
+    )
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if low is not None and high is not None:
+        return f"{name}, {low} to {high}"
+    if low is not None:
+        return f"{name}, at least {low}"
+    if high is not None:
+        return f"{name}, at most {high}"
+    return name
 
 
 def _default(param: Any) -> str:
@@ -97,13 +117,13 @@ def reference(full: str, cmd: Any) -> str:
         out += ["| argument | value | meaning |", "|---|---|---|"]
         for p in args:
             req = " (required)" if p.required else ""
-            out.append(f"| `{p.name.upper()}` | {_type_of(p)} | {_cell(p.help or '')}{req} |")
+            out.append(f"| `{p.name.upper()}` | {_type_of(p)} | {_prose(p.help or '')}{req} |")
         out.append("")
     if opts:
         out += ["| option | value | default | meaning |", "|---|---|---|---|"]
         for p in opts:
             names = ", ".join(f"`{o}`" for o in [*p.opts, *p.secondary_opts])
-            meaning = _cell(p.help or "")
+            meaning = _prose(p.help or "")
             if p.required:
                 meaning += " (required)"
             if getattr(p, "envvar", None):
@@ -116,7 +136,7 @@ def reference(full: str, cmd: Any) -> str:
         for name in sorted(subs):
             first = (subs[name].help or "").strip().splitlines()[0] if subs[name].help else ""
             out.append(
-                f"| [`iodef {full} {name}`](#iodef-{full.replace(' ', '-')}-{name}) | {_cell(first)} |"
+                f"| [`iodef {full} {name}`](#iodef-{full.replace(' ', '-')}-{name}) | {_prose(first)} |"
             )
         out.append("")
         for name in sorted(subs):
@@ -124,7 +144,7 @@ def reference(full: str, cmd: Any) -> str:
             out += [
                 f"### iodef {full} {name}",
                 "",
-                (sub.help or "").strip(),
+                "\n\n".join(_prose(p) for p in (sub.help or "").strip().split("\n\n")),
                 "",
                 reference(f"{full} {name}", sub),
             ]
@@ -133,7 +153,8 @@ def reference(full: str, cmd: Any) -> str:
 
 def generated_page(full: str, cmd: Any) -> str:
     """A whole page for a command that has no hand-written one."""
-    return f"# iodef {full}\n\n{(cmd.help or '').strip()}\n\n## Reference\n\n{reference(full, cmd)}\n"
+    paragraphs = "\n\n".join(_prose(p) for p in (cmd.help or "").strip().split("\n\n"))
+    return f"# iodef {full}\n\n{paragraphs}\n\n## Reference\n\n{reference(full, cmd)}\n"
 
 
 def index_page() -> str:
@@ -152,7 +173,7 @@ def index_page() -> str:
     for full, cmd in iter_commands(root_command()):
         if " " not in full:
             first = (cmd.help or "").strip().splitlines()[0] if cmd.help else ""
-            out.append(f"| [`iodef {full}`]({full}.md) | {_cell(first)} |")
+            out.append(f"| [`iodef {full}`]({full}.md) | {_prose(first)} |")
     return "\n".join([*out, ""])
 
 

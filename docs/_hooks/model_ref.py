@@ -44,7 +44,7 @@ def _doc(obj: Any) -> tuple[str, str]:
 
 
 def _xml_name(clark: str) -> str:
-    from iodef.xml import IODEF_NS
+    from iodef import IODEF_NS
 
     if clark.startswith("{"):
         ns, _, local = clark[1:].partition("}")
