@@ -140,4 +140,7 @@ def pages() -> dict[str, str]:
     out = {"reference/converters/index.md": index_page()}
     for family in FAMILIES:
         out[f"reference/converters/{family}.md"] = family_page(family)
+    order = "".join(f"  - {family}.md\n" for family in FAMILIES)
+    nav = f"title: Converters\nappend_unmatched: true\nnav:\n  - index.md\n{order}"
+    out["reference/converters/.nav.yml"] = nav
     return out

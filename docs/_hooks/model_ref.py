@@ -189,4 +189,7 @@ def pages() -> dict[str, str]:
     out = {"reference/model/index.md": index_page(), "reference/model/enums.md": enums_page()}
     for module in MODULES:
         out[f"reference/model/{module}.md"] = module_page(module)
+    # the menu in the RFC's order (mkdocs-awesome-nav)
+    order = "".join(f"  - {module}.md\n" for module in [*MODULES, "enums"])
+    out["reference/model/.nav.yml"] = f"title: The model\nappend_unmatched: true\nnav:\n  - index.md\n{order}"
     return out
