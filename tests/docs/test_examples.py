@@ -128,6 +128,28 @@ def test_console_transcript(block: Block, workspace: Path) -> None:
         )
 
 
+def _toml_blocks() -> list[object]:
+    found = []
+    for path in pages():
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"^```toml\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+            if "[[peers]]" in m.group(1):
+                line = text.count("\n", 0, m.start()) + 2
+                found.append(pytest.param(m.group(1), id=f"{path.relative_to(pages()[0].parent)}:{line}"))
+    return found
+
+
+@pytest.mark.parametrize("text", _toml_blocks())
+def test_peers_files_in_the_docs_load(text: str, tmp_path: Path) -> None:
+    """A peers file shown in the docs is one `iodef serve --peers` accepts."""
+    from iodef.exchange.config import load_server_config
+
+    path = tmp_path / "peers.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_server_config(path)
+    assert config.peers
+
+
 def test_skipped_blocks_are_exactly_the_documented_ones() -> None:
     counted = Counter(b.page for b in BLOCKS if b.not_run is not None)
     assert dict(counted) == NOT_RUN
