@@ -28,9 +28,9 @@ NOT_RUN = {
     # exchange walk-through (it starts `iodef serve`, which runs until stopped), the benchmarks,
     # `mkdocs serve`
     "docs/commands/serve.md": 1,  # starts a server
-    "docs/getting-started/analyst.md": 1,  # installs from PyPI
+    "docs/getting-started/analyst.md": 1,  # installs packages
     "docs/guides/deployment.md": 3,  # start servers (one of them needs a PostgreSQL)
-    "docs/index.md": 1,  # installs from PyPI
+    "docs/index.md": 1,  # installs packages
 }
 
 BLOCKS = all_blocks()
