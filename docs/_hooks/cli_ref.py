@@ -24,15 +24,25 @@ def root_command() -> Any:
     return get_command(app)
 
 
+def _subcommands(group: Any) -> dict[str, Any]:
+    """name -> command of a group, asking it the way click does (a lazy group loads them then)."""
+    if not hasattr(group, "list_commands"):
+        return dict(getattr(group, "commands", None) or {})
+    ctx = type(group).context_class(group, info_name=group.name) if hasattr(group, "context_class") else None
+    names = group.list_commands(ctx)
+    return {name: group.get_command(ctx, name) for name in names}
+
+
 def iter_commands(group: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """(full name, command) for every visible command, subcommands after their group."""
-    for name in sorted(getattr(group, "commands", {})):
-        cmd = group.commands[name]
-        if getattr(cmd, "hidden", False):
+    subs = _subcommands(group)
+    for name in sorted(subs):
+        cmd = subs[name]
+        if cmd is None or getattr(cmd, "hidden", False):
             continue
         full = f"{prefix}{name}"
         yield full, cmd
-        if getattr(cmd, "commands", None):
+        if hasattr(cmd, "list_commands") or getattr(cmd, "commands", None):
             yield from iter_commands(cmd, full + " ")
 
 
@@ -99,7 +109,7 @@ def _usage(full: str, cmd: Any) -> str:
             many = "..." if getattr(p, "nargs", 1) != 1 else ""
             name = p.name.upper() + many
             words.append(name if p.required else f"[{name}]")
-    if getattr(cmd, "commands", None):
+    if hasattr(cmd, "list_commands"):
         words.append("COMMAND [ARGS]...")
     return " ".join(w for w in words if w)
 
@@ -130,7 +140,7 @@ def reference(full: str, cmd: Any) -> str:
                 meaning += f" Environment: `{p.envvar}`."
             out.append(f"| {names} | {_type_of(p)} | {_default(p)} | {meaning} |")
         out.append("")
-    subs = getattr(cmd, "commands", None)
+    subs = _subcommands(cmd) if hasattr(cmd, "list_commands") or getattr(cmd, "commands", None) else {}
     if subs:
         out += ["| command | what it does |", "|---|---|"]
         for name in sorted(subs):
