@@ -2,16 +2,19 @@
 
 Examples are written for a user's working directory. The tests build one (:func:`workspace`)
 holding the project's ``fixtures/`` and the files the examples name (``incident.xml``,
-``rdp.log``, ``reports/``, the TLS files ``peer-ca.pem``, ``me.pem`` and ``me.key``), and start a
-real ``iodef serve`` over TLS on 127.0.0.1 (:func:`peer`) that stands for ``https://peer.example``:
-examples that talk to a peer run against it, with their URL rewritten and the token they use
-(``...``, or ``$IODEF_TOKEN``) known to it.
+``rdp.log``, ``reports/``, ``client.toml``, the TLS files ``peer-ca.pem``, ``me.pem`` and ``me.key``),
+and start a real ``iodef serve`` over TLS on 127.0.0.1 (:func:`peer`) that stands for every peer an
+example names: a feed URL on a ``.example`` host (RFC 2606), such as
+``https://peer.example/feeds/incidents``, is rewritten to it, the token the examples use (``...``,
+in ``$IODEF_TOKEN`` and ``client.toml`` too) is known to it, and its CA is trusted through
+``SSL_CERT_FILE`` as well as ``--ca peer-ca.pem``.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,7 +29,8 @@ import trustme
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
-PEER_URL = "https://peer.example"
+#: a feed URL of an example peer: its scheme and host are replaced by the test peer's
+PEER_URL = re.compile(r"https://[a-z0-9.-]+\.example(?=/feeds/)")
 TOKEN = "..."  # the placeholder the examples use, as the token the test peer knows
 
 _FILES = {
@@ -38,6 +42,7 @@ _FILES = {
     "reports/no-original.eml": "convert/spam/arf/no-original.eml",
     "reports/minimal.xml": "valid/minimal.xml",
     "feeds/csirt-a/2026/minimal.xml": "valid/minimal.xml",
+    "incidents/minimal.xml": "valid/minimal.xml",
 }
 
 
@@ -64,6 +69,7 @@ def workspace_template(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, 
         (base / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(FIXTURES / src, base / name)
     (base / "rdp.log.gz").write_bytes(gzip.compress((base / "rdp.log").read_bytes()))
+    (base / "client.toml").write_text(f'token = "{TOKEN}"\n', encoding="utf-8")
     for name in ("peer-ca.pem", "me.pem", "me.key"):
         shutil.copyfile(pki[name], base / name)
     return base
@@ -86,7 +92,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def peer(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, Path]) -> Iterator[str]:
-    """A real ``iodef serve`` (TLS, client certificates, a peers file) standing for the example peer."""
+    """A real ``iodef serve`` (TLS, a peers file, SQLite) standing for the examples' peers."""
     base = tmp_path_factory.mktemp("docs-peer")
     peers = base / "peers.toml"
     peers.write_text(
@@ -100,7 +106,8 @@ def peer(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, Path]) -> Iter
         [
             *(sys.executable, "-c", "from iodef.cli.main import main; main()", "serve"),
             *("--host", "127.0.0.1", "--port", str(port), "--peers", str(peers)),
-            *("--tls-cert", str(pki["server.pem"]), "--client-ca", str(pki["peer-ca.pem"])),
+            # no --client-ca: examples that leave out --cert/--key run too
+            *("--tls-cert", str(pki["server.pem"])),
             *("--db", f"sqlite:///{base / 'exchange.sqlite'}"),
         ],
         stdout=log,
@@ -137,6 +144,7 @@ def example_env(workspace: Path) -> dict[str, str]:
         IODEF_TOKEN=TOKEN,
         KEY="docs-example-pseudonymisation-key",
         XDG_DATA_HOME=str(workspace / ".local" / "share"),
+        SSL_CERT_FILE=str(workspace / "peer-ca.pem"),
         HOME=str(workspace),
         PYTHONUNBUFFERED="1",
         NO_COLOR="1",

@@ -5,7 +5,7 @@ what earlier ones built); a traceback names the Markdown file and line. Shell bl
 ``bash -e -o pipefail`` with the ``iodef`` under test first on PATH; a failing command fails the
 test with its output. ``console`` blocks are transcripts whose output must match. All of them run
 in a fresh copy of the examples' working directory (conftest.py), against a real ``iodef serve``
-standing for ``https://peer.example``.
+standing for the peers they name (``https://peer.example/feeds/...``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,11 @@ for page, line, code in blocks:
 
 
 def _uses_peer(code: str) -> bool:
-    return PEER_URL in code
+    return PEER_URL.search(code) is not None
+
+
+def _to_peer(code: str, peer: str | None) -> str:
+    return PEER_URL.sub(peer, code) if peer else code
 
 
 def _run(args: list[str], workspace: Path, *, stdin: bytes, timeout: float = TIMEOUT) -> tuple[int, str]:
@@ -80,16 +84,14 @@ def test_python_examples(
     page: str, blocks: list[Block], workspace: Path, request: pytest.FixtureRequest
 ) -> None:
     peer = request.getfixturevalue("peer") if any(_uses_peer(b.code) for b in blocks) else None
-    payload = [(b.page, b.line, b.code.replace(PEER_URL, peer) if peer else b.code) for b in blocks]
+    payload = [(b.page, b.line, _to_peer(b.code, peer)) for b in blocks]
     status, output = _run([sys.executable, "-c", _RUNNER], workspace, stdin=json.dumps(payload).encode())
     assert status == 0, f"the Python examples of {page} failed:\n{output}"
 
 
 @pytest.mark.parametrize("block", _block_params("shell"))
 def test_shell_example(block: Block, workspace: Path, request: pytest.FixtureRequest) -> None:
-    code = block.code
-    if _uses_peer(code):
-        code = code.replace(PEER_URL, request.getfixturevalue("peer"))
+    code = _to_peer(block.code, request.getfixturevalue("peer") if _uses_peer(block.code) else None)
     stdin = (workspace / "incident.xml").read_bytes()  # for examples that read `-`
     status, output = _run(["bash", "-e", "-o", "pipefail", "-c", code], workspace, stdin=stdin)
     assert status == 0, f"{block.id}: the example exited {status}:\n{block.code}\n--- output ---\n{output}"
