@@ -43,6 +43,8 @@ _FILES = {
     "reports/minimal.xml": "valid/minimal.xml",
     "feeds/csirt-a/2026/minimal.xml": "valid/minimal.xml",
     "incidents/minimal.xml": "valid/minimal.xml",
+    "inbox/minimal.xml": "valid/minimal.xml",
+    "minimal.xml": "valid/minimal.xml",
 }
 
 
