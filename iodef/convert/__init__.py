@@ -45,5 +45,10 @@ FAMILIES: Final[dict[str, Any]] = {"spam": spam, "rat": rat, "vms": vms}
 
 
 def incidents(family: str, records: Iterable[Any], options: ConvertOptions) -> Iterator[Incident]:
+    """The incidents of *records* for the converter *family* (``"spam"``, ``"rat"`` or ``"vms"``).
+
+    The same as ``iodef.convert.<family>.incidents(records, options)``: a generator, so a long
+    input is converted as it is read.
+    """
     fn: Callable[[Iterable[Any], ConvertOptions], Iterator[Incident]] = FAMILIES[family].incidents
     return fn(records, options)

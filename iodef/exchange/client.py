@@ -76,6 +76,7 @@ class RetryPolicy:
     max_delay: float = 30.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry *attempt* (0-based); a peer's ``Retry-After`` wins, capped."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay)
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
@@ -91,6 +92,7 @@ class Timeouts:
     pool: float = 30.0
 
     def httpx(self) -> httpx.Timeout:
+        """The same timeouts as an ``httpx.Timeout``."""
         return httpx.Timeout(connect=self.connect, write=self.write, read=self.read, pool=self.pool)
 
 
@@ -105,6 +107,7 @@ class Receipt:
     attempts: int = 1
 
     def as_dict(self) -> dict[str, Any]:
+        """The receipt as a JSON-ready dict (what ``iodef send --format json`` prints)."""
         return {
             "source": self.source,
             "status": self.status,
@@ -391,6 +394,7 @@ class Client(_Base):
         )
 
     def close(self) -> None:
+        """Close the connections (``with Client(...)`` does it on leaving)."""
         self._http.close()
 
     def __enter__(self) -> Client:
@@ -428,6 +432,7 @@ class Client(_Base):
         return self.send_prepared(self.prepare(document, source=source))
 
     def send_prepared(self, prepared: PreparedDocument) -> Receipt:
+        """POST a document :func:`prepare_document` already checked; return the peer's receipt."""
         response, attempts = self._request(
             "POST",
             self.url,
@@ -481,6 +486,7 @@ class AsyncClient(_Base):
         )
 
     async def aclose(self) -> None:
+        """Close the connections (``async with AsyncClient(...)`` does it on leaving)."""
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
@@ -518,6 +524,7 @@ class AsyncClient(_Base):
         return await self.send_prepared(self.prepare(document, source=source))
 
     async def send_prepared(self, prepared: PreparedDocument) -> Receipt:
+        """POST a document :func:`prepare_document` already checked; return the peer's receipt."""
         response, attempts = await self._request(
             "POST",
             self.url,
@@ -528,6 +535,7 @@ class AsyncClient(_Base):
         return _receipt(response, attempts, prepared.source)
 
     async def feed(self, url: str | None = None, *, since: datetime | None = None) -> FeedPage:
+        """One page of the feed (the client's URL, or *url*, e.g. a page's ``next`` link)."""
         target = self._since_url(url, since)
         response, _ = await self._request("GET", target, headers={"Accept": "application/atom+xml"})
         return parse_feed(response.content, target, max_bytes=self.max_bytes)
@@ -535,6 +543,7 @@ class AsyncClient(_Base):
     async def iter_entries(
         self, *, since: datetime | None = None, max_pages: int = 10_000
     ) -> AsyncIterator[FeedEntry]:
+        """Every entry of the feed, newest first, following ``next`` links."""
         page = await self.feed(since=since)
         for _ in range(max_pages):
             for entry in page.entries:
@@ -545,6 +554,7 @@ class AsyncClient(_Base):
         raise ExchangeProtocolError(f"the feed has more than {max_pages} pages; stopped", url=self.url)
 
     async def fetch(self, entry: FeedEntry) -> PulledDocument:
+        """Download and check the IODEF document an entry points at."""
         if entry.content_src is None:
             return PulledDocument(entry, b"", [], error="the entry has no atom:content src")
         src = self._same_origin(entry.content_src)
@@ -552,5 +562,6 @@ class AsyncClient(_Base):
         return self._check_document(entry, response.content)
 
     async def pull(self, *, since: datetime | None = None) -> AsyncIterator[PulledDocument]:
+        """Each document of the feed (newest first, optionally only those received since *since*)."""
         async for entry in self.iter_entries(since=since):
             yield await self.fetch(entry)

@@ -82,6 +82,8 @@ def default_outbox_path() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
+    """A document waiting in the outbox: its peer URL, where it came from, and how delivery went."""
+
     id: int
     url: str
     source: str
@@ -125,6 +127,7 @@ class Outbox:
             raise ExchangeError(f"cannot open the outbox: {exc}", source=str(path)) from None
 
     def close(self) -> None:
+        """Close the outbox file (``with Outbox(path)`` does it on leaving)."""
         self._db.close()
 
     def __enter__(self) -> Outbox:
@@ -168,6 +171,7 @@ class Outbox:
         return ids
 
     def items(self, url: str | None = None) -> list[OutboxItem]:
+        """The documents waiting for delivery, oldest first (only those for *url* when given)."""
         query = "SELECT id, url, source, sha256, created, attempts, last_error, length(body) FROM outbox"
         params: tuple[str, ...] = ()
         if url is not None:
@@ -177,10 +181,12 @@ class Outbox:
         return [OutboxItem(*row) for row in rows]
 
     def body(self, item_id: int) -> bytes | None:
+        """The bytes of a waiting document, or None when it is no longer in the outbox."""
         row = self._db.execute("SELECT body FROM outbox WHERE id = ?", (item_id,)).fetchone()
         return None if row is None else bytes(row[0])
 
     def remove(self, item_id: int) -> None:
+        """Forget a document (it was delivered)."""
         self._db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
 
     def dead_letters(self, url: str | None = None) -> list[DeadLetter]:
@@ -214,6 +220,7 @@ class Outbox:
             raise ExchangeError(f"cannot write to the outbox: {exc}", source=str(self.path)) from None
 
     def record_failure(self, item_id: int, error: str) -> None:
+        """Count a failed delivery attempt and keep its error for ``iodef outbox list``."""
         self._db.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:2000], item_id)
         )

@@ -30,6 +30,8 @@ __all__ = ["PullReport", "pull_to_directory"]
 
 @dataclass
 class PullReport:
+    """What :func:`pull_to_directory` did: documents saved, invalid ones set aside, entries seen before."""
+
     saved: list[Path] = field(default_factory=list)
     invalid: list[Path] = field(default_factory=list)
     skipped: int = 0

@@ -1,0 +1,155 @@
+"""The place the documentation's examples run in: sample files, certificates, a real peer.
+
+Examples are written for a user's working directory. The tests build one (:func:`workspace`)
+holding the project's ``fixtures/`` and the files the examples name (``incident.xml``,
+``rdp.log``, ``reports/``, ``client.toml``, the TLS files ``peer-ca.pem``, ``me.pem`` and ``me.key``),
+and start a real ``iodef serve`` over TLS on 127.0.0.1 (:func:`peer`) that stands for every peer an
+example names: a feed URL on a ``.example`` host (RFC 2606), such as
+``https://peer.example/feeds/incidents``, is rewritten to it, the token the examples use (``...``,
+in ``$IODEF_TOKEN`` and ``client.toml`` too) is known to it, and its CA is trusted through
+``SSL_CERT_FILE`` as well as ``--ca peer-ca.pem``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+#: a feed URL of an example peer: its scheme and host are replaced by the test peer's
+PEER_URL = re.compile(r"https://[a-z0-9.-]+\.example(?=/feeds/)")
+TOKEN = "..."  # the placeholder the examples use, as the token the test peer knows
+
+_FILES = {
+    "incident.xml": "valid/minimal.xml",
+    "rdp.log": "convert/rat/zeek-tsv/rdp.log",
+    "audit.csv": "convert/vms/vms-audit-csv/audit.csv",
+    "onvif-events.xml": "convert/vms/onvif/pullmessages.xml",
+    "reports/with-original.eml": "convert/spam/arf/with-original.eml",
+    "reports/no-original.eml": "convert/spam/arf/no-original.eml",
+    "reports/minimal.xml": "valid/minimal.xml",
+    "feeds/csirt-a/2026/minimal.xml": "valid/minimal.xml",
+    "incidents/minimal.xml": "valid/minimal.xml",
+    "inbox/minimal.xml": "valid/minimal.xml",
+    "minimal.xml": "valid/minimal.xml",
+}
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("docs-pki")
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    client = ca.issue_cert("docs.csirt.example")
+    paths = {name: base / name for name in ("peer-ca.pem", "server.pem", "me.pem", "me.key")}
+    ca.cert_pem.write_to_path(str(paths["peer-ca.pem"]))
+    server.private_key_and_cert_chain_pem.write_to_path(str(paths["server.pem"]))
+    for i, blob in enumerate(client.cert_chain_pems):
+        blob.write_to_path(str(paths["me.pem"]), append=i > 0)
+    client.private_key_pem.write_to_path(str(paths["me.key"]))
+    return paths
+
+
+@pytest.fixture(scope="session")
+def workspace_template(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, Path]) -> Path:
+    base = tmp_path_factory.mktemp("docs-workspace")
+    shutil.copytree(FIXTURES, base / "fixtures")
+    for name, src in _FILES.items():
+        (base / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FIXTURES / src, base / name)
+    (base / "rdp.log.gz").write_bytes(gzip.compress((base / "rdp.log").read_bytes()))
+    (base / "client.toml").write_text(f'token = "{TOKEN}"\n', encoding="utf-8")
+    for name in ("peer-ca.pem", "me.pem", "me.key"):
+        shutil.copyfile(pki[name], base / name)
+    return base
+
+
+@pytest.fixture
+def workspace(workspace_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the examples' working directory."""
+    target = tmp_path / "work"
+    shutil.copytree(workspace_template, target)
+    return target
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def peer(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, Path]) -> Iterator[str]:
+    """A real ``iodef serve`` (TLS, a peers file, SQLite) standing for the examples' peers."""
+    base = tmp_path_factory.mktemp("docs-peer")
+    peers = base / "peers.toml"
+    peers.write_text(
+        'feeds = ["incidents", "indicators"]\n\n'
+        f'[[peers]]\nname = "docs-example"\ntoken = "{TOKEN}"\npost = ["*"]\nread = "amber"\n',
+        encoding="utf-8",
+    )
+    port = _free_port()
+    log = open(base / "serve.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-c", "from iodef.cli.main import main; main()", "serve"),
+            *("--host", "127.0.0.1", "--port", str(port), "--peers", str(peers)),
+            # no --client-ca: examples that leave out --cert/--key run too
+            *("--tls-cert", str(pki["server.pem"])),
+            *("--db", f"sqlite:///{base / 'exchange.sqlite'}"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"iodef serve exited: {(base / 'serve.log').read_text(errors='replace')}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("iodef serve did not listen within 30 s") from None
+                time.sleep(0.05)
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def example_env(workspace: Path) -> dict[str, str]:
+    """The environment examples run in: the iodef being tested first on PATH, no colour, no home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IODEF_")}
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        IODEF_TOKEN=TOKEN,
+        KEY="docs-example-pseudonymisation-key",
+        XDG_DATA_HOME=str(workspace / ".local" / "share"),
+        SSL_CERT_FILE=str(workspace / "peer-ca.pem"),
+        HOME=str(workspace),
+        PYTHONUNBUFFERED="1",
+        NO_COLOR="1",
+        COLUMNS="100",
+    )
+    return env
