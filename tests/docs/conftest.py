@@ -60,6 +60,83 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for i, blob in enumerate(client.cert_chain_pems):
         blob.write_to_path(str(paths["me.pem"]), append=i > 0)
     client.private_key_pem.write_to_path(str(paths["me.key"]))
+    paths.update(_signing_pki(base))
+    return paths
+
+
+def _key_usage(*, cert_sign: bool) -> object:
+    from cryptography import x509
+
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _signing_pki(base: Path) -> dict[str, Path]:
+    """What docs/signatures.md names: a partners' CA (``ca.pem``, ``partners-ca.pem``) and the signer
+    it issued, ``CN=CSIRT signer,O=Example CSIRT`` (``cert.pem``, ``key.pem``)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example partners CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(  # RFC 4514 writes it the other way round: CN=CSIRT signer,O=Example CSIRT
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example CSIRT"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "CSIRT signer"),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(cert_sign=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    paths = {name: base / name for name in ("ca.pem", "partners-ca.pem", "cert.pem", "key.pem")}
+    for name in ("ca.pem", "partners-ca.pem"):
+        paths[name].write_bytes(ca_cert.public_bytes(pem))
+    paths["cert.pem"].write_bytes(cert.public_bytes(pem))
+    paths["key.pem"].write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return paths
 
 
@@ -72,7 +149,7 @@ def workspace_template(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, 
         shutil.copyfile(FIXTURES / src, base / name)
     (base / "rdp.log.gz").write_bytes(gzip.compress((base / "rdp.log").read_bytes()))
     (base / "client.toml").write_text(f'token = "{TOKEN}"\n', encoding="utf-8")
-    for name in ("peer-ca.pem", "me.pem", "me.key"):
+    for name in ("peer-ca.pem", "me.pem", "me.key", "ca.pem", "partners-ca.pem", "cert.pem", "key.pem"):
         shutil.copyfile(pki[name], base / name)
     return base
 

@@ -24,9 +24,9 @@ from conftest import PEER_URL, example_env
 #: page -> how many of its blocks carry `<!-- not-run: ... -->`. A page that marks a block gets
 #: a line here, so skipping an example is a decision someone wrote down.
 NOT_RUN = {
-    "README.md": 5,  # the install and test commands (they install; the second is this suite), the
-    # exchange walk-through (it starts `iodef serve`, which runs until stopped), the benchmarks,
-    # `mkdocs serve`
+    "README.md": 6,  # the install and test commands (they install; the second is this suite), the
+    # exchange walk-through and the signature-requiring server (they start `iodef serve`, which runs
+    # until stopped), the benchmarks, `mkdocs serve`
     "docs/commands/serve.md": 1,  # starts a server
     "docs/getting-started/analyst.md": 1,  # installs packages
     "docs/guides/deployment.md": 3,  # start servers (one of them needs a PostgreSQL)
