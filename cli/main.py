@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "serve": "exchange",
     "pull": "exchange",
     "outbox": "exchange",
+    "redact": "exchange",
 }
 
 

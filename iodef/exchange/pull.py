@@ -33,6 +33,8 @@ class PullReport:
     saved: list[Path] = field(default_factory=list)
     invalid: list[Path] = field(default_factory=list)
     skipped: int = 0
+    #: Documents the peer served with parts withheld above this reader's clearance.
+    redacted: int = 0
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -93,6 +95,8 @@ def pull_to_directory(
             report.skipped += 1
             continue
         pulled = client.fetch(entry)
+        if entry.withheld:
+            report.redacted += 1
         name = _file_name(entry.id)
         if pulled.error is None and not has_errors(pulled.issues):
             target = out_dir / f"{name}.xml"

@@ -25,6 +25,7 @@ __all__ = [
     "ATOM_NS",
     "INFORMATION_TYPE_SCHEME",
     "ROLIE_NS",
+    "WITHHELD_PROPERTY",
     "EntryInfo",
     "FeedEntry",
     "FeedPage",
@@ -42,6 +43,8 @@ APP_NS: Final = "http://www.w3.org/2007/app"
 ROLIE_NS: Final = "urn:ietf:params:xml:ns:rolie-1.0"
 INFORMATION_TYPE_SCHEME: Final = "urn:ietf:params:rolie:category:information-type"
 PROPERTY: Final = "urn:ietf:params:rolie:property:"
+#: The rolie:property of an entry served redacted: how many parts were withheld from this reader.
+WITHHELD_PROPERTY: Final = "urn:iodef:property:withheld-parts"
 ATOM_FEED_TYPE: Final = "application/atom+xml;type=feed"
 ATOM_ENTRY_TYPE: Final = "application/atom+xml;type=entry"
 IODEF_SCHEMA_LOCATION: Final = "https://www.iana.org/assignments/xml-registry/schema/iodef-2.0.xsd"
@@ -88,6 +91,7 @@ class EntryInfo:
     document_url: str
     previous_url: str | None
     feed_url: str
+    withheld: int = 0
 
 
 def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
@@ -119,6 +123,8 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
     summary = f"IODEF v2 document from {info.sender}"
     if info.incident_id is not None:
         summary += f": incident {info.incident_id}@{info.incident_name}, version {info.version}"
+    if info.withheld:
+        summary += f" ({info.withheld} part(s) above your clearance withheld)"
     _sub(entry, _A + "summary", summary)
     _sub(entry, _A + "content", type="application/xml", src=info.document_url)
     _sub(
@@ -138,6 +144,8 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
         )
     if info.generation_time is not None:
         _sub(entry, _R + "property", name=PROPERTY + "content-published-date", value=info.generation_time)
+    if info.withheld:
+        _sub(entry, _R + "property", name=WITHHELD_PROPERTY, value=str(info.withheld))
     return entry
 
 
@@ -205,6 +213,8 @@ class FeedEntry:
     content_src: str | None
     content_type: str | None
     links: dict[str, str] = field(default_factory=dict)
+    #: Parts of the document the peer withheld from this reader (0: served whole).
+    withheld: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +252,14 @@ def _links(el: etree._Element) -> dict[str, str]:
     return out
 
 
+def _withheld(el: etree._Element) -> int:
+    for prop in el.findall(_R + "property"):
+        if prop.get("name") == WITHHELD_PROPERTY:
+            value = str(prop.get("value") or "")
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
 def parse_feed(data: bytes, url: str, *, max_bytes: int) -> FeedPage:
     """Read an Atom feed (hardened parser); raise :class:`ExchangeProtocolError` if it is not one."""
     try:
@@ -265,6 +283,7 @@ def parse_feed(data: bytes, url: str, *, max_bytes: int) -> FeedPage:
                 if content is None or content.get("type") is None
                 else str(content.get("type")),
                 links=_links(el),
+                withheld=_withheld(el),
             )
         )
     return FeedPage(

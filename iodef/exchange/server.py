@@ -5,10 +5,18 @@ Resources (``{feed}`` is one of the configured feeds, ``incidents`` by default):
     GET  /                                   AtomPub service document (RFC 8322 §5.1)
     GET  /categories                         category document (§5.2)
     GET  /feeds/{feed}                       Atom feed, newest first, paged (RFC 5005), ?since= ?limit=
+                                             ?cursor= (an opaque keyset over received time and id)
     POST /feeds/{feed}                       add an IODEF document (application/xml, or an Atom entry
                                              wrapping one): 201 + Location + the Atom entry
     GET  /feeds/{feed}/{entry}               the Atom entry of one document
     GET  /feeds/{feed}/{entry}/document      the IODEF document, byte for byte as received
+
+Each reader gets each document with the parts above its clearance removed (the views are made
+once, when the document arrives: :mod:`iodef.exchange.redact`); the entry of a redacted view says
+how many parts were withheld. Feeds, entries and documents carry ``ETag`` and ``Last-Modified``
+and answer ``304`` to ``If-None-Match`` / ``If-Modified-Since``. Nothing is kept in a process
+between requests, so several workers on one PostgreSQL serve one repository; the rate limits
+are per worker (see ``docs/exchange.md``).
 
 Every refusal is an RFC 9457 ``application/problem+json`` body. Run it with :func:`run` (uvicorn)
 or with any ASGI server through :func:`create_app`.
@@ -17,9 +25,14 @@ or with any ASGI server through :func:`create_app`.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
+import email.utils
 import hashlib
+import json
 import math
+import os
 import threading
 import time
 import uuid
@@ -27,6 +40,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -41,8 +55,9 @@ from starlette.routing import Route
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
 from ._checks import PROFILES, Issue, check_document
-from ._policy import RESTRICTION_RANK, effective_restriction
-from .config import Peer, ServerConfig
+from ._policy import RESTRICTION_RANK, effective_restriction, restriction_rank
+from .config import Peer, ServerConfig, load_server_config
+from .redact import views as redacted_views
 from .rolie import (
     ATOM_ENTRY_TYPE,
     ATOM_FEED_TYPE,
@@ -55,7 +70,7 @@ from .rolie import (
 )
 from .store import Entry, NewDocument, StorageUnavailableError, Store
 
-__all__ = ["ServerSettings", "create_app", "document_digest"]
+__all__ = ["ServerSettings", "app_from_environment", "create_app", "document_digest"]
 
 PROBLEM_TYPE: Final = "application/problem+json"
 DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
@@ -205,6 +220,26 @@ class _Checked:
     body: bytes
     digest: str
     index: dict[str, str | None]
+    visible_rank: int
+    views: tuple[tuple[int, int, str | None, bytes], ...]
+
+
+def _views(root: etree._Element, restriction: str | None, profile: str) -> tuple[int, tuple[Any, ...]]:
+    """The lowest rank that sees anything of *root*, and its redacted views.
+
+    Each view is (reader rank, parts withheld, the view's restriction, its bytes).
+    """
+    strictest = min(restriction_rank(restriction), 3)
+    if strictest == 0:
+        return 0, ()
+    made = redacted_views(root, strictest, profile=profile)
+    rows = []
+    for rank, view in made.items():
+        body = view.body
+        assert view.root is not None
+        assert body is not None
+        rows.append((rank, view.withheld, effective_restriction(view.root), body))
+    return (min(made) if made else strictest), tuple(rows)
 
 
 class _App:
@@ -317,6 +352,7 @@ class _App:
             document_url=f"{feed_url}/{entry.entry_id}/document",
             previous_url=f"{feed_url}/{entry.previous_entry_id}" if entry.previous_entry_id else None,
             feed_url=feed_url,
+            withheld=entry.withheld,
         )
 
     # -- handlers --------------------------------------------------------------------------------
@@ -360,7 +396,13 @@ class _App:
             checked = await run_in_threadpool(self._check, body, is_entry, name)
         store = self._store()
         new = NewDocument(
-            feed=feed, sender=peer.name, digest=checked.digest, body=checked.body, **checked.index
+            feed=feed,
+            sender=peer.name,
+            digest=checked.digest,
+            body=checked.body,
+            visible_rank=checked.visible_rank,
+            views=checked.views,
+            **checked.index,
         )
         try:
             entry, created = await asyncio.wrap_future(store.submit(new))
@@ -428,7 +470,11 @@ class _App:
                 slug="invalid-document",
                 extra={"profile": self.settings.profile, "issues": [i.to_dict() for i in issues]},
             )
-        return _Checked(body=body, digest=document_digest(root), index=_index(root))
+        index = _index(root)
+        visible, views = _views(root, index["restriction"], self.settings.profile)
+        return _Checked(
+            body=body, digest=document_digest(root), index=index, visible_rank=visible, views=views
+        )
 
     def _reader(self, request: Request) -> tuple[Peer, int]:
         peer = self._peer(request)
@@ -438,13 +484,13 @@ class _App:
         peer, rank = self._reader(request)
         feed = self._feed(request)
         q = request.query_params
-        limit, before, since = _feed_query(q, self.settings.page_size)
+        limit, after, since = _feed_query(q, self.settings.page_size)
         store = self._store()
         reader = None if peer.name == "anonymous" else peer.name
         try:
             rows = await run_in_threadpool(
                 lambda: store.list_entries(
-                    feed, reader=reader, max_rank=rank, limit=limit, before_seq=before, since=since
+                    feed, reader=reader, max_rank=rank, limit=limit, after=after, since=since
                 )
             )
         except StorageUnavailableError as exc:
@@ -463,8 +509,19 @@ class _App:
 
         links = [("first", url())]
         if len(rows) == limit:
-            links.append(("next", url(before=str(rows[-1].seq))))
-        self_url = url(**({"before": str(before)} if before is not None else {}))
+            links.append(("next", url(cursor=encode_cursor(rows[-1].received, rows[-1].seq))))
+        self_url = url(**({"cursor": q["cursor"]} if after is not None else {}))
+        tag = _etag(
+            "feed",
+            self_url,
+            str(rank),
+            *(f"{e.entry_id}:{e.withheld}:{e.restriction}" for e in rows),
+            *(href for _, href in links),
+        )
+        modified = rows[0].received if rows else None
+        headers = _validators(tag, modified)
+        if _not_modified(request, tag, modified):
+            return Response(status_code=304, headers=headers)
         body = feed_document(
             feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_url)}",
             title=f"{feed} (IODEF v2)",
@@ -474,7 +531,7 @@ class _App:
             entries=[self._info(request, e) for e in rows],
             links=links,
         )
-        return Response(body, media_type=ATOM_FEED_TYPE)
+        return Response(body, media_type=ATOM_FEED_TYPE, headers=headers)
 
     async def feed_or_post(self, request: Request) -> Response:
         if request.method == "POST":
@@ -499,11 +556,22 @@ class _App:
 
     async def entry(self, request: Request) -> Response:
         entry, _ = await self._get(request)
-        return Response(entry_document(self._info(request, entry)), media_type=ATOM_ENTRY_TYPE)
+        tag = _etag("entry", entry.digest, str(entry.withheld), str(entry.restriction))
+        headers = _validators(tag, entry.received)
+        if _not_modified(request, tag, entry.received):
+            return Response(status_code=304, headers=headers)
+        body = entry_document(self._info(request, entry))
+        return Response(body, media_type=ATOM_ENTRY_TYPE, headers=headers)
 
     async def document(self, request: Request) -> Response:
-        _, body = await self._get(request)
-        return Response(body, media_type="application/xml")
+        entry, body = await self._get(request)
+        tag = _etag("document", entry.digest, str(entry.withheld), str(entry.restriction))
+        headers = _validators(tag, entry.received)
+        if entry.withheld:
+            headers["IODEF-Withheld-Parts"] = str(entry.withheld)
+        if _not_modified(request, tag, entry.received):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/xml", headers=headers)
 
 
 _MAX_SEQ: Final = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT hold
@@ -513,15 +581,32 @@ def _bad_query(detail: str) -> ProblemError:
     return ProblemError(400, "Bad query", detail, slug="bad-query")
 
 
-def _feed_query(q: Any, page_size: int) -> tuple[int, int | None, datetime | None]:
-    """``limit`` (clamped to 1..1000), ``before`` and ``since`` of a feed request, or a 400."""
+def encode_cursor(received: datetime, seq: int) -> str:
+    """The opaque ``cursor`` of a ``next`` link: the keyset of the page's last entry."""
+    raw = f"{received.astimezone(UTC).isoformat()}|{seq}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        when, _, seq = raw.partition("|")
+        received = datetime.fromisoformat(when)
+        number = int(seq)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise _bad_query("cursor is not one this repository wrote (take it from a next link)") from None
+    if received.tzinfo is None or not 0 <= number <= _MAX_SEQ:
+        raise _bad_query("cursor is not one this repository wrote (take it from a next link)")
+    return received, number
+
+
+def _feed_query(q: Any, page_size: int) -> tuple[int, tuple[datetime, int] | None, datetime | None]:
+    """``limit`` (clamped to 1..1000), ``cursor`` and ``since`` of a feed request, or a 400."""
     try:
         limit = int(q.get("limit", page_size))
-        before = int(q["before"]) if "before" in q else None
     except ValueError:
-        raise _bad_query("limit and before must be integers") from None
-    if before is not None and not 0 <= before <= _MAX_SEQ:
-        raise _bad_query(f"before must be between 0 and {_MAX_SEQ}")
+        raise _bad_query("limit must be an integer") from None
+    after = decode_cursor(q["cursor"]) if "cursor" in q else None
     since: datetime | None = None
     if "since" in q:
         try:
@@ -530,7 +615,36 @@ def _feed_query(q: Any, page_size: int) -> tuple[int, int | None, datetime | Non
             since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
         except (ValueError, OverflowError):
             raise _bad_query("since must be an RFC 3339 date-time") from None
-    return min(max(limit, 1), 1000), before, since
+    return min(max(limit, 1), 1000), after, since
+
+
+def _etag(*parts: str) -> str:
+    return '"' + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def _validators(tag: str, modified: datetime | None) -> dict[str, str]:
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    if modified is not None:
+        headers["Last-Modified"] = email.utils.format_datetime(modified.astimezone(UTC), usegmt=True)
+    return headers
+
+
+def _not_modified(request: Request, tag: str, modified: datetime | None) -> bool:
+    """RFC 9110 §13.1: If-None-Match decides when present; else If-Modified-Since."""
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        wanted = {t.strip().removeprefix("W/") for t in match.split(",")}
+        return "*" in wanted or tag in wanted
+    since = request.headers.get("if-modified-since")
+    if since is None or modified is None:
+        return False
+    try:
+        when = email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return modified.replace(microsecond=0) <= when
 
 
 def _too_large(size: int | None, limit: int) -> ProblemError:
@@ -605,3 +719,21 @@ def create_app(settings: ServerSettings) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
     app.state.iodef = app_state
     return app
+
+
+#: The environment variable through which ``iodef serve --workers N`` hands its settings to workers.
+SETTINGS_ENV: Final = "IODEF_SERVE_SETTINGS"
+
+
+def settings_to_environment(settings: ServerSettings, peers: str | None) -> str:
+    """The settings as the JSON :func:`app_from_environment` reads (the peers file by path)."""
+    fields = {k: v for k, v in settings.__dict__.items() if k != "config"}
+    return json.dumps({**fields, "peers": peers})
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker of ``iodef serve --workers N`` (uvicorn's factory)."""
+    raw = json.loads(os.environ[SETTINGS_ENV])
+    peers = raw.pop("peers")
+    config = load_server_config(Path(peers)) if peers else ServerConfig()
+    return create_app(ServerSettings(config=config, **raw))

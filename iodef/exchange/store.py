@@ -4,6 +4,14 @@ One row per accepted document: the bytes exactly as received plus the index colu
 and the idempotency rules need. :meth:`Store.add` commits before it returns, so a ``201`` sent
 after it never announces a document that a crash could lose.
 
+Who sees what: ``restriction_rank`` is the document's strictest part (readers cleared that high get
+it whole), ``visible_rank`` the lowest clearance that gets anything; in between, the redacted
+views (:mod:`iodef.exchange.redact`) computed once when the document arrives are stored beside it
+(``iodef_views``), so that any worker serves any reader without parsing.
+
+Feeds are read newest first by a keyset over ``(received, seq)``: a page continues strictly
+after the last row of the previous one, whatever arrived meanwhile, with no state in a process.
+
 Idempotency: ``(feed, sender, digest)`` is unique, the digest being SHA-256 over the document's
 canonical form (C14N 2.0, comments dropped), so a client's retry finds the first row. A changed
 document with the same ``IncidentID@name`` + ``IncidentID`` from the same sender becomes the next
@@ -18,7 +26,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -55,6 +63,7 @@ entries = sa.Table(
     sa.Column("purpose", sa.String(100), nullable=True),
     sa.Column("restriction", sa.String(100), nullable=True),
     sa.Column("restriction_rank", sa.SmallInteger(), nullable=False),
+    sa.Column("visible_rank", sa.SmallInteger(), nullable=False, server_default="0"),
     sa.Column("generation_time", sa.String(64), nullable=True),
     sa.Column("report_time", sa.String(64), nullable=True),
     sa.Column("received", sa.DateTime(timezone=True), nullable=False),
@@ -67,7 +76,17 @@ entries = sa.Table(
         "feed", "sender", "incident_name", "incident_id", "version", name="uq_iodef_entries_version"
     ),
     sa.Index("ix_iodef_entries_feed_seq", "feed", "seq"),
-    sa.Index("ix_iodef_entries_feed_received", "feed", "received"),
+    sa.Index("ix_iodef_entries_feed_received", "feed", "received", "seq"),
+)
+
+views = sa.Table(
+    "iodef_views",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("rank", sa.SmallInteger(), primary_key=True),
+    sa.Column("withheld", sa.Integer(), nullable=False),
+    sa.Column("restriction", sa.String(100), nullable=True),
+    sa.Column("body", sa.LargeBinary(), nullable=False),
 )
 
 _META_COLUMNS: Final = [c for c in entries.c if c.name != "body"]
@@ -90,6 +109,7 @@ _SELECT_LAST_VERSION: Final = (
     .limit(1)
 )
 _INSERT: Final = entries.insert().returning(entries.c.seq)
+_INSERT_VIEW: Final = views.insert()
 _ADVISORY_LOCK: Final = sa.text("SELECT pg_advisory_xact_lock(:k)")
 
 
@@ -111,6 +131,10 @@ class NewDocument:
     restriction: str | None
     generation_time: str | None
     report_time: str | None
+    #: The lowest reader rank that gets anything of it (its strictest rank when no view exists).
+    visible_rank: int | None = None
+    #: Redacted views by reader rank: (parts withheld, the view's restriction, its bytes).
+    views: tuple[tuple[int, int, str | None, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +157,9 @@ class Entry:
     version: int
     previous_entry_id: str | None
     size: int
+    visible_rank: int = 0
+    #: Parts withheld from the reader this entry was read for (0: served whole).
+    withheld: int = 0
 
     @classmethod
     def _from_row(cls, row: Any) -> Entry:
@@ -156,7 +183,11 @@ class Entry:
             version=int(row.version),
             previous_entry_id=row.previous_entry_id,
             size=int(row.size),
+            visible_rank=int(row.visible_rank),
         )
+
+    def for_reader(self, withheld: int, restriction: str | None) -> Entry:
+        return replace(self, withheld=withheld, restriction=restriction)
 
 
 def _sqlite_pragmas(synchronous: str) -> Any:
@@ -224,8 +255,20 @@ class Store:
         if create:
             try:
                 metadata.create_all(self.engine)
+                self._upgrade()
             except (OperationalError, DBAPIError) as exc:
                 raise StorageUnavailableError(f"cannot prepare the database: {exc.orig}") from None
+
+    def _upgrade(self) -> None:
+        """Add what a store written by an older iodef lacks (whole-document sharing only)."""
+        columns = {c["name"] for c in sa.inspect(self.engine).get_columns("iodef_entries")}
+        if "visible_rank" in columns:
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "ALTER TABLE iodef_entries ADD COLUMN visible_rank SMALLINT NOT NULL DEFAULT 0"
+            )
+            conn.exec_driver_sql("UPDATE iodef_entries SET visible_rank = restriction_rank")
 
     def close(self) -> None:
         if self._writer is not None:
@@ -312,6 +355,7 @@ class Store:
         entry_id = str(uuid.uuid4())
         received = datetime.now(UTC)
         rank = restriction_rank(doc.restriction)
+        visible = min(rank, PRIVATE_RANK) if doc.visible_rank is None else doc.visible_rank
         seq = conn.execute(
             _INSERT,
             {
@@ -324,6 +368,7 @@ class Store:
                 "purpose": doc.purpose,
                 "restriction": doc.restriction,
                 "restriction_rank": rank,
+                "visible_rank": visible,
                 "generation_time": doc.generation_time,
                 "report_time": doc.report_time,
                 "received": received,
@@ -333,6 +378,14 @@ class Store:
                 "body": doc.body,
             },
         ).scalar_one()
+        if doc.views:
+            conn.execute(
+                _INSERT_VIEW,
+                [
+                    {"seq": seq, "rank": r, "withheld": w, "restriction": restr, "body": body}
+                    for r, w, restr, body in doc.views
+                ],
+            )
         entry = Entry(
             seq=int(seq),
             entry_id=entry_id,
@@ -350,13 +403,14 @@ class Store:
             version=version,
             previous_entry_id=previous,
             size=len(doc.body),
+            visible_rank=visible,
         )
         return entry, True
 
     # -- reading ---------------------------------------------------------------------------------
 
     def _visible(self, reader: str | None, max_rank: int) -> Any:
-        clause = entries.c.restriction_rank <= min(max_rank, PRIVATE_RANK - 1)
+        clause = entries.c.visible_rank <= min(max_rank, PRIVATE_RANK - 1)
         if reader is not None:
             clause = sa.or_(clause, entries.c.sender == reader)
         return clause
@@ -368,42 +422,86 @@ class Store:
         reader: str | None,
         max_rank: int,
         limit: int = 100,
-        before_seq: int | None = None,
+        after: tuple[datetime, int] | None = None,
         since: datetime | None = None,
     ) -> list[Entry]:
-        """Entries of *feed* that *reader* may see, newest first.
+        """Entries of *feed* that *reader* may see (whole or redacted), newest first.
 
-        ``before_seq`` continues a listing after the last entry of the previous page; ``since``
-        keeps only entries received at or after that instant. ``private``/``red`` entries are
-        visible to their sender only, whatever *max_rank* says.
+        *after* is the keyset ``(received, seq)`` of the last entry of the previous page; the
+        page holds the entries strictly older. ``since`` keeps only entries received at or after
+        that instant. ``private``/``red`` parts are visible to their sender only, whatever
+        *max_rank* says. An entry served redacted says how many parts were withheld.
         """
         query = sa.select(*_META_COLUMNS).where(entries.c.feed == feed, self._visible(reader, max_rank))
-        if before_seq is not None:
-            query = query.where(entries.c.seq < before_seq)
+        if after is not None:
+            received, seq = after
+            query = query.where(
+                sa.or_(
+                    entries.c.received < received,
+                    sa.and_(entries.c.received == received, entries.c.seq < seq),
+                )
+            )
         if since is not None:
             query = query.where(entries.c.received >= since)
-        query = query.order_by(entries.c.seq.desc()).limit(limit)
+        query = query.order_by(entries.c.received.desc(), entries.c.seq.desc()).limit(limit)
         try:
             with self.engine.connect() as conn:
-                return [Entry._from_row(r) for r in conn.execute(query)]
+                rows = [Entry._from_row(r) for r in conn.execute(query)]
+                return self._for_reader(conn, rows, reader, max_rank)
         except (OperationalError, DBAPIError) as exc:
             raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
+
+    @staticmethod
+    def _redacted_for(entry: Entry, reader: str | None, max_rank: int) -> int | None:
+        """The view rank *reader* gets of *entry*, or None when it gets the document whole."""
+        if entry.sender == reader or entry.restriction_rank <= max_rank:
+            return None
+        return min(max_rank, PRIVATE_RANK - 1)
+
+    def _for_reader(self, conn: Any, rows: list[Entry], reader: str | None, max_rank: int) -> list[Entry]:
+        wanted = [e.seq for e in rows if self._redacted_for(e, reader, max_rank) is not None]
+        if not wanted:
+            return rows
+        rank = min(max_rank, PRIVATE_RANK - 1)
+        query = sa.select(views.c.seq, views.c.withheld, views.c.restriction).where(
+            views.c.seq.in_(wanted), views.c.rank == rank
+        )
+        found = {int(r.seq): (int(r.withheld), r.restriction) for r in conn.execute(query)}
+        out = []
+        for e in rows:
+            if e.seq in found:
+                out.append(e.for_reader(*found[e.seq]))
+            elif e.seq not in wanted:
+                out.append(e)
+        return out
 
     def get(
         self, feed: str, entry_id: str, *, reader: str | None, max_rank: int
     ) -> tuple[Entry, bytes] | None:
-        """One entry and its bytes, or None when it does not exist or *reader* may not see it."""
+        """One entry and the bytes *reader* may have (redacted below its strictest part), or None
+        when it does not exist or *reader* may see nothing of it."""
         query = sa.select(*_META_COLUMNS, entries.c.body).where(
             entries.c.feed == feed, entries.c.entry_id == entry_id, self._visible(reader, max_rank)
         )
         try:
             with self.engine.connect() as conn:
                 row = conn.execute(query).first()
+                if row is None:
+                    return None
+                entry = Entry._from_row(row)
+                rank = self._redacted_for(entry, reader, max_rank)
+                if rank is None:
+                    return entry, bytes(row.body)
+                view = conn.execute(
+                    sa.select(views.c.withheld, views.c.restriction, views.c.body).where(
+                        views.c.seq == entry.seq, views.c.rank == rank
+                    )
+                ).first()
         except (OperationalError, DBAPIError) as exc:
             raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
-        if row is None:
+        if view is None:
             return None
-        return Entry._from_row(row), bytes(row.body)
+        return entry.for_reader(int(view.withheld), view.restriction), bytes(view.body)
 
     def count(self, feed: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(entries)
