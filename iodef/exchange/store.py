@@ -13,9 +13,10 @@ Feeds are read newest first by a keyset over ``(received, seq)``: a page continu
 after the last row of the previous one, whatever arrived meanwhile, with no state in a process.
 
 Idempotency: ``(feed, sender, digest)`` is unique, the digest being SHA-256 over the document's
-canonical form (C14N 2.0, comments dropped), so a client's retry finds the first row. A changed
-document with the same ``IncidentID@name`` + ``IncidentID`` from the same sender becomes the next
-version of that incident and points at the previous one.
+canonical form (C14N 1.0, comments dropped; C14N 2.0 for rows stored by earlier versions), so a
+client's retry finds the first row. A changed document with the same ``IncidentID@name`` +
+``IncidentID`` from the same sender becomes the next version of that incident and points at the
+previous one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import hashlib
 import queue
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -135,6 +136,8 @@ class NewDocument:
     visible_rank: int | None = None
     #: Redacted views by reader rank: (parts withheld, the view's restriction, its bytes).
     views: tuple[tuple[int, int, str | None, bytes], ...] = ()
+    #: The digest earlier versions computed (called only when the incident is already stored).
+    legacy_digest: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +354,12 @@ class Store:
                 },
             ).first()
             if last is not None:
+                if doc.legacy_digest is not None:
+                    # A re-send of a document stored by an earlier version, under its older digest.
+                    legacy = {"feed": doc.feed, "sender": doc.sender, "digest": doc.legacy_digest()}
+                    earlier = conn.execute(_SELECT_REPEAT, legacy).first()
+                    if earlier is not None:
+                        return Entry._from_row(earlier), False
                 version, previous = int(last.version) + 1, str(last.entry_id)
         entry_id = str(uuid.uuid4())
         received = datetime.now(UTC)

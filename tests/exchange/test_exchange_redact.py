@@ -293,3 +293,21 @@ def test_iodef_redact_and_send_redact_above(server: Server, tmp_path: Path) -> N
     stored = httpx.get(location + "/document", headers={"Authorization": "Bearer tok-sender"}).content
     assert b"victim@example.org" not in stored
     assert stored == cut.stdout
+
+
+@pytest.mark.parametrize("withheld", [0, 3])
+def test_entries_written_as_text_equal_the_lxml_built_ones(withheld: int) -> None:
+    from datetime import UTC, datetime
+
+    from iodef.exchange.rolie import EntryInfo, entry_document, entry_element
+
+    info = EntryInfo(
+        entry_id="5f0c6a1e-0000-4000-8000-000000000000", title='Incident <B-1>&"x"@a&b',
+        received=datetime.now(UTC), sender="csirt <a> & b", incident_name='a"b', incident_id="B<1>",
+        restriction="green", purpose="reporting",
+        generation_time="2026-11-20T08:15:00Z", version=2, previous_entry_id="p",
+        entry_url="https://a.example/feeds/incidents/x?a=1&b=2", document_url="https://a.example/x/document",
+        previous_url="https://a.example/p", feed_url="https://a.example/feeds/incidents", withheld=withheld,
+    )  # fmt: skip
+    fast = etree.canonicalize(etree.fromstring(entry_document(info)))
+    assert fast == etree.canonicalize(entry_element(info, standalone=True))
