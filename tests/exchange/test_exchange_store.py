@@ -235,3 +235,16 @@ def test_two_servers_behind_a_balancer_share_one_postgresql(tmp_path: Path) -> N
         feed = http.get(f"http://127.0.0.1:{a.port}/feeds/incidents").text
         assert feed.count("<entry>") == 2
         assert "predecessor-version" in feed
+
+
+def test_a_document_stored_under_the_older_digest_is_still_a_repeat(store: Store) -> None:
+    from dataclasses import replace
+
+    old = doc(7)  # stored by an earlier version, under its C14N 2.0 digest
+    first, _ = store.add(old)
+    resent = replace(old, digest=f"{99:064x}", legacy_digest=lambda: old.digest)
+    again, created = store.add(resent)
+    assert (again.entry_id, created) == (first.entry_id, False)
+    changed = replace(old, digest=f"{98:064x}", legacy_digest=lambda: f"{97:064x}")
+    newer, created = store.add(changed)
+    assert (created, newer.version) == (True, 2)
