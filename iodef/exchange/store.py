@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections import namedtuple
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -234,7 +234,6 @@ class Store:
             raise ValueError("sqlite_synchronous must be 'full' or 'normal'")
         self.url = _normalise_url(url)
         self._writer: _GroupWriter | None = None
-        self._pool: ThreadPoolExecutor | None = None
         self._writer_lock = threading.Lock()
         self.is_sqlite = self.url.startswith("sqlite")
         engine_args: dict[str, Any] = {}
@@ -244,7 +243,8 @@ class Store:
             engine_args["pool_size"] = 8
             engine_args["max_overflow"] = 8
         else:
-            engine_args["pool_pre_ping"] = True
+            # No ping before each use (a round trip per request): a connection the server dropped
+            # fails once, is discarded by the pool, and the request is answered 503 and retried.
             engine_args["connect_args"] = {"connect_timeout": max(1, int(busy_timeout))}
         self.engine: Engine = sa.create_engine(self.url, **engine_args)
         if self.is_sqlite:
@@ -276,9 +276,6 @@ class Store:
         if self._writer is not None:
             self._writer.stop()
             self._writer = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------------
@@ -302,21 +299,16 @@ class Store:
     def submit(self, doc: NewDocument) -> Future[tuple[Entry, bool]]:
         """Like :meth:`add`, from any thread, without waiting: the future resolves after the commit.
 
-        With SQLite, documents submitted at the same time are written by one writer thread in one
-        transaction (group commit: one sync to disk for the lot); a PostgreSQL store writes each
-        in its own transaction on a small thread pool.
+        Documents submitted at the same time are written by one writer thread in one transaction
+        (group commit: one sync to disk for the lot). With PostgreSQL the batch first takes the
+        advisory locks of all its incidents in sorted order, so that the batches of several
+        processes cannot deadlock.
         """
-        if self.is_sqlite:
-            if self._writer is None:
-                with self._writer_lock:
-                    if self._writer is None:
-                        self._writer = _GroupWriter(self)
-            return self._writer.submit(doc)
-        if self._pool is None:
+        if self._writer is None:
             with self._writer_lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="iodef-store")
-        return self._pool.submit(self.add, doc)
+                if self._writer is None:
+                    self._writer = _GroupWriter(self)
+        return self._writer.submit(doc)
 
     def _writing(self) -> Any:
         engine = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
@@ -349,15 +341,23 @@ class Store:
     def _q(self, sql: str) -> str:
         return sql if self.is_sqlite else sql.replace("?", "%s")
 
+    def lock_all(self, conn: Any, docs: list[NewDocument]) -> None:
+        """PostgreSQL: take the advisory locks of *docs* (sorted) in the transaction *conn*."""
+        if self.is_sqlite:
+            return
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            for lock in sorted({_lock_key(d) for d in docs}):
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        finally:
+            cur.close()
+
     def _add_raw(self, cur: Any, doc: NewDocument) -> tuple[Entry, bool]:
         if not self.is_sqlite:
             # Writers of the same incident (or, without one, of the same document) queue up
             # behind one transaction-scoped lock: SQLite gets the same from BEGIN IMMEDIATE.
-            key = f"{doc.feed}\0{doc.sender}\0{doc.incident_name}\0{doc.incident_id}"
-            if doc.incident_id is None:
-                key += "\0" + doc.digest
-            lock = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            # (Taken again when lock_all took it already: advisory locks stack.)
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(doc),))
         found = self._repeat(cur, doc.feed, doc.sender, doc.digest)
         if found is not None:
             return found, False
@@ -539,11 +539,18 @@ class Store:
             yield Entry._from_row(row)
 
 
+def _lock_key(doc: NewDocument) -> int:
+    key = f"{doc.feed}\0{doc.sender}\0{doc.incident_name}\0{doc.incident_id}"
+    if doc.incident_id is None:
+        key += "\0" + doc.digest
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
 _Job = tuple[NewDocument, "Future[tuple[Entry, bool]]"]
 
 
 class _GroupWriter:
-    """One thread that writes whatever documents are waiting in one SQLite transaction."""
+    """One thread that writes whatever documents are waiting in one transaction."""
 
     MAX_BATCH: Final = 256
 
@@ -586,6 +593,8 @@ class _GroupWriter:
         jobs = [(doc, fut) for doc, fut in batch if fut.set_running_or_notify_cancel()]
         try:
             with self._store._writing() as conn:
+                if len(jobs) > 1:
+                    self._store.lock_all(conn, [doc for doc, _ in jobs])
                 results = [self._store._add_in(conn, doc) for doc, _ in jobs]
         except IntegrityError:
             # Another process wrote one of these meanwhile: settle each on its own.
