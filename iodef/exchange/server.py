@@ -25,10 +25,7 @@ or with any ASGI server through :func:`create_app`.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
-import email.utils
 import hashlib
 import json
 import math
@@ -50,12 +47,23 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..xml import IODEF_NS, check_root, parse_xml
 from ._checks import PROFILES, Issue, check_document
+from ._http import (
+    ProblemError,
+    encode_cursor,
+    etag,
+    feed_query,
+    not_modified,
+    problem_response,
+    too_large,
+    unavailable,
+    validators,
+)
 from ._policy import RESTRICTION_RANK, effective_restriction, restriction_rank
 from .config import Peer, ServerConfig, load_server_config
 from .redact import views as redacted_views
@@ -73,7 +81,6 @@ from .store import Entry, NewDocument, StorageUnavailableError, Store
 
 __all__ = ["ServerSettings", "app_from_environment", "create_app", "document_digest"]
 
-PROBLEM_TYPE: Final = "application/problem+json"
 DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
 INLINE_CHECK_BYTES: Final = 64 * 1024
 XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/iodef+xml"})
@@ -96,41 +103,6 @@ class ServerSettings:
     page_size: int = 100
     busy_timeout: float = 5.0
     sqlite_synchronous: str = "full"
-
-
-class ProblemError(Exception):
-    """An RFC 9457 answer to send instead of the normal response."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        *,
-        slug: str,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.slug = slug
-        self.headers = headers or {}
-        self.extra = extra or {}
-
-
-def problem_response(exc: ProblemError, instance: str | None = None) -> Response:
-    body: dict[str, Any] = {
-        "type": f"urn:iodef:problem:{exc.slug}",
-        "title": exc.title,
-        "status": exc.status,
-        "detail": exc.detail,
-    }
-    if instance:
-        body["instance"] = instance
-    body.update(exc.extra)
-    return JSONResponse(body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_TYPE)
 
 
 class _RateLimiter:
@@ -330,7 +302,7 @@ class _App:
                     sqlite_synchronous=self.settings.sqlite_synchronous,
                 )
             except StorageUnavailableError as exc:
-                raise _unavailable(str(exc)) from None
+                raise unavailable(str(exc)) from None
         return self.store
 
     # -- URLs ------------------------------------------------------------------------------------
@@ -421,7 +393,7 @@ class _App:
         try:
             entry, created = await asyncio.wrap_future(store.submit(new))
         except StorageUnavailableError as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         info = self._info(request, entry)
         headers = {"Location": info.entry_url, "Content-Location": info.entry_url}
         if not created:
@@ -444,13 +416,13 @@ class _App:
                     400, "Bad Content-Length", "Content-Length is not a number", slug="unreadable"
                 ) from None
             if size > limit:
-                raise _too_large(size, limit)
+                raise too_large(size, limit)
         chunks: list[bytes] = []
         total = 0
         async for chunk in request.stream():
             total += len(chunk)
             if total > limit:
-                raise _too_large(None, limit)
+                raise too_large(None, limit)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -462,7 +434,7 @@ class _App:
                 body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
             check_root(root, name)
         except DocumentTooLargeError:
-            raise _too_large(len(body), self.settings.max_bytes) from None
+            raise too_large(len(body), self.settings.max_bytes) from None
         except ParseError as exc:
             status, title, slug = 400, "Unreadable document", "unreadable"
             if isinstance(exc, UnsupportedVersionError) or "root element" in exc.message:
@@ -498,7 +470,7 @@ class _App:
         peer, rank = self._reader(request)
         feed = self._feed(request)
         q = request.query_params
-        limit, after, since = _feed_query(q, self.settings.page_size)
+        limit, after, since = feed_query(q, self.settings.page_size)
         store = self._store()
         reader = None if peer.name == "anonymous" else peer.name
         try:
@@ -508,7 +480,7 @@ class _App:
                 )
             )
         except StorageUnavailableError as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         base = self._base(request)
         feed_url = f"{base}/feeds/{feed}"
         common: dict[str, str] = {}
@@ -525,7 +497,7 @@ class _App:
         if len(rows) == limit:
             links.append(("next", url(cursor=encode_cursor(rows[-1].received, rows[-1].seq))))
         self_url = url(**({"cursor": q["cursor"]} if after is not None else {}))
-        tag = _etag(
+        tag = etag(
             "feed",
             self_url,
             str(rank),
@@ -533,8 +505,8 @@ class _App:
             *(href for _, href in links),
         )
         modified = rows[0].received if rows else None
-        headers = _validators(tag, modified)
-        if _not_modified(request, tag, modified):
+        headers = validators(tag, modified)
+        if not_modified(request, tag, modified):
             return Response(status_code=304, headers=headers)
         body = feed_document(
             feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_url)}",
@@ -561,7 +533,7 @@ class _App:
         try:
             found = await run_in_threadpool(lambda: store.get(feed, entry_id, reader=reader, max_rank=rank))
         except StorageUnavailableError as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         if found is None:
             raise ProblemError(
                 404, "No such entry", f"no entry {entry_id!r} that you may read", slug="not-found"
@@ -570,115 +542,22 @@ class _App:
 
     async def entry(self, request: Request) -> Response:
         entry, _ = await self._get(request)
-        tag = _etag("entry", entry.digest, str(entry.withheld), str(entry.restriction))
-        headers = _validators(tag, entry.received)
-        if _not_modified(request, tag, entry.received):
+        tag = etag("entry", entry.digest, str(entry.withheld), str(entry.restriction))
+        headers = validators(tag, entry.received)
+        if not_modified(request, tag, entry.received):
             return Response(status_code=304, headers=headers)
         body = entry_document(self._info(request, entry))
         return Response(body, media_type=ATOM_ENTRY_TYPE, headers=headers)
 
     async def document(self, request: Request) -> Response:
         entry, body = await self._get(request)
-        tag = _etag("document", entry.digest, str(entry.withheld), str(entry.restriction))
-        headers = _validators(tag, entry.received)
+        tag = etag("document", entry.digest, str(entry.withheld), str(entry.restriction))
+        headers = validators(tag, entry.received)
         if entry.withheld:
             headers["IODEF-Withheld-Parts"] = str(entry.withheld)
-        if _not_modified(request, tag, entry.received):
+        if not_modified(request, tag, entry.received):
             return Response(status_code=304, headers=headers)
         return Response(body, media_type="application/xml", headers=headers)
-
-
-_MAX_SEQ: Final = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT hold
-
-
-def _bad_query(detail: str) -> ProblemError:
-    return ProblemError(400, "Bad query", detail, slug="bad-query")
-
-
-def encode_cursor(received: datetime, seq: int) -> str:
-    """The opaque ``cursor`` of a ``next`` link: the keyset of the page's last entry."""
-    raw = f"{received.astimezone(UTC).isoformat()}|{seq}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(value: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        when, _, seq = raw.partition("|")
-        received = datetime.fromisoformat(when)
-        number = int(seq)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise _bad_query("cursor is not one this repository wrote (take it from a next link)") from None
-    if received.tzinfo is None or not 0 <= number <= _MAX_SEQ:
-        raise _bad_query("cursor is not one this repository wrote (take it from a next link)")
-    return received, number
-
-
-def _feed_query(q: Any, page_size: int) -> tuple[int, tuple[datetime, int] | None, datetime | None]:
-    """``limit`` (clamped to 1..1000), ``cursor`` and ``since`` of a feed request, or a 400."""
-    try:
-        limit = int(q.get("limit", page_size))
-    except ValueError:
-        raise _bad_query("limit must be an integer") from None
-    after = decode_cursor(q["cursor"]) if "cursor" in q else None
-    since: datetime | None = None
-    if "since" in q:
-        try:
-            since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
-            # Stored times are UTC; an offset near the ends of the calendar cannot be converted.
-            since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        except (ValueError, OverflowError):
-            raise _bad_query("since must be an RFC 3339 date-time") from None
-    return min(max(limit, 1), 1000), after, since
-
-
-def _etag(*parts: str) -> str:
-    return '"' + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32] + '"'
-
-
-def _validators(tag: str, modified: datetime | None) -> dict[str, str]:
-    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
-    if modified is not None:
-        headers["Last-Modified"] = email.utils.format_datetime(modified.astimezone(UTC), usegmt=True)
-    return headers
-
-
-def _not_modified(request: Request, tag: str, modified: datetime | None) -> bool:
-    """RFC 9110 §13.1: If-None-Match decides when present; else If-Modified-Since."""
-    match = request.headers.get("if-none-match")
-    if match is not None:
-        wanted = {t.strip().removeprefix("W/") for t in match.split(",")}
-        return "*" in wanted or tag in wanted
-    since = request.headers.get("if-modified-since")
-    if since is None or modified is None:
-        return False
-    try:
-        when = email.utils.parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return modified.replace(microsecond=0) <= when
-
-
-def _too_large(size: int | None, limit: int) -> ProblemError:
-    got = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
-    return ProblemError(
-        413,
-        "Document too large",
-        f"the body has {got}; this repository takes at most {limit:,}",
-        slug="too-large",
-    )
-
-
-def _unavailable(detail: str) -> ProblemError:
-    return ProblemError(
-        503,
-        "Storage unavailable",
-        f"the document was not stored ({detail}); retry later",
-        slug="storage-unavailable",
-        headers={"Retry-After": "1"},
-    )
 
 
 def _issue_from_error(exc: IODEFError) -> dict[str, Any]:
