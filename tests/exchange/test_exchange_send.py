@@ -216,12 +216,17 @@ def test_a_refused_token_keeps_the_documents_queued_until_flushed_with_the_right
     db = tmp_path / "store.db"
     args = ["--db", f"sqlite:///{db}", "--insecure-http", "--peers", str(peers)]
     with Server(args, port=port, log=tmp_path / "server.log"):
+        none = run_iodef("outbox", "flush", *outbox, "--retries", "1")
+        assert none.returncode == 3
+        # queued without a token: the flush names what is missing
+        assert f"no token is known for {url}: give --to {url} --token TOKEN".encode() in none.stdout
         wrong = run_iodef("outbox", "flush", *outbox, "--token", "rotated-token", *FAST)
         assert wrong.returncode == 3, wrong.stderr
         assert wrong.stdout.count(b"queued") == 2
+        assert b"the token from --token was not accepted" in wrong.stdout
         listed = json_lines(run_iodef("outbox", "list", *outbox, "--format", "json").stdout)
-        # 2 requests while nobody listened, then 1 answered 401 (a refusal is not retried)
-        assert [(i["state"], i["attempts"]) for i in listed] == [("waiting", 3), ("waiting", 3)]
+        # 2 requests while nobody listened, then 2 answered 401 (a refusal is not retried)
+        assert [(i["state"], i["attempts"]) for i in listed] == [("waiting", 4), ("waiting", 4)]
         assert all("401" in str(i["last_error"]) for i in listed)
         right = run_iodef("outbox", "flush", *outbox, "--token", "right-token", *FAST)
         assert right.returncode == 0, right.stderr
