@@ -1,4 +1,4 @@
-"""Settings of the exchange: the receiver's peers file and the sender's token sources.
+"""Settings of the receiver: its peers file (the sender's client config: :mod:`.credentials`).
 
 The peers file (TOML) names who may talk to ``iodef serve``::
 
