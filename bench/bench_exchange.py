@@ -2,11 +2,14 @@
 
     python bench/bench_exchange.py                 # 10,000 documents, --concurrency 1 and 8
     python bench/bench_exchange.py -n 2000 -c 4
+    python bench/bench_exchange.py --postgres postgresql://iodef_test:iodef_test@127.0.0.1/iodef_bench
 
 Both targets run under uvicorn + Starlette on 127.0.0.1 over plain HTTP, each in its own process:
 
-* ``iodef serve`` with SQLite (WAL, synchronous=FULL) and validation on (RFC 7970 schema), every
-  document parsed with the hardened parser, checked, digested and committed before its 201;
+* ``iodef serve`` with SQLite (WAL, ``--sqlite-sync full`` and ``normal``) and, with ``--postgres URL``
+  (or ``$IODEF_BENCH_POSTGRES_URL``), with PostgreSQL (its iodef tables are dropped first); validation
+  on (RFC 7970 schema), every document parsed with the hardened parser, checked, digested and
+  committed before its 201;
 * the floor: a minimal Starlette endpoint that reads the body, discards it and answers 201.
 
 The same client (``iodef.exchange.AsyncClient``, documents prepared beforehand so the client does
@@ -29,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from iodef.exchange import AsyncClient, PreparedDocument, RetryPolicy
+from iodef.exchange import AsyncClient, PreparedDocument
 
 HERE = Path(__file__).resolve()
 
@@ -107,9 +110,7 @@ def floor_server(port: int) -> None:
 async def drive(url: str, docs: list[bytes], concurrency: int) -> float:
     prepared = [PreparedDocument(source=f"doc{i}", body=d, restriction="green") for i, d in enumerate(docs)]
     queue = list(reversed(prepared))
-    async with AsyncClient(
-        url, validate=False, max_connections=concurrency, retry=RetryPolicy(attempts=3)
-    ) as c:
+    async with AsyncClient(url, validate=False, max_connections=concurrency, retries=3) as c:
 
         async def worker() -> None:
             while queue:
@@ -122,11 +123,41 @@ async def drive(url: str, docs: list[bytes], concurrency: int) -> float:
         return time.perf_counter() - start
 
 
+def _empty_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    from iodef.exchange.store import metadata
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    metadata.drop_all(engine)
+    engine.dispose()
+
+
+def _stored(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        count = int(conn.execute(sa.text("SELECT count(*) FROM iodef_entries")).scalar_one())
+    engine.dispose()
+    return count
+
+
+def _stored_sqlite(db: Path) -> int:
+    with sqlite3.connect(str(db)) as conn:
+        return int(conn.execute("SELECT count(*) FROM iodef_entries").fetchone()[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--documents", type=int, default=10_000)
     parser.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable; default 1 and 8")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per concurrency level")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("IODEF_BENCH_POSTGRES_URL"),
+        help="also run iodef serve on this PostgreSQL (its iodef tables are dropped first)",
+    )
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_server:
@@ -134,7 +165,9 @@ def main() -> None:
         return
     levels = args.concurrency or [1, 8]
     n = args.documents
-    modes = ["full", "normal"]
+    modes = ["full", "normal", *(["postgres"] if args.postgres else [])]
+    if args.postgres:
+        _empty_postgres(args.postgres)
     with tempfile.TemporaryDirectory(prefix="iodef-bench-") as tmp:
         iodef_cmd = [sys.executable, "-c", "from iodef.cli.main import main; main()"]
         servers: dict[str, tuple[subprocess.Popen[bytes], int, Path]] = {}
@@ -145,18 +178,22 @@ def main() -> None:
         try:
             for mode in modes:
                 port, db = free_port(), Path(tmp) / f"bench-{mode}.db"
-                cmd = [*iodef_cmd, "serve", "--db", f"sqlite:///{db}", "--insecure-http", "--no-auth"]
-                proc = subprocess.Popen(
-                    [*cmd, "--port", str(port), "--sqlite-sync", mode], stderr=subprocess.DEVNULL
-                )
+                url = args.postgres if mode == "postgres" else f"sqlite:///{db}"
+                cmd = [*iodef_cmd, "serve", "--db", url, "--insecure-http", "--no-auth", "--port", str(port)]
+                if mode != "postgres":
+                    cmd += ["--sqlite-sync", mode]
+                proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
                 servers[mode] = (proc, port, db)
                 wait_listening(proc, port)
             wait_listening(floor, fport)
             print(
                 f"{n:,} documents of {len(make_doc(0))} bytes; plain HTTP on 127.0.0.1; {os.cpu_count()} CPUs"
             )
-            print("iodef serve: SQLite WAL, validation on; --sqlite-sync full (default) and normal")
-            header = ["concurrency", "serve full", "serve normal", "floor", "ratio full", "ratio normal"]
+            print(
+                f"iodef serve, validation on: {', '.join(modes)} "
+                "(SQLite WAL with --sqlite-sync full/normal; PostgreSQL)"
+            )
+            header = ["concurrency", *(f"serve {m}" for m in modes), "floor", *(f"ratio {m}" for m in modes)]
             print("  ".join(f"{h:>12}" for h in header))
             offset = 0
             targets = {"floor": (floor, fport), **{m: (proc, port) for m, (proc, port, _) in servers.items()}}
@@ -187,8 +224,7 @@ def main() -> None:
                 per_doc = ", ".join(f"{name} {cpu[name] / n * 1000:.2f}" for name in targets)
                 print(f"{'':>12}  server CPU ms per document: {per_doc}", flush=True)
             for mode, (_, _, db) in servers.items():
-                with sqlite3.connect(str(db)) as conn:
-                    stored = conn.execute("SELECT count(*) FROM iodef_entries").fetchone()[0]
+                stored = _stored(args.postgres) if mode == "postgres" else _stored_sqlite(db)
                 if stored != offset:
                     raise SystemExit(f"{mode}: stored {stored:,} documents, expected {offset:,}")
             print(f"each server stored all {offset:,} documents")

@@ -1,8 +1,11 @@
-"""``iodef send``, ``serve``, ``pull`` and ``outbox list|flush``: exchange with peers over ROLIE."""
+"""``iodef send``, ``serve``, ``pull``, ``redact`` and ``outbox``: exchange with peers over ROLIE.
+
+Every command that talks to a peer sends it only that peer's credentials (see
+:mod:`iodef.exchange.credentials`); the outbox keeps each document's destination and credentials.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
 import json
@@ -13,221 +16,52 @@ from typing import Annotated, Any
 
 import typer
 
-from iodef.errors import ExchangeError, IODEFError
+from iodef.errors import ExchangeError, IODEFError, RestrictedDocumentError
 from iodef.exchange._checks import PROFILES
-from iodef.exchange.client import (
-    AsyncClient,
-    Client,
-    PreparedDocument,
-    Receipt,
-    RetryPolicy,
-    Timeouts,
-    prepare_document,
-)
-from iodef.exchange.config import Secret, load_server_config, read_token
-from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, default_outbox_path, deliver
+from iodef.exchange.client import Client, PreparedDocument, prepare_document
+from iodef.exchange.config import load_server_config
+from iodef.exchange.outbox import Outbox, default_outbox_path
 from iodef.safexml import DEFAULT_MAX_BYTES
 from iodef.xmlsig import sign
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
+from .exchange_common import (
+    BackoffOpt,
+    CaOpt,
+    CertOpt,
+    ConcurrencyOpt,
+    ConfigOpt,
+    ConnectTimeoutOpt,
+    FormatOpt,
+    KeyOpt,
+    OutboxOpt,
+    RetriesOpt,
+    Tally,
+    TimeoutOpt,
+    TokenOpt,
+    Transport,
+    check_format,
+    credentials_for,
+    err,
+    load_config,
+    progress,
+    run_delivery,
+)
+from .exchange_outbox import outbox_app
 from .sign import signature_requirements, signing_material
 
-outbox_app = typer.Typer(help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
-
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-# -- shared options ----------------------------------------------------------------------------------
-
-TokenOpt = Annotated[
+_err = err
+LevelOpt = Annotated[
     str | None,
     typer.Option(
-        "--token",
-        help="Bearer token for the peer (else $IODEF_TOKEN, else the --config file). Never printed.",
+        "--redact-above",
+        help="Remove the parts marked above this level (public, partner/green, need-to-know/amber) "
+        "before they leave: for peers that must never receive them.",
         show_default=False,
     ),
 ]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", help='Client config (TOML): token = "..." or [tokens] "<url prefix>" = "...".'),
-]
-CaOpt = Annotated[Path | None, typer.Option("--ca", help="CA bundle (PEM) to verify the peer's certificate.")]
-CertOpt = Annotated[Path | None, typer.Option("--cert", help="Client certificate (PEM) for mutual TLS.")]
-KeyOpt = Annotated[Path | None, typer.Option("--key", help="Private key (PEM) of --cert, if not inside it.")]
-ConnectTimeoutOpt = Annotated[float, typer.Option("--connect-timeout", help="Seconds to connect.", min=0.1)]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for each answer.", min=0.1)]
-RetriesOpt = Annotated[int, typer.Option("--retries", help="Attempts per document (1 = no retry).", min=1)]
-BackoffOpt = Annotated[
-    float,
-    typer.Option("--backoff", help="Base delay in seconds for exponential backoff with jitter.", min=0.0),
-]
-OutboxOpt = Annotated[
-    Path | None,
-    typer.Option("--outbox", help="Outbox file (default: outbox.sqlite in the user data directory)."),
-]
-ConcurrencyOpt = Annotated[
-    int, typer.Option("--concurrency", "-j", help="Documents in flight at once.", min=1)
-]
-FormatOpt = Annotated[str, typer.Option("--format", help="text or json (one JSON object per line).")]
-
-
-def _format(value: str) -> str:
-    if value not in ("text", "json"):
-        _err(f"iodef: --format must be text or json, not {value!r}")
-        raise typer.Exit(EXIT_USAGE)
-    return value
-
-
-def _client_kwargs(
-    url: str,
-    token: str | None,
-    config: Path | None,
-    ca: Path | None,
-    cert: Path | None,
-    key: Path | None,
-    connect_timeout: float,
-    timeout: float,
-    retries: int,
-    backoff: float,
-) -> dict[str, Any]:
-    if not (url.startswith("https://") or url.startswith("http://")):
-        _err(f"iodef: {url!r} is not an http(s) URL")
-        raise typer.Exit(EXIT_USAGE)
-    if key is not None and cert is None:
-        _err("iodef: --key needs --cert")
-        raise typer.Exit(EXIT_USAGE)
-    try:
-        secret: Secret | None = read_token(token, config, url)
-    except IODEFError as exc:
-        _err(f"iodef: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    return {
-        "token": secret,
-        "ca": ca,
-        "cert": cert,
-        "key": key,
-        "timeouts": Timeouts(connect=connect_timeout, read=timeout, write=timeout),
-        "retry": RetryPolicy(attempts=retries, base_delay=backoff),
-    }
-
-
-def _progress(total: int, label: str) -> Any:
-    if total > 1 and sys.stderr.isatty():
-        return typer.progressbar(length=total, label=label, file=sys.stderr)
-    return None
-
-
-class _Tally:
-    def __init__(self, fmt: str, bar: Any) -> None:
-        self.fmt = fmt
-        self.bar = bar
-        self.created = 0
-        self.repeats = 0
-        self.refused = 0
-        self.invalid = 0
-        self.waiting = 0
-
-    def line(self, record: dict[str, Any], text: str) -> None:
-        if self.fmt == "json":
-            typer.echo(json.dumps(record))
-        else:
-            typer.echo(text)
-
-    def local_refusal(self, source: str, exc: IODEFError) -> None:
-        self.invalid += 1
-        problems = [i.to_dict() for i in getattr(exc, "issues", [])]
-        text = str(exc)
-        self.line(
-            {"source": source, "outcome": "invalid", "error": text, "issues": problems},
-            # the error names the file already when it came from reading it
-            f"not sent  {text}" if text.startswith(source) else f"not sent  {source}: {text}",
-        )
-        if self.fmt == "text":
-            for p in problems[1:10]:
-                _err(
-                    f"    {source}:{p['line']}:{p['column'] or 0}: {p['path']}: {p['message']} [{p['rule']}]"
-                )
-
-    def result(self, result: DeliveryResult) -> None:
-        item = result.item
-        if result.receipt is not None:
-            receipt = result.receipt
-            repeat = receipt.repeat
-            if repeat:
-                self.repeats += 1
-            else:
-                self.created += 1
-            as_dict = receipt.as_dict()
-            self.line(
-                {"outcome": "repeat" if repeat else "delivered", **as_dict},
-                f"{'repeat ' if repeat else 'delivered'} {item.source} -> {as_dict.get('location')}",
-            )
-        elif result.refused is not None:
-            self.refused += 1
-            exc = result.refused
-            self.line(
-                {"source": item.source, "outcome": "refused", "status": exc.status, "problem": exc.problem},
-                f"refused   {item.source}: {exc.message}",
-            )
-            if self.fmt == "text":
-                issues = exc.problem.get("issues")
-                for issue in issues[:10] if isinstance(issues, list) else []:
-                    if isinstance(issue, dict):
-                        where = f"{item.source}:{issue.get('line')}: {issue.get('path')}"
-                        _err(f"    {where}: {issue.get('message')}")
-        elif result.waiting is not None:
-            self.waiting += 1
-            self.line(
-                {
-                    "source": item.source,
-                    "outcome": "queued",
-                    "outbox_id": item.id,
-                    "error": str(result.waiting),
-                },
-                f"queued    {item.source} (outbox #{item.id}): {result.waiting.message}",
-            )
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def summary(self, verb: str) -> int:
-        parts = {
-            "delivered": self.created,
-            "repeats": self.repeats,
-            "refused": self.refused,
-            "invalid": self.invalid,
-            "queued": self.waiting,
-        }
-        _err(f"iodef {verb}: " + ", ".join(f"{v} {k}" for k, v in parts.items()))
-        if self.waiting:
-            _err("iodef: undelivered documents wait in the outbox; 'iodef outbox flush' sends them")
-            return EXIT_IO
-        if self.refused or self.invalid:
-            return EXIT_INVALID
-        return EXIT_OK
-
-
-def _run_delivery(
-    outbox: Outbox, items: list[OutboxItem], make_client: Any, concurrency: int, tally: _Tally
-) -> None:
-    by_url: dict[str, list[OutboxItem]] = {}
-    for item in items:
-        by_url.setdefault(item.url, []).append(item)
-
-    async def run() -> None:
-        for url, group in by_url.items():
-            client: AsyncClient = make_client(url)
-            async with client:
-
-                async def send(item: OutboxItem, body: bytes, client: AsyncClient = client) -> Receipt:
-                    prepared = PreparedDocument(source=item.source, body=body, restriction=None)
-                    return await client.send_prepared(prepared)
-
-                await deliver(outbox, group, send, concurrency=concurrency, on_result=tally.result)
-
-    asyncio.run(run())
 
 
 def _inputs(sources: list[str]) -> list[tuple[str, Path | None]]:
@@ -242,6 +76,33 @@ def _inputs(sources: list[str]) -> list[tuple[str, Path | None]]:
         else:
             found.append((src, path))
     return found
+
+
+def _clearance(level: str | None, verb: str) -> int | None:
+    from iodef.exchange.redact import clearance_rank
+
+    if level is None:
+        return None
+    try:
+        return clearance_rank(level)
+    except ValueError as exc:
+        _err(f"iodef {verb}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _redacted(data: bytes, name: str, rank: int, profile: str) -> tuple[bytes | None, int]:
+    """*data* without its parts above *rank*: (None, 0) when nothing may leave."""
+    from iodef.exchange.redact import redact
+    from iodef.xml import check_root, parse_xml
+
+    root = parse_xml(data, source_name=name)
+    check_root(root, name)
+    view = redact(root, rank, profile=profile)
+    if view.root is None:
+        return None, 0
+    if view.withheld == 0:
+        return data, 0
+    return view.body, view.withheld
 
 
 # -- send -------------------------------------------------------------------------------------------
@@ -265,6 +126,7 @@ def send(
     allow_restricted: Annotated[
         bool, typer.Option("--allow-restricted", help="Allow sending documents marked private or red.")
     ] = False,
+    redact_above: LevelOpt = None,
     concurrency: ConcurrencyOpt = 4,
     outbox: OutboxOpt = None,
     connect_timeout: ConnectTimeoutOpt = 10.0,
@@ -285,22 +147,24 @@ def send(
 ) -> None:
     """Check and send IODEF documents to a peer's ROLIE feed; print a receipt for each.
 
-    Each document is validated (unless --no-validate) and checked against the restriction policy,
-    written to the durable outbox, then POSTed with retries. What cannot be delivered stays in the
-    outbox for 'iodef outbox flush'. Exit 0 when all were delivered, 1 when some were invalid or
-    refused, 3 when some wait in the outbox.
+    Each document is validated (unless --no-validate), cut down with --redact-above if given, and
+    checked against the restriction policy, written to the durable outbox with this peer's
+    credentials, then POSTed with retries. What cannot be delivered stays in the outbox for
+    'iodef outbox flush'. Exit 0 when all were delivered, 1 when some were invalid or refused,
+    3 when some wait in the outbox.
     """
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     if profile not in PROFILES:
         _err(f"iodef send: unknown --profile {profile!r}; known: {', '.join(PROFILES)}")
         raise typer.Exit(EXIT_USAGE)
-    kwargs = _client_kwargs(to, token, config, ca, cert, key, connect_timeout, timeout, retries, backoff)
+    clearance = _clearance(redact_above, "send")
+    creds = credentials_for(to, token, load_config(config), ca, cert, key)
     inputs = _inputs(sources)
     if not inputs:
         _err("iodef send: no documents found")
         raise typer.Exit(EXIT_USAGE)
     signing = signing_material(sign_key, sign_cert, "send") if sign_docs else None
-    tally = _Tally(fmt, None)
+    tally = Tally(fmt, None)
     prepared: list[PreparedDocument] = []
     io_failed = False
     for name, path in inputs:
@@ -313,15 +177,9 @@ def send(
         try:
             if signing is not None:
                 data = sign(data, *signing)
-            prepared.append(
-                prepare_document(
-                    data,
-                    source=name,
-                    validate=not no_validate,
-                    profile=profile,
-                    allow_restricted=allow_restricted,
-                )
-            )
+            prepared.append(_prepare(data, name, not no_validate, profile, allow_restricted, clearance))
+        except RestrictedDocumentError as exc:
+            tally.local_refusal(name, exc, policy=True)
         except IODEFError as exc:
             tally.local_refusal(name, exc)
     try:
@@ -331,21 +189,19 @@ def send(
         raise typer.Exit(EXIT_IO) from None
     with box:
         try:
-            ids = box.add_many(to, [(p.source, p.body) for p in prepared])
+            ids = box.add_many(to, [(p.source, p.body) for p in prepared], creds)
         except ExchangeError as exc:
             _err(f"iodef send: {exc}")
             raise typer.Exit(EXIT_IO) from None
         wanted = set(ids)
         items = [i for i in box.items(to) if i.id in wanted]
-        bar = _progress(len(items), "sending")
+        bar = progress(len(items), "sending")
         tally.bar = bar
-
-        def make_client(url: str) -> AsyncClient:
-            return AsyncClient(url, max_connections=concurrency, validate=False, **kwargs)
-
+        transport = Transport(connect_timeout, timeout, retries, backoff, "send")
+        then = "; what is not delivered waits in the outbox"
         try:
             with bar if bar is not None else contextlib.nullcontext():
-                _run_delivery(box, items, make_client, concurrency, tally)
+                run_delivery(box, [(to, creds, items)], transport, concurrency, tally, then)
         except ExchangeError as exc:  # e.g. unreadable TLS material
             _err(f"iodef send: {exc}")
             raise typer.Exit(EXIT_IO) from None
@@ -353,112 +209,82 @@ def send(
     raise typer.Exit(EXIT_IO if io_failed and code == EXIT_OK else code)
 
 
-# -- outbox -----------------------------------------------------------------------------------------
-
-
-@outbox_app.command("list")
-def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = "text") -> None:
-    """List the documents waiting in the outbox, then those peers refused for their content.
-
-    A refused document is kept (not sent again by 'outbox flush'); send it anew once fixed.
-    """
-    fmt = _format(fmt)
-    try:
-        with Outbox(outbox or default_outbox_path()) as box:
-            items = box.items()
-            dead = box.dead_letters()
-    except ExchangeError as exc:
-        _err(f"iodef outbox: {exc}")
-        raise typer.Exit(EXIT_IO) from None
-    for item in items:
-        if fmt == "json":
-            typer.echo(
-                json.dumps(
-                    {
-                        "state": "waiting",
-                        "id": item.id,
-                        "url": item.url,
-                        "source": item.source,
-                        "sha256": item.sha256,
-                        "created": item.created,
-                        "attempts": item.attempts,
-                        "last_error": item.last_error,
-                        "size": item.size,
-                    }
-                )
+def _prepare(
+    data: bytes, name: str, validate: bool, profile: str, allow_restricted: bool, clearance: int | None
+) -> PreparedDocument:
+    if clearance is not None:
+        cut, withheld = _redacted(data, name, clearance, profile)
+        if cut is None:
+            raise RestrictedDocumentError(
+                f"nothing of it is at or below --redact-above {clearance_name(clearance)}: not sent",
+                source=name,
             )
-        else:
-            err = f"  last error: {item.last_error}" if item.last_error else ""
-            typer.echo(
-                f"#{item.id}  {item.url}  {item.source}  {item.size} bytes  {item.attempts} tries{err}"
-            )
-    for letter in dead:
-        if fmt == "json":
-            typer.echo(
-                json.dumps(
-                    {
-                        "state": "refused",
-                        "id": letter.id,
-                        "url": letter.url,
-                        "source": letter.source,
-                        "sha256": letter.sha256,
-                        "created": letter.created,
-                        "refused": letter.refused,
-                        "status": letter.status,
-                        "error": letter.error,
-                        "size": letter.size,
-                    }
-                )
-            )
-        else:
-            typer.echo(
-                f"refused #{letter.id}  {letter.url}  {letter.source}  {letter.size} bytes  "
-                f"{letter.refused}: {letter.error}"
-            )
-    _err(f"iodef outbox: {len(items)} document(s) waiting, {len(dead)} refused by the peer")
+        if withheld:
+            _err(f"iodef send: {name}: {withheld} part(s) above {clearance_name(clearance)} removed")
+        data = cut
+    return prepare_document(
+        data, source=name, validate=validate, profile=profile, allow_restricted=allow_restricted
+    )
 
 
-@outbox_app.command("flush")
-def outbox_flush(
-    outbox: OutboxOpt = None,
-    to: Annotated[str | None, typer.Option("--to", help="Only documents for this feed URL.")] = None,
-    token: TokenOpt = None,
-    config: ConfigOpt = None,
-    ca: CaOpt = None,
-    cert: CertOpt = None,
-    key: KeyOpt = None,
-    concurrency: ConcurrencyOpt = 4,
-    connect_timeout: ConnectTimeoutOpt = 10.0,
-    timeout: TimeoutOpt = 60.0,
-    retries: RetriesOpt = 5,
-    backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+def clearance_name(rank: int) -> str:
+    from iodef.exchange.redact import LEVEL_NAMES
+
+    return LEVEL_NAMES.get(rank, str(rank))
+
+
+# -- redact -----------------------------------------------------------------------------------------
+
+
+@app.command("redact")
+def redact_command(
+    source: Annotated[str, typer.Argument(help="An IODEF v2 document, or '-' for standard input.")],
+    above: Annotated[
+        str,
+        typer.Option(
+            "--above",
+            help="Remove the parts marked above this level: public, partner/green, need-to-know/amber.",
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
 ) -> None:
-    """Deliver the documents waiting in the outbox (same exit codes as send)."""
-    fmt = _format(fmt)
+    """Write the document as a reader cleared for --above LEVEL gets it from 'iodef serve'.
+
+    Parts above the level go (with any element their removal leaves incomplete); an AdditionalData
+    (meaning withheld-parts) says how many. Exit 1 when nothing of the document is left.
+    """
+    rank = _clearance(above, "redact")
+    assert rank is not None
+    if profile not in PROFILES:
+        _err(f"iodef redact: unknown --profile {profile!r}; known: {', '.join(PROFILES)}")
+        raise typer.Exit(EXIT_USAGE)
+    name = "<stdin>" if source == "-" else source
     try:
-        box = Outbox(outbox or default_outbox_path())
-    except ExchangeError as exc:
-        _err(f"iodef outbox: {exc}")
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        _err(f"iodef redact: cannot read {name}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_IO) from None
-    with box:
-        items = box.items(to)
-        bar = _progress(len(items), "flushing")
-        tally = _Tally(fmt, bar)
-
-        def make_client(url: str) -> AsyncClient:
-            kwargs = _client_kwargs(
-                url, token, config, ca, cert, key, connect_timeout, timeout, retries, backoff
-            )
-            return AsyncClient(url, max_connections=concurrency, validate=False, **kwargs)
-
-        try:
-            with bar if bar is not None else contextlib.nullcontext():
-                _run_delivery(box, items, make_client, concurrency, tally)
-        except ExchangeError as exc:
-            _err(f"iodef outbox flush: {exc}")
-            raise typer.Exit(EXIT_IO) from None
-    raise typer.Exit(tally.summary("outbox flush"))
+    try:
+        cut, withheld = _redacted(data, name, rank, profile)
+    except IODEFError as exc:
+        _err(f"iodef redact: {exc}")
+        raise typer.Exit(EXIT_INVALID) from None
+    if cut is None:
+        _err(f"iodef redact: {name}: nothing of it is at or below {above}")
+        raise typer.Exit(EXIT_INVALID)
+    _err(f"iodef redact: {name}: {withheld} part(s) withheld above {above}")
+    try:
+        if output is None:
+            sys.stdout.buffer.write(cut)
+            sys.stdout.buffer.flush()
+        else:
+            output.write_bytes(cut)
+    except OSError as exc:
+        _err(f"iodef redact: cannot write: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_IO) from None
 
 
 # -- pull -------------------------------------------------------------------------------------------
@@ -485,26 +311,34 @@ def pull(
 ) -> None:
     """Fetch the documents of a peer's feed that are new since the last run (follows paging).
 
-    Valid documents are saved as DIR/<entry>.xml, invalid ones under DIR/invalid/ with their issues.
-    Exit 0 when all were valid, 1 when some were invalid, 3 on a network or TLS failure.
+    Valid documents are saved as DIR/ENTRY.xml, invalid ones under DIR/invalid/ with their issues.
+    A document the peer served with parts withheld above your clearance is saved as served, and
+    said so. Exit 0 when all were valid, 1 when some were invalid, 3 on a network or TLS failure.
     """
     from iodef.exchange.pull import pull_to_directory
 
-    fmt = _format(fmt)
+    fmt = check_format(fmt)
     if profile not in PROFILES:
         _err(f"iodef pull: unknown --profile {profile!r}; known: {', '.join(PROFILES)}")
         raise typer.Exit(EXIT_USAGE)
-    kwargs = _client_kwargs(url, token, config, ca, cert, key, connect_timeout, timeout, retries, backoff)
+    creds = credentials_for(url, token, load_config(config), ca, cert, key)
+    transport = Transport(connect_timeout, timeout, retries, backoff, "pull")
 
     def show(doc: Any, path: Path) -> None:
         ok = doc.error is None and not any(i.severity == "error" for i in doc.issues)
+        withheld = doc.entry.withheld
         if fmt == "json":
-            typer.echo(json.dumps({"entry": doc.entry.id, "saved": str(path), "valid": ok}))
+            typer.echo(
+                json.dumps({"entry": doc.entry.id, "saved": str(path), "valid": ok, "withheld": withheld})
+            )
         else:
-            typer.echo(f"{'saved  ' if ok else 'INVALID'} {doc.entry.id} -> {path}")
+            note = f"  ({withheld} part(s) withheld above your clearance)" if withheld else ""
+            typer.echo(f"{'saved  ' if ok else 'INVALID'} {doc.entry.id} -> {path}{note}")
 
     try:
-        with Client(url, profile=profile, **kwargs) as client:
+        with Client(
+            url, profile=profile, on_retry=transport.on_retry(""), **transport.kwargs(creds)
+        ) as client:
             report = pull_to_directory(client, output, state_path=state, on_document=show)
     except ExchangeError as exc:
         _err(f"iodef pull: {exc}")
@@ -512,8 +346,10 @@ def pull(
     except OSError as exc:
         _err(f"iodef pull: cannot write: {exc}")
         raise typer.Exit(EXIT_IO) from None
+    redacted = f", {report.redacted} redacted for your clearance" if report.redacted else ""
     _err(
-        f"iodef pull: {len(report.saved)} saved, {len(report.invalid)} invalid, {report.skipped} already had"
+        f"iodef pull: {len(report.saved)} saved, {len(report.invalid)} invalid, "
+        f"{report.skipped} already had{redacted}"
     )
     raise typer.Exit(EXIT_INVALID if report.invalid else EXIT_OK)
 
@@ -575,6 +411,15 @@ def serve(
         ),
     ] = "full",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Worker processes on the one --db (use PostgreSQL for more than one); rate limits "
+            "are per worker.",
+            min=1,
+        ),
+    ] = 1,
     # -- signed documents (cli/sign.py) --
     require_signature_from: Annotated[
         list[str] | None,
@@ -631,7 +476,7 @@ def serve(
         sqlite_synchronous=sqlite_sync,
     )
     settings.signature_trust = signature_requirements(require_signature_from or [], "serve")
-    app_ = create_app(settings)
+    app_ = create_app(settings) if workers == 1 else None
     ssl_args: dict[str, Any] = {}
     if tls_cert is not None:
         ssl_args = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key) if tls_key else None}
@@ -643,7 +488,25 @@ def serve(
         f"iodef serve: {scheme}://{host}:{port}/ (feeds: {', '.join(config.feeds)}; store: {db.split('://')[0]})"
     )
     try:
-        uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False, **ssl_args)
+        if workers > 1:
+            import os
+
+            from iodef.exchange.server import SETTINGS_ENV, settings_to_environment
+
+            os.environ[SETTINGS_ENV] = settings_to_environment(settings, str(peers) if peers else None)
+            uvicorn.run(
+                "iodef.exchange.server:app_from_environment",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level=log_level,
+                access_log=False,
+                **ssl_args,
+            )
+        else:
+            assert app_ is not None
+            uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False, **ssl_args)
     except (OSError, ssl.SSLError) as exc:
         _err(f"iodef serve: {exc}")
         raise typer.Exit(EXIT_IO) from None

@@ -37,6 +37,7 @@ COMMAND_MODULES = {
     "stix": "stix",
     "sign": "sign",
     "verify": "sign",
+    "redact": "exchange",
 }
 
 

@@ -6,6 +6,8 @@
 * :func:`create_app` (with :class:`ServerSettings`): the receiver, a ROLIE repository as an ASGI
   app; ``iodef serve`` runs it under uvicorn.
 * :func:`check_document`: the one check the receiver, the sender and the puller share.
+* :func:`redact`: a document as a reader cleared up to a level gets it (element-grain sharing).
+* :class:`Credentials` / :func:`resolve_credentials`: which token and certificates go to which peer.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ from .client import (
     Timeouts,
     prepare_document,
 )
+from .credentials import Credentials
+from .credentials import resolve as resolve_credentials
 from .outbox import Outbox, OutboxItem, deliver
 from .pull import PullReport, pull_to_directory
+from .redact import Redaction, clearance_rank, redact
 from .rolie import FeedEntry, FeedPage
 
 if TYPE_CHECKING:
@@ -51,6 +56,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AsyncClient",
     "Client",
+    "Credentials",
     "ExchangeError",
     "ExchangeProtocolError",
     "ExchangeRejectedError",
@@ -65,13 +71,17 @@ __all__ = [
     "PullReport",
     "PulledDocument",
     "Receipt",
+    "Redaction",
     "RestrictedDocumentError",
     "RetryPolicy",
     "ServerSettings",
     "Timeouts",
     "check_document",
+    "clearance_rank",
     "create_app",
     "deliver",
     "prepare_document",
     "pull_to_directory",
+    "redact",
+    "resolve_credentials",
 ]

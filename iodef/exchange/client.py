@@ -23,7 +23,7 @@ import json
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -305,21 +305,27 @@ class _Base:
         self,
         url: str,
         *,
-        token: str | Secret | None = None,
-        ca: str | Path | None = None,
-        cert: str | Path | None = None,
-        key: str | Path | None = None,
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        validate: bool = True,
-        profile: str = "rfc7970",
-        allow_restricted: bool = False,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        token: str | Secret | None,
+        ca: str | Path | None,
+        cert: str | Path | None,
+        key: str | Path | None,
+        retries: int,
+        backoff: float,
+        connect_timeout: float,
+        timeout: float,
+        retry: RetryPolicy | None,
+        timeouts: Timeouts | None,
+        validate: bool,
+        profile: str,
+        allow_restricted: bool,
+        max_bytes: int,
+        on_retry: Callable[[ExchangeError, int], None] | None,
     ) -> None:
         self.url = url
+        self.on_retry = on_retry
         self._token = token if isinstance(token, Secret) or token is None else Secret(token)
-        self.timeouts = timeouts or Timeouts()
-        self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts(connect=connect_timeout, read=timeout, write=timeout)
+        self.retry = retry or RetryPolicy(attempts=retries, base_delay=backoff)
         self.validate = validate
         self.profile = profile
         self.allow_restricted = allow_restricted
@@ -384,8 +390,64 @@ class _Base:
 class Client(_Base):
     """A blocking client for one peer feed; use it as a context manager or call :meth:`close`."""
 
-    def __init__(self, url: str, **kwargs: Any) -> None:
-        super().__init__(url, **kwargs)
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | Secret | None = None,
+        ca: str | Path | None = None,
+        cert: str | Path | None = None,
+        key: str | Path | None = None,
+        retries: int = 5,
+        backoff: float = 0.5,
+        connect_timeout: float = 10.0,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        validate: bool = True,
+        profile: str = "rfc7970",
+        allow_restricted: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        on_retry: Callable[[ExchangeError, int], None] | None = None,
+    ) -> None:
+        """A client for the feed at *url*.
+
+        Args:
+            url: the peer's feed URL, e.g. ``https://peer.example/feeds/incidents``.
+            token: the bearer token for this peer (never shown in a repr or an error).
+            ca: CA bundle (PEM) to verify the peer's certificate (default: the system's).
+            cert: client certificate (PEM) for mutual TLS; *key* when the key is not inside it.
+            retries: attempts per request, 1 = no retry (the CLI's ``--retries``).
+            backoff: base delay in seconds of the exponential backoff with full jitter (``--backoff``).
+            connect_timeout: seconds to connect (``--connect-timeout``).
+            timeout: seconds to send a body and to wait for an answer (``--timeout``).
+            retry: a full :class:`RetryPolicy`; overrides *retries* and *backoff*.
+            timeouts: full :class:`Timeouts`; override *connect_timeout* and *timeout*.
+            validate: validate documents before sending and after fetching (``--no-validate``).
+            profile: the validation profile (``--profile``).
+            allow_restricted: allow sending documents marked private/red (``--allow-restricted``).
+            max_bytes: the largest document or feed page read or sent.
+            on_retry: called with the error and the attempt number before each retry (to tell
+                a person at once that the peer is down, rather than after the last attempt).
+        """
+        super().__init__(
+            url,
+            token=token,
+            ca=ca,
+            cert=cert,
+            key=key,
+            retries=retries,
+            backoff=backoff,
+            connect_timeout=connect_timeout,
+            timeout=timeout,
+            retry=retry,
+            timeouts=timeouts,
+            validate=validate,
+            profile=profile,
+            allow_restricted=allow_restricted,
+            max_bytes=max_bytes,
+            on_retry=on_retry,
+        )
         self._http = httpx.Client(
             verify=self._verify,
             timeout=self.timeouts.httpx(),
@@ -423,6 +485,8 @@ class Client(_Base):
             last = outcome.error
             last.attempts = attempt + 1
             if attempt + 1 < self.retry.attempts:
+                if self.on_retry is not None:
+                    self.on_retry(last, attempt + 1)
                 time.sleep(self.retry.delay(attempt, outcome.delay_hint))
         assert last is not None
         raise last
@@ -475,8 +539,66 @@ class Client(_Base):
 class AsyncClient(_Base):
     """The asyncio twin of :class:`Client`; use ``async with``."""
 
-    def __init__(self, url: str, *, max_connections: int = 16, **kwargs: Any) -> None:
-        super().__init__(url, **kwargs)
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | Secret | None = None,
+        ca: str | Path | None = None,
+        cert: str | Path | None = None,
+        key: str | Path | None = None,
+        retries: int = 5,
+        backoff: float = 0.5,
+        connect_timeout: float = 10.0,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        validate: bool = True,
+        profile: str = "rfc7970",
+        allow_restricted: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        on_retry: Callable[[ExchangeError, int], None] | None = None,
+        max_connections: int = 16,
+    ) -> None:
+        """A client for the feed at *url*.
+
+        Args:
+            url: the peer's feed URL, e.g. ``https://peer.example/feeds/incidents``.
+            token: the bearer token for this peer (never shown in a repr or an error).
+            ca: CA bundle (PEM) to verify the peer's certificate (default: the system's).
+            cert: client certificate (PEM) for mutual TLS; *key* when the key is not inside it.
+            retries: attempts per request, 1 = no retry (the CLI's ``--retries``).
+            backoff: base delay in seconds of the exponential backoff with full jitter (``--backoff``).
+            connect_timeout: seconds to connect (``--connect-timeout``).
+            timeout: seconds to send a body and to wait for an answer (``--timeout``).
+            retry: a full :class:`RetryPolicy`; overrides *retries* and *backoff*.
+            timeouts: full :class:`Timeouts`; override *connect_timeout* and *timeout*.
+            validate: validate documents before sending and after fetching (``--no-validate``).
+            profile: the validation profile (``--profile``).
+            allow_restricted: allow sending documents marked private/red (``--allow-restricted``).
+            max_bytes: the largest document or feed page read or sent.
+            on_retry: called with the error and the attempt number before each retry (to tell
+                a person at once that the peer is down, rather than after the last attempt).
+            max_connections: documents in flight at once (the CLI's ``--concurrency``).
+        """
+        super().__init__(
+            url,
+            token=token,
+            ca=ca,
+            cert=cert,
+            key=key,
+            retries=retries,
+            backoff=backoff,
+            connect_timeout=connect_timeout,
+            timeout=timeout,
+            retry=retry,
+            timeouts=timeouts,
+            validate=validate,
+            profile=profile,
+            allow_restricted=allow_restricted,
+            max_bytes=max_bytes,
+            on_retry=on_retry,
+        )
         self._http = httpx.AsyncClient(
             verify=self._verify,
             timeout=self.timeouts.httpx(),
@@ -515,6 +637,8 @@ class AsyncClient(_Base):
             last = outcome.error
             last.attempts = attempt + 1
             if attempt + 1 < self.retry.attempts:
+                if self.on_retry is not None:
+                    self.on_retry(last, attempt + 1)
                 await asyncio.sleep(self.retry.delay(attempt, outcome.delay_hint))
         assert last is not None
         raise last

@@ -1,4 +1,4 @@
-"""Settings of the exchange: the receiver's peers file and the sender's token sources.
+"""Settings of the receiver: its peers file (the sender's client config: :mod:`.credentials`).
 
 The peers file (TOML) names who may talk to ``iodef serve``::
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any, Final
 from ..errors import IODEFError
 from ._policy import RESTRICTION_RANK
 
-__all__ = ["ConfigError", "Peer", "Secret", "ServerConfig", "load_server_config", "read_token"]
+__all__ = ["ConfigError", "Peer", "Secret", "ServerConfig", "load_server_config"]
 
 TOKEN_ENV: Final = "IODEF_TOKEN"
 
@@ -163,35 +162,3 @@ def load_server_config(path: Path) -> ServerConfig:
     if len(set(digests)) != len(digests):
         raise _fail(path, "two peers have the same token")
     return ServerConfig(feeds=feeds, peers=peers)
-
-
-def read_token(token: str | None, config: Path | None, url: str) -> Secret | None:
-    """The sender's bearer token: ``--token``, else ``$IODEF_TOKEN``, else the client config file.
-
-    The client file is TOML: a top-level ``token = "..."`` or, per peer,
-    ``[tokens] "https://peer/feeds/x" = "..."`` (the longest key that prefixes *url* wins).
-    """
-    if token:
-        return Secret(token)
-    env = os.environ.get(TOKEN_ENV)
-    if env:
-        return Secret(env)
-    if config is None:
-        return None
-    try:
-        raw = tomllib.loads(config.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _fail(config, f"cannot read the client config: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(config, f"not valid TOML: {exc}") from None
-    tokens = raw.get("tokens", {})
-    if isinstance(tokens, dict):
-        matches = [k for k in tokens if isinstance(k, str) and url.startswith(k)]
-        if matches:
-            value = tokens[max(matches, key=len)]
-            if isinstance(value, str) and value:
-                return Secret(value)
-    value = raw.get("token")
-    if isinstance(value, str) and value:
-        return Secret(value)
-    return None

@@ -10,21 +10,30 @@ A refusal that is about the request rather than the document (401, 403, 404, 408
 token, a renamed feed, a timeout) leaves the document waiting, its error recorded, like a
 connection failure. Only a refusal of the content itself (400, 413, 415, 422 and the other 4xx)
 takes it out of the queue, into the ``dead_letters`` table, where ``iodef outbox list`` shows it.
+
+Each document keeps its destination and the credentials it was queued with (a token given with
+``--token`` or ``$IODEF_TOKEN``, the client config it came from, the TLS files): a flush sends it
+with those, or with the config entry for its destination, never with another peer's. Because it
+may hold tokens, the outbox file is created mode 0600 (and tightened to it when found looser).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import os
 import sqlite3
+import stat
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
 from ..errors import ExchangeError, ExchangeRejectedError
 from .client import Receipt
+from .credentials import Credentials
 
 __all__ = [
     "DeadLetter",
@@ -56,6 +65,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     created TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
+    credentials TEXT,
     UNIQUE (url, sha256)
 );
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -68,9 +78,11 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     refused TEXT NOT NULL,
     status INTEGER NOT NULL,
     error TEXT NOT NULL,
+    credentials TEXT,
     UNIQUE (url, sha256)
 );
 """
+_COLUMNS_ADDED: Final = (("outbox", "credentials TEXT"), ("dead_letters", "credentials TEXT"))
 
 
 def default_outbox_path() -> Path:
@@ -92,6 +104,11 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     size: int
+    #: The credentials it was queued with (JSON), None for a document queued by an older iodef.
+    credentials: str | None = None
+
+    def queued_credentials(self) -> Credentials | None:
+        return None if self.credentials is None else Credentials.from_json(self.credentials)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +124,7 @@ class DeadLetter:
     status: int
     error: str
     size: int
+    credentials: str | None = None
 
 
 class Outbox:
@@ -116,6 +134,7 @@ class Outbox:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(path)
             self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             # Removing a delivered item need not reach the disk before the next send: if it is lost
@@ -123,6 +142,12 @@ class Outbox:
             # one must: add_many() switches to FULL for its transaction.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            for table, column in _COLUMNS_ADDED:  # an outbox written by an older iodef
+                names = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if column.split()[0] not in names:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+            for suffix in ("-wal", "-shm"):
+                _tighten(Path(str(path) + suffix))
         except (OSError, sqlite3.Error) as exc:
             raise ExchangeError(f"cannot open the outbox: {exc}", source=str(path)) from None
 
@@ -136,12 +161,19 @@ class Outbox:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def add_many(self, url: str, documents: Sequence[tuple[str, bytes]]) -> list[int]:
+    def add_many(
+        self,
+        url: str,
+        documents: Sequence[tuple[str, bytes]],
+        credentials: Credentials | None = None,
+    ) -> list[int]:
         """Queue (source, body) pairs for *url* in one transaction; return their ids in order.
 
-        A document already waiting for the same URL keeps its row (and its id is returned); one
-        refused before leaves the dead letters.
+        *credentials* are those the documents are to be delivered with (kept with each). A
+        document already waiting for the same URL keeps its row (its credentials are updated, and
+        its id is returned); one refused before leaves the dead letters.
         """
+        creds = (credentials or Credentials()).to_json()
         now = datetime.now(UTC).isoformat()
         ids: list[int] = []
         try:
@@ -150,9 +182,10 @@ class Outbox:
             for source, body in documents:
                 digest = hashlib.sha256(body).hexdigest()
                 self._db.execute(
-                    "INSERT OR IGNORE INTO outbox (url, source, sha256, body, created)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (url, source, digest, body, now),
+                    "INSERT INTO outbox (url, source, sha256, body, created, credentials)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (url, sha256) DO UPDATE SET credentials = excluded.credentials",
+                    (url, source, digest, body, now, creds),
                 )
                 # Sent anew: no longer a dead letter (refused again, it becomes one again).
                 self._db.execute("DELETE FROM dead_letters WHERE url = ? AND sha256 = ?", (url, digest))
@@ -170,14 +203,14 @@ class Outbox:
                 self._db.execute("PRAGMA synchronous=NORMAL")
         return ids
 
-    def items(self, url: str | None = None) -> list[OutboxItem]:
-        """The documents waiting for delivery, oldest first (only those for *url* when given)."""
-        query = "SELECT id, url, source, sha256, created, attempts, last_error, length(body) FROM outbox"
-        params: tuple[str, ...] = ()
-        if url is not None:
-            query += " WHERE url = ?"
-            params = (url,)
-        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+    def items(self, url: str | None = None, *, older_than: timedelta | None = None) -> list[OutboxItem]:
+        """The waiting documents, oldest first (only those for *url* / queued before *older_than* ago)."""
+        query = (
+            "SELECT id, url, source, sha256, created, attempts, last_error, length(body), credentials"
+            " FROM outbox"
+        )
+        where, params = _filters(url, older_than)
+        rows = self._db.execute(query + where + " ORDER BY id", params).fetchall()
         return [OutboxItem(*row) for row in rows]
 
     def body(self, item_id: int) -> bytes | None:
@@ -189,17 +222,53 @@ class Outbox:
         """Forget a document (it was delivered)."""
         self._db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
 
-    def dead_letters(self, url: str | None = None) -> list[DeadLetter]:
+    def dead_letters(
+        self, url: str | None = None, *, older_than: timedelta | None = None
+    ) -> list[DeadLetter]:
         """The documents peers refused for their content, oldest refusal first."""
         query = (
-            "SELECT id, url, source, sha256, created, refused, status, error, length(body) FROM dead_letters"
+            "SELECT id, url, source, sha256, created, refused, status, error, length(body), credentials"
+            " FROM dead_letters"
         )
-        params: tuple[str, ...] = ()
-        if url is not None:
-            query += " WHERE url = ?"
-            params = (url,)
-        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        where, params = _filters(url, older_than, column="refused")
+        rows = self._db.execute(query + where + " ORDER BY id", params).fetchall()
         return [DeadLetter(*row) for row in rows]
+
+    # -- housekeeping ----------------------------------------------------------------------------
+
+    def drop(self, url: str | None = None, *, older_than: timedelta | None = None) -> int:
+        """Remove waiting documents (for *url*, queued before *older_than* ago); return how many."""
+        where, params = _filters(url, older_than)
+        return self._write("DELETE FROM outbox" + where, params)
+
+    def purge_dead(self, url: str | None = None, *, older_than: timedelta | None = None) -> int:
+        """Remove dead letters (for *url*, refused before *older_than* ago); return how many."""
+        where, params = _filters(url, older_than, column="refused")
+        return self._write("DELETE FROM dead_letters" + where, params)
+
+    def requeue(self, url: str | None = None, *, older_than: timedelta | None = None) -> int:
+        """Put dead letters back in the queue (attempts from zero); return how many."""
+        where, params = _filters(url, older_than, column="refused")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT OR IGNORE INTO outbox (url, source, sha256, body, created, credentials)"
+                " SELECT url, source, sha256, body, created, credentials FROM dead_letters" + where,
+                params,
+            )
+            moved = self._db.execute("DELETE FROM dead_letters" + where, params).rowcount
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise ExchangeError(f"cannot write to the outbox: {exc}", source=str(self.path)) from None
+        return int(moved)
+
+    def _write(self, statement: str, params: tuple[str, ...]) -> int:
+        try:
+            return int(self._db.execute(statement, params).rowcount)
+        except sqlite3.Error as exc:
+            raise ExchangeError(f"cannot write to the outbox: {exc}", source=str(self.path)) from None
 
     def move_to_dead_letters(self, item_id: int, status: int, error: str) -> None:
         """Take an item out of the queue into the dead letters (one transaction)."""
@@ -208,8 +277,8 @@ class Outbox:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "INSERT OR REPLACE INTO dead_letters"
-                " (url, source, sha256, body, created, refused, status, error)"
-                " SELECT url, source, sha256, body, created, ?, ?, ? FROM outbox WHERE id = ?",
+                " (url, source, sha256, body, created, refused, status, error, credentials)"
+                " SELECT url, source, sha256, body, created, ?, ?, ?, credentials FROM outbox WHERE id = ?",
                 (now, status, error[:2000], item_id),
             )
             self._db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
@@ -219,14 +288,45 @@ class Outbox:
                 self._db.execute("ROLLBACK")
             raise ExchangeError(f"cannot write to the outbox: {exc}", source=str(self.path)) from None
 
-    def record_failure(self, item_id: int, error: str) -> None:
-        """Count a failed delivery attempt and keep its error for ``iodef outbox list``."""
+    def record_failure(self, item_id: int, error: str, attempts: int = 1) -> None:
+        """Note a failed delivery run that made *attempts* requests (the retries count too)."""
         self._db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:2000], item_id)
+            "UPDATE outbox SET attempts = attempts + ?, last_error = ? WHERE id = ?",
+            (max(1, attempts), error[:2000], item_id),
         )
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+
+def _filters(
+    url: str | None, older_than: timedelta | None, *, column: str = "created"
+) -> tuple[str, tuple[str, ...]]:
+    clauses: list[str] = []
+    params: list[str] = []
+    if url is not None:
+        clauses.append("url = ?")
+        params.append(url)
+    if older_than is not None:
+        clauses.append(f"{column} < ?")
+        params.append((datetime.now(UTC) - older_than).isoformat())
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _private_file(path: Path) -> None:
+    """Create *path* mode 0600 if it does not exist; tighten it to 0600 if others may read it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode) and mode & 0o077:
+        path.chmod(stat.S_IMODE(mode) & 0o700)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +375,10 @@ async def deliver(
                     outbox.move_to_dead_letters(item.id, exc.status, str(exc))
                     result = DeliveryResult(item, refused=exc)
                 else:
-                    outbox.record_failure(item.id, str(exc))
+                    outbox.record_failure(item.id, str(exc), exc.attempts)
                     result = DeliveryResult(item, waiting=exc)
             except ExchangeError as exc:
-                outbox.record_failure(item.id, str(exc))
+                outbox.record_failure(item.id, str(exc), exc.attempts)
                 result = DeliveryResult(item, waiting=exc)
             else:
                 outbox.remove(item.id)

@@ -25,12 +25,14 @@ __all__ = [
     "ATOM_NS",
     "INFORMATION_TYPE_SCHEME",
     "ROLIE_NS",
+    "WITHHELD_PROPERTY",
     "EntryInfo",
     "FeedEntry",
     "FeedPage",
     "categories_document",
     "entry_document",
     "entry_element",
+    "entry_text",
     "feed_document",
     "parse_feed",
     "rfc3339",
@@ -42,6 +44,8 @@ APP_NS: Final = "http://www.w3.org/2007/app"
 ROLIE_NS: Final = "urn:ietf:params:xml:ns:rolie-1.0"
 INFORMATION_TYPE_SCHEME: Final = "urn:ietf:params:rolie:category:information-type"
 PROPERTY: Final = "urn:ietf:params:rolie:property:"
+#: The rolie:property of an entry served redacted: how many parts were withheld from this reader.
+WITHHELD_PROPERTY: Final = "urn:iodef:property:withheld-parts"
 ATOM_FEED_TYPE: Final = "application/atom+xml;type=feed"
 ATOM_ENTRY_TYPE: Final = "application/atom+xml;type=entry"
 IODEF_SCHEMA_LOCATION: Final = "https://www.iana.org/assignments/xml-registry/schema/iodef-2.0.xsd"
@@ -88,6 +92,7 @@ class EntryInfo:
     document_url: str
     previous_url: str | None
     feed_url: str
+    withheld: int = 0
 
 
 def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
@@ -119,6 +124,8 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
     summary = f"IODEF v2 document from {info.sender}"
     if info.incident_id is not None:
         summary += f": incident {info.incident_id}@{info.incident_name}, version {info.version}"
+    if info.withheld:
+        summary += f" ({info.withheld} part(s) above your clearance withheld)"
     _sub(entry, _A + "summary", summary)
     _sub(entry, _A + "content", type="application/xml", src=info.document_url)
     _sub(
@@ -138,11 +145,80 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
         )
     if info.generation_time is not None:
         _sub(entry, _R + "property", name=PROPERTY + "content-published-date", value=info.generation_time)
+    if info.withheld:
+        _sub(entry, _R + "property", name=WITHHELD_PROPERTY, value=str(info.withheld))
     return entry
 
 
+def _a(value: str) -> str:
+    """*value* escaped for a double-quoted XML attribute."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+    )
+
+
+def _t(value: str) -> str:
+    """*value* escaped for XML character data."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+_ENTRY_OPEN: Final = f'<entry xmlns="{ATOM_NS}" xmlns:app="{APP_NS}" xmlns:rolie="{ROLIE_NS}">'
+_FORMAT_ATTRS: Final = f'ns="{IODEF_NS}" version="2.0" schema-location="{IODEF_SCHEMA_LOCATION}"'
+_IODEF_FORMAT: Final = f'<rolie:format {_FORMAT_ATTRS} schema-type="text/xml"/>'
+
+
+def entry_text(info: EntryInfo, *, standalone: bool, declare: bool = True) -> str:
+    """The ``atom:entry`` of :func:`entry_element` as text, written directly (the hot path of a POST).
+
+    *declare*: carry the namespace declarations (False inside a feed that declares them).
+    """
+    updated = rfc3339(info.received)
+    out = [_ENTRY_OPEN if declare else "<entry>"]
+    out.append(f"<id>urn:uuid:{_t(info.entry_id)}</id><title>{_t(info.title)}</title>")
+    out.append(f"<published>{updated}</published><updated>{updated}</updated>")
+    out.append(f"<author><name>{_t(info.sender)}</name></author>")
+    url = _a(info.entry_url)
+    out.append(f'<link rel="self" href="{url}"/><link rel="edit" href="{url}"/>')
+    if info.previous_url is not None:
+        out.append(f'<link rel="predecessor-version" href="{_a(info.previous_url)}"/>')
+    if standalone:
+        out.append(f'<link rel="collection" href="{_a(info.feed_url)}"/>')
+        out.append(f'<category scheme="{INFORMATION_TYPE_SCHEME}" term="incident"/>')
+    if info.restriction is not None:
+        scheme = "urn:ietf:params:xml:ns:iodef-2.0:restriction"
+        out.append(f'<category scheme="{scheme}" term="{_a(info.restriction)}"/>')
+    if info.purpose is not None:
+        out.append(f'<category scheme="urn:ietf:params:xml:ns:iodef-2.0:purpose" term="{_a(info.purpose)}"/>')
+    summary = f"IODEF v2 document from {info.sender}"
+    if info.incident_id is not None:
+        summary += f": incident {info.incident_id}@{info.incident_name}, version {info.version}"
+    if info.withheld:
+        summary += f" ({info.withheld} part(s) above your clearance withheld)"
+    out.append(f"<summary>{_t(summary)}</summary>")
+    out.append(f'<content type="application/xml" src="{_a(info.document_url)}"/>')
+    out.append(_IODEF_FORMAT)
+    if info.incident_id is not None:
+        value = _a(f"{info.incident_id}@{info.incident_name}")
+        out.append(f'<rolie:property name="{PROPERTY}content-id" value="{value}"/>')
+    if info.generation_time is not None:
+        name = PROPERTY + "content-published-date"
+        out.append(f'<rolie:property name="{name}" value="{_a(info.generation_time)}"/>')
+    if info.withheld:
+        out.append(f'<rolie:property name="{WITHHELD_PROPERTY}" value="{info.withheld}"/>')
+    out.append("</entry>")
+    return "".join(out)
+
+
+_DECLARATION: Final = "<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
 def entry_document(info: EntryInfo) -> bytes:
-    return _serialise(entry_element(info, standalone=True))
+    return (_DECLARATION + entry_text(info, standalone=True)).encode()
 
 
 def feed_document(
@@ -156,18 +232,15 @@ def feed_document(
     links: Sequence[tuple[str, str]] = (),
 ) -> bytes:
     """An Atom feed (RFC 8322 §6.1) with its entries newest first and the paging *links* (rel, href)."""
-    feed = etree.Element(_A + "feed", nsmap=_NSMAP)
-    _sub(feed, _A + "id", feed_id)
-    _sub(feed, _A + "title", title)
-    _sub(feed, _A + "updated", rfc3339(updated))
-    _sub(feed, _A + "link", rel="self", href=feed_url)
-    _sub(feed, _A + "link", rel="service", href=service_url)
+    out = [_DECLARATION, _ENTRY_OPEN.replace("<entry ", "<feed ", 1)]
+    out.append(f"<id>{_t(feed_id)}</id><title>{_t(title)}</title><updated>{rfc3339(updated)}</updated>")
+    out.append(f'<link rel="self" href="{_a(feed_url)}"/><link rel="service" href="{_a(service_url)}"/>')
     for rel, href in links:
-        _sub(feed, _A + "link", rel=rel, href=href)
-    _sub(feed, _A + "category", scheme=INFORMATION_TYPE_SCHEME, term="incident")
-    for info in entries:
-        feed.append(entry_element(info, standalone=False))
-    return _serialise(feed)
+        out.append(f'<link rel="{_a(rel)}" href="{_a(href)}"/>')
+    out.append(f'<category scheme="{INFORMATION_TYPE_SCHEME}" term="incident"/>')
+    out.extend(entry_text(info, standalone=False, declare=False) for info in entries)
+    out.append("</feed>")
+    return "".join(out).encode()
 
 
 def service_document(workspace_title: str, feeds: Sequence[tuple[str, str]]) -> bytes:
@@ -205,6 +278,8 @@ class FeedEntry:
     content_src: str | None
     content_type: str | None
     links: dict[str, str] = field(default_factory=dict)
+    #: Parts of the document the peer withheld from this reader (0: served whole).
+    withheld: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +317,14 @@ def _links(el: etree._Element) -> dict[str, str]:
     return out
 
 
+def _withheld(el: etree._Element) -> int:
+    for prop in el.findall(_R + "property"):
+        if prop.get("name") == WITHHELD_PROPERTY:
+            value = str(prop.get("value") or "")
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
 def parse_feed(data: bytes, url: str, *, max_bytes: int) -> FeedPage:
     """Read an Atom feed (hardened parser); raise :class:`ExchangeProtocolError` if it is not one."""
     try:
@@ -265,6 +348,7 @@ def parse_feed(data: bytes, url: str, *, max_bytes: int) -> FeedPage:
                 if content is None or content.get("type") is None
                 else str(content.get("type")),
                 links=_links(el),
+                withheld=_withheld(el),
             )
         )
     return FeedPage(

@@ -5,10 +5,18 @@ Resources (``{feed}`` is one of the configured feeds, ``incidents`` by default):
     GET  /                                   AtomPub service document (RFC 8322 §5.1)
     GET  /categories                         category document (§5.2)
     GET  /feeds/{feed}                       Atom feed, newest first, paged (RFC 5005), ?since= ?limit=
+                                             ?cursor= (an opaque keyset over received time and id)
     POST /feeds/{feed}                       add an IODEF document (application/xml, or an Atom entry
                                              wrapping one): 201 + Location + the Atom entry
     GET  /feeds/{feed}/{entry}               the Atom entry of one document
     GET  /feeds/{feed}/{entry}/document      the IODEF document, byte for byte as received
+
+Each reader gets each document with the parts above its clearance removed (the views are made
+once, when the document arrives: :mod:`iodef.exchange.redact`); the entry of a redacted view says
+how many parts were withheld. Feeds, entries and documents carry ``ETag`` and ``Last-Modified``
+and answer ``304`` to ``If-None-Match`` / ``If-Modified-Since``. Nothing is kept in a process
+between requests, so several workers on one PostgreSQL serve one repository; the rate limits
+are per worker (see ``docs/exchange.md``).
 
 Every refusal is an RFC 9457 ``application/problem+json`` body. Run it with :func:`run` (uvicorn)
 or with any ASGI server through :func:`create_app`.
@@ -19,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import math
+import os
 import threading
 import time
 import uuid
@@ -27,6 +37,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -35,7 +47,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
@@ -43,8 +55,20 @@ from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
 from ..xml import IODEF_NS, check_root, parse_xml
 from ..xmlsig import SignatureError, Trust, verify_signature
 from ._checks import PROFILES, Issue, check_document
-from ._policy import RESTRICTION_RANK, effective_restriction
-from .config import Peer, ServerConfig
+from ._http import (
+    ProblemError,
+    encode_cursor,
+    etag,
+    feed_query,
+    not_modified,
+    problem_response,
+    too_large,
+    unavailable,
+    validators,
+)
+from ._policy import RESTRICTION_RANK, effective_restriction, restriction_rank
+from .config import Peer, ServerConfig, load_server_config
+from .redact import views as redacted_views
 from .rolie import (
     ATOM_ENTRY_TYPE,
     ATOM_FEED_TYPE,
@@ -57,9 +81,8 @@ from .rolie import (
 )
 from .store import Entry, NewDocument, StorageUnavailableError, Store
 
-__all__ = ["ServerSettings", "create_app", "document_digest"]
+__all__ = ["ServerSettings", "app_from_environment", "create_app", "document_digest"]
 
-PROBLEM_TYPE: Final = "application/problem+json"
 #: The documented cap (32 MiB), the same as for iodef.parse and iodef validate.
 DEFAULT_MAX_BYTES: Final = _DOCUMENT_CAP
 INLINE_CHECK_BYTES: Final = 64 * 1024
@@ -87,41 +110,6 @@ class ServerSettings:
     signature_trust: dict[str, Trust] = field(default_factory=dict)
 
 
-class ProblemError(Exception):
-    """An RFC 9457 answer to send instead of the normal response."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        *,
-        slug: str,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.slug = slug
-        self.headers = headers or {}
-        self.extra = extra or {}
-
-
-def problem_response(exc: ProblemError, instance: str | None = None) -> Response:
-    body: dict[str, Any] = {
-        "type": f"urn:iodef:problem:{exc.slug}",
-        "title": exc.title,
-        "status": exc.status,
-        "detail": exc.detail,
-    }
-    if instance:
-        body["instance"] = instance
-    body.update(exc.extra)
-    return JSONResponse(body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_TYPE)
-
-
 class _RateLimiter:
     """A token bucket per peer (in this process)."""
 
@@ -143,7 +131,18 @@ class _RateLimiter:
 
 
 def document_digest(root: etree._Element) -> str:
-    """SHA-256 (hex) of the document's C14N 2.0 form without comments: what a repeat is known by."""
+    """SHA-256 (hex) of the document's canonical form (C14N 1.0, comments dropped): what a repeat is known by.
+
+    libxml2's C14N 1.0 is a tenth of the cost of C14N 2.0 (written in Python in lxml) and as
+    canonical for a whole document; :func:`legacy_document_digest` is what stores written before
+    used, still recognised for a re-sent incident.
+    """
+    canonical: bytes = etree.tostring(root, method="c14n", with_comments=False)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def legacy_document_digest(root: etree._Element) -> str:
+    """SHA-256 (hex) of the C14N 2.0 form without comments (the digest of earlier versions)."""
     canonical: str = etree.canonicalize(root, with_comments=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -207,9 +206,30 @@ def _unwrap_entry(root: etree._Element, name: str) -> etree._Element:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
+    root: etree._Element
     body: bytes
     digest: str
     index: dict[str, str | None]
+    visible_rank: int
+    views: tuple[tuple[int, int, str | None, bytes], ...]
+
+
+def _views(root: etree._Element, restriction: str | None, profile: str) -> tuple[int, tuple[Any, ...]]:
+    """The lowest rank that sees anything of *root*, and its redacted views.
+
+    Each view is (reader rank, parts withheld, the view's restriction, its bytes).
+    """
+    strictest = min(restriction_rank(restriction), 3)
+    if strictest == 0:
+        return 0, ()
+    made = redacted_views(root, strictest, profile=profile)
+    rows = []
+    for rank, view in made.items():
+        body = view.body
+        assert view.root is not None
+        assert body is not None
+        rows.append((rank, view.withheld, effective_restriction(view.root), body))
+    return (min(made) if made else strictest), tuple(rows)
 
 
 class _App:
@@ -287,7 +307,7 @@ class _App:
                     sqlite_synchronous=self.settings.sqlite_synchronous,
                 )
             except StorageUnavailableError as exc:
-                raise _unavailable(str(exc)) from None
+                raise unavailable(str(exc)) from None
         return self.store
 
     # -- URLs ------------------------------------------------------------------------------------
@@ -322,6 +342,7 @@ class _App:
             document_url=f"{feed_url}/{entry.entry_id}/document",
             previous_url=f"{feed_url}/{entry.previous_entry_id}" if entry.previous_entry_id else None,
             feed_url=feed_url,
+            withheld=entry.withheld,
         )
 
     # -- handlers --------------------------------------------------------------------------------
@@ -366,12 +387,19 @@ class _App:
         await self._require_signature(peer, checked.body, name)
         store = self._store()
         new = NewDocument(
-            feed=feed, sender=peer.name, digest=checked.digest, body=checked.body, **checked.index
+            feed=feed,
+            sender=peer.name,
+            digest=checked.digest,
+            body=checked.body,
+            visible_rank=checked.visible_rank,
+            views=checked.views,
+            legacy_digest=partial(legacy_document_digest, checked.root),
+            **checked.index,
         )
         try:
             entry, created = await asyncio.wrap_future(store.submit(new))
         except StorageUnavailableError as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         info = self._info(request, entry)
         headers = {"Location": info.entry_url, "Content-Location": info.entry_url}
         if not created:
@@ -394,13 +422,13 @@ class _App:
                     400, "Bad Content-Length", "Content-Length is not a number", slug="unreadable"
                 ) from None
             if size > limit:
-                raise _too_large(size, limit)
+                raise too_large(size, limit)
         chunks: list[bytes] = []
         total = 0
         async for chunk in request.stream():
             total += len(chunk)
             if total > limit:
-                raise _too_large(None, limit)
+                raise too_large(None, limit)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -412,7 +440,7 @@ class _App:
                 body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
             check_root(root, name)
         except DocumentTooLargeError:
-            raise _too_large(len(body), self.settings.max_bytes) from None
+            raise too_large(len(body), self.settings.max_bytes) from None
         except ParseError as exc:
             status, title, slug = 400, "Unreadable document", "unreadable"
             if isinstance(exc, UnsupportedVersionError) or "root element" in exc.message:
@@ -434,7 +462,11 @@ class _App:
                 slug="invalid-document",
                 extra={"profile": self.settings.profile, "issues": [i.to_dict() for i in issues]},
             )
-        return _Checked(body=body, digest=document_digest(root), index=_index(root))
+        index = _index(root)
+        visible, views = _views(root, index["restriction"], self.settings.profile)
+        return _Checked(
+            root=root, body=body, digest=document_digest(root), index=index, visible_rank=visible, views=views
+        )
 
     async def _require_signature(self, peer: Peer, body: bytes, name: str) -> None:
         """422 unless *body* carries a good XML Signature by the signer required of *peer*."""
@@ -460,17 +492,17 @@ class _App:
         peer, rank = self._reader(request)
         feed = self._feed(request)
         q = request.query_params
-        limit, before, since = _feed_query(q, self.settings.page_size)
+        limit, after, since = feed_query(q, self.settings.page_size)
         store = self._store()
         reader = None if peer.name == "anonymous" else peer.name
         try:
             rows = await run_in_threadpool(
                 lambda: store.list_entries(
-                    feed, reader=reader, max_rank=rank, limit=limit, before_seq=before, since=since
+                    feed, reader=reader, max_rank=rank, limit=limit, after=after, since=since
                 )
             )
         except StorageUnavailableError as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         base = self._base(request)
         feed_url = f"{base}/feeds/{feed}"
         common: dict[str, str] = {}
@@ -485,8 +517,19 @@ class _App:
 
         links = [("first", url())]
         if len(rows) == limit:
-            links.append(("next", url(before=str(rows[-1].seq))))
-        self_url = url(**({"before": str(before)} if before is not None else {}))
+            links.append(("next", url(cursor=encode_cursor(rows[-1].received, rows[-1].seq))))
+        self_url = url(**({"cursor": q["cursor"]} if after is not None else {}))
+        tag = etag(
+            "feed",
+            self_url,
+            str(rank),
+            *(f"{e.entry_id}:{e.withheld}:{e.restriction}" for e in rows),
+            *(href for _, href in links),
+        )
+        modified = rows[0].received if rows else None
+        headers = validators(tag, modified)
+        if not_modified(request, tag, modified):
+            return Response(status_code=304, headers=headers)
         body = feed_document(
             feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_url)}",
             title=f"{feed} (IODEF v2)",
@@ -496,7 +539,7 @@ class _App:
             entries=[self._info(request, e) for e in rows],
             links=links,
         )
-        return Response(body, media_type=ATOM_FEED_TYPE)
+        return Response(body, media_type=ATOM_FEED_TYPE, headers=headers)
 
     async def feed_or_post(self, request: Request) -> Response:
         if request.method == "POST":
@@ -512,7 +555,7 @@ class _App:
         try:
             found = await run_in_threadpool(lambda: store.get(feed, entry_id, reader=reader, max_rank=rank))
         except StorageUnavailableError as exc:
-            raise _unavailable(str(exc)) from None
+            raise unavailable(str(exc)) from None
         if found is None:
             raise ProblemError(
                 404, "No such entry", f"no entry {entry_id!r} that you may read", slug="not-found"
@@ -521,58 +564,22 @@ class _App:
 
     async def entry(self, request: Request) -> Response:
         entry, _ = await self._get(request)
-        return Response(entry_document(self._info(request, entry)), media_type=ATOM_ENTRY_TYPE)
+        tag = etag("entry", entry.digest, str(entry.withheld), str(entry.restriction))
+        headers = validators(tag, entry.received)
+        if not_modified(request, tag, entry.received):
+            return Response(status_code=304, headers=headers)
+        body = entry_document(self._info(request, entry))
+        return Response(body, media_type=ATOM_ENTRY_TYPE, headers=headers)
 
     async def document(self, request: Request) -> Response:
-        _, body = await self._get(request)
-        return Response(body, media_type="application/xml")
-
-
-_MAX_SEQ: Final = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT hold
-
-
-def _bad_query(detail: str) -> ProblemError:
-    return ProblemError(400, "Bad query", detail, slug="bad-query")
-
-
-def _feed_query(q: Any, page_size: int) -> tuple[int, int | None, datetime | None]:
-    """``limit`` (clamped to 1..1000), ``before`` and ``since`` of a feed request, or a 400."""
-    try:
-        limit = int(q.get("limit", page_size))
-        before = int(q["before"]) if "before" in q else None
-    except ValueError:
-        raise _bad_query("limit and before must be integers") from None
-    if before is not None and not 0 <= before <= _MAX_SEQ:
-        raise _bad_query(f"before must be between 0 and {_MAX_SEQ}")
-    since: datetime | None = None
-    if "since" in q:
-        try:
-            since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
-            # Stored times are UTC; an offset near the ends of the calendar cannot be converted.
-            since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        except (ValueError, OverflowError):
-            raise _bad_query("since must be an RFC 3339 date-time") from None
-    return min(max(limit, 1), 1000), before, since
-
-
-def _too_large(size: int | None, limit: int) -> ProblemError:
-    got = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
-    return ProblemError(
-        413,
-        "Document too large",
-        f"the body has {got}; this repository takes at most {limit:,}",
-        slug="too-large",
-    )
-
-
-def _unavailable(detail: str) -> ProblemError:
-    return ProblemError(
-        503,
-        "Storage unavailable",
-        f"the document was not stored ({detail}); retry later",
-        slug="storage-unavailable",
-        headers={"Retry-After": "1"},
-    )
+        entry, body = await self._get(request)
+        tag = etag("document", entry.digest, str(entry.withheld), str(entry.restriction))
+        headers = validators(tag, entry.received)
+        if entry.withheld:
+            headers["IODEF-Withheld-Parts"] = str(entry.withheld)
+        if not_modified(request, tag, entry.received):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/xml", headers=headers)
 
 
 def _issue_from_error(exc: IODEFError) -> dict[str, Any]:
@@ -631,3 +638,31 @@ def create_app(settings: ServerSettings) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
     app.state.iodef = app_state
     return app
+
+
+#: The environment variable through which ``iodef serve --workers N`` hands its settings to workers.
+SETTINGS_ENV: Final = "IODEF_SERVE_SETTINGS"
+
+
+def settings_to_environment(settings: ServerSettings, peers: str | None) -> str:
+    """The settings as the JSON :func:`app_from_environment` reads (the peers file by path)."""
+    fields = {k: v for k, v in settings.__dict__.items() if k not in ("config", "signature_trust")}
+    trust = {
+        peer: {k: (v.decode("ascii") if isinstance(v, bytes) else v) for k, v in t.__dict__.items()}
+        for peer, t in settings.signature_trust.items()
+    }
+    return json.dumps({**fields, "peers": peers, "signature_trust": trust})
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker of ``iodef serve --workers N`` (uvicorn's factory)."""
+    raw = json.loads(os.environ[SETTINGS_ENV])
+    peers = raw.pop("peers")
+    trust = {
+        peer: Trust(
+            **{k: (v.encode("ascii") if k in ("certificate", "ca") and v else v) for k, v in t.items()}
+        )
+        for peer, t in raw.pop("signature_trust", {}).items()
+    }
+    config = load_server_config(Path(peers)) if peers else ServerConfig()
+    return create_app(ServerSettings(config=config, signature_trust=trust, **raw))

@@ -48,7 +48,8 @@ from ..stix._common import (
     tlp_marking,
 )
 from ..xml import parse
-from .server import ProblemError, _App
+from ._http import ProblemError
+from .server import _App
 from .store import _META_COLUMNS, Entry, StorageUnavailableError, entries
 
 __all__ = ["TAXII_MEDIA_TYPE", "taxii_routes"]
@@ -211,8 +212,9 @@ class TaxiiFace:
 
     def _documents(
         self, feed: str, reader: str | None, rank: int, query: _Query
-    ) -> Iterator[tuple[Entry, bytes]]:
-        """Visible documents of *feed* from *query*'s start on, in (date added, sequence) order."""
+    ) -> Iterator[tuple[Entry, bytes, int | None]]:
+        """Visible documents of *feed* from *query*'s start on, in (date added, sequence) order, each
+        as the reader may have it: whole, or the redacted view for its clearance (with that rank)."""
         store = self.app._store()
         after = query.start
         while True:
@@ -233,10 +235,10 @@ class TaxiiFace:
             try:
                 with store.engine.connect() as conn:
                     rows = list(conn.execute(stmt))
+                    served = store.bodies_for_reader(conn, rows, reader, rank)
             except (OperationalError, DBAPIError) as exc:
                 raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
-            for row in rows:
-                yield Entry._from_row(row), bytes(row.body)
+            yield from served
             if len(rows) < _BATCH:
                 return
             last = Entry._from_row(rows[-1])
@@ -250,9 +252,10 @@ class TaxiiFace:
             for i, obj in enumerate(_SHARED):
                 if i >= start.index and query.wants(obj):
                     yield _Position(_EPOCH, -1, i), _EPOCH, obj
-        for entry, body in self._documents(feed, reader, rank, query):
+        for entry, body, view in self._documents(feed, reader, rank, query):
             first = start.index if (entry.received, entry.seq) == (start.received, start.seq) else 0
-            for i, obj in enumerate(self.objects.of(entry.digest, body)):
+            # the cache keeps whole documents and each redacted view apart
+            for i, obj in enumerate(self.objects.of(f"{entry.digest}@{view}", body)):
                 if i >= first and query.wants(obj):
                     yield _Position(entry.received, entry.seq, i), entry.received, obj
 

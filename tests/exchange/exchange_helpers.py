@@ -114,3 +114,36 @@ def run_iodef(
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+PG_ENV = "IODEF_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL's URL; skip (fail under CI=true) when there is none."""
+    import pytest
+
+    url = os.environ.get(PG_ENV)
+    if url:
+        return url
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {PG_ENV} is not set: the PostgreSQL tests must run in CI")
+    pytest.skip(f"no PostgreSQL: set {PG_ENV} (bash .ci/run installs and starts one)")
+
+
+def empty_postgres() -> str:
+    """The test PostgreSQL, its iodef tables dropped."""
+    import pytest
+    import sqlalchemy as sa
+
+    from iodef.exchange.store import metadata
+
+    url = postgres_url()
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        metadata.drop_all(engine)
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {PG_ENV} is not reachable: {exc.orig}")
+    finally:
+        engine.dispose()
+    return url

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from exchange_helpers import run_iodef
 
-from iodef.exchange.config import ConfigError, load_server_config, read_token
+from iodef.exchange.config import ConfigError, load_server_config
+from iodef.exchange.credentials import resolve
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "exchange"
 
@@ -65,19 +66,54 @@ def test_bad_peers_files_are_refused_with_a_reason(tmp_path: Path, text: str, ne
 def test_token_sources_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = FIXTURES / "client.example.toml"
     monkeypatch.delenv("IODEF_TOKEN", raising=False)
+    monkeypatch.setenv("CSIRT_C_TOKEN", "token-for-csirt-c-from-env")
+
+    def token(url: str, option: str | None = None) -> str | None:
+        found = resolve(url, token=option, config=cfg).token
+        return None if found is None else found.reveal()
+
     url = "https://csirt-b.example/feeds/indicators"
-    assert read_token(None, cfg, url).reveal() == "token-for-csirt-b-indicators"  # type: ignore[union-attr]
-    assert read_token(None, cfg, "https://csirt-b.example/feeds/incidents").reveal() == "token-for-csirt-b"  # type: ignore[union-attr]
-    assert read_token(None, cfg, "https://elsewhere.example/").reveal() == "fallback-token"  # type: ignore[union-attr]
+    assert token(url) == "token-for-csirt-b-indicators"  # the longest prefix wins
+    assert token("https://csirt-b.example/feeds/incidents") == "token-for-csirt-b"
+    assert token("https://csirt-c.example/feeds/incidents") == "token-for-csirt-c-from-env"  # token_env
+    assert token("https://elsewhere.example/") == "fallback-token"
     monkeypatch.setenv("IODEF_TOKEN", "from-env")
-    assert read_token(None, cfg, url).reveal() == "from-env"  # type: ignore[union-attr]
-    secret = read_token("from-option", cfg, url)
+    # an entry written for this URL beats the variable, which holds one token for whichever peer
+    assert token(url) == "token-for-csirt-b-indicators"
+    assert token("https://elsewhere.example/") == "from-env"  # before the catch-all
+    secret = resolve(url, token="from-option", config=cfg).token
     assert secret is not None
     assert secret.reveal() == "from-option"
     assert "from-option" not in repr(secret)
     assert "from-option" not in str(secret)
     monkeypatch.delenv("IODEF_TOKEN")
-    assert read_token(None, None, url) is None
+    assert resolve(url).token is None
+
+
+def test_client_config_gives_tls_files_per_destination(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSIRT_C_TOKEN", "c")
+    cfg = FIXTURES / "client.example.toml"
+    a = resolve("https://csirt-c.example/feeds/incidents", config=cfg)
+    assert a.cert == FIXTURES / "me-for-csirt-c.pem"
+    assert a.ca == FIXTURES / "csirt-c-ca.pem"
+    b = resolve("https://csirt-b.example/feeds/incidents", config=cfg)
+    assert (b.cert, b.ca) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[[peers]]\ntoken = "t"\n', "'url'"),
+        ('[[peers]]\nurl = "https://a/"\ntokn = "t"\n', "unknown key(s) tokn"),
+        ('[[peers]]\nurl = "https://a/"\ntoken_env = "IODEF_SURELY_UNSET_VAR"\n', "not set"),
+    ],
+)
+def test_bad_client_configs_are_refused_with_a_reason(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "client.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        resolve("https://a/feeds/x", config=path)
+    assert needle in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -109,14 +109,12 @@ def test_send_reports_each_document_and_goes_on_after_a_bad_one(server: Server, 
         "ok2.xml",
     }
     assert all(str(lines[f"ok{n}.xml"]["location"]).startswith(feed_url(server)) for n in range(3))
-    assert {n for n, rec in lines.items() if rec["outcome"] == "invalid"} == {
-        "invalid.xml",
-        "private.xml",
-        "broken.xml",
-    }
+    assert {n for n, rec in lines.items() if rec["outcome"] == "invalid"} == {"invalid.xml", "broken.xml"}
+    # a policy refusal is not a broken document
+    assert lines["private.xml"]["outcome"] == "refused"
     assert "private" in str(lines["private.xml"]["error"])
     assert any("purpose" in p["message"] for p in lines["invalid.xml"]["issues"])  # type: ignore[union-attr]
-    assert b"3 delivered" in r.stderr
+    assert b"3 delivered, 0 repeats, 1 refused, 2 invalid" in r.stderr
     listed = run_iodef("outbox", "list", "--outbox", str(tmp_path / "ob.sqlite"), "--format", "json")
     assert json_lines(listed.stdout) == []
 
@@ -190,7 +188,8 @@ def test_server_down_then_outbox_flush_delivers(tmp_path: Path) -> None:
     assert r.stdout.count(b"queued") == 5
     listed = json_lines(run_iodef("outbox", "list", "--outbox", outbox, "--format", "json").stdout)
     assert len(listed) == 5
-    assert all(item["attempts"] == 1 and item["last_error"] for item in listed)
+    # attempts count requests (FAST allows 2 per run), not runs
+    assert all(item["attempts"] == 2 and item["last_error"] for item in listed)
     db = tmp_path / "store.db"
     with Server(plain_args(db), port=port, log=tmp_path / "server.log"):
         flushed = run_iodef("outbox", "flush", "--outbox", outbox, *FAST)
@@ -217,11 +216,17 @@ def test_a_refused_token_keeps_the_documents_queued_until_flushed_with_the_right
     db = tmp_path / "store.db"
     args = ["--db", f"sqlite:///{db}", "--insecure-http", "--peers", str(peers)]
     with Server(args, port=port, log=tmp_path / "server.log"):
+        none = run_iodef("outbox", "flush", *outbox, "--retries", "1")
+        assert none.returncode == 3
+        # queued without a token: the flush names what is missing
+        assert f"no token is known for {url}: give --to {url} --token TOKEN".encode() in none.stdout
         wrong = run_iodef("outbox", "flush", *outbox, "--token", "rotated-token", *FAST)
         assert wrong.returncode == 3, wrong.stderr
         assert wrong.stdout.count(b"queued") == 2
+        assert b"the token from --token was not accepted" in wrong.stdout
         listed = json_lines(run_iodef("outbox", "list", *outbox, "--format", "json").stdout)
-        assert [(i["state"], i["attempts"]) for i in listed] == [("waiting", 2), ("waiting", 2)]
+        # 2 requests while nobody listened, then 2 answered 401 (a refusal is not retried)
+        assert [(i["state"], i["attempts"]) for i in listed] == [("waiting", 4), ("waiting", 4)]
         assert all("401" in str(i["last_error"]) for i in listed)
         right = run_iodef("outbox", "flush", *outbox, "--token", "right-token", *FAST)
         assert right.returncode == 0, right.stderr

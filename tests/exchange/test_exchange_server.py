@@ -289,8 +289,9 @@ def test_413_while_streaming_without_length(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        "before=99999999999999999999999",
-        "before=-1",
+        "cursor=not-a-cursor",
+        "cursor=MjAyNi0xMS0yMFQwODoxNTowMHwx",  # base64 of a time without an offset
+        "cursor=MjAyNi0xMS0yMFQwODoxNTowMCswMDowMHwtMQ",  # a negative id
         "limit=ten",
         "since=yesterday",
         "since=0001-01-01T00:00:00%2B01:00",

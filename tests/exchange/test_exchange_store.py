@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from iodef.exchange.store import NewDocument, Store, metadata
+from iodef.exchange.store import NewDocument, Store, entries, metadata
 
 PG_ENV = "IODEF_TEST_POSTGRES_URL"
 
@@ -111,17 +111,35 @@ def test_changed_document_with_same_incident_id_is_a_linked_version(store: Store
     assert [v.entry_id for v in versions] == [v1.entry_id, v2.entry_id, v3.entry_id]
 
 
-def test_listing_is_newest_first_and_pages_without_gaps(store: Store) -> None:
-    added = [store.add(doc(n))[0].entry_id for n in range(12)]
+def _page_through(store: Store, limit: int, during: Callable[[int], None] | None = None) -> list[str]:
     seen: list[str] = []
-    before = None
-    for _ in range(10):
-        page = store.list_entries("incidents", reader="alpha", max_rank=2, limit=5, before_seq=before)
+    after = None
+    for n in range(10_000):
+        page = store.list_entries("incidents", reader="alpha", max_rank=2, limit=limit, after=after)
         if not page:
             break
         seen.extend(e.entry_id for e in page)
-        before = page[-1].seq
-    assert seen == list(reversed(added))
+        after = (page[-1].received, page[-1].seq)
+        if during is not None:
+            during(n)
+    return seen
+
+
+def test_listing_is_newest_first_and_pages_without_gaps(store: Store) -> None:
+    added = [store.add(doc(n))[0].entry_id for n in range(12)]
+    assert _page_through(store, 5) == list(reversed(added))
+
+
+def test_keyset_paging_is_stable_when_a_thousand_share_one_time_and_more_arrive(store: Store) -> None:
+    added = [store.add(doc(n))[0].entry_id for n in range(1000)]
+    same = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(entries).values(received=same))
+    # New documents arrive between pages: they are newer, so they do not shift the pages being read.
+    seen = _page_through(store, 7, during=lambda n: store.add(doc(5000 + n)) if n < 20 else None)
+    older = [e for e in seen if e in set(added)]
+    assert sorted(older) == sorted(added)  # every one, none twice
+    assert len(older) == len(set(older)) == 1000
 
 
 def test_since_keeps_only_newer_entries(store: Store) -> None:
@@ -217,3 +235,16 @@ def test_two_servers_behind_a_balancer_share_one_postgresql(tmp_path: Path) -> N
         feed = http.get(f"http://127.0.0.1:{a.port}/feeds/incidents").text
         assert feed.count("<entry>") == 2
         assert "predecessor-version" in feed
+
+
+def test_a_document_stored_under_the_older_digest_is_still_a_repeat(store: Store) -> None:
+    from dataclasses import replace
+
+    old = doc(7)  # stored by an earlier version, under its C14N 2.0 digest
+    first, _ = store.add(old)
+    resent = replace(old, digest=f"{99:064x}", legacy_digest=lambda: old.digest)
+    again, created = store.add(resent)
+    assert (again.entry_id, created) == (first.entry_id, False)
+    changed = replace(old, digest=f"{98:064x}", legacy_digest=lambda: f"{97:064x}")
+    newer, created = store.add(changed)
+    assert (created, newer.version) == (True, 2)

@@ -248,3 +248,31 @@ def test_paging_and_polling_over_postgresql(pg_server: IodefServer) -> None:
     later = [o for p in as_pages(bulk.get_objects, per_request=50, added_after=middle) for o in p["objects"]]
     assert 0 < len(later) < len(objects)
     assert all(m["date_added"] > middle for m in manifest if m["id"] in {o["id"] for o in later})
+
+
+def test_a_reader_gets_in_stix_only_the_parts_its_clearance_allows(tmp_path: Path) -> None:
+    """A green incident with an amber Contact: the green reader's STIX has the incident, not the contact."""
+    peers = tmp_path / "peers.toml"
+    peers.write_text(
+        'feeds = ["incidents"]\n'
+        '[[peers]]\nname = "poster"\ntoken = "poster-token"\npost = ["*"]\nread = "amber"\n'
+        '[[peers]]\nname = "green-reader"\ntoken = "green-token"\npost = []\nread = "green"\n'
+        '[[peers]]\nname = "amber-reader"\ntoken = "amber-token"\npost = []\nread = "amber"\n'
+    )
+    secret = "Amber Secret Desk"
+    body = make_doc(7, restriction="green").replace(
+        b"</Incident>",
+        f'<Contact role="tech" type="organization" restriction="amber"><ContactName>{secret}'
+        "</ContactName></Contact></Incident>".encode(),
+    )
+    args = ["--db", f"sqlite:///{tmp_path / 'store.db'}", "--insecure-http", "--peers", str(peers)]
+    with IodefServer(args, log=tmp_path / "server.log") as srv:
+        with Client(f"http://127.0.0.1:{srv.port}/feeds/incidents", token=TOKENS["poster"]) as client:
+            client.send(body)
+        seen = {}
+        for who in ("green", "amber"):
+            objects = _collection(srv, who, "incidents").get_objects()["objects"]
+            assert _incident_ids(objects) == {"csirt.example.org T-000007"}, who
+            seen[who] = str(objects)
+    assert secret in seen["amber"]
+    assert secret not in seen["green"]  # withheld in STIX as in IODEF, extension included
