@@ -1,67 +1,102 @@
-"""The Typer app behind ``iodef``, its exit codes and the small ``fmt`` command.
+"""The Typer app behind ``iodef``, its exit codes and the list of its commands.
 
-Command groups live in their own modules (``validate``, ``convert``, ``exchange``) and register
-on :data:`app` when imported; :mod:`iodef.cli.main` decides which to import.
-Exit codes (ARCHITECTURE.md): 0 ok, 1 some input invalid or refused, 2 usage, 3 I/O failure.
-Machine output goes to stdout, messages for people to stderr.
+Each command lives in its own module and registers on :data:`app` when imported
+(``@app.command("pull")``, or ``app.add_typer(outbox_app, name="outbox")``). :data:`COMMANDS`
+says which module holds which word, with the one line ``iodef --help`` shows for it, so that
+``iodef --help`` imports no command module and ``iodef validate`` imports only its own
+(:mod:`iodef.cli._lazy`). To add a command: write ``cli/<name>.py`` registering on :data:`app`,
+then add one line to :data:`COMMANDS`.
+
+Help texts are plain text, shown as written: no Rich or Markdown markup (``<entry>`` and
+``[tokens]`` stay as typed). Exit codes (ARCHITECTURE.md): 0 ok, 1 some input invalid or
+refused, 2 usage, 3 I/O, network or TLS failure. Machine output goes to stdout, messages for
+people to stderr.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from iodef import IODEFError, dumps, parse
+from ._lazy import LazyCommand, LazyGroup
 
-app = typer.Typer(
-    name="iodef",
-    help="IODEF v2 (RFC 7970) toolkit: read, check, convert and exchange incident documents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # docstrings are wrapped for the source; let the help join their lines into paragraphs
-    rich_markup_mode="markdown",
-)
-
-
-@app.callback()
-def _root() -> None:
-    """IODEF v2 (RFC 7970) toolkit: read, check, convert and exchange incident documents."""
-
+__all__ = ["COMMANDS", "EXIT_INVALID", "EXIT_IO", "EXIT_OK", "EXIT_USAGE", "app"]
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_IO = 3
 
+#: command word -> its module and the one-line help ``iodef --help`` shows (in this order)
+COMMANDS: dict[str, LazyCommand] = {
+    "validate": LazyCommand(
+        "iodef.cli.validate",
+        "Check IODEF documents against the RFC 7970 schema (offline) and the RFC's own rules.",
+    ),
+    "fmt": LazyCommand("iodef.cli.fmt", "Read a document into the typed model and write it back, indented."),
+    "convert": LazyCommand(
+        "iodef.cli.convert", "Convert spam, RAT-misuse or VMS records into IODEF v2 incidents."
+    ),
+    "send": LazyCommand(
+        "iodef.cli.exchange",
+        "Check and send IODEF documents to a peer's ROLIE feed; print a receipt for each.",
+    ),
+    "pull": LazyCommand(
+        "iodef.cli.exchange",
+        "Fetch the documents of a peer's feed that are new since the last run (follows paging).",
+    ),
+    "outbox": LazyCommand("iodef.cli.exchange", "The sender's outbox: documents waiting for delivery."),
+    "serve": LazyCommand(
+        "iodef.cli.exchange",
+        "Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds).",
+    ),
+}
 
-@app.command("fmt")
-def fmt(
-    source: Annotated[str, typer.Argument(help="An IODEF v2 document, or '-' for standard input.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
-    ] = None,
-    compact: Annotated[bool, typer.Option("--compact", help="No indentation.")] = False,
+
+class _Commands(LazyGroup):
+    lazy_commands = COMMANDS
+
+
+app = typer.Typer(
+    name="iodef",
+    cls=_Commands,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    # plain text: help is shown as written, with no markup language to swallow <placeholders>
+    # or [sections]; it also keeps Rich (and its start-up time) out of every run
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_Commands.typer_app = app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("iodef")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        from iodef import __version__
+
+        return __version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"iodef {_version()}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_show_version),
+    ] = False,
 ) -> None:
-    """Read a document into the typed model and write it back, indented.
+    """IODEF v2 (RFC 7970) toolkit: read, check, convert and exchange incident documents.
 
-    Nothing is lost on the way: the output equals the input under XML canonicalisation.
+    Exit status of every command: 0 ok, 1 some input invalid or refused, 2 usage error,
+    3 I/O, network or TLS failure. "iodef COMMAND -h" explains a command.
     """
-    try:
-        doc = parse(sys.stdin.buffer if source == "-" else Path(source))
-    except IODEFError as exc:
-        typer.echo(f"iodef fmt: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
-    data = dumps(doc, pretty=not compact)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        typer.echo(f"iodef fmt: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(EXIT_IO) from None

@@ -27,6 +27,8 @@ from iodef.exchange.client import (
 from iodef.exchange.config import Secret, load_server_config, read_token
 from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, default_outbox_path, deliver
 
+from ._choices import PROFILE_HELP, LogLevel, OutputFormat, Profile, Restriction, SqliteSync
+from ._console import Quiet, info, progress_wanted
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 outbox_app = typer.Typer(help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True)
@@ -43,39 +45,59 @@ TokenOpt = Annotated[
     str | None,
     typer.Option(
         "--token",
+        metavar="TOKEN",
         help="Bearer token for the peer (else $IODEF_TOKEN, else the --config file). Never printed.",
         show_default=False,
     ),
 ]
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help='Client config (TOML): token = "..." or [tokens] "<url prefix>" = "...".'),
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help='Client config (TOML): token = "..." or [tokens] "<url prefix>" = "...".',
+    ),
 ]
-CaOpt = Annotated[Path | None, typer.Option("--ca", help="CA bundle (PEM) to verify the peer's certificate.")]
-CertOpt = Annotated[Path | None, typer.Option("--cert", help="Client certificate (PEM) for mutual TLS.")]
-KeyOpt = Annotated[Path | None, typer.Option("--key", help="Private key (PEM) of --cert, if not inside it.")]
-ConnectTimeoutOpt = Annotated[float, typer.Option("--connect-timeout", help="Seconds to connect.", min=0.1)]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for each answer.", min=0.1)]
-RetriesOpt = Annotated[int, typer.Option("--retries", help="Attempts per document (1 = no retry).", min=1)]
+CaOpt = Annotated[
+    Path | None, typer.Option("--ca", metavar="PEM", help="CA bundle (PEM) to verify the peer's certificate.")
+]
+CertOpt = Annotated[
+    Path | None, typer.Option("--cert", metavar="PEM", help="Client certificate (PEM) for mutual TLS.")
+]
+KeyOpt = Annotated[
+    Path | None, typer.Option("--key", metavar="PEM", help="Private key (PEM) of --cert, if not inside it.")
+]
+ConnectTimeoutOpt = Annotated[
+    float, typer.Option("--connect-timeout", metavar="SECONDS", help="Seconds to connect.", min=0.1)
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for each answer.", min=0.1)
+]
+RetriesOpt = Annotated[
+    int, typer.Option("--retries", metavar="N", help="Attempts per document (1 = no retry).", min=1)
+]
 BackoffOpt = Annotated[
     float,
-    typer.Option("--backoff", help="Base delay in seconds for exponential backoff with jitter.", min=0.0),
+    typer.Option(
+        "--backoff",
+        metavar="SECONDS",
+        help="Base delay in seconds for exponential backoff with jitter.",
+        min=0.0,
+    ),
 ]
 OutboxOpt = Annotated[
     Path | None,
-    typer.Option("--outbox", help="Outbox file (default: outbox.sqlite in the user data directory)."),
+    typer.Option(
+        "--outbox", metavar="FILE", help="Outbox file (default: outbox.sqlite in the user data directory)."
+    ),
 ]
 ConcurrencyOpt = Annotated[
-    int, typer.Option("--concurrency", "-j", help="Documents in flight at once.", min=1)
+    int, typer.Option("--concurrency", "-j", metavar="N", help="Documents in flight at once.", min=1)
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="text or json (one JSON object per line).")]
-
-
-def _format(value: str) -> str:
-    if value not in ("text", "json"):
-        _err(f"iodef: --format must be text or json, not {value!r}")
-        raise typer.Exit(EXIT_USAGE)
-    return value
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", help="text, or json (one JSON object per line).")
+]
+ProfileOpt = Annotated[Profile, typer.Option("--profile", help=f"Validation profile. {PROFILE_HELP}")]
 
 
 def _client_kwargs(
@@ -112,13 +134,13 @@ def _client_kwargs(
 
 
 def _progress(total: int, label: str) -> Any:
-    if total > 1 and sys.stderr.isatty():
+    if total > 1 and progress_wanted():
         return typer.progressbar(length=total, label=label, file=sys.stderr)
     return None
 
 
 class _Tally:
-    def __init__(self, fmt: str, bar: Any) -> None:
+    def __init__(self, fmt: OutputFormat, bar: Any) -> None:
         self.fmt = fmt
         self.bar = bar
         self.created = 0
@@ -197,7 +219,7 @@ class _Tally:
             "invalid": self.invalid,
             "queued": self.waiting,
         }
-        _err(f"iodef {verb}: " + ", ".join(f"{v} {k}" for k, v in parts.items()))
+        info(f"iodef {verb}: " + ", ".join(f"{v} {k}" for k, v in parts.items()))
         if self.waiting:
             _err("iodef: undelivered documents wait in the outbox; 'iodef outbox flush' sends them")
             return EXIT_IO
@@ -247,9 +269,13 @@ def _inputs(sources: list[str]) -> list[tuple[str, Path | None]]:
 @app.command("send")
 def send(
     sources: Annotated[
-        list[str], typer.Argument(help="IODEF documents: files, directories (*.xml), or '-'.")
+        list[str],
+        typer.Argument(help="IODEF documents: files, directories (*.xml), or '-'.", metavar="SOURCE"),
     ],
-    to: Annotated[str, typer.Option("--to", help="The peer's feed URL, e.g. https://peer/feeds/incidents.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", metavar="URL", help="The peer's feed URL, e.g. https://peer/feeds/incidents."),
+    ],
     token: TokenOpt = None,
     config: ConfigOpt = None,
     ca: CaOpt = None,
@@ -258,7 +284,7 @@ def send(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Send without validating first.")
     ] = False,
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
+    profile: ProfileOpt = Profile.rfc7970,
     allow_restricted: Annotated[
         bool, typer.Option("--allow-restricted", help="Allow sending documents marked private or red.")
     ] = False,
@@ -268,16 +294,16 @@ def send(
     timeout: TimeoutOpt = 60.0,
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = OutputFormat.text,
+    quiet: Quiet = False,
 ) -> None:
     """Check and send IODEF documents to a peer's ROLIE feed; print a receipt for each.
 
     Each document is validated (unless --no-validate) and checked against the restriction policy,
     written to the durable outbox, then POSTed with retries. What cannot be delivered stays in the
     outbox for 'iodef outbox flush'. Exit 0 when all were delivered, 1 when some were invalid or
-    refused, 3 when some wait in the outbox.
+    refused, 3 when some wait in the outbox or a file cannot be read.
     """
-    fmt = _format(fmt)
     if profile not in PROFILES:
         _err(f"iodef send: unknown --profile {profile!r}; known: {', '.join(PROFILES)}")
         raise typer.Exit(EXIT_USAGE)
@@ -341,12 +367,11 @@ def send(
 
 
 @outbox_app.command("list")
-def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = "text") -> None:
+def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = OutputFormat.text, quiet: Quiet = False) -> None:
     """List the documents waiting in the outbox, then those peers refused for their content.
 
     A refused document is kept (not sent again by 'outbox flush'); send it anew once fixed.
     """
-    fmt = _format(fmt)
     try:
         with Outbox(outbox or default_outbox_path()) as box:
             items = box.items()
@@ -399,13 +424,15 @@ def outbox_list(outbox: OutboxOpt = None, fmt: FormatOpt = "text") -> None:
                 f"refused #{letter.id}  {letter.url}  {letter.source}  {letter.size} bytes  "
                 f"{letter.refused}: {letter.error}"
             )
-    _err(f"iodef outbox: {len(items)} document(s) waiting, {len(dead)} refused by the peer")
+    info(f"iodef outbox: {len(items)} document(s) waiting, {len(dead)} refused by the peer")
 
 
 @outbox_app.command("flush")
 def outbox_flush(
     outbox: OutboxOpt = None,
-    to: Annotated[str | None, typer.Option("--to", help="Only documents for this feed URL.")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="URL", help="Only documents for this feed URL.")
+    ] = None,
     token: TokenOpt = None,
     config: ConfigOpt = None,
     ca: CaOpt = None,
@@ -416,10 +443,10 @@ def outbox_flush(
     timeout: TimeoutOpt = 60.0,
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = OutputFormat.text,
+    quiet: Quiet = False,
 ) -> None:
     """Deliver the documents waiting in the outbox (same exit codes as send)."""
-    fmt = _format(fmt)
     try:
         box = Outbox(outbox or default_outbox_path())
     except ExchangeError as exc:
@@ -450,22 +477,26 @@ def outbox_flush(
 
 @app.command("pull")
 def pull(
-    url: Annotated[str, typer.Argument(help="The peer's feed URL.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to save the documents in.")],
+    url: Annotated[str, typer.Argument(help="The peer's feed URL.", metavar="URL")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Directory to save the documents in.")
+    ],
     state: Annotated[
-        Path | None, typer.Option("--state", help="State file (default: DIR/.iodef-pull-state.json).")
+        Path | None,
+        typer.Option("--state", metavar="FILE", help="State file (default: DIR/.iodef-pull-state.json)."),
     ] = None,
     token: TokenOpt = None,
     config: ConfigOpt = None,
     ca: CaOpt = None,
     cert: CertOpt = None,
     key: KeyOpt = None,
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
+    profile: ProfileOpt = Profile.rfc7970,
     connect_timeout: ConnectTimeoutOpt = 10.0,
     timeout: TimeoutOpt = 60.0,
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = OutputFormat.text,
+    quiet: Quiet = False,
 ) -> None:
     """Fetch the documents of a peer's feed that are new since the last run (follows paging).
 
@@ -474,7 +505,6 @@ def pull(
     """
     from iodef.exchange.pull import pull_to_directory
 
-    fmt = _format(fmt)
     if profile not in PROFILES:
         _err(f"iodef pull: unknown --profile {profile!r}; known: {', '.join(PROFILES)}")
         raise typer.Exit(EXIT_USAGE)
@@ -496,7 +526,7 @@ def pull(
     except OSError as exc:
         _err(f"iodef pull: cannot write: {exc}")
         raise typer.Exit(EXIT_IO) from None
-    _err(
+    info(
         f"iodef pull: {len(report.saved)} saved, {len(report.invalid)} invalid, {report.skipped} already had"
     )
     raise typer.Exit(EXIT_INVALID if report.invalid else EXIT_OK)
@@ -517,19 +547,28 @@ def _is_loopback(host: str) -> bool:
 @app.command("serve")
 def serve(
     db: Annotated[
-        str, typer.Option("--db", help="sqlite:///path (WAL) or postgresql://user:pass@host/db.")
+        str,
+        typer.Option("--db", metavar="URL", help="sqlite:///path (WAL) or postgresql://user:pass@host/db."),
     ] = "sqlite:///iodef-exchange.sqlite",
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8443,
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port to listen on.")] = 8443,
     peers: Annotated[
-        Path | None, typer.Option("--peers", help="Peers file (TOML): tokens, feeds, read levels.")
+        Path | None,
+        typer.Option("--peers", metavar="FILE", help="Peers file (TOML): tokens, feeds, read levels."),
     ] = None,
     tls_cert: Annotated[
-        Path | None, typer.Option("--tls-cert", help="Server certificate chain (PEM).")
+        Path | None, typer.Option("--tls-cert", metavar="PEM", help="Server certificate chain (PEM).")
     ] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Server private key (PEM).")] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", metavar="PEM", help="Server private key (PEM).")
+    ] = None,
     client_ca: Annotated[
-        Path | None, typer.Option("--client-ca", help="Require client certificates issued by this CA (mTLS).")
+        Path | None,
+        typer.Option(
+            "--client-ca", metavar="PEM", help="Require client certificates issued by this CA (mTLS)."
+        ),
     ] = None,
     insecure_http: Annotated[
         bool, typer.Option("--insecure-http", help="Serve plain HTTP (only allowed on a loopback address).")
@@ -538,29 +577,35 @@ def serve(
         bool, typer.Option("--no-auth", help="No tokens: everyone is 'anonymous' (loopback only).")
     ] = False,
     anonymous_read: Annotated[
-        str, typer.Option("--anonymous-read", help="With --no-auth: highest restriction anonymous may read.")
-    ] = "public",
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
-    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest document accepted.", min=1)] = 10
-    * 1024
-    * 1024,
+        Restriction,
+        typer.Option("--anonymous-read", help="With --no-auth: highest restriction anonymous may read."),
+    ] = Restriction.public,
+    profile: ProfileOpt = Profile.rfc7970,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", metavar="BYTES", help="Largest document accepted.", min=1)
+    ] = 10 * 1024 * 1024,
     page_size: Annotated[
-        int, typer.Option("--page-size", help="Entries per feed page.", min=1, max=1000)
+        int, typer.Option("--page-size", metavar="N", help="Entries per feed page.", min=1, max=1000)
     ] = 100,
     db_timeout: Annotated[
-        float, typer.Option("--db-timeout", help="Seconds to wait for a busy database.")
+        float, typer.Option("--db-timeout", metavar="SECONDS", help="Seconds to wait for a busy database.")
     ] = 5.0,
     sqlite_sync: Annotated[
-        str,
+        SqliteSync,
         typer.Option(
             "--sqlite-sync",
             help="full: each 201 survives a power loss (default); normal: survives a crash of the "
             "process only, faster on slow disks.",
         ),
-    ] = "full",
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    ] = SqliteSync.full,
+    log_level: Annotated[LogLevel, typer.Option("--log-level", help="uvicorn log level.")] = LogLevel.warning,
+    quiet: Quiet = False,
 ) -> None:
-    """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds)."""
+    """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds).
+
+    Runs until interrupted. Exit status: 2 usage error (options, peers file), 3 the address,
+    certificates or store cannot be used.
+    """
     import uvicorn
 
     from iodef.exchange.config import ServerConfig
@@ -613,7 +658,7 @@ def serve(
             ssl_args["ssl_ca_certs"] = str(client_ca)
             ssl_args["ssl_cert_reqs"] = ssl.CERT_REQUIRED
     scheme = "https" if tls_cert is not None else "http"
-    _err(
+    info(
         f"iodef serve: {scheme}://{host}:{port}/ (feeds: {', '.join(config.feeds)}; store: {db.split('://')[0]})"
     )
     try:

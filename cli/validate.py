@@ -17,26 +17,19 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import Enum, StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 
 from iodef.errors import IODEFError
-from iodef.validate import PROFILES, Issue, _quick_check, check
+from iodef.validate import Issue, _quick_check, check
 
+from ._choices import PROFILE_HELP, OutputFormat, Profile
+from ._console import Quiet, info, paint, progress_wanted
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 __all__ = ["DocResult", "validate_command"]
-
-Profile = Enum("Profile", {p.replace("-", "_"): p for p in PROFILES}, type=str)  # type: ignore[misc]
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
 
 _GLOB_CHARS = frozenset("*?[")
 _PROGRESS_MIN_FILES = 5
@@ -51,6 +44,7 @@ class DocResult:
     version: str | None
     profile: str | None
     issues: tuple[Issue, ...]
+    io_error: bool = False  # the file could not be opened or read (exit 3), as opposed to bad content
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,7 +112,8 @@ def _unreadable(name: str, exc: IODEFError | OSError) -> DocResult:
         issue = Issue("error", exc.path or "-", exc.line, exc.column, "unreadable", exc.message)
     else:
         issue = Issue("error", "-", None, None, "unreadable", f"cannot read file: {exc.strerror or exc}")
-    return DocResult(name, "unreadable", None, None, (issue,))
+    io_error = isinstance(exc, OSError) or isinstance(exc.__cause__, OSError)
+    return DocResult(name, "unreadable", None, None, (issue,), io_error)
 
 
 def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocResult:
@@ -132,7 +127,7 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
     """:func:`check_one`; with ``explain=False``, None for a document libxml2 finds invalid."""
     if job.missing is not None:
         issue = Issue("error", "-", None, None, "unreadable", job.missing)
-        return DocResult(job.name, "unreadable", None, None, (issue,))
+        return DocResult(job.name, "unreadable", None, None, (issue,), io_error=True)
     try:
         source: bytes | str = job.data if job.data is not None else job.name
         if explain:
@@ -259,13 +254,25 @@ class _Progress:
         self.stream.flush()
 
 
-def _text_lines(result: DocResult) -> Iterator[str]:
+_SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def _text_lines(result: DocResult, out: IO[str]) -> Iterator[str]:
+    """The report lines of one document; the severity in colour when *out* is a terminal."""
+
+    def coloured(line: str, severity: str) -> str:
+        colour = _SEVERITY_COLOUR.get(severity)
+        if colour is None:
+            return line
+        return line.replace(f": {severity}:", f": {paint(severity, colour, out, bold=True)}:", 1)
+
     for issue in result.issues:
-        yield issue.format(result.name)
+        yield coloured(issue.format(result.name), issue.severity)
     if result.version == "1.0":
-        yield (
+        yield coloured(
             f"{result.name}:0:0: note: /IODEF-Document: IODEF v1 document (RFC 5070), "
-            "checked against the bundled iodef-1.0.xsd [iodef-v1]"
+            "checked against the bundled iodef-1.0.xsd [iodef-v1]",
+            "note",
         )
 
 
@@ -274,31 +281,32 @@ def validate_command(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input."
+            help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input.",
+            metavar="PATH",
+            show_default=False,
         ),
     ] = None,
-    profile: Annotated[
-        Profile,
-        typer.Option(
-            "--profile",
-            help="rfc7970: the schema as published; rfc7970-errata: with errata 5543, 5544, 5583 applied.",
-        ),
-    ] = Profile("rfc7970"),  # noqa: B008
+    profile: Annotated[Profile, typer.Option("--profile", help=PROFILE_HELP)] = Profile.rfc7970,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="text, or json (one object per document).")
-    ] = (OutputFormat.text),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+    ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings make a document invalid too.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for many files.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes for many files.")
+    ] = 1,
     schema_only: Annotated[
         bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")
     ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Check IODEF documents against the RFC 7970 schema (offline) and the RFC's own rules.
 
-    Output lines read "file:line:col: severity: path: message \\[rule]", then a summary.
-    Exit status:
-    0 all documents valid, 1 some invalid or unreadable, 2 usage error, 3 I/O failure.
+    Each problem is a line "file:line:col: severity: path: message [rule]" on standard output,
+    followed by a summary line (left out with --quiet). With --format json, one JSON object per
+    document on standard output and the summary on standard error.
+
+    Exit status: 0 all documents valid, 1 some invalid or unreadable as IODEF, 2 usage error,
+    3 some file could not be opened or read, or the report could not be written.
     """
     if not paths:
         typer.echo("iodef validate: name at least one file, directory, pattern, or '-'", err=True)
@@ -317,25 +325,25 @@ def validate_command(
         typer.echo(f"iodef validate: no documents found in {', '.join(paths)}", err=True)
         raise typer.Exit(EXIT_INVALID)
 
-    show_progress = sys.stderr.isatty() and len(job_list) > _PROGRESS_MIN_FILES
+    show_progress = progress_wanted() and len(job_list) > _PROGRESS_MIN_FILES
     progress = _Progress(len(job_list), sys.stderr) if show_progress else None
     counts = {"valid": 0, "invalid": 0, "unreadable": 0}
     v1 = 0
+    io_failed = False
     out = sys.stdout
     try:
         for result in _results(job_list, profile_name, strict, not schema_only, jobs):
             counts[result.status] += 1
             v1 += result.version == "1.0"
+            io_failed = io_failed or result.io_error
             if progress is not None:
                 progress.step()
-            if quiet:
-                continue
             if output_format is OutputFormat.json:
                 out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
             elif result.issues or result.version == "1.0":
                 if progress is not None:
                     progress.close()
-                out.write("\n".join(_text_lines(result)) + "\n")
+                out.write("\n".join(_text_lines(result, out)) + "\n")
         if progress is not None:
             progress.close()
         total = sum(counts.values())
@@ -344,9 +352,9 @@ def validate_command(
             f"{total} document{'s' if total != 1 else ''}, {counts['valid']} valid, "
             f"{counts['invalid']} invalid, {counts['unreadable']} unreadable ({extra})"
         )
-        if output_format is OutputFormat.json and not quiet:
-            typer.echo(summary, err=True)
-        else:
+        if output_format is OutputFormat.json:
+            info(summary)
+        elif not quiet:
             out.write(summary + "\n")
         out.flush()
     except BrokenPipeError:
@@ -354,4 +362,6 @@ def validate_command(
     except OSError as exc:
         typer.echo(f"iodef validate: cannot write the report: {exc.strerror or exc}", err=True)
         raise typer.Exit(EXIT_IO) from None
+    if io_failed:
+        raise typer.Exit(EXIT_IO)
     raise typer.Exit(EXIT_OK if counts["invalid"] == counts["unreadable"] == 0 else EXIT_INVALID)
