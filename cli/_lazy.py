@@ -20,8 +20,10 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from ._params import lighten, lighten_params
+
 if TYPE_CHECKING:  # Typer's own (vendored) Click types, for the signatures we override
-    from typer._click import Command, Context, HelpFormatter
+    from typer._click import Command, Context, HelpFormatter, Parameter
     from typer._click.shell_completion import CompletionItem
 
 __all__ = ["LazyCommand", "LazyGroup"]
@@ -60,7 +62,12 @@ class LazyGroup(TyperGroup):
         if command is None and cmd_name in self.lazy_commands:
             command = self._load(cmd_name)
             self.commands[cmd_name] = command
-        return command
+        lightened: Command | None = lighten(command)
+        return lightened
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        # the group's own options (--version, --install-completion, -h) without pydantic
+        return lighten_params(super().get_params(ctx))
 
     def _load(self, name: str) -> Command:
         """Import the module of *name* and build its Click command from the Typer registration."""
