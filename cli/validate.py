@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import glob
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -201,6 +200,8 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
 
     lxml_schema_for(profile)
     lxml_schema_for("iodef-v1")
+    import multiprocessing  # only for --jobs N: a single run does without it
+
     methods = multiprocessing.get_all_start_methods()
     forked = "fork" in methods
     ctx = multiprocessing.get_context("fork" if forked else None)
