@@ -45,7 +45,9 @@ class LazyGroup(TyperGroup):
     """A :class:`typer.core.TyperGroup` whose commands are imported on first use.
 
     Subclasses set :attr:`lazy_commands` (word -> :class:`LazyCommand`, in the order ``--help``
-    lists them) and :attr:`typer_app` (the Typer app the modules register on).
+    lists them) and :attr:`typer_app` (the Typer app the modules register on). Without lazy
+    commands it is an ordinary group whose list shows each command's whole first paragraph
+    rather than a cut one (``typer.Typer(cls=LazyGroup)`` for a sub-app such as ``outbox``).
     """
 
     lazy_commands: Mapping[str, LazyCommand] = {}

@@ -29,9 +29,12 @@ from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, default_ou
 
 from ._choices import PROFILE_HELP, LogLevel, OutputFormat, Profile, Restriction, SqliteSync
 from ._console import Quiet, info, progress_wanted
+from ._lazy import LazyGroup
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
-outbox_app = typer.Typer(help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True)
+outbox_app = typer.Typer(
+    cls=LazyGroup, help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True
+)
 app.add_typer(outbox_app, name="outbox")
 
 

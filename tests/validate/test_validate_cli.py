@@ -82,7 +82,8 @@ def test_quiet_leaves_out_the_summary_but_not_the_report() -> None:
     code, out, err = run("--quiet", str(BAD), str(GOOD))
     assert code == 1
     lines = out.splitlines()
-    assert lines and all(line.startswith(f"{BAD}:") for line in lines)
+    assert lines
+    assert all(line.startswith(f"{BAD}:") for line in lines)
     assert "documents" not in out + err
 
 
@@ -201,13 +202,11 @@ def test_jobs_gives_the_same_json_and_strict_verdicts() -> None:
 
 def test_jobs_without_fork_sends_the_jobs_to_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where workers are spawned they do not share the job list: it goes with the initializer."""
-    import multiprocessing
-
-    import iodef.cli.validate as cli_validate
+    import multiprocessing  # the module iodef.cli.validate imports when --jobs asks for workers
 
     real = multiprocessing.get_context
-    monkeypatch.setattr(cli_validate.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    monkeypatch.setattr(cli_validate.multiprocessing, "get_context", lambda method=None: real("spawn"))
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: real("spawn"))
     args = (str(V / "address"), str(V / "xsd"), str(FIXTURES / "invalid"))
     assert run("--jobs", "2", *args) == run(*args)
 
