@@ -52,6 +52,12 @@ def main() -> None:
     parser.add_argument("--after", default=str(here), help="the iodef program to time (default: %(default)s)")
     parser.add_argument("--before", help="another iodef program to compare with")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="time only the commands whose words contain this (repeatable)",
+    )
     args = parser.parse_args()
     programs = {"after": args.after} | ({"before": args.before} if args.before else {})
     env_note = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
@@ -61,11 +67,13 @@ def main() -> None:
     header = f"{'command':<34}" + "".join(f"{name + ' wall':>20}{name + ' cpu':>18}" for name in programs)
     print(header + ("   ratio wall / cpu" if args.before else ""))
     for command in COMMANDS:
+        label = " ".join(c if c != ONE else "one.xml" for c in command)
+        if args.only and not any(word in label for word in args.only):
+            continue
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
         for _ in range(args.repeat):
             for name, program in programs.items():
                 times[name].append(run_once([program, *command]))
-        label = " ".join(c if c != ONE else "one.xml" for c in command)
         row = f"iodef {label:<28}"
         medians: dict[str, tuple[float, float]] = {}
         for name in programs:
