@@ -165,3 +165,11 @@ def test_a_window_without_a_unit_is_refused_with_the_units() -> None:
     assert "--window '90' has no unit" in done.stderr
     assert "s, m, h or d" in done.stderr
     assert iodef("convert", "spam", SMS, "--window", "90s", "-q", "--format", "json-summary").returncode == 0
+
+
+def test_no_color_also_reaches_typer_s_own_messages(tmp_path: Path) -> None:
+    home = {"HOME": str(tmp_path)}
+    assert b"\x1b[32mbash completion installed" in on_a_terminal("--install-completion", "bash", env=home)
+    plain = on_a_terminal("--install-completion", "bash", env={**home, "NO_COLOR": "1"})
+    assert b"bash completion installed" in plain
+    assert b"\x1b[" not in plain
