@@ -26,6 +26,8 @@ from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs, inc
 from iodef.convert.readers import READERS, detect, peek_head
 from iodef.errors import ConvertError, RecordError
 
+from ._choices import Restriction
+from ._console import Quiet, info, progress_wanted
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 MAX_PRINTED_ERRORS = 50
@@ -43,14 +45,17 @@ class OutputFormat(StrEnum):
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION_HINT = "write a number and a unit: s, m, h or d (e.g. 90s, 30m, 2h, 1d)"
 
 
 def parse_duration(text: str) -> timedelta:
-    """``90``, ``90s``, ``30m``, ``2h``, ``1d`` -> timedelta."""
+    """``90s``, ``30m``, ``2h``, ``1d`` -> timedelta; a bare number is refused (seconds or minutes?)."""
     m = _DURATION.match(text)
     if m is None or float(m.group(1)) <= 0:
-        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 30m, 2h or 1d")
+        raise ValueError(f"--window {text!r} is not a duration; {_DURATION_HINT}")
+    if not m.group(2):
+        raise ValueError(f"--window {text!r} has no unit; {_DURATION_HINT}")
     return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
 
 
@@ -84,7 +89,7 @@ class _Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 
     def __init__(self, total: int) -> None:
-        self.enabled = sys.stderr.isatty()
+        self.enabled = progress_wanted()
         self.total = total
         self.done_bytes = 0
         self.current: IO[bytes] | None = None
@@ -122,11 +127,13 @@ _FROM_HELP = "The input format (default: detected per input). " + "; ".join(
 
 @app.command("convert")
 def convert(
-    family: Annotated[Family, typer.Argument(help="Which converter: spam, rat or vms.")],
-    inputs: Annotated[list[str], typer.Argument(help="Input files, or '-' for standard input.")],
+    family: Annotated[Family, typer.Argument(help="Which converter: spam, rat or vms.", metavar="FAMILY")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Input files, or '-' for standard input.", metavar="INPUT")
+    ],
     from_: Annotated[
         str | None,
-        typer.Option("--from", help=_FROM_HELP),
+        typer.Option("--from", metavar="FORMAT", help=_FROM_HELP),
     ] = None,
     output: Annotated[
         Path | None,
@@ -138,33 +145,45 @@ def convert(
         bool, typer.Option("--split", help="One file per incident in the -o directory.")
     ] = False,
     name: Annotated[
-        str, typer.Option("--name", help="Your CSIRT's name for IncidentID@name (a domain name).")
+        str,
+        typer.Option("--name", metavar="NAME", help="Your CSIRT's name for IncidentID@name (a domain name)."),
     ] = "iodef.invalid",
     restriction: Annotated[
-        str, typer.Option("--restriction", help="Incident restriction (RFC 7970 §3.3.1).")
-    ] = "amber",
+        Restriction, typer.Option("--restriction", help="Incident restriction (RFC 7970 §3.3.1).")
+    ] = Restriction.amber,
     pseudonymize_key: Annotated[
         str | None,
         typer.Option(
             "--pseudonymize-key",
+            metavar="KEY",
             envvar="IODEF_PSEUDONYMIZE_KEY",
             help="Replace recipients, user names and bodies by keyed hashes under this key.",
         ),
     ] = None,
     window: Annotated[
-        str, typer.Option("--window", help="Records of one key closer than this are one incident (30m, 2h…).")
+        str,
+        typer.Option(
+            "--window",
+            metavar="DURATION",
+            help="Records of one key closer than this are one incident: a number and a unit, "
+            "s, m, h or d (90s, 30m, 2h, 1d).",
+        ),
     ] = "1h",
     keys: Annotated[
-        str | None, typer.Option("--keys", help="Grouping key fields, comma-separated (family default).")
+        str | None,
+        typer.Option(
+            "--keys", metavar="FIELDS", help="Grouping key fields, comma-separated (family default)."
+        ),
     ] = None,
     incident: Annotated[
         list[str] | None,
-        typer.Option("--incident", help="Override the incident table: EVENT=yes|no (repeatable)."),
+        typer.Option("--incident", metavar="EVENT=yes|no", help="Override the incident table (repeatable)."),
     ] = None,
     target_role: Annotated[
         list[str] | None,
         typer.Option(
             "--target-role",
+            metavar="ROLE",
             help="An extra NodeRole for the target systems (rat): scada, scada-supervisory… (repeatable).",
         ),
     ] = None,
@@ -175,15 +194,20 @@ def convert(
         bool, typer.Option("--skip-bad", help="Exit 0 even when some records could not be read.")
     ] = False,
     generation_time: Annotated[
-        str | None, typer.Option("--generation-time", help="GenerationTime to write (default: now).")
+        str | None,
+        typer.Option("--generation-time", metavar="TIME", help="GenerationTime to write (default: now)."),
     ] = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent the XML.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Convert spam, RAT-misuse or VMS records into IODEF v2 incidents.
 
     Records are grouped into incidents (same key, within --window); event types that are not
     incidents (see each family's table) are counted and skipped. Unreadable records are reported
-    as file:line and skipped; the exit code is then 1 unless --skip-bad.
+    as file:line and skipped.
+
+    Exit status: 0 converted, 1 some records were unreadable (0 with --skip-bad), 2 usage error or
+    an input of no known format, 3 an input could not be read or the output not written.
     """
     fam = family.value
     formats = READERS[fam]
@@ -336,12 +360,11 @@ def _write_split(incidents: Any, directory: Path, pretty: bool) -> None:
 
 def _summary(family: str, inputs: list[str], stats: Stats, output_format: OutputFormat) -> None:
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped_events.items()))
-    typer.echo(
+    info(
         f"iodef convert: {stats.records} record(s) read from {len(inputs)} input(s); "
         f"{stats.incidents} incident(s); {stats.bad_records} unreadable record(s) skipped; "
         f"{stats.skipped_groups} group(s) of {stats.skipped_records} record(s) not incidents"
         + (f" ({skipped})" if skipped else ""),
-        err=True,
     )
     if output_format is OutputFormat.json_summary:
         summary = {

@@ -22,8 +22,9 @@ from iodef.exchange.client import Client, PreparedDocument, prepare_document
 from iodef.exchange.config import load_server_config
 from iodef.exchange.outbox import Outbox, default_outbox_path
 from iodef.safexml import DEFAULT_MAX_BYTES
-from iodef.xmlsig import sign
 
+from ._choices import LogLevel, OutputFormat, Profile, Restriction, SqliteSync
+from ._console import Quiet, info
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 from .exchange_common import (
     BackoffOpt,
@@ -35,6 +36,7 @@ from .exchange_common import (
     FormatOpt,
     KeyOpt,
     OutboxOpt,
+    ProfileOpt,
     RetriesOpt,
     Tally,
     TimeoutOpt,
@@ -48,7 +50,6 @@ from .exchange_common import (
     run_delivery,
 )
 from .exchange_outbox import outbox_app
-from .sign import signature_requirements, signing_material
 
 app.add_typer(outbox_app, name="outbox")
 
@@ -111,9 +112,13 @@ def _redacted(data: bytes, name: str, rank: int, profile: str) -> tuple[bytes | 
 @app.command("send")
 def send(
     sources: Annotated[
-        list[str], typer.Argument(help="IODEF documents: files, directories (*.xml), or '-'.")
+        list[str],
+        typer.Argument(help="IODEF documents: files, directories (*.xml), or '-'.", metavar="SOURCE"),
     ],
-    to: Annotated[str, typer.Option("--to", help="The peer's feed URL, e.g. https://peer/feeds/incidents.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", metavar="URL", help="The peer's feed URL, e.g. https://peer/feeds/incidents."),
+    ],
     token: TokenOpt = None,
     config: ConfigOpt = None,
     ca: CaOpt = None,
@@ -122,7 +127,7 @@ def send(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Send without validating first.")
     ] = False,
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
+    profile: ProfileOpt = Profile.rfc7970,
     allow_restricted: Annotated[
         bool, typer.Option("--allow-restricted", help="Allow sending documents marked private or red.")
     ] = False,
@@ -133,7 +138,8 @@ def send(
     timeout: TimeoutOpt = 60.0,
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = OutputFormat.text,
+    quiet: Quiet = False,
     # -- signed documents (cli/sign.py) --
     sign_docs: Annotated[
         bool, typer.Option("--sign", help="Sign each document (XML Signature) before sending.")
@@ -163,7 +169,11 @@ def send(
     if not inputs:
         _err("iodef send: no documents found")
         raise typer.Exit(EXIT_USAGE)
-    signing = signing_material(sign_key, sign_cert, "send") if sign_docs else None
+    signing = None
+    if sign_docs:  # signxml loads only when asked for
+        from .sign import signing_material
+
+        signing = signing_material(sign_key, sign_cert, "send")
     tally = Tally(fmt, None)
     prepared: list[PreparedDocument] = []
     io_failed = False
@@ -176,6 +186,8 @@ def send(
             continue
         try:
             if signing is not None:
+                from iodef.xmlsig import sign
+
                 data = sign(data, *signing)
             prepared.append(_prepare(data, name, not no_validate, profile, allow_restricted, clearance))
         except RestrictedDocumentError as exc:
@@ -238,7 +250,9 @@ def clearance_name(rank: int) -> str:
 
 @app.command("redact")
 def redact_command(
-    source: Annotated[str, typer.Argument(help="An IODEF v2 document, or '-' for standard input.")],
+    source: Annotated[
+        str, typer.Argument(help="An IODEF v2 document, or '-' for standard input.", metavar="SOURCE")
+    ],
     above: Annotated[
         str,
         typer.Option(
@@ -249,7 +263,8 @@ def redact_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
     ] = None,
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
+    profile: ProfileOpt = Profile.rfc7970,
+    quiet: Quiet = False,
 ) -> None:
     """Write the document as a reader cleared for --above LEVEL gets it from 'iodef serve'.
 
@@ -275,7 +290,7 @@ def redact_command(
     if cut is None:
         _err(f"iodef redact: {name}: nothing of it is at or below {above}")
         raise typer.Exit(EXIT_INVALID)
-    _err(f"iodef redact: {name}: {withheld} part(s) withheld above {above}")
+    info(f"iodef redact: {name}: {withheld} part(s) withheld above {above}")
     try:
         if output is None:
             sys.stdout.buffer.write(cut)
@@ -292,22 +307,26 @@ def redact_command(
 
 @app.command("pull")
 def pull(
-    url: Annotated[str, typer.Argument(help="The peer's feed URL.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to save the documents in.")],
+    url: Annotated[str, typer.Argument(help="The peer's feed URL.", metavar="URL")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Directory to save the documents in.")
+    ],
     state: Annotated[
-        Path | None, typer.Option("--state", help="State file (default: DIR/.iodef-pull-state.json).")
+        Path | None,
+        typer.Option("--state", metavar="FILE", help="State file (default: DIR/.iodef-pull-state.json)."),
     ] = None,
     token: TokenOpt = None,
     config: ConfigOpt = None,
     ca: CaOpt = None,
     cert: CertOpt = None,
     key: KeyOpt = None,
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
+    profile: ProfileOpt = Profile.rfc7970,
     connect_timeout: ConnectTimeoutOpt = 10.0,
     timeout: TimeoutOpt = 60.0,
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = OutputFormat.text,
+    quiet: Quiet = False,
 ) -> None:
     """Fetch the documents of a peer's feed that are new since the last run (follows paging).
 
@@ -347,7 +366,7 @@ def pull(
         _err(f"iodef pull: cannot write: {exc}")
         raise typer.Exit(EXIT_IO) from None
     redacted = f", {report.redacted} redacted for your clearance" if report.redacted else ""
-    _err(
+    info(
         f"iodef pull: {len(report.saved)} saved, {len(report.invalid)} invalid, "
         f"{report.skipped} already had{redacted}"
     )
@@ -369,19 +388,28 @@ def _is_loopback(host: str) -> bool:
 @app.command("serve")
 def serve(
     db: Annotated[
-        str, typer.Option("--db", help="sqlite:///path (WAL) or postgresql://user:pass@host/db.")
+        str,
+        typer.Option("--db", metavar="URL", help="sqlite:///path (WAL) or postgresql://user:pass@host/db."),
     ] = "sqlite:///iodef-exchange.sqlite",
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8443,
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port to listen on.")] = 8443,
     peers: Annotated[
-        Path | None, typer.Option("--peers", help="Peers file (TOML): tokens, feeds, read levels.")
+        Path | None,
+        typer.Option("--peers", metavar="FILE", help="Peers file (TOML): tokens, feeds, read levels."),
     ] = None,
     tls_cert: Annotated[
-        Path | None, typer.Option("--tls-cert", help="Server certificate chain (PEM).")
+        Path | None, typer.Option("--tls-cert", metavar="PEM", help="Server certificate chain (PEM).")
     ] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Server private key (PEM).")] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", metavar="PEM", help="Server private key (PEM).")
+    ] = None,
     client_ca: Annotated[
-        Path | None, typer.Option("--client-ca", help="Require client certificates issued by this CA (mTLS).")
+        Path | None,
+        typer.Option(
+            "--client-ca", metavar="PEM", help="Require client certificates issued by this CA (mTLS)."
+        ),
     ] = None,
     insecure_http: Annotated[
         bool, typer.Option("--insecure-http", help="Serve plain HTTP (only allowed on a loopback address).")
@@ -390,31 +418,36 @@ def serve(
         bool, typer.Option("--no-auth", help="No tokens: everyone is 'anonymous' (loopback only).")
     ] = False,
     anonymous_read: Annotated[
-        str, typer.Option("--anonymous-read", help="With --no-auth: highest restriction anonymous may read.")
-    ] = "public",
-    profile: Annotated[str, typer.Option("--profile", help="Validation profile.")] = "rfc7970",
+        Restriction,
+        typer.Option("--anonymous-read", help="With --no-auth: highest restriction anonymous may read."),
+    ] = Restriction.public,
+    profile: ProfileOpt = Profile.rfc7970,
     max_bytes: Annotated[
-        int, typer.Option("--max-bytes", help="Largest document accepted (default 32 MiB).", min=1)
+        int,
+        typer.Option(
+            "--max-bytes", metavar="BYTES", help="Largest document accepted (default 32 MiB).", min=1
+        ),
     ] = DEFAULT_MAX_BYTES,
     page_size: Annotated[
-        int, typer.Option("--page-size", help="Entries per feed page.", min=1, max=1000)
+        int, typer.Option("--page-size", metavar="N", help="Entries per feed page.", min=1, max=1000)
     ] = 100,
     db_timeout: Annotated[
-        float, typer.Option("--db-timeout", help="Seconds to wait for a busy database.")
+        float, typer.Option("--db-timeout", metavar="SECONDS", help="Seconds to wait for a busy database.")
     ] = 5.0,
     sqlite_sync: Annotated[
-        str,
+        SqliteSync,
         typer.Option(
             "--sqlite-sync",
             help="full: each 201 survives a power loss (default); normal: survives a crash of the "
             "process only, faster on slow disks.",
         ),
-    ] = "full",
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    ] = SqliteSync.full,
+    log_level: Annotated[LogLevel, typer.Option("--log-level", help="uvicorn log level.")] = LogLevel.warning,
     workers: Annotated[
         int,
         typer.Option(
             "--workers",
+            metavar="N",
             help="Worker processes on the one --db (use PostgreSQL for more than one); rate limits "
             "are per worker.",
             min=1,
@@ -429,8 +462,13 @@ def serve(
             "without a good XML Signature by that signer. Repeatable.",
         ),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds)."""
+    """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds).
+
+    Runs until interrupted. Exit status: 2 usage error (options, peers file), 3 the address,
+    certificates or store cannot be used.
+    """
     import uvicorn
 
     from iodef.exchange.config import ServerConfig
@@ -475,7 +513,10 @@ def serve(
         busy_timeout=db_timeout,
         sqlite_synchronous=sqlite_sync,
     )
-    settings.signature_trust = signature_requirements(require_signature_from or [], "serve")
+    if require_signature_from:
+        from .sign import signature_requirements
+
+        settings.signature_trust = signature_requirements(require_signature_from, "serve")
     app_ = create_app(settings) if workers == 1 else None
     ssl_args: dict[str, Any] = {}
     if tls_cert is not None:
@@ -484,7 +525,7 @@ def serve(
             ssl_args["ssl_ca_certs"] = str(client_ca)
             ssl_args["ssl_cert_reqs"] = ssl.CERT_REQUIRED
     scheme = "https" if tls_cert is not None else "http"
-    _err(
+    info(
         f"iodef serve: {scheme}://{host}:{port}/ (feeds: {', '.join(config.feeds)}; store: {db.split('://')[0]})"
     )
     try:

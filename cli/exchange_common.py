@@ -18,6 +18,8 @@ from iodef.exchange.config import TOKEN_ENV
 from iodef.exchange.credentials import ClientConfig, Credentials, load_client_config, resolve
 from iodef.exchange.outbox import DeliveryResult, Outbox, OutboxItem, deliver
 
+from ._choices import PROFILE_HELP, OutputFormat, Profile
+from ._console import info, progress_wanted
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE
 
 
@@ -29,6 +31,7 @@ TokenOpt = Annotated[
     str | None,
     typer.Option(
         "--token",
+        metavar="TOKEN",
         help="Bearer token for this peer (else the --config entry for its URL, else $IODEF_TOKEN). "
         "Never printed.",
         show_default=False,
@@ -38,35 +41,56 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
+        metavar="FILE",
         help="Client config (TOML) with one [[peers]] table per destination: url, token or token_env, "
         "ca, cert, key.",
     ),
 ]
-CaOpt = Annotated[Path | None, typer.Option("--ca", help="CA bundle (PEM) to verify the peer's certificate.")]
-CertOpt = Annotated[Path | None, typer.Option("--cert", help="Client certificate (PEM) for mutual TLS.")]
-KeyOpt = Annotated[Path | None, typer.Option("--key", help="Private key (PEM) of --cert, if not inside it.")]
-ConnectTimeoutOpt = Annotated[float, typer.Option("--connect-timeout", help="Seconds to connect.", min=0.1)]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait for each answer.", min=0.1)]
-RetriesOpt = Annotated[int, typer.Option("--retries", help="Attempts per document (1 = no retry).", min=1)]
+CaOpt = Annotated[
+    Path | None, typer.Option("--ca", metavar="PEM", help="CA bundle (PEM) to verify the peer's certificate.")
+]
+CertOpt = Annotated[
+    Path | None, typer.Option("--cert", metavar="PEM", help="Client certificate (PEM) for mutual TLS.")
+]
+KeyOpt = Annotated[
+    Path | None, typer.Option("--key", metavar="PEM", help="Private key (PEM) of --cert, if not inside it.")
+]
+ConnectTimeoutOpt = Annotated[
+    float, typer.Option("--connect-timeout", metavar="SECONDS", help="Seconds to connect.", min=0.1)
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for each answer.", min=0.1)
+]
+RetriesOpt = Annotated[
+    int, typer.Option("--retries", metavar="N", help="Attempts per document (1 = no retry).", min=1)
+]
 BackoffOpt = Annotated[
     float,
-    typer.Option("--backoff", help="Base delay in seconds for exponential backoff with jitter.", min=0.0),
+    typer.Option(
+        "--backoff",
+        metavar="SECONDS",
+        help="Base delay in seconds for exponential backoff with jitter.",
+        min=0.0,
+    ),
 ]
 OutboxOpt = Annotated[
     Path | None,
-    typer.Option("--outbox", help="Outbox file (default: outbox.sqlite in the user data directory)."),
+    typer.Option(
+        "--outbox", metavar="FILE", help="Outbox file (default: outbox.sqlite in the user data directory)."
+    ),
 ]
 ConcurrencyOpt = Annotated[
-    int, typer.Option("--concurrency", "-j", help="Documents in flight at once.", min=1)
+    int, typer.Option("--concurrency", "-j", metavar="N", help="Documents in flight at once.", min=1)
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="text or json (one JSON object per line).")]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", help="text, or json (one JSON object per line).")
+]
+ProfileOpt = Annotated[Profile, typer.Option("--profile", help=f"Validation profile. {PROFILE_HELP}")]
 
 
-def check_format(value: str) -> str:
-    if value not in ("text", "json"):
-        err(f"iodef: --format must be text or json, not {value!r}")
-        raise typer.Exit(EXIT_USAGE)
-    return value
+def check_format(value: OutputFormat | str) -> OutputFormat:
+    """The output format (an enum: Typer has checked the choice already)."""
+    return OutputFormat(value)
 
 
 def check_url(url: str) -> None:
@@ -163,7 +187,7 @@ def parse_age(value: str | None) -> timedelta | None:
 
 
 def progress(total: int, label: str) -> Any:
-    if total > 1 and sys.stderr.isatty():
+    if total > 1 and progress_wanted():
         return typer.progressbar(length=total, label=label, file=sys.stderr)
     return None
 
@@ -171,7 +195,7 @@ def progress(total: int, label: str) -> Any:
 class Tally:
     """Counts and prints the outcome of each document of a send or flush."""
 
-    def __init__(self, fmt: str, bar: Any) -> None:
+    def __init__(self, fmt: OutputFormat | str, bar: Any) -> None:
         self.fmt = fmt
         self.bar = bar
         self.created = 0
@@ -277,7 +301,7 @@ class Tally:
             "invalid": self.invalid,
             "queued": self.waiting,
         }
-        err(f"iodef {verb}: " + ", ".join(f"{v} {k}" for k, v in parts.items()))
+        info(f"iodef {verb}: " + ", ".join(f"{v} {k}" for k, v in parts.items()))
         if self.waiting:
             err("iodef: undelivered documents wait in the outbox; 'iodef outbox flush' sends them")
             return EXIT_IO

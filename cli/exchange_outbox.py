@@ -14,6 +14,9 @@ from iodef.errors import ExchangeError
 from iodef.exchange.credentials import Credentials
 from iodef.exchange.outbox import Outbox, default_outbox_path
 
+from ._choices import OutputFormat
+from ._console import Quiet, info
+from ._lazy import LazyGroup
 from .app import EXIT_IO, EXIT_USAGE
 from .exchange_common import (
     BackoffOpt,
@@ -41,13 +44,17 @@ from .exchange_common import (
     run_delivery,
 )
 
-outbox_app = typer.Typer(help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True)
+outbox_app = typer.Typer(
+    cls=LazyGroup, help="The sender's outbox: documents waiting for delivery.", no_args_is_help=True
+)
 
-ToOpt = Annotated[str | None, typer.Option("--to", help="Only documents for this feed URL.")]
+ToOpt = Annotated[str | None, typer.Option("--to", metavar="URL", help="Only documents for this feed URL.")]
 OlderOpt = Annotated[
     str | None,
     typer.Option(
-        "--older-than", help="Only documents queued (or refused) longer ago than this: 30m, 12h, 7d."
+        "--older-than",
+        metavar="AGE",
+        help="Only documents queued (or refused) longer ago than this: 30m, 12h, 7d.",
     ),
 ]
 
@@ -61,7 +68,9 @@ def _open(outbox: Path | None) -> Outbox:
 
 
 @outbox_app.command("list")
-def outbox_list(outbox: OutboxOpt = None, to: ToOpt = None, fmt: FormatOpt = "text") -> None:
+def outbox_list(
+    outbox: OutboxOpt = None, to: ToOpt = None, fmt: FormatOpt = OutputFormat.text, quiet: Quiet = False
+) -> None:
     """List the documents waiting in the outbox, then those peers refused for their content.
 
     "attempts" counts the requests made for a document, retries included. A refused document is
@@ -114,7 +123,7 @@ def outbox_list(outbox: OutboxOpt = None, to: ToOpt = None, fmt: FormatOpt = "te
                 f"refused #{letter.id}  {letter.url}  {letter.source}  {letter.size} bytes  "
                 f"{letter.refused}: {letter.error}"
             )
-    err(f"iodef outbox: {len(items)} document(s) waiting, {len(dead)} refused by the peer")
+    info(f"iodef outbox: {len(items)} document(s) waiting, {len(dead)} refused by the peer")
 
 
 @outbox_app.command("flush")
@@ -131,7 +140,8 @@ def outbox_flush(
     timeout: TimeoutOpt = 60.0,
     retries: RetriesOpt = 5,
     backoff: BackoffOpt = 0.5,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = OutputFormat.text,
+    quiet: Quiet = False,
 ) -> None:
     """Deliver the documents waiting in the outbox, each with its own destination's credentials.
 
@@ -171,30 +181,36 @@ def outbox_flush(
 
 
 @outbox_app.command("drop")
-def outbox_drop(outbox: OutboxOpt = None, to: ToOpt = None, older_than: OlderOpt = None) -> None:
+def outbox_drop(
+    outbox: OutboxOpt = None, to: ToOpt = None, older_than: OlderOpt = None, quiet: Quiet = False
+) -> None:
     """Remove waiting documents (all, or those for --to, queued longer ago than --older-than)."""
     age = parse_age(older_than)
     with _open(outbox) as box:
         n = _guarded(lambda: box.drop(to, older_than=age))
-    err(f"iodef outbox drop: {n} waiting document(s) removed")
+    info(f"iodef outbox drop: {n} waiting document(s) removed")
 
 
 @outbox_app.command("requeue")
-def outbox_requeue(outbox: OutboxOpt = None, to: ToOpt = None, older_than: OlderOpt = None) -> None:
+def outbox_requeue(
+    outbox: OutboxOpt = None, to: ToOpt = None, older_than: OlderOpt = None, quiet: Quiet = False
+) -> None:
     """Put documents peers refused back in the queue (e.g. after the peer fixed its checks)."""
     age = parse_age(older_than)
     with _open(outbox) as box:
         n = _guarded(lambda: box.requeue(to, older_than=age))
-    err(f"iodef outbox requeue: {n} refused document(s) waiting again; 'iodef outbox flush' sends them")
+    info(f"iodef outbox requeue: {n} refused document(s) waiting again; 'iodef outbox flush' sends them")
 
 
 @outbox_app.command("purge-dead")
-def outbox_purge_dead(outbox: OutboxOpt = None, to: ToOpt = None, older_than: OlderOpt = None) -> None:
+def outbox_purge_dead(
+    outbox: OutboxOpt = None, to: ToOpt = None, older_than: OlderOpt = None, quiet: Quiet = False
+) -> None:
     """Remove documents peers refused (all, or those for --to, refused longer ago than --older-than)."""
     age = parse_age(older_than)
     with _open(outbox) as box:
         n = _guarded(lambda: box.purge_dead(to, older_than=age))
-    err(f"iodef outbox purge-dead: {n} refused document(s) removed")
+    info(f"iodef outbox purge-dead: {n} refused document(s) removed")
 
 
 def _guarded(action: Callable[[], int]) -> int:

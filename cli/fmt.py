@@ -19,6 +19,7 @@ import typer
 from iodef.errors import IODEFError, UnsupportedVersionError
 from iodef.safexml import DEFAULT_MAX_BYTES
 
+from ._console import Quiet
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, app
 
 if TYPE_CHECKING:
@@ -84,7 +85,10 @@ def _load(source: str, max_bytes: int) -> tuple[str, bytes]:
 @app.command("fmt")
 def fmt(
     sources: Annotated[
-        list[str], typer.Argument(help="IODEF documents (XML, JSON or CBOR), or '-' for standard input.")
+        list[str],
+        typer.Argument(
+            help="IODEF documents (XML, JSON or CBOR), or '-' for standard input.", metavar="SOURCE"
+        ),
     ],
     to: Annotated[Binding, typer.Option("--to", help="The binding to write.")] = Binding.xml,
     output: Annotated[
@@ -99,10 +103,13 @@ def fmt(
         int,
         typer.Option("--max-bytes", min=1, help="Refuse documents larger than this (default 32 MiB)."),
     ] = DEFAULT_MAX_BYTES,
+    quiet: Quiet = False,
 ) -> None:
     """Read documents into the typed model and write them back, indented, as XML, JSON or CBOR.
 
     XML to XML loses nothing: the output equals the input under XML canonicalisation.
+    Exit status: 0 written, 1 a document cannot be read as IODEF v2, 2 usage error,
+    3 a file cannot be read or the output cannot be written.
     """
     status = EXIT_OK
     many = len(sources) > 1
@@ -118,7 +125,7 @@ def fmt(
             if exc.source is None:
                 exc.source = source if source != "-" else "<stdin>"
             typer.echo(f"iodef fmt: {exc}", err=True)
-            status = max(status, EXIT_INVALID)
+            status = max(status, EXIT_IO if isinstance(exc.__cause__, OSError) else EXIT_INVALID)
             continue
         target = output
         if output is not None and (many or output.is_dir()):

@@ -1,18 +1,21 @@
-"""The ``iodef`` command: one Typer app, one module per command group.
+"""The ``iodef`` command's entry point.
 
-Only the module of the command being run is imported, so ``iodef validate`` does not pay for
-the typed model, httpx or SQLAlchemy; ``iodef --help`` (or an unknown word) loads them all.
-``from iodef.cli.main import app`` gives the app with every command registered.
+``iodef --help`` imports no command module and ``iodef validate`` only its own
+(:class:`iodef.cli._lazy.LazyGroup`). ``from iodef.cli.main import app`` gives the app with every
+command module imported (for tests and tools that walk the commands).
+
+No traceback reaches the user: an error nobody foresaw is reported in one line and exits 3 when it
+is an I/O error (a full disk, a closed pipe) and 1 otherwise; ``IODEF_TRACEBACK=1`` shows it whole.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE
+from .app import COMMANDS, EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE
 from .app import app as _app
 
 __all__ = [
@@ -24,33 +27,11 @@ __all__ = [
     "main",
 ]  # and `app`, on access
 
-#: command word -> the module that registers it
-COMMAND_MODULES = {
-    "fmt": "fmt",
-    "upgrade": "upgrade",
-    "validate": "validate",
-    "convert": "convert",
-    "send": "exchange",
-    "serve": "exchange",
-    "pull": "exchange",
-    "outbox": "exchange",
-    "stix": "stix",
-    "sign": "sign",
-    "verify": "sign",
-    "redact": "exchange",
-}
 
-
-def load_commands(argv: Sequence[str] | None = None) -> None:
-    """Import the command module *argv* asks for, or every command module."""
-    word = next((a for a in argv or () if not a.startswith("-")), None)
-    if word in COMMAND_MODULES:
-        module = COMMAND_MODULES[word]
-        if module is not None:
-            importlib.import_module(f".{module}", __package__)
-        return
-    for module in sorted({m for m in COMMAND_MODULES.values() if m is not None}):
-        importlib.import_module(f".{module}", __package__)
+def load_commands() -> None:
+    """Import every command module (``iodef`` itself imports them one at a time, when used)."""
+    for module in dict.fromkeys(entry.module for entry in COMMANDS.values()):
+        importlib.import_module(module)
 
 
 def __getattr__(name: str) -> Any:
@@ -62,8 +43,21 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Console-script entry point."""
-    load_commands(sys.argv[1:])
-    _app()
+    extra: dict[str, Any] = {"color": False} if os.environ.get("NO_COLOR") else {}
+    try:
+        _app(prog_name="iodef", **extra)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("IODEF_TRACEBACK"):
+            raise
+        if isinstance(exc, BrokenPipeError):  # the reader went away: nothing more to say
+            sys.exit(EXIT_IO)
+        kind = "I/O error" if isinstance(exc, OSError) else "unexpected error"
+        print(f"iodef: {kind}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if not isinstance(exc, OSError):
+            print("iodef: this is a bug; IODEF_TRACEBACK=1 shows where it happened", file=sys.stderr)
+        sys.exit(EXIT_IO if isinstance(exc, OSError) else EXIT_INVALID)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,12 @@ import typer
 from iodef import IODEFError
 from iodef.xmlsig import Trust, sign, verify_signature
 
+from ._console import Quiet, info
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
-FilesArg = Annotated[list[str], typer.Argument(help="IODEF documents, or '-' for standard input.")]
+FilesArg = Annotated[
+    list[str], typer.Argument(help="IODEF documents, or '-' for standard input.", metavar="FILE")
+]
 OutDirOpt = Annotated[
     Path | None,
     typer.Option("--output-dir", "-o", help="Write one file per input here instead of standard output."),
@@ -39,6 +42,7 @@ def sign_command(
     key: Annotated[Path, typer.Option("--key", help="Private key (PEM, RSA or EC) to sign with.")],
     cert: Annotated[Path, typer.Option("--cert", help="The key's certificate (PEM), put in the signature.")],
     output_dir: OutDirOpt = None,
+    quiet: Quiet = False,
 ) -> None:
     """Sign IODEF documents: an enveloped XML Signature over the whole document.
 
@@ -92,6 +96,7 @@ def verify_command(
         Path | None,
         typer.Option("--output-dir", "-o", help="Write the signed data of each valid document here."),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Verify signed IODEF documents against a pinned certificate, or a CA and a subject name.
 
@@ -125,7 +130,7 @@ def verify_command(
             typer.echo(f"iodef verify: {exc}", err=True)
             status = max(status, EXIT_INVALID)
             continue
-        typer.echo(f"{shown}: signed by {result.signer}", err=True)
+        info(f"{shown}: signed by {result.signer}")
         if output_dir is not None:
             try:
                 _emit(output_dir, source, result.signed_xml)

@@ -16,7 +16,9 @@ from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 stix_app = typer.Typer(help="STIX 2.1 bundles from IODEF documents, and back.", no_args_is_help=True)
 app.add_typer(stix_app, name="stix")
 
-FilesArg = Annotated[list[str], typer.Argument(help="Input files, or '-' for standard input.")]
+FilesArg = Annotated[
+    list[str], typer.Argument(help="Input files, or '-' for standard input.", metavar="FILE")
+]
 OutDirOpt = Annotated[
     Path | None,
     typer.Option("--output-dir", "-o", help="Write one file per input here instead of standard output."),

@@ -18,6 +18,7 @@ import typer
 
 from iodef.errors import IODEFError, ParseError
 
+from ._console import Quiet
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 __all__ = ["upgrade_command"]
@@ -35,7 +36,9 @@ class Target(StrEnum):
 
 @app.command("upgrade")
 def upgrade_command(
-    sources: Annotated[list[str], typer.Argument(help="IODEF v1 documents, or '-' for standard input.")],
+    sources: Annotated[
+        list[str], typer.Argument(help="IODEF v1 documents, or '-' for standard input.", metavar="SOURCE")
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="A directory to write the v2 documents into.")
     ] = None,
@@ -43,6 +46,7 @@ def upgrade_command(
     notes_format: Annotated[
         NotesFormat, typer.Option("--notes-format", help="The notes as text lines or JSON Lines.")
     ] = NotesFormat.text,
+    quiet: Quiet = False,
 ) -> None:
     """Upgrade IODEF v1 (RFC 5070) documents to IODEF v2 (RFC 7970), naming every change.
 
@@ -68,7 +72,7 @@ def upgrade_command(
         except OSError as exc:
             unreadable = ParseError(f"cannot read file: {exc.strerror or exc}", source=name)
             typer.echo(f"iodef upgrade: {unreadable}", err=True)
-            status = max(status, EXIT_INVALID)
+            status = max(status, EXIT_IO)
             continue
         except IODEFError as exc:
             exc.source = name

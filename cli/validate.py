@@ -12,13 +12,11 @@ import dataclasses
 import gc
 import glob
 import json
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from enum import Enum, StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -26,19 +24,13 @@ import typer
 
 from iodef.errors import IODEFError
 from iodef.safexml import DEFAULT_MAX_BYTES
-from iodef.validate import PROFILES, Issue, _quick_check, check
+from iodef.validate import Issue, _quick_check, check
 
+from ._choices import PROFILE_HELP, OutputFormat, Profile
+from ._console import Quiet, info, paint, progress_wanted
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 __all__ = ["DocResult", "validate_command"]
-
-Profile = Enum("Profile", {p.replace("-", "_"): p for p in PROFILES}, type=str)  # type: ignore[misc]
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
 
 _GLOB_CHARS = frozenset("*?[")
 _PROGRESS_MIN_FILES = 5
@@ -53,6 +45,7 @@ class DocResult:
     version: str | None
     profile: str | None
     issues: tuple[Issue, ...]
+    io_error: bool = False  # the file could not be opened or read (exit 3), as opposed to bad content
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,7 +114,8 @@ def _unreadable(name: str, exc: IODEFError | OSError) -> DocResult:
         issue = Issue("error", exc.path or "-", exc.line, exc.column, "unreadable", exc.message)
     else:
         issue = Issue("error", "-", None, None, "unreadable", f"cannot read file: {exc.strerror or exc}")
-    return DocResult(name, "unreadable", None, None, (issue,))
+    io_error = isinstance(exc, OSError) or isinstance(exc.__cause__, OSError)
+    return DocResult(name, "unreadable", None, None, (issue,), io_error)
 
 
 def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocResult:
@@ -135,7 +129,7 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
     """:func:`check_one`; with ``explain=False``, None for a document libxml2 finds invalid."""
     if job.missing is not None:
         issue = Issue("error", "-", None, None, "unreadable", job.missing)
-        return DocResult(job.name, "unreadable", None, None, (issue,))
+        return DocResult(job.name, "unreadable", None, None, (issue,), io_error=True)
     try:
         source: bytes | str = job.data if job.data is not None else job.name
         source, from_json = _rfc8727_hook(source, job.name)
@@ -242,6 +236,8 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
 
     lxml_schema_for(profile)
     lxml_schema_for("iodef-v1")
+    import multiprocessing  # only for --jobs N: a single run does without it
+
     methods = multiprocessing.get_all_start_methods()
     forked = "fork" in methods
     ctx = multiprocessing.get_context("fork" if forked else None)
@@ -297,13 +293,22 @@ class _Progress:
 
 _V1_NOTE = "IODEF v1 document (RFC 5070), checked against the bundled iodef-1.0.xsd"
 _V1_REFUSED = "IODEF v1 document (RFC 5070); --require-v2 accepts IODEF v2 (RFC 7970) only"
+_SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "note": "cyan"}
 
 
-def _text_lines(result: DocResult) -> Iterator[str]:
+def _text_lines(result: DocResult, out: IO[str]) -> Iterator[str]:
+    """The report lines of one document; the severity in colour when *out* is a terminal."""
+
+    def coloured(line: str, severity: str) -> str:
+        colour = _SEVERITY_COLOUR.get(severity)
+        if colour is None:
+            return line
+        return line.replace(f": {severity}:", f": {paint(severity, colour, out, bold=True)}:", 1)
+
     for issue in result.issues:
-        yield issue.format(result.name)
+        yield coloured(issue.format(result.name), issue.severity)
     if result.version == "1.0" and not any(i.rule == "iodef-v1" for i in result.issues):
-        yield f"{result.name}:0:0: note: /IODEF-Document: {_V1_NOTE} [iodef-v1]"
+        yield coloured(f"{result.name}:0:0: note: /IODEF-Document: {_V1_NOTE} [iodef-v1]", "note")
 
 
 def _require_v2(result: DocResult) -> DocResult:
@@ -329,22 +334,19 @@ def validate_command(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input."
+            help="Files, directories (searched for *.xml), glob patterns, or '-' for standard input.",
+            metavar="PATH",
+            show_default=False,
         ),
     ] = None,
-    profile: Annotated[
-        Profile,
-        typer.Option(
-            "--profile",
-            help="rfc7970: the schema as published; rfc7970-errata: with errata 5543, 5544, 5583 applied.",
-        ),
-    ] = Profile("rfc7970"),  # noqa: B008
+    profile: Annotated[Profile, typer.Option("--profile", help=PROFILE_HELP)] = Profile.rfc7970,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="text, or json (one object per document).")
-    ] = (OutputFormat.text),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+    ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings make a document invalid too.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for many files.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes for many files.")
+    ] = 1,
     schema_only: Annotated[
         bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")
     ] = False,
@@ -355,12 +357,16 @@ def validate_command(
     require_v2: Annotated[
         bool, typer.Option("--require-v2", help="An IODEF v1 (RFC 5070) document is invalid.")
     ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Check IODEF documents against the RFC 7970 schema (offline) and the RFC's own rules.
 
-    Output lines read "file:line:col: severity: path: message \\[rule]", then a summary.
-    Exit status:
-    0 all documents valid, 1 some invalid or unreadable, 2 usage error, 3 I/O failure.
+    Each problem is a line "file:line:col: severity: path: message [rule]" on standard output,
+    followed by a summary line (left out with --quiet). With --format json, one JSON object per
+    document on standard output and the summary on standard error.
+
+    Exit status: 0 all documents valid, 1 some invalid or unreadable as IODEF, 2 usage error,
+    3 some file could not be opened or read, or the report could not be written.
     """
     if not paths:
         typer.echo("iodef validate: name at least one file, directory, pattern, or '-'", err=True)
@@ -381,10 +387,11 @@ def validate_command(
         typer.echo(f"iodef validate: no documents found in {', '.join(paths)}", err=True)
         raise typer.Exit(EXIT_INVALID)
 
-    show_progress = sys.stderr.isatty() and len(job_list) > _PROGRESS_MIN_FILES
+    show_progress = progress_wanted() and len(job_list) > _PROGRESS_MIN_FILES
     progress = _Progress(len(job_list), sys.stderr) if show_progress else None
     counts = {"valid": 0, "invalid": 0, "unreadable": 0}
     v1 = 0
+    io_failed = False
     out = sys.stdout
     try:
         for result in _results(job_list, profile_name, strict, not schema_only, jobs):
@@ -392,16 +399,15 @@ def validate_command(
                 result = _require_v2(result)
             counts[result.status] += 1
             v1 += result.version == "1.0"
+            io_failed = io_failed or result.io_error
             if progress is not None:
                 progress.step()
-            if quiet:
-                continue
             if output_format is OutputFormat.json:
                 out.write(json.dumps(_json_object(result), ensure_ascii=False) + "\n")
             elif result.issues or result.version == "1.0":
                 if progress is not None:
                     progress.close()
-                out.write("\n".join(_text_lines(result)) + "\n")
+                out.write("\n".join(_text_lines(result, out)) + "\n")
         if progress is not None:
             progress.close()
         total = sum(counts.values())
@@ -414,8 +420,8 @@ def validate_command(
             # the summary as JSON, the last line on stdout; for people on stderr
             totals = {"documents": total, **counts, "iodef_v1": v1, "profile": profile_name}
             out.write(json.dumps({"summary": totals}) + "\n")
-            typer.echo(summary, err=True)
-        else:
+            info(summary)
+        elif not quiet:
             out.write(summary + "\n")
         out.flush()
     except BrokenPipeError:
@@ -423,4 +429,6 @@ def validate_command(
     except OSError as exc:
         typer.echo(f"iodef validate: cannot write the report: {exc.strerror or exc}", err=True)
         raise typer.Exit(EXIT_IO) from None
+    if io_failed:
+        raise typer.Exit(EXIT_IO)
     raise typer.Exit(EXIT_OK if counts["invalid"] == counts["unreadable"] == 0 else EXIT_INVALID)

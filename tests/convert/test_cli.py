@@ -155,7 +155,7 @@ def test_incident_table_override(runner: CliRunner) -> None:
         (["convert", "rat", SMS], "--from"),
         (["convert", "rat", RDP, "--split"], "--split needs"),
         (["convert", "rat", RDP, "--window", "soon"], "not a duration"),
-        (["convert", "rat", RDP, "--restriction", "secret"], "unknown restriction"),
+        (["convert", "rat", RDP, "--restriction", "secret"], "'secret' is not one of 'public'"),
         (["convert", "rat", RDP, "--keys", "colour"], "unknown grouping key"),
         (["convert", "rat", RDP, "--incident", "motion"], "EVENT=yes"),
     ],

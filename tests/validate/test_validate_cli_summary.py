@@ -37,20 +37,22 @@ def test_json_ends_with_the_summary() -> None:
     }
 
 
-def test_quiet_json_gives_only_the_summary() -> None:
+def test_quiet_json_keeps_the_machine_output_and_drops_the_words() -> None:
+    """--quiet silences messages for people (stderr); the JSON on stdout, summary included, stays."""
     result = runner.invoke(app, ["validate", "--format", "json", "--quiet", str(V2)])
-    assert [json.loads(line) for line in result.stdout.splitlines()] == [
-        {
-            "summary": {
-                "documents": 1,
-                "valid": 1,
-                "invalid": 0,
-                "unreadable": 0,
-                "iodef_v1": 0,
-                "profile": "rfc7970",
-            }
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [doc["status"] for doc in lines[:-1]] == ["valid"]
+    assert lines[-1] == {
+        "summary": {
+            "documents": 1,
+            "valid": 1,
+            "invalid": 0,
+            "unreadable": 0,
+            "iodef_v1": 0,
+            "profile": "rfc7970",
         }
-    ]
+    }
+    assert "documents" not in result.stderr
 
 
 def test_a_v1_document_carries_its_note_in_issues() -> None:
