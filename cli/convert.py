@@ -21,8 +21,9 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from iodef.convert._common import ConvertOptions, parse_time, restriction_value
+from iodef.convert._options import ConvertOptions, restriction_value
 from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs, incident_xml
+from iodef.convert._times import parse_time
 from iodef.convert.readers import READERS, detect, peek_head
 from iodef.errors import ConvertError, RecordError
 

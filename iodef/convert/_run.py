@@ -20,7 +20,9 @@ from ..model import Incident
 from ..model._binding import model_to_element
 from ..xml import IODEF_NS
 from . import rat, spam, vms
-from ._common import ConvertOptions, Pseudonymizer, xml_safe
+from ._building import xml_safe
+from ._identity import Pseudonymizer
+from ._options import ConvertOptions
 from .readers import READERS, OnError
 
 __all__ = ["DocumentWriter", "Input", "Stats", "convert_inputs", "incident_xml"]

@@ -55,24 +55,12 @@ from ..model import (
     System,
     SystemImpact,
 )
-from ._common import (
-    BaseRecord,
-    ConvertOptions,
-    Group,
-    Grouper,
-    Pseudonymizer,
-    accounts_record,
-    address_for,
-    creator_contact,
-    family_grouper,
-    field_key,
-    is_public_ip,
-    iso,
-    mk,
-    one_document,
-    stream_incidents,
-    text_item,
-)
+from ._addresses import address_for, is_public_ip
+from ._building import creator_contact, mk, one_document, text_item
+from ._grouping import Group, Grouper, family_grouper, field_key, stream_incidents
+from ._identity import Pseudonymizer, accounts_record
+from ._options import BaseRecord, ConvertOptions
+from ._times import iso
 
 __all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "RatRecord", "convert", "incidents"]
 

@@ -57,25 +57,12 @@ from ..model import (
     System,
     SystemImpact,
 )
-from ._common import (
-    BaseRecord,
-    ConvertOptions,
-    Group,
-    Grouper,
-    Pseudonymizer,
-    address_for,
-    classify_address,
-    creator_contact,
-    family_grouper,
-    iso,
-    listed_of,
-    mk,
-    not_listed_item,
-    one_document,
-    stream_incidents,
-    table_lookup,
-    text_item,
-)
+from ._addresses import address_for, classify_address
+from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
+from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._identity import Pseudonymizer
+from ._options import BaseRecord, ConvertOptions
+from ._times import iso
 
 __all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "SpamRecord", "convert", "find_urls", "incidents"]
 

@@ -61,25 +61,12 @@ from ..model import (
     System,
     SystemImpact,
 )
-from ._common import (
-    BaseRecord,
-    ConvertOptions,
-    Group,
-    Grouper,
-    Pseudonymizer,
-    accounts_record,
-    address_for,
-    creator_contact,
-    family_grouper,
-    iso,
-    listed_of,
-    mk,
-    not_listed_item,
-    one_document,
-    stream_incidents,
-    table_lookup,
-    text_item,
-)
+from ._addresses import address_for
+from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
+from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._identity import Pseudonymizer, accounts_record
+from ._options import BaseRecord, ConvertOptions
+from ._times import iso
 
 __all__ = ["DEFAULT_KEYS", "IMPACTS", "INCIDENT_TABLE", "VmsRecord", "convert", "incidents"]
 

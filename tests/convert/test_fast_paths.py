@@ -10,7 +10,9 @@ from enum import Enum
 import pytest
 
 from iodef import Address, Counter, NodeRole
-from iodef.convert._common import field_key, from_epoch, mk
+from iodef.convert._building import mk
+from iodef.convert._grouping import field_key
+from iodef.convert._times import from_epoch
 from iodef.convert.rat import RatRecord
 from iodef.convert.readers import READERS, peek_head
 from iodef.convert.spam import SpamRecord

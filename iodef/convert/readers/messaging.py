@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
-from .._common import parse_time
+from .._times import parse_time
 from ..spam import SpamRecord
 from ._base import OnError, describe, json_lines, peek_head, read_all
 from ._xmlscan import ChildScan, local_name, scan_children

@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from typing import IO, Final
 
 from ...errors import RecordError
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..rat import RatRecord
 from ._base import OnError, describe, json_lines, text_lines
 

@@ -32,7 +32,8 @@ from typing import IO, Any, Final
 from pydantic import ValidationError
 
 from ...errors import RecordError
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..spam import SpamRecord, find_urls
 from ._base import OnError, describe, read_all, text_lines
 

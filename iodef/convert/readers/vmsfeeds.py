@@ -36,7 +36,8 @@ from pydantic import ValidationError
 
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..vms import VmsRecord
 from ._base import OnError, describe, json_lines, read_all, text_lines
 from ._xmlscan import closing_tag_line, scan_children

@@ -22,7 +22,8 @@ from lxml import etree
 
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..rat import RatRecord
 from ._base import OnError, describe, json_lines, read_all
 from ._xmlscan import closing_tag_line, scan_children

@@ -21,7 +21,9 @@ from functools import lru_cache
 from typing import IO, Any, Final
 
 from ...errors import RecordError
-from .._common import fast_record, from_epoch, normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._building import fast_record
+from .._times import from_epoch, parse_time
 from ..rat import RatRecord
 from ._base import OnError, json_lines, text_lines
 
