@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final
 
-from ..model import Address
+from ..model import Address, DomainData, Node
 from ._building import mk
 from ._identity import PSEUDONYM_KIND, Pseudonymizer
 
-__all__ = ["EXT_ADDRESS_KINDS", "address_for", "classify_address", "is_public_ip", "normalise_ip"]
+__all__ = [
+    "EXT_ADDRESS_KINDS",
+    "address_for",
+    "classify_address",
+    "is_public_ip",
+    "mac_address",
+    "node_of",
+    "normalise_ip",
+]
 
 EXT_ADDRESS_KINDS: Final = frozenset(
     {"e164", "short-code", "alphanumeric", "sip-uri", "tel-uri", "im-handle", "chatbot-uri", "rat-id"}
@@ -70,6 +79,11 @@ def address_for(value: str, pseudo: Pseudonymizer | None = None, *, kind: str | 
     if pseudo is not None and pseudo.active:
         return mk(Address, category="ext-value", ext_category=PSEUDONYM_KIND, value=pseudo(value))
     if kind is not None:
+        if kind == "mac":
+            mac = mac_address(value)
+            if mac is None:
+                raise ValueError(f"{value!r} is not a MAC address")
+            return mk(Address, category="mac", value=mac)
         if kind in EXT_ADDRESS_KINDS:
             return mk(Address, category="ext-value", ext_category=kind, value=value)
         return mk(Address, category=kind, value=value)
@@ -119,3 +133,32 @@ def normalise_ip(value: str | None) -> str | None:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:
         return None
+
+
+_MAC = re.compile(
+    r"[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{12}|(?:[0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}"
+)
+
+
+def mac_address(value: str | None) -> str | None:
+    """A MAC address (``aa:bb:cc:dd:ee:ff``, dashes, Cisco dots or 12 bare hex digits) as lower-case
+    colon-separated text, the spelling RFC 7970 §3.18.1 ``mac`` means; None when *value* is not one."""
+    if not value:
+        return None
+    v = value.strip()
+    if not _MAC.fullmatch(v):
+        return None
+    digits = "".join(c for c in v if c not in ":-.").lower()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def node_of(addresses: list[Address], names: Iterable[str] = ()) -> Node | None:
+    """A Node (RFC 7970 §3.18) with *addresses*, else with a DomainData for each of *names*.
+
+    ``None`` when there is neither: a Node needs an Address or a DomainData, so a record that
+    names no usable address gives no System rather than an invalid one.
+    """
+    if addresses:
+        return mk(Node, addresses=addresses)
+    domains = [mk(DomainData, name=n) for n in names if n and n.strip()]
+    return mk(Node, domain_data_list=domains) if domains else None

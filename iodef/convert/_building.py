@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..errors import ConvertError
-from ..model import Contact, ExtensionType, Incident, IODEFDocument, IODEFModel
+from ..model import Contact, ExtensionType, Incident, IODEFDocument, IODEFModel, Node
 from ..model._binding import Spec, plan_of
 
 __all__ = [
@@ -122,6 +122,9 @@ def mk(cls: type[M], **fields: Any) -> M:
         got = values[spec.name]
         if got is None or (spec.many and not got):
             raise ValueError(f"{cls.__name__} needs {spec.name}")
+    if cls is Node and not values["addresses"] and not values["domain_data_list"]:
+        # RFC 7970 §3.18: a Node is an Address or a DomainData; the schema lets it slip
+        raise ValueError("Node needs an Address or a DomainData")
     obj = cls.__new__(cls)
     _setattr(obj, "__dict__", values)
     _setattr(obj, "__pydantic_fields_set__", set(fields))
