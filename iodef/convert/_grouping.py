@@ -115,7 +115,9 @@ class Grouper(Generic[RecordT]):
         window: timedelta,
         max_span: timedelta,
         max_samples: int,
+        classify: Callable[[RecordT], str] | None = None,
     ) -> None:
+        self._classify = classify
         self._key = key
         self._worthy = worthy
         self._observe = observe
@@ -138,6 +140,10 @@ class Grouper(Generic[RecordT]):
     def add(self, record: RecordT) -> list[Group[RecordT]]:
         # the hot path of every conversion: locals rather than repeated attribute lookups
         self.records += 1
+        if self._classify is not None:
+            # the family's finer name for the event (a session inside private address space is an
+            # internal-session): counted, tested and reported under that name
+            record.event = self._classify(record)
         t = record.time
         k = self._key(record)
         opened = self._open
@@ -280,6 +286,7 @@ def family_grouper(
     worthy: Callable[[Any], bool],
     observe: Callable[[Group[RecordT], RecordT], None],
     key: Callable[[tuple[str, ...]], Callable[[Any], Any]] = field_key,
+    classify: Callable[[RecordT], str] | None = None,
 ) -> Grouper[RecordT]:
     """A family's Grouper: its grouping keys (checked against *record*), window and sample limits."""
     keys = options.keys or default_keys
@@ -291,6 +298,7 @@ def family_grouper(
         window=options.window,
         max_span=options.max_span,
         max_samples=options.max_samples,
+        classify=classify,
     )
 
 

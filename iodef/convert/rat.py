@@ -70,6 +70,7 @@ INCIDENT_TABLE: Final[dict[str, bool]] = {
     "session": True,
     "internal-session": False,
     "reconnect": True,
+    "rdp-tunnel": True,
     "alert": True,
     "logoff": False,
     "logon-local": False,
@@ -219,12 +220,17 @@ def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
     default = table.get("*", False)
 
     def worthy(r: RatRecord) -> bool:
-        event = r.event
-        if event == "session" and r.source_ip and not is_public_ip(r.source_ip):
-            event = "internal-session"
-        return table.get(event, default)
+        return table.get(r.event, default)
 
     return worthy
+
+
+def _classify(r: RatRecord) -> str:
+    """A session inside private address space is an ``internal-session`` (not an incident by default)."""
+    event = r.event
+    if event == "session" and r.source_ip and not is_public_ip(r.source_ip):
+        return "internal-session"
+    return event
 
 
 def _origin_key(r: RatRecord) -> tuple[str, ...]:
@@ -239,7 +245,7 @@ def _key(keys: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
-    return family_grouper(options, RatRecord, DEFAULT_KEYS, _worthy(options), _observe, _key)
+    return family_grouper(options, RatRecord, DEFAULT_KEYS, _worthy(options), _observe, _key, _classify)
 
 
 def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:

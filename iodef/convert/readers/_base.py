@@ -79,6 +79,69 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
         yield number, text, obj
 
 
+def json_objects(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield ``(line, text, object)`` for each JSON object, however the tool laid them out.
+
+    One object per line (read a line at a time); or, when the input starts with ``[`` or its first
+    object spans several lines, a whole document: a JSON array, pretty-printed objects one after
+    another (``evtx_dump`` without ``-o jsonl``), or an Elasticsearch response whose
+    ``hits.hits[]._source`` are the records. Whole documents are read up to 32 MiB.
+    """
+    head, fh = peek_head(fh, 65536)
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = start.split(b"\n", 1)[0].strip()
+    if not start.startswith(b"[") and (not start.startswith(b"{") or _whole_json_line(first_line)):
+        yield from json_lines(fh, name, on_error)
+        return
+    data = read_all(fh, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        on_error(
+            RecordError(f"the input is not UTF-8 (byte 0x{data[exc.start]:02x})", source=name, line=line)
+        )
+        return
+    yield from _json_document(text, name, on_error)
+
+
+def _whole_json_line(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _json_document(text: str, name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    decoder = json.JSONDecoder()
+    pos = 0
+    size = len(text)
+    while True:
+        while pos < size and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= size:
+            return
+        line = text.count("\n", 0, pos) + 1
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except ValueError as exc:
+            on_error(RecordError(f"not JSON: {exc}", source=name, line=line))
+            return
+        items = obj if isinstance(obj, list) else [obj]
+        if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
+            items = [h.get("_source", h) if isinstance(h, dict) else h for h in obj["hits"].get("hits") or []]
+        for item in items:
+            if isinstance(item, dict):
+                yield line, json.dumps(item, ensure_ascii=False), item
+            else:
+                on_error(
+                    RecordError(
+                        f"expected a JSON object, found {type(item).__name__}", source=name, line=line
+                    )
+                )
+        pos = end
+
+
 def describe(exc: BaseException) -> str:
     """A one-line account of a validation error (pydantic's own text spans several lines)."""
     if isinstance(exc, ValidationError):
@@ -155,10 +218,28 @@ def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
 
 
 def first_json_object(head: bytes) -> dict[str, Any] | None:
-    """The first line of *head* as a JSON object, if it is one."""
-    line = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf")
+    """The first record of *head* as a JSON object, if it is one.
+
+    The first line when it is a whole object (JSON lines); else the first object of a JSON array,
+    of pretty-printed objects, or of an Elasticsearch response's ``hits.hits[]._source`` (as far as
+    *head* holds it: an object cut off by the end of *head* is not seen).
+    """
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    line = start.split(b"\n", 1)[0].strip()
     try:
         obj = json.loads(line)
     except ValueError:
+        obj = None
+    if isinstance(obj, dict):
+        return obj
+    if not start.startswith((b"[", b"{")):
         return None
+    text = start.decode("utf-8", "replace")
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text.lstrip("[ \t\r\n"))
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
+        hits = obj["hits"].get("hits") or []
+        obj = hits[0].get("_source") if hits and isinstance(hits[0], dict) else None
     return obj if isinstance(obj, dict) else None
