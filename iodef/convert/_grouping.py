@@ -17,14 +17,14 @@ import hmac
 from collections import Counter as _Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Any, Generic
+from typing import Any, Final, Generic
 
 from pydantic import BaseModel
 
 from ..model import Incident
-from ._identity import Pseudonymizer
+from ._identity import Pseudonymizer, UniqueIds
 from ._options import ConvertOptions, RecordT
 from ._times import _EPOCH_MIN, iso
 
@@ -38,6 +38,17 @@ __all__ = [
     "stream_incidents",
     "table_lookup",
 ]
+
+
+_LATEST: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def _shift(t: datetime, by: timedelta) -> datetime:
+    """*t* + *by*, held at the ends of datetime's range instead of overflowing."""
+    try:
+        return t + by
+    except OverflowError:
+        return _LATEST if by > timedelta(0) else _EPOCH_MIN
 
 
 @dataclass
@@ -88,9 +99,17 @@ class Group(Generic[RecordT]):
         return list(self.distinct.get(what, ()))
 
     def digest(self, family: str, name: str, key: bytes | None) -> str:
-        """A stable identifier of this group: the same records give the same ID."""
+        """A stable identifier of this group: the same records give the same ID.
+
+        Besides the key, times and count, the line of the group's first record is part of it: a
+        record that reopens a closed group starts a group of its own ID; a second copy of an input
+        repeats the IDs of the first, which :class:`~iodef.convert._identity.UniqueIds` then
+        tells apart within the run.
+        """
+        head = self.samples[0] if self.samples else None
+        where = [str(head.line or "")] if head is not None else []
         material = "\x1f".join(
-            [family, name, *self.key, iso(self.first), iso(self.last), str(self.count)]
+            [family, name, *self.key, iso(self.first), iso(self.last), str(self.count), *where]
         ).encode("utf-8")
         if key is not None:
             return hmac.new(key, material, hashlib.sha256).hexdigest()[:24]
@@ -155,15 +174,15 @@ class Grouper(Generic[RecordT]):
             g = None
         if g is None:
             g = Group(key=k, first=t, last=t)
-            span_end = g.span_end = t + self._span
-            ca = t + self._window
+            span_end = g.span_end = _shift(t, self._span)
+            ca = _shift(t, self._window)
             g.close_at = ca if ca < span_end else span_end
-            g.open_at = t - self._window
+            g.open_at = _shift(t, -self._window)
             opened[k] = g
             self._push(g)
         elif t > g.last:
             g.last = t
-            ca = t + self._window
+            ca = _shift(t, self._window)
             g.close_at = ca if ca < g.span_end else g.span_end
         elif t < g.first:
             g.first = t
@@ -310,8 +329,9 @@ def stream_incidents(
 ) -> Iterator[Incident]:
     """Group *records* and yield one Incident per closed group that holds an incident-worthy event."""
     pseudo = Pseudonymizer(options.pseudonymize_key)
+    unique = UniqueIds()
     for record in records:
         for group in grouper.add(record):
-            yield build(group, options, pseudo)
+            yield unique(build(group, options, pseudo))
     for group in grouper.flush():
-        yield build(group, options, pseudo)
+        yield unique(build(group, options, pseudo))

@@ -6,11 +6,11 @@ import hashlib
 import hmac
 from typing import Final
 
-from ..model import ExtensionType, RecordData
+from ..model import ExtensionType, Incident, RecordData
 from ._building import mk, text_item
 from ._options import ConvertOptions
 
-__all__ = ["PSEUDONYM_KIND", "Pseudonymizer", "accounts_record"]
+__all__ = ["PSEUDONYM_KIND", "Pseudonymizer", "UniqueIds", "accounts_record"]
 
 PSEUDONYM_KIND: Final = "pseudonym"
 
@@ -71,3 +71,29 @@ def accounts_record(
         descriptions=[f"accounts used ({len(users)}{'+' if more else ''} distinct){listed}"],
         record_items=[text_item(pseudo(u), meaning="user-name") for u in users[:shown]],
     )
+
+
+class UniqueIds:
+    """Keeps the IncidentIDs of one run unique (RFC 7970 §3.4: one ID, one incident).
+
+    Group digests differ whenever the groups' first records differ; should two still agree (the
+    same file converted twice under one name in one run), the later gets ``-2``, ``-3`` ...
+    Remembers 64 bits of each ID issued, a few dozen bytes per incident.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def __call__(self, incident: Incident) -> Incident:
+        ident = incident.incident_id
+        value = ident.value
+        h = hash(value)
+        if h in self._seen:
+            n = 2
+            while hash(f"{value}-{n}") in self._seen:
+                n += 1
+            value = f"{value}-{n}"
+            ident.__dict__["value"] = value  # built by mk(); no validation to re-run
+            h = hash(value)
+        self._seen.add(h)
+        return incident

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..model import Restriction
+from ._times import in_range
 
 __all__ = ["BaseRecord", "ConvertOptions", "RecordT", "restriction_value"]
 
@@ -30,6 +31,13 @@ class BaseRecord(BaseModel):
     source: str | None = None
     line: int | None = None
     raw: str | None = None
+
+    @field_validator("time")
+    @classmethod
+    def _time_in_range(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return in_range(value)
 
 
 RecordT = TypeVar("RecordT", bound=BaseRecord)

@@ -21,7 +21,7 @@ from ..model._binding import model_to_element
 from ..xml import IODEF_NS
 from . import rat, spam, vms
 from ._building import xml_safe
-from ._identity import Pseudonymizer
+from ._identity import Pseudonymizer, UniqueIds
 from ._options import ConvertOptions
 from .readers import READERS, OnError
 
@@ -76,7 +76,10 @@ def convert_inputs(
         if on_error is not None:
             on_error(error)
 
+    unique = UniqueIds()
+
     def finish(inc: Incident) -> Incident:
+        unique(inc)
         stats.incidents += 1
         stats.incident_ids.append(inc.incident_id.value)
         return inc

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
-__all__ = ["from_epoch", "iso", "parse_time"]
+__all__ = ["from_epoch", "in_range", "iso", "parse_time"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -14,6 +15,23 @@ _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 
 
 _DAYS: dict[int, tuple[int, int, int]] = {}  # days since the epoch seen lately: log lines share them
+
+
+#: the days since the epoch of datetime's first and last day
+_MIN_DAY: Final = (datetime.min.replace(tzinfo=UTC) - _EPOCH).days
+_MAX_DAY: Final = (datetime.max.replace(tzinfo=UTC) - _EPOCH).days
+
+
+def in_range(dt: datetime) -> datetime:
+    """*dt* when it has a UTC time inside datetime's range, else ValueError (never OverflowError).
+
+    ``9999-12-31T23:00:00-05:00`` is a valid ISO 8601 text whose UTC time is past year 9999.
+    """
+    try:
+        dt.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{dt.isoformat()} is out of the range of dates in UTC") from None
+    return dt
 
 
 def from_epoch(text: str) -> datetime:
@@ -34,7 +52,9 @@ def from_epoch(text: str) -> datetime:
     days, rem = divmod(int(secs), 86400)
     ymd = _DAYS.get(days)
     if ymd is None:
-        day = _EPOCH + timedelta(days=days)  # OverflowError beyond datetime's range, as before
+        if not _MIN_DAY <= days <= _MAX_DAY:
+            raise ValueError(f"{text!r} is out of the range of dates (years 1 to 9999)")
+        day = _EPOCH + timedelta(days=days)
         if len(_DAYS) > 4096:
             _DAYS.clear()
         ymd = _DAYS[days] = (day.year, day.month, day.day)
@@ -52,7 +72,7 @@ def parse_time(text: str) -> datetime:
     if len(s) == 20 and s[19] == "Z" and s[10] == "T" and s[4] == "-" and s[13] == ":" and s[16] == ":":
         # the common case, 2025-03-04T02:11:09Z, checked by shape; fromisoformat checks the digits
         # and reads the Z as UTC
-        return datetime.fromisoformat(s)
+        return in_range(datetime.fromisoformat(s))
     if not _ISO.fullmatch(s):
         raise ValueError(f"{text!r} is not an ISO 8601 date-time such as 2025-03-04T02:11:09Z")
     if s.endswith(("Z", "z")):
@@ -64,7 +84,7 @@ def parse_time(text: str) -> datetime:
     dt = datetime.fromisoformat(s)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt
+    return in_range(dt)
 
 
 def iso(dt: datetime) -> str:
