@@ -18,6 +18,7 @@ malware       yes       a message carrying or linking malware (virus)
 other         yes       reported for another reason (other)
 auth-failure  no        an authentication-failure report (counted only)
 not-spam      no        the user marked the message as not spam (counted only)
+opt-out       no        the user asked to be taken off a list (opt-out; counted only)
 ============  ========  ===============================================================
 """
 
@@ -76,6 +77,7 @@ INCIDENT_TABLE: Final[dict[str, bool]] = {
     "other": True,
     "auth-failure": False,
     "not-spam": False,
+    "opt-out": False,
 }
 DEFAULT_KEYS: Final = ("channel", "sender")
 CHANNELS: Final = ("email", "sms", "mms", "rcs", "chatbot", "im", "voice")

@@ -19,6 +19,7 @@ from ._base import OnError, ReaderSpec, first_json_object, peek_head, raise_erro
 from .canonical import read_rat_jsonl, read_spam_jsonl, read_vms_jsonl
 from .messaging import read_rcs_json, read_xmpp_report
 from .ratlogs import read_anydesk, read_suricata, read_teamviewer
+from .ratservice import read_anydesk_trace, read_teamviewer_log
 from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv, read_xarf
 from .vmsfeeds import read_hikvision, read_onvif, read_syslog, read_vms_audit_csv, read_vms_audit_json
 from .windows import read_winevt_json, read_winevt_xml
@@ -75,15 +76,28 @@ def _winevt_json(head: bytes, filename: str) -> bool:
 def _teamviewer(head: bytes, filename: str) -> bool:
     if filename.lower().endswith("connections_incoming.txt"):
         return True
-    first = head.split(b"\n", 1)[0]
-    cols = first.split(b"\t")
+    first = head.lstrip(b"\r\n").split(b"\n", 1)[0]  # TeamViewer starts the file with an empty line
+    cols = first.rstrip(b"\r\t").split(b"\t")
     return len(cols) in (6, 7) and cols[0].strip().isdigit() and b"-" in cols[2]
+
+
+def _anydesk_trace(head: bytes, filename: str) -> bool:
+    return (
+        re.search(rb"(?m)^ {0,12}\w{1,12} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ +\S+ +\d+ +\d+ ", head)
+        is not None
+    )
+
+
+def _teamviewer_log(head: bytes, filename: str) -> bool:
+    return re.search(rb"(?m)^Start: +\d{4}/\d\d/\d\d ", head) is not None and b"TeamViewer" in head
 
 
 def _anydesk(head: bytes, filename: str) -> bool:
     if filename.lower().endswith("connection_trace.txt"):
         return True
-    s = head.lstrip()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # connection_trace.txt is UTF-16 with a BOM
+        head = head.decode("utf-16", "replace").encode("utf-8")
+    s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return s.startswith((b"Incoming ", b"Outgoing ", b"Incoming\t", b"Outgoing\t"))
 
 
@@ -172,6 +186,15 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             "teamviewer", read_teamviewer, "TeamViewer Connections_incoming.txt", _teamviewer
         ),
         "anydesk": ReaderSpec("anydesk", read_anydesk, "AnyDesk connection_trace.txt", _anydesk),
+        "anydesk-trace": ReaderSpec(
+            "anydesk-trace", read_anydesk_trace, "AnyDesk ad.trace / ad_svc.trace service log", _anydesk_trace
+        ),
+        "teamviewer-log": ReaderSpec(
+            "teamviewer-log",
+            read_teamviewer_log,
+            "TeamViewer service log (TeamViewerNN_Logfile.log)",
+            _teamviewer_log,
+        ),
         "suricata": ReaderSpec(
             "suricata",
             read_suricata,

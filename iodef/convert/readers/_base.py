@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -31,7 +32,15 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     first line is dropped. Decoding happens a buffer at a time; bad bytes survive as surrogate
     escapes only until the line is checked.
     """
-    text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
+    head, fh = peek_head(fh, 4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with a BOM (AnyDesk's connection_trace.txt, Windows exports): the BOM is read
+        # by the codec, the rest goes through the same checks
+        fh.read(2)
+        enc = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
+        text_fh = io.TextIOWrapper(fh, encoding=enc, errors="surrogatepass", newline="\n")
+    else:
+        text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
     try:
         for number, text in enumerate(text_fh, 1):
             if not text.isascii():
@@ -140,6 +149,24 @@ def _json_document(text: str, name: str, on_error: OnError) -> Iterator[tuple[in
                     )
                 )
         pos = end
+
+
+def csv_rows(
+    lines: Iterator[str], name: str, on_error: OnError, line: Callable[[], int], pending: list[str]
+) -> Iterator[list[str]]:
+    """csv.reader over *lines*, reporting a row the csv module refuses (a bare CR in an unquoted
+    field, a field over its size limit) as ``file:line`` and going on with the next row."""
+    reader = csv.reader(lines)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            on_error(RecordError(f"not a CSV row: {exc}", source=name, line=line()))
+            pending.clear()
+            continue
+        yield row
 
 
 def describe(exc: BaseException) -> str:

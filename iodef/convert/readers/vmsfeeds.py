@@ -24,7 +24,6 @@ XML inputs are parsed with the hardened parser (no DTDs, no entities, 32 MiB cap
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ from ...xml import parse_xml
 from .._addresses import normalise_ip
 from .._times import parse_time
 from ..vms import VmsRecord
-from ._base import OnError, describe, json_lines, read_all, text_lines
+from ._base import OnError, csv_rows, describe, json_lines, read_all, text_lines
 from ._xmlscan import closing_tag_line, scan_children
 
 __all__ = [
@@ -356,9 +355,8 @@ def read_vms_audit_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[
             yield text + "\n"
 
     header: list[str] | None = None
-    for row in csv.reader(lines()):
+    for row in csv_rows(lines(), name, on_error, lambda: start[0], pending):
         number = start[0]
-        "\n".join(pending)
         pending.clear()
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
