@@ -20,9 +20,10 @@ from .canonical import read_rat_jsonl, read_spam_jsonl, read_vms_jsonl
 from .messaging import read_rcs_json, read_xmpp_report
 from .ratlogs import read_anydesk, read_suricata, read_teamviewer
 from .ratservice import read_anydesk_trace, read_teamviewer_log
-from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv, read_xarf
+from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv
 from .vmsfeeds import read_hikvision, read_onvif, read_syslog, read_vms_audit_csv, read_vms_audit_json
 from .windows import read_winevt_json, read_winevt_xml
+from .xarf import is_xarf, read_xarf, read_xarf_rat
 from .zeek import read_zeek_json, read_zeek_tsv
 
 __all__ = ["READERS", "OnError", "ReaderSpec", "detect", "peek_head", "raise_error"]
@@ -124,7 +125,16 @@ def _arf(head: bytes, filename: str) -> bool:
 
 
 def _xarf(head: bytes, filename: str) -> bool:
-    return b'"ReporterInfo"' in head and b'"Report"' in head
+    return is_xarf(first_json_object(head)) or (b'"ReporterInfo"' in head and b'"Report"' in head)
+
+
+def _xarf_messaging(head: bytes, filename: str) -> bool:
+    return _xarf(head, filename) and not _xarf_login(head, filename)
+
+
+def _xarf_login(head: bytes, filename: str) -> bool:
+    h = head.lower()
+    return _xarf(head, filename) and (b"loginattack" in h or b'"login_attack"' in h)
 
 
 def _onvif(head: bytes, filename: str) -> bool:
@@ -147,7 +157,9 @@ def _syslog(head: bytes, filename: str) -> bool:
 READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
     "spam": {
         "arf": ReaderSpec("arf", read_arf, "ARF abuse report (RFC 5965), one message per file", _arf),
-        "xarf": ReaderSpec("xarf", read_xarf, "XARF v3 JSON spam report", _xarf),
+        "xarf": ReaderSpec(
+            "xarf", read_xarf, "XARF v3/v4 messaging reports (spam, phishing; smtp, sms ...)", _xarf_messaging
+        ),
         "sms-csv": ReaderSpec(
             "sms-csv",
             read_sms_csv,
@@ -201,6 +213,9 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             "Suricata EVE JSON (alerts, rdp/ssh events)",
             _json_has("event_type", "timestamp"),
         ),
+        "xarf": ReaderSpec(
+            "xarf", read_xarf_rat, "XARF v3 LoginAttack / v4 login_attack reports", _xarf_login
+        ),
         "jsonl": ReaderSpec("jsonl", read_rat_jsonl, "canonical RatRecord JSON lines", _canonical),
     },
     "vms": {
@@ -233,8 +248,16 @@ def detect(family: str, head: bytes, filename: str) -> str:
         return fits[0]
     known = ", ".join(specs)
     if not fits:
+        elsewhere = [
+            f"{fmt} of the {other} family"
+            for other, others in READERS.items()
+            if other != family
+            for fmt, spec in others.items()
+            if fmt != "jsonl" and spec.sniff(head, filename)
+        ]
+        hint = f"; it looks like {' or '.join(elsewhere)}: convert it with that family" if elsewhere else ""
         raise ConvertError(
-            f"cannot tell the input format of this {family} input; name it with --from ({known})",
+            f"cannot tell the input format of this {family} input (tried {known}){hint}; name it with --from",
             source=filename,
         )
     raise ConvertError(f"the input could be any of {', '.join(fits)}; name it with --from", source=filename)

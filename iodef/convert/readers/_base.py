@@ -139,9 +139,11 @@ def _json_document(text: str, name: str, on_error: OnError) -> Iterator[tuple[in
         items = obj if isinstance(obj, list) else [obj]
         if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
             items = [h.get("_source", h) if isinstance(h, dict) else h for h in obj["hits"].get("hits") or []]
+        whole = len(items) == 1 and items[0] is obj
         for item in items:
             if isinstance(item, dict):
-                yield line, json.dumps(item, ensure_ascii=False), item
+                # the object's own text when it stands alone; an array's items are re-serialised
+                yield line, text[pos:end] if whole else json.dumps(item, ensure_ascii=False), item
             else:
                 on_error(
                     RecordError(

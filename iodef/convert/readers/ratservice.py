@@ -3,8 +3,9 @@
 
 These logs record everything the tool does; only a few lines tell that a remote party came in.
 Those become records: AnyDesk's ``Incoming session request: ALIAS (ID)`` and TeamViewer's
-``AddParticipant: [ID,...] type=3 name=NAME`` a ``session`` from that ID. Every other well-formed line becomes an ``other`` record (counted, not an incident),
-so the summary says how many lines were read and that none of them was a session.
+``AddParticipant: [ID,...] type=3 name=NAME`` a ``session`` from that ID. Every other
+well-formed line becomes an ``other`` record (counted, not an incident), so the summary says how
+many lines were read and that none of them was a session.
 
 - AnyDesk trace: ``LEVEL YYYY-MM-DD HH:MM:SS.mmm  PROCESS  PID  TID [FIBER]  COMPONENT - message``,
   level right-aligned, start banners of ``* * *``. Times are taken as UTC (the trace has no zone).

@@ -18,10 +18,8 @@ kind, and the X.1246/X.1247 customer-feedback CSV.
 
 from __future__ import annotations
 
-import base64
 import email
 import email.utils
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -37,7 +35,7 @@ from .._times import parse_time
 from ..spam import SpamRecord, find_urls
 from ._base import OnError, csv_rows, describe, read_all, text_lines
 
-__all__ = ["read_arf", "read_sms_csv", "read_x1247_csv", "read_xarf"]
+__all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
 
 _FEEDBACK: Final = {
     "abuse": "spam",
@@ -88,7 +86,7 @@ class _MailPolicy(Compat32):
     are not), once, when the value is read.
     """
 
-    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+    def header_fetch_parse(self, name: str, value: str) -> str:
         if value.isascii():
             return value
         raw = value.encode("utf-8", "surrogateescape")
@@ -98,7 +96,7 @@ class _MailPolicy(Compat32):
 _POLICY: Final = _MailPolicy()
 
 
-def _parse_mail(data: bytes) -> Message:
+def parse_mail(data: bytes) -> Message:
     return email.message_from_bytes(data, policy=_POLICY)
 
 
@@ -107,7 +105,7 @@ def _headers_text(msg: Message) -> str:
     return "\n".join(f"{k}: {v}" for k, v in msg.items())
 
 
-def _body(msg: Message) -> tuple[str | None, str | None]:
+def mail_body(msg: Message) -> tuple[str | None, str | None]:
     """The first text/plain part and the first text/html part of *msg*, decoded."""
     plain = html = None
     for part in msg.walk():
@@ -164,7 +162,7 @@ def _arf_parts(msg: Message) -> tuple[Message | None, Message | None]:
         elif ctype in ("text/rfc822-headers", "text/rfc822-header") and original is None:
             text = part.get_payload(decode=True)
             if isinstance(text, bytes):
-                original = _parse_mail(text.lstrip())
+                original = parse_mail(text.lstrip())
     return feedback, original
 
 
@@ -202,7 +200,7 @@ def _arf_sender(feedback: Message, original: Message | None, source_ip: str | No
 
 def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
     """Read one ARF (RFC 5965) feedback report, or a complaint that forwards the message."""
-    msg = _parse_mail(read_all(fh, name))
+    msg = parse_mail(read_all(fh, name))
     try:
         feedback, original, ftype = _arf_fields(msg, name)
     except RecordError as exc:
@@ -227,7 +225,7 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
         on_error(RecordError(why, source=name, line=1))
         return
     recipients = [_addr(v) for v in feedback.get_all("Original-Rcpt-To") or []]
-    plain, html = _body(original) if original is not None and original.get_payload() else (None, None)
+    plain, html = mail_body(original) if original is not None and original.get_payload() else (None, None)
     urls = [u.strip().strip("<>") for u in feedback.get_all("Reported-URI") or []]
     try:
         count = int((feedback.get("Incidents") or "1").strip())
@@ -262,92 +260,6 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
             )
         except ValidationError as exc:
             on_error(RecordError(f"bad report: {describe(exc)}", source=name, line=1))
-
-
-def _xarf_record(obj: dict[str, Any], name: str, line: int, raw: str) -> SpamRecord:
-    if str(obj.get("Version")) != "3":
-        raise ValueError(f"Version {obj.get('Version')!r}; this reader reads XARF version 3")
-    report = obj.get("Report")
-    if not isinstance(report, dict):
-        raise ValueError("no Report object")
-    if str(report.get("ReportType", "")).lower() != "spam":
-        raise ValueError(f"ReportType {report.get('ReportType')!r} is not Spam")
-    reporter = obj.get("ReporterInfo") or {}
-    date = report.get("Date")
-    if not isinstance(date, str):
-        raise ValueError("Report.Date is missing")
-    ip_text = report.get("SourceIp")
-    ip = normalise_ip(str(ip_text)) if ip_text else None
-    if ip_text and ip is None:
-        raise ValueError(f"SourceIp {ip_text!r} is not an IP address")
-    sender = report.get("SmtpMailFromAddress") or ip
-    if not sender:
-        raise ValueError("neither SmtpMailFromAddress nor SourceIp names the sender")
-    subject = body = None
-    for sample in report.get("Samples") or []:
-        if not isinstance(sample, dict) or "Payload" not in sample:
-            continue
-        payload = str(sample["Payload"])
-        content = (
-            base64.b64decode(payload, validate=False) if sample.get("Base64Encoded") else payload.encode()
-        )
-        if str(sample.get("ContentType", "")).startswith("message/rfc822"):
-            m = _parse_mail(content)
-            subject = m.get("Subject")
-            body = _body(m)[0]
-        break
-    return SpamRecord(
-        time=parse_time(date),
-        event="spam",
-        format="xarf",
-        source=name,
-        line=line,
-        raw=raw,
-        channel="email",
-        sender=str(sender),
-        sender_ip=ip,
-        sender_port=report.get("SourcePort"),
-        recipient=report.get("SmtpRcptToAddress") or None,
-        reporter_org=reporter.get("ReporterOrg"),
-        reporter_email=reporter.get("ReporterOrgEmail") or reporter.get("ReporterContactEmail"),
-        subject=subject,
-        body=body,
-        urls=find_urls(body),
-        report_id=report.get("ReportId") or obj.get("ReportId"),
-    )
-
-
-def read_xarf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read XARF v3 spam reports: one JSON object, or one per line."""
-    data = read_all(fh, name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        on_error(RecordError(f"the report is not UTF-8 (byte {exc.start})", source=name, line=1))
-        return
-    try:
-        whole = json.loads(text)
-    except ValueError:
-        whole = None
-    if isinstance(whole, dict):
-        items: list[tuple[int, str, Any]] = [(1, text, whole)]
-    else:
-        items = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    items.append((number, line, json.loads(line)))
-                except ValueError as exc:
-                    on_error(RecordError(f"not JSON: {exc}", source=name, line=number))
-    for number, raw, obj in items:
-        try:
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-            record = _xarf_record(obj, name, number, raw)
-        except (ValueError, TypeError, AttributeError) as exc:
-            on_error(RecordError(f"bad XARF report: {describe(exc)}", source=name, line=number))
-            continue
-        yield record
 
 
 class _Rows:
