@@ -20,6 +20,7 @@ from .canonical import read_rat_jsonl, read_spam_jsonl, read_vms_jsonl
 from .messaging import read_rcs_json, read_xmpp_report
 from .ratlogs import read_anydesk, read_suricata, read_teamviewer
 from .ratservice import read_anydesk_trace, read_teamviewer_log
+from .rcsspam import SR_NS, read_rcs_report
 from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv
 from .vmsfeeds import read_hikvision, read_onvif, read_syslog, read_vms_audit_csv, read_vms_audit_json
 from .windows import read_winevt_json, read_winevt_xml
@@ -115,6 +116,10 @@ def _rcs(head: bytes, filename: str) -> bool:
     return (b'"chatbotId"' in head or b'"chatbot"' in head) and b'"spamType"' in head
 
 
+def _rcs_report(head: bytes, filename: str) -> bool:
+    return SR_NS.encode() in head or (b'"bodyText"' in head and (b'"PD94bWw' in head or b'"PFNS' in head))
+
+
 def _xmpp(head: bytes, filename: str) -> bool:
     return b"urn:xmpp:reporting:1" in head
 
@@ -174,6 +179,12 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
         ),
         "rcs-json": ReaderSpec(
             "rcs-json", read_rcs_json, "RCS / 5G-message chatbot spam reports (JSON)", _rcs
+        ),
+        "rcs-report": ReaderSpec(
+            "rcs-report",
+            read_rcs_report,
+            "GSMA RCS spam report XML (<SR>), alone or in a chatbot platform's JSON envelope",
+            _rcs_report,
         ),
         "xmpp-report": ReaderSpec(
             "xmpp-report", read_xmpp_report, "XMPP spam reports (XEP-0377 iq stanzas)", _xmpp
