@@ -8,11 +8,13 @@ and skipped; the exit code is then 1 unless ``--skip-bad`` is given.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import re
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 from enum import StrEnum
@@ -21,15 +23,18 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from iodef.convert._options import ConvertOptions, restriction_value
+from iodef.convert._options import ConvertOptions, event_table, restriction_value
 from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs, incident_xml
 from iodef.convert._times import parse_time
 from iodef.convert.readers import READERS, detect, peek_head
+from iodef.convert.readers.columns import parse_columns
 from iodef.errors import ConvertError, RecordError
 
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 MAX_PRINTED_ERRORS = 50
+PLACEHOLDER_NAME = "iodef.invalid"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class Family(StrEnum):
@@ -60,15 +65,35 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _incident_table(items: list[str]) -> dict[str, bool]:
+def _events_of(family: str) -> list[tuple[str, str, str]]:
+    from iodef.convert import FAMILIES
+
+    return event_table(FAMILIES[family].__doc__)
+
+
+def _incident_table(family: str, items: list[str]) -> dict[str, bool]:
+    known = [e for e, _, _ in _events_of(family)]
     table: dict[str, bool] = {}
     for item in items:
         event, sep, value = item.partition("=")
         v = value.strip().lower()
         if not sep or not event.strip() or v not in ("yes", "no", "true", "false"):
             raise ValueError(f"--incident {item!r}: write EVENT=yes or EVENT=no")
+        if event.strip() not in known and event.strip() != "*":
+            raise ValueError(
+                f"--incident {item!r}: {family} has no event {event.strip()!r}; "
+                f"its events are {', '.join(known)} (see iodef convert {family} --events)"
+            )
         table[event.strip()] = v in ("yes", "true")
     return table
+
+
+def _print_events(family: str) -> None:
+    rows = _events_of(family)
+    width = max(len(e) for e, _, _ in rows)
+    typer.echo(f"{'event':<{width}}  incident  meaning")
+    for event, incident, meaning in rows:
+        typer.echo(f"{event:<{width}}  {incident:<8}  {meaning}")
 
 
 def _node_roles(items: list[str]) -> list[str]:
@@ -124,7 +149,9 @@ _FROM_HELP = "The input format (default: detected per input). " + "; ".join(
 @app.command("convert")
 def convert(
     family: Annotated[Family, typer.Argument(help="Which converter: spam, rat or vms.")],
-    inputs: Annotated[list[str], typer.Argument(help="Input files, or '-' for standard input.")],
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Input files, or '-' for standard input (gzip is read too).")
+    ] = None,
     from_: Annotated[
         str | None,
         typer.Option("--from", help=_FROM_HELP),
@@ -179,6 +206,27 @@ def convert(
         str | None, typer.Option("--generation-time", help="GenerationTime to write (default: now).")
     ] = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent the XML.")] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="CSV readers: FIELD=COLUMN,... (a header name, or a 1-based position; N+ joins the "
+            "rest) or a TOML file with a [columns] table.",
+        ),
+    ] = None,
+    time_format: Annotated[
+        str | None, typer.Option("--time-format", help="CSV readers: a strptime format for the time columns.")
+    ] = None,
+    timezone: Annotated[
+        str,
+        typer.Option("--timezone", help="The zone of times written without one (IANA name; default UTC)."),
+    ] = "UTC",
+    events: Annotated[
+        bool,
+        typer.Option(
+            "--events", help="Print the family's incident table (event, incident, meaning) and exit."
+        ),
+    ] = False,
 ) -> None:
     """Convert spam, RAT-misuse or VMS records into IODEF v2 incidents.
 
@@ -187,6 +235,11 @@ def convert(
     as file:line and skipped; the exit code is then 1 unless --skip-bad.
     """
     fam = family.value
+    if events:
+        _print_events(fam)
+        raise typer.Exit(EXIT_OK)
+    if not inputs:
+        raise _fail("name at least one input file, or '-' for standard input", EXIT_USAGE)
     formats = READERS[fam]
     if from_ is not None and from_ not in formats:
         raise _fail(f"unknown --from {from_!r} for {fam}; use one of {', '.join(formats)}", EXIT_USAGE)
@@ -195,12 +248,13 @@ def convert(
             name=name,
             window=parse_duration(window),
             keys=tuple(k.strip() for k in keys.split(",") if k.strip()) if keys else None,
-            incident_table=_incident_table(incident or []) or None,
+            incident_table=_incident_table(fam, incident or []) or None,
             restriction=restriction_value(restriction).value,
             pseudonymize_key=pseudonymize_key.encode("utf-8") if pseudonymize_key else None,
             generation_time=parse_time(generation_time) if generation_time else None,
             target_roles=tuple(_node_roles(target_role or [])),
         )
+        read_options = parse_columns(columns, time_format, timezone)
         # Check the keys now rather than at the first record.
         from iodef.convert import FAMILIES
 
@@ -213,6 +267,12 @@ def convert(
         raise _fail(f"{output} is a directory; add --split to write one file per incident", EXIT_USAGE)
     if inputs.count("-") > 1:
         raise _fail("standard input ('-') can be named only once", EXIT_USAGE)
+    if name == PLACEHOLDER_NAME:
+        typer.echo(
+            f"iodef convert: no --name given: IncidentIDs carry the placeholder {PLACEHOLDER_NAME}; "
+            "give your CSIRT's domain name with --name before sending the documents",
+            err=True,
+        )
 
     stats = Stats()
     printed = 0
@@ -245,22 +305,27 @@ def convert(
                 continue
             try:
                 head, stream = peek_head(raw)
-                fmt = from_ or detect(fam, head, label)
+                if head[:2] == GZIP_MAGIC:  # rotated logs (rdp.log.gz), on stdin as well
+                    stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+                    head, stream = peek_head(stream, seek=False)
+                fmt = from_ or detect(fam, head, label.removesuffix(".gz"))
                 progress.current = raw
                 yield Input(label, stream, fmt)
                 progress.finished(sizes.get(path, 0))
             except ConvertError as exc:
                 typer.echo(f"iodef convert: {exc}", err=True)
                 failed["format"] += 1
-            except OSError as exc:
-                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
+            except (OSError, EOFError, zlib.error) as exc:
+                typer.echo(
+                    f"iodef convert: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", err=True
+                )
                 failed["io"] += 1
             finally:
                 progress.current = None
                 if path != "-":
                     raw.close()
 
-    incidents = convert_inputs(fam, open_inputs(), options, stats, on_error, progress)
+    incidents = convert_inputs(fam, open_inputs(), options, stats, on_error, progress, read_options)
     want_xml = output_format is OutputFormat.xml or output is not None
     try:
         if not want_xml:
@@ -341,7 +406,13 @@ def _summary(family: str, inputs: list[str], stats: Stats, output_format: Output
         f"iodef convert: {stats.records} record(s) read from {len(inputs)} input(s); "
         f"{stats.incidents} incident(s); {stats.bad_records} unreadable record(s) skipped; "
         f"{stats.skipped_groups} group(s) of {stats.skipped_records} record(s) not incidents"
-        + (f" ({skipped})" if skipped else ""),
+        + (f" ({skipped})" if skipped else "")
+        + (
+            "; to count them as incidents: "
+            + " ".join(f"--incident {k}=yes" for k in sorted(stats.skipped_events))
+            if stats.skipped_events
+            else ""
+        ),
         err=True,
     )
     if output_format is OutputFormat.json_summary:

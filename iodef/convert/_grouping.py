@@ -276,8 +276,17 @@ def field_key(fields: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
     return many
 
 
+def record_fields(model: type[BaseModel]) -> set[str]:
+    """The fields a record can be grouped by: its model fields and its own properties (``origin``),
+    not pydantic's (``model_extra`` ...)."""
+    props = {
+        p for p in dir(model) if not p.startswith("model_") and isinstance(getattr(model, p, None), property)
+    }
+    return set(model.model_fields) | props
+
+
 def check_keys(fields: tuple[str, ...], model: type[BaseModel]) -> None:
-    known = set(model.model_fields) | {p for p in dir(model) if isinstance(getattr(model, p, None), property)}
+    known = record_fields(model)
     bad = [f for f in fields if f not in known]
     if bad:
         raise ValueError(

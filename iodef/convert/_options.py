@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from ..model import Restriction
 from ._times import in_range
 
-__all__ = ["BaseRecord", "ConvertOptions", "RecordT", "restriction_value"]
+__all__ = ["BaseRecord", "ConvertOptions", "RecordT", "event_table", "restriction_value"]
 
 
 class BaseRecord(BaseModel):
@@ -84,3 +84,20 @@ def restriction_value(text: str) -> Restriction:
     except ValueError:
         allowed = ", ".join(r.value for r in Restriction if r.value != "ext-value")
         raise ValueError(f"unknown restriction {text!r}; use one of {allowed}") from None
+
+
+def event_table(doc: str | None) -> list[tuple[str, str, str]]:
+    """``(event, incident yes/no, meaning)`` rows of the event table in a family's docstring.
+
+    The table is written once, for readers of the module, and read here for ``--events``.
+    """
+    rows: list[tuple[str, str, str]] = []
+    rules = 0
+    for line in (doc or "").splitlines():
+        if line.startswith("==="):
+            rules += 1
+            continue
+        if rules == 2 and line.strip():
+            event, incident, meaning = [*line.split(None, 2), "", ""][:3]
+            rows.append((event, incident, meaning.strip()))
+    return rows

@@ -1,7 +1,9 @@
 """RAT misuse (ITU-T X.1333): remote-access sessions and log-ins against control systems -> IODEF.
 
-Records come from Zeek (rdp/ssh/rfb logs), Windows Security events 4624/4625/4778, TeamViewer and
-AnyDesk connection logs, Suricata EVE, or the canonical JSON-lines form of :class:`RatRecord`.
+Records come from Zeek (rdp/ssh/rfb logs), Windows Security events 4624/4625/4778/4779 and the RDP
+events of RemoteConnectionManager (1149), LocalSessionManager (21/24/25) and RdpCoreTS (131),
+TeamViewer and AnyDesk connection and service logs, Suricata EVE, XARF log-in attack reports, or
+the canonical JSON-lines form of :class:`RatRecord`.
 Grouping: by default all records from one remote source (IP address, or RAT ID when there is no
 address) within a one-hour session window make one incident, so 600 failed log-ins followed by a
 success are one incident whose Counter says 600.
@@ -15,7 +17,8 @@ login-failure     yes       an authentication attempt was refused
 login-success     yes       a remote session was authenticated
 session           yes       a remote-access session from a public address, outcome unknown
 internal-session  no        such a session from a private address (counted; joins an incident)
-reconnect         yes       a session was reconnected (Windows 4778)
+reconnect         yes       a session was reconnected (Windows 4778, LocalSessionManager 25)
+rdp-tunnel        yes       an RDP log-on from the loopback address: RDP through a tunnel
 alert             yes       an IDS signature fired (Suricata)
 logoff            no        a session ended (counted only)
 logon-local       no        a Windows log-on that was not remote (counted only)

@@ -170,12 +170,14 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             read_sms_csv,
             "SMS spam-report feed of the GSMA 7726 kind (CSV)",
             _csv_header("reported_at", "reporter_msisdn", "spam_sender"),
+            mapped=True,
         ),
         "x1247-csv": ReaderSpec(
             "x1247-csv",
             read_x1247_csv,
             "X.1246/X.1247 customer-feedback records (CSV)",
             _csv_header("reporter_msisdn", "reported_number", "event_start"),
+            mapped=True,
         ),
         "rcs-json": ReaderSpec(
             "rcs-json", read_rcs_json, "RCS / 5G-message chatbot spam reports (JSON)", _rcs

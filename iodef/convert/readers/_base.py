@@ -205,6 +205,16 @@ class ReaderSpec(Generic[T]):
     read: Reader[T]
     description: str
     sniff: Callable[[bytes, str], bool]
+    #: the reader takes ``options=ReadOptions`` (a column mapping, time format and zone)
+    mapped: bool = False
+
+    def bound(self, options: Any = None) -> Reader[T]:
+        """The reader, with *options* (a :class:`~iodef.convert.readers.columns.ReadOptions`)
+        given to it when it takes them; a reader that does not ignores them."""
+        if options is None or not self.mapped:
+            return self.read
+        read: Any = self.read
+        return lambda fh, name, on_error: read(fh, name, on_error, options=options)
 
 
 class PrefixedStream(io.RawIOBase):
@@ -229,10 +239,14 @@ class PrefixedStream(io.RawIOBase):
         return n
 
 
-def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
-    """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top."""
+def peek_head(fh: IO[bytes], size: int = 8192, *, seek: bool = True) -> tuple[bytes, IO[bytes]]:
+    """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top.
+
+    With *seek* false the stream is never sought back (a decompressing stream says it can seek,
+    but does so by reading its source again, which a pipe cannot give).
+    """
     try:
-        start = fh.tell() if fh.seekable() else None
+        start = fh.tell() if seek and fh.seekable() else None
     except (OSError, ValueError):
         start = None
     head = fh.read(size)

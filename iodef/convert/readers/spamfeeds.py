@@ -32,8 +32,10 @@ from pydantic import ValidationError
 from ...errors import RecordError
 from .._addresses import normalise_ip
 from .._times import parse_time
+from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
 from ._base import OnError, csv_rows, describe, read_all, text_lines
+from .columns import ReadOptions
 
 __all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
 
@@ -57,6 +59,7 @@ _CATEGORY: Final = {
     "malware": "malware",
     "virus": "malware",
     "not-spam": "not-spam",
+    "ham": "not-spam",
 }
 
 
@@ -265,7 +268,17 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
 class _Rows:
     """csv rows with the number of the line each starts on; header checked against *required*."""
 
-    def __init__(self, fh: IO[bytes], name: str, on_error: OnError, required: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        fh: IO[bytes],
+        name: str,
+        on_error: OnError,
+        required: tuple[str, ...],
+        reader: str = "",
+        options: ReadOptions | None = None,
+    ) -> None:
+        self.reader = reader
+        self.options = options if options is not None and options.columns else None
         self.name = name
         self.on_error = on_error
         self.required = required
@@ -297,7 +310,13 @@ class _Rows:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if header is None:
-                header = [h.strip().lower() for h in row]
+                if self.options is not None:
+                    try:
+                        header, was_header = self.options.header_for(self.reader, row, len(row))
+                    except ValueError as exc:
+                        raise RecordError(str(exc), source=self.name, line=number) from None
+                else:
+                    header, was_header = [h.strip().lower() for h in row], True
                 self.header = header
                 missing = [c for c in self.required if c not in header]
                 if missing:
@@ -306,7 +325,10 @@ class _Rows:
                         source=self.name,
                         line=number,
                     )
-                continue
+                if was_header:
+                    continue
+            if self.options is not None:
+                row = self.options.spread(self.reader, header, row)
             if len(row) != len(header):
                 self.on_error(
                     RecordError(
@@ -324,9 +346,16 @@ def _channel(value: str | None, default: str) -> str:
     return {"call": "voice", "phone": "voice", "text": "sms"}.get(v, v) or default
 
 
-def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row)."""
-    rows = _Rows(fh, name, on_error, ("reported_at", "reporter_msisdn", "spam_sender"))
+def read_sms_csv(
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
+) -> Iterator[SpamRecord]:
+    """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row), or an
+    operator's export of another layout through a column mapping (*options*)."""
+    required: tuple[str, ...] = ("reported_at", "reporter_msisdn", "spam_sender")
+    if options is not None and options.columns:
+        required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
+    rows = _Rows(fh, name, on_error, required, "sms-csv", options)
+    when = options.time_parser() if options is not None else parse_time
     all_fields = set(SpamRecord.model_fields)
     # what whole_record() does, inline: this is the feed's hot path
     new = SpamRecord.__new__
@@ -366,17 +395,17 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
             if header is None:
                 header = rows.header
                 col = {c: i for i, c in enumerate(header)}
-                i_rep, i_msisdn, i_sender = col["reported_at"], col["reporter_msisdn"], col["spam_sender"]
+                i_rep, i_msisdn, i_sender = col["reported_at"], col.get("reporter_msisdn"), col["spam_sender"]
                 i_recv, i_text, i_id = col.get("received_at"), col.get("spam_text"), col.get("report_id")
                 i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
             try:
-                reported = parse_time(row[i_rep])
+                reported = when(row[i_rep])
                 received = row[i_recv] if i_recv is not None else ""
-                t = parse_time(received) if received else reported
+                t = when(received) if received else reported
                 sender = row[i_sender].strip()
                 if not sender:
                     raise ValueError("spam_sender is empty")
-                reporter = row[i_msisdn].strip() or None
+                reporter = row[i_msisdn].strip() or None if i_msisdn is not None else None
                 category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
                 operator = row[i_op].strip() if i_op is not None else ""
                 report_id = row[i_id].strip() if i_id is not None else ""
@@ -409,10 +438,14 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
         on_error(exc)
 
 
-def read_x1247_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read X.1246/X.1247 customer-feedback records (CSV with a header row)."""
+def read_x1247_csv(
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
+) -> Iterator[SpamRecord]:
+    """Read X.1246/X.1247 customer-feedback records (CSV with a header row, or mapped by *options*)."""
+    parse_time = options.time_parser() if options is not None else _parse_time
     try:
-        rows = _Rows(fh, name, on_error, ("reporter_msisdn", "reported_number", "channel", "event_start"))
+        required = ("reporter_msisdn", "reported_number", "channel", "event_start")
+        rows = _Rows(fh, name, on_error, required, "x1247-csv", options)
         for number, row, raw in rows:
             try:
                 start = parse_time(row["event_start"])
