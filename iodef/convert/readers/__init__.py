@@ -22,6 +22,7 @@ from .ratlogs import read_anydesk, read_suricata, read_teamviewer
 from .ratservice import read_anydesk_trace, read_teamviewer_log
 from .rcsspam import SR_NS, read_rcs_report
 from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv
+from .unifi import read_unifi_protect
 from .vmsfeeds import read_hikvision, read_onvif, read_syslog, read_vms_audit_csv, read_vms_audit_json
 from .windows import read_winevt_json, read_winevt_xml
 from .xarf import is_xarf, read_xarf, read_xarf_rat
@@ -155,6 +156,11 @@ def _vms_audit_json(head: bytes, filename: str) -> bool:
     return obj is not None and "timestamp" in obj and "action" in obj
 
 
+def _unifi(head: bytes, filename: str) -> bool:
+    obj = first_json_object(head)
+    return obj is not None and obj.get("modelKey") == "event" and "type" in obj and "start" in obj
+
+
 def _syslog(head: bytes, filename: str) -> bool:
     return re.match(rb"^<\d{1,3}>(1 \d{4}-|[A-Z][a-z]{2} [ \d]\d )", head.lstrip(b"\xef\xbb\xbf")) is not None
 
@@ -241,6 +247,9 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
         ),
         "vms-audit-json": ReaderSpec(
             "vms-audit-json", read_vms_audit_json, "VMS audit log, JSON lines", _vms_audit_json
+        ),
+        "unifi-protect": ReaderSpec(
+            "unifi-protect", read_unifi_protect, "UniFi Protect events (/api/events JSON)", _unifi
         ),
         "syslog": ReaderSpec("syslog", read_syslog, "camera/NVR syslog, RFC 5424 or RFC 3164", _syslog),
         "jsonl": ReaderSpec("jsonl", read_vms_jsonl, "canonical VmsRecord JSON lines", _canonical),
