@@ -254,7 +254,7 @@ def _kinds(group: Group[SpamRecord]) -> list[str]:
 def _what(kinds: list[str]) -> str:
     """What the messages were, in the words of their event types: ``spam``, ``phishing``, ..."""
     named = [k for k in kinds if k != "other"]
-    return "/".join(named) if named else "spam"
+    return "/".join(named) if named else "reported"
 
 
 def _assessment(group: Group[SpamRecord], messages: int) -> Assessment:
