@@ -159,10 +159,14 @@ class Grouper(Generic[RecordT]):
     def add(self, record: RecordT) -> list[Group[RecordT]]:
         # the hot path of every conversion: locals rather than repeated attribute lookups
         self.records += 1
-        if self._classify is not None:
+        classify = self._classify
+        if classify is not None:
             # the family's finer name for the event (a session inside private address space is an
-            # internal-session): counted, tested and reported under that name
-            record.event = self._classify(record)
+            # internal-session): counted, tested and reported under that name. Set in the record's
+            # __dict__ (pydantic's __setattr__ costs more than the rest of this line of the log).
+            event = classify(record)
+            if event is not record.event:
+                record.__dict__["event"] = event
         t = record.time
         k = self._key(record)
         opened = self._open
@@ -182,7 +186,10 @@ class Grouper(Generic[RecordT]):
             self._push(g)
         elif t > g.last:
             g.last = t
-            ca = _shift(t, self._window)
+            try:
+                ca = t + self._window
+            except OverflowError:
+                ca = _LATEST
             g.close_at = ca if ca < g.span_end else g.span_end
         elif t < g.first:
             g.first = t

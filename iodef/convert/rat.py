@@ -230,9 +230,12 @@ def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
 
 def _classify(r: RatRecord) -> str:
     """A session inside private address space is an ``internal-session`` (not an incident by default)."""
-    event = r.event
-    if event == "session" and r.source_ip and not is_public_ip(r.source_ip):
-        return "internal-session"
+    d = r.__dict__
+    event: str = d["event"]
+    if event == "session":
+        ip = d["source_ip"]
+        if ip and not is_public_ip(ip):
+            return "internal-session"
     return event
 
 
