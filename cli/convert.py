@@ -218,9 +218,9 @@ def convert(
         str | None, typer.Option("--time-format", help="CSV readers: a strptime format for the time columns.")
     ] = None,
     timezone: Annotated[
-        str,
+        str | None,
         typer.Option("--timezone", help="The zone of times written without one (IANA name; default UTC)."),
-    ] = "UTC",
+    ] = None,
     events: Annotated[
         bool,
         typer.Option(
