@@ -255,10 +255,7 @@ def convert(
             target_roles=tuple(_node_roles(target_role or [])),
         )
         read_options = parse_columns(columns, time_format, timezone)
-        # Check the keys now rather than at the first record.
-        from iodef.convert import FAMILIES
-
-        FAMILIES[fam].grouper(options)
+        _check_keys(fam, options)
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if split and output is None:
@@ -275,85 +272,89 @@ def convert(
         )
 
     stats = Stats()
-    printed = 0
-
-    def on_error(error: RecordError) -> None:
-        nonlocal printed
-        if printed < MAX_PRINTED_ERRORS:
-            typer.echo(f"iodef convert: {error}", err=True)
-        elif printed == MAX_PRINTED_ERRORS:
-            typer.echo("iodef convert: more unreadable records; see the summary", err=True)
-        printed += 1
-
-    failed = {"io": 0, "format": 0}
-    sizes = {p: _size(p) for p in inputs if p != "-"}
-    progress = _Progress(sum(sizes.values()))
-
-    def open_inputs() -> Iterator[Input]:
-        """Open and recognise the inputs one at a time (a batch of thousands needs no more files open)."""
-        for path in inputs:
-            try:
-                if path == "-":
-                    raw: IO[bytes] = sys.stdin.buffer
-                    label = "<stdin>"
-                else:
-                    raw = open(path, "rb")  # noqa: SIM115 - closed below, after its reader ran
-                    label = path
-            except OSError as exc:
-                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
-                failed["io"] += 1
-                continue
-            try:
-                head, stream = peek_head(raw)
-                if head[:2] == GZIP_MAGIC:  # rotated logs (rdp.log.gz), on stdin as well
-                    stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
-                    head, stream = peek_head(stream, seek=False)
-                fmt = from_ or detect(fam, head, label.removesuffix(".gz"))
-                progress.current = raw
-                yield Input(label, stream, fmt)
-                progress.finished(sizes.get(path, 0))
-            except ConvertError as exc:
-                typer.echo(f"iodef convert: {exc}", err=True)
-                failed["format"] += 1
-            except (OSError, EOFError, zlib.error) as exc:
-                typer.echo(
-                    f"iodef convert: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", err=True
-                )
-                failed["io"] += 1
-            finally:
-                progress.current = None
-                if path != "-":
-                    raw.close()
-
-    incidents = convert_inputs(fam, open_inputs(), options, stats, on_error, progress, read_options)
-    want_xml = output_format is OutputFormat.xml or output is not None
+    opener = _Opener(inputs, fam, from_)
+    progress = opener.progress
+    incidents = convert_inputs(fam, opener.open(), options, stats, _ErrorPrinter(), progress, read_options)
     try:
-        if not want_xml:
-            for _ in incidents:
-                pass
-        elif split:
-            assert output is not None
-            _write_split(incidents, output, pretty)
-        elif output is None:
-            writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
-            for inc in incidents:
-                writer.write(inc)
-            writer.close()
-        else:
-            _write_file(incidents, output, pretty)
+        _write_out(incidents, output, split, pretty, output_format is OutputFormat.xml or output is not None)
     except OSError as exc:
         raise _fail(f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO) from None
     finally:
         progress.done()
 
     _summary(fam, inputs, stats, output_format)
-    if failed["io"]:
+    if opener.failed["io"]:
         raise typer.Exit(EXIT_IO)
-    if failed["format"]:
+    if opener.failed["format"]:
         raise typer.Exit(EXIT_USAGE)
     if stats.bad_records and not skip_bad:
         raise typer.Exit(EXIT_INVALID)
     raise typer.Exit(EXIT_OK)
+
+
+def _check_keys(family: str, options: ConvertOptions) -> None:
+    """Check the grouping keys now rather than at the first record."""
+    from iodef.convert import FAMILIES
+
+    FAMILIES[family].grouper(options)
+
+
+class _ErrorPrinter:
+    """Prints the first unreadable records as ``file:line: why``; the summary counts the rest."""
+
+    def __init__(self) -> None:
+        self.printed = 0
+
+    def __call__(self, error: RecordError) -> None:
+        if self.printed < MAX_PRINTED_ERRORS:
+            typer.echo(f"iodef convert: {error}", err=True)
+        elif self.printed == MAX_PRINTED_ERRORS:
+            typer.echo("iodef convert: more unreadable records; see the summary", err=True)
+        self.printed += 1
+
+
+class _Opener:
+    """Opens and recognises the inputs one at a time (a batch of thousands needs no more files
+    open), gzip-compressed ones included; counts those it could not read or recognise."""
+
+    def __init__(self, inputs: list[str], family: str, from_: str | None) -> None:
+        self.inputs = inputs
+        self.family = family
+        self.from_ = from_
+        self.failed = {"io": 0, "format": 0}
+        self.sizes = {p: _size(p) for p in inputs if p != "-"}
+        self.progress = _Progress(sum(self.sizes.values()))
+
+    def _cannot_read(self, path: str, exc: BaseException) -> None:
+        typer.echo(f"iodef convert: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", err=True)
+        self.failed["io"] += 1
+
+    def open(self) -> Iterator[Input]:
+        for path in self.inputs:
+            try:
+                raw: IO[bytes] = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+            except OSError as exc:
+                self._cannot_read(path, exc)
+                continue
+            label = "<stdin>" if path == "-" else path
+            try:
+                head, stream = peek_head(raw)
+                if head[:2] == GZIP_MAGIC:  # rotated logs (rdp.log.gz), on stdin as well
+                    stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+                    head, stream = peek_head(stream, seek=False)
+                fmt = self.from_ or detect(self.family, head, label.removesuffix(".gz"))
+                self.progress.current = raw
+                yield Input(label, stream, fmt)
+                self.progress.finished(self.sizes.get(path, 0))
+            except ConvertError as exc:
+                typer.echo(f"iodef convert: {exc}", err=True)
+                self.failed["format"] += 1
+            except (OSError, EOFError, zlib.error) as exc:
+                self._cannot_read(path, exc)
+            finally:
+                self.progress.current = None
+                if path != "-":
+                    raw.close()
 
 
 def _size(path: str) -> int:
@@ -361,6 +362,23 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _write_out(incidents: Any, output: Path | None, split: bool, pretty: bool, want_xml: bool) -> None:
+    """Write the incidents as they come: to stdout, a file, or one file each (--split)."""
+    if not want_xml:
+        for _ in incidents:
+            pass
+    elif split:
+        assert output is not None
+        _write_split(incidents, output, pretty)
+    elif output is None:
+        writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
+        for inc in incidents:
+            writer.write(inc)
+        writer.close()
+    else:
+        _write_file(incidents, output, pretty)
 
 
 def _write_file(incidents: Any, output: Path, pretty: bool) -> None:
