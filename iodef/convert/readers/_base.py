@@ -161,14 +161,11 @@ def csv_rows(
     reader = csv.reader(lines)
     while True:
         try:
-            row = next(reader)
-        except StopIteration:
+            yield from reader  # the reader goes on after an error, with the next row
             return
         except csv.Error as exc:
             on_error(RecordError(f"not a CSV row: {exc}", source=name, line=line()))
             pending.clear()
-            continue
-        yield row
 
 
 def describe(exc: BaseException) -> str:
