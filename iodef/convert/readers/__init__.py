@@ -127,7 +127,10 @@ def _xmpp(head: bytes, filename: str) -> bool:
 
 def _arf(head: bytes, filename: str) -> bool:
     h = head.lower()
-    return b"multipart/report" in h and b"feedback-report" in h
+    if b"multipart/report" in h and b"feedback-report" in h:
+        return True
+    # a complaint that forwards the message (Hotmail style): a MIME message holding message/rfc822
+    return b"mime-version:" in h and b"multipart/" in h and b"message/rfc822" in h
 
 
 def _xarf(head: bytes, filename: str) -> bool:
