@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from iodef.cli.main import app
 from typer.testing import CliRunner
@@ -114,3 +115,23 @@ def test_keys_accept_only_record_fields() -> None:
     assert "unknown grouping key model_extra" in result.stderr
     assert "origin" in result.stderr
     assert "model_fields_set" not in result.stderr
+
+
+def test_a_vms_audit_export_through_a_column_mapping(tmp_path: Path) -> None:
+    export = tmp_path / "audit.csv"
+    export.write_text(
+        "When,What,Who,From,Outcome\n"
+        "04.03.2025 03:00:01,login,admin,203.0.113.9,failed\n"
+        "04.03.2025 03:00:05,login,admin,203.0.113.9,failed\n"
+        "04.03.2025 03:00:09,export,admin,203.0.113.9,ok\n"
+    )
+    args = ["convert", "vms", str(export), "--from", "vms-audit-csv", "--name", "csirt.example"]
+    args += ["--columns", "time=When,event=What,user=Who,source_ip=From,result=Outcome"]
+    args += ["--time-format", "%d.%m.%Y %H:%M:%S", "--timezone", "Europe/Berlin"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert_valid_document(result.stdout_bytes)
+    text = result.stdout_bytes.decode()
+    assert "2025-03-04T02:00:01Z" in text  # 03:00:01 in Berlin (UTC+1)
+    assert "203.0.113.9" in text
+    assert "login-failed" in text

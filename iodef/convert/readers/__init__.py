@@ -246,7 +246,11 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             "hikvision", read_hikvision, "Hikvision ISAPI EventNotificationAlert XML", _hikvision
         ),
         "vms-audit-csv": ReaderSpec(
-            "vms-audit-csv", read_vms_audit_csv, "VMS audit log, CSV", _csv_header("timestamp", "action")
+            "vms-audit-csv",
+            read_vms_audit_csv,
+            "VMS audit log, CSV",
+            _csv_header("timestamp", "action"),
+            mapped=True,
         ),
         "vms-audit-json": ReaderSpec(
             "vms-audit-json", read_vms_audit_json, "VMS audit log, JSON lines", _vms_audit_json

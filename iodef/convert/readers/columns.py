@@ -52,6 +52,8 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "time": ("timestamp",),
         "event": ("action",),
         "source_ip": ("client_ip",),
+        "device": ("camera_id",),
+        "detail": ("details",),
     },
 }
 
