@@ -188,6 +188,9 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
             note("report_id", value, 256)
         elif value not in known:
             g.overflow.add("report_id")
+            # each report has its own ID: those past the kept 256 are counted, so that the
+            # incident can give the real number rather than "more than 256"
+            g.state["report_ids_past"] = g.state.get("report_ids_past", 0) + 1
     value = d["comment"]
     if value:
         note("comment", value, 16)
@@ -525,7 +528,12 @@ def _additional(
             ),
             listed_of("operators", len(group.values("operator")), 4, "operator" in over),
             listed_of("message IDs", len(message_ids), 32, "message_id" in over),
-            listed_of("source report IDs", len(report_ids), 32, "report_id" in over),
+            listed_of(
+                "source report IDs",
+                len(report_ids) + group.state.get("report_ids_past", 0),
+                32,
+                False,  # counted to the last one (each report has its own ID)
+            ),
             listed_of("reporter comments", len(comments), len(comments), "comment" in over),
             listed_of("report channels", len(via), len(via), "reported_via" in over),
         ]

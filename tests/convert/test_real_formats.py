@@ -135,3 +135,22 @@ def test_a_vms_audit_export_through_a_column_mapping(tmp_path: Path) -> None:
     assert "2025-03-04T02:00:01Z" in text  # 03:00:01 in Berlin (UTC+1)
     assert "203.0.113.9" in text
     assert "login-failed" in text
+
+
+def test_the_count_of_report_ids_is_the_real_one_past_the_kept_ones() -> None:
+    lines = "".join(
+        json.dumps(
+            {
+                "time": f"2025-03-04T03:{i // 60:02d}:{i % 60:02d}Z",
+                "event": "spam",
+                "channel": "sms",
+                "sender": "80001",
+                "report_id": f"R{i}",
+            }
+        )
+        + "\n"
+        for i in range(300)
+    )
+    produced, stats = convert_bytes("spam", "jsonl", lines.encode(), "reports.jsonl")
+    assert stats.incidents == 1
+    assert b"32 of 300 source report IDs listed" in produced
