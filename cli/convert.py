@@ -8,11 +8,13 @@ and skipped; the exit code is then 1 unless ``--skip-bad`` is given.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import re
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 from enum import StrEnum
@@ -21,9 +23,11 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from iodef.convert._common import ConvertOptions, parse_time, restriction_value
+from iodef.convert._options import ConvertOptions, event_table, restriction_value
 from iodef.convert._run import DocumentWriter, Input, Stats, convert_inputs, incident_xml
+from iodef.convert._times import parse_time
 from iodef.convert.readers import READERS, detect, peek_head
+from iodef.convert.readers.columns import parse_columns
 from iodef.errors import ConvertError, RecordError
 
 from ._choices import Restriction
@@ -31,6 +35,8 @@ from ._console import Quiet, info, progress_wanted
 from .app import EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, app
 
 MAX_PRINTED_ERRORS = 50
+PLACEHOLDER_NAME = "iodef.invalid"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class Family(StrEnum):
@@ -64,15 +70,35 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _incident_table(items: list[str]) -> dict[str, bool]:
+def _events_of(family: str) -> list[tuple[str, str, str]]:
+    from iodef.convert import FAMILIES
+
+    return event_table(FAMILIES[family].__doc__)
+
+
+def _incident_table(family: str, items: list[str]) -> dict[str, bool]:
+    known = [e for e, _, _ in _events_of(family)]
     table: dict[str, bool] = {}
     for item in items:
         event, sep, value = item.partition("=")
         v = value.strip().lower()
         if not sep or not event.strip() or v not in ("yes", "no", "true", "false"):
             raise ValueError(f"--incident {item!r}: write EVENT=yes or EVENT=no")
+        if event.strip() not in known and event.strip() != "*":
+            raise ValueError(
+                f"--incident {item!r}: {family} has no event {event.strip()!r}; "
+                f"its events are {', '.join(known)} (see iodef convert {family} --events)"
+            )
         table[event.strip()] = v in ("yes", "true")
     return table
+
+
+def _print_events(family: str) -> None:
+    rows = _events_of(family)
+    width = max(len(e) for e, _, _ in rows)
+    typer.echo(f"{'event':<{width}}  incident  meaning")
+    for event, incident, meaning in rows:
+        typer.echo(f"{event:<{width}}  {incident:<8}  {meaning}")
 
 
 def _node_roles(items: list[str]) -> list[str]:
@@ -129,8 +155,9 @@ _FROM_HELP = "The input format (default: detected per input). " + "; ".join(
 def convert(
     family: Annotated[Family, typer.Argument(help="Which converter: spam, rat or vms.", metavar="FAMILY")],
     inputs: Annotated[
-        list[str], typer.Argument(help="Input files, or '-' for standard input.", metavar="INPUT")
-    ],
+        list[str] | None,
+        typer.Argument(help="Input files, or '-' for standard input (gzip is read too).", metavar="INPUT"),
+    ] = None,
     from_: Annotated[
         str | None,
         typer.Option("--from", metavar="FORMAT", help=_FROM_HELP),
@@ -199,6 +226,35 @@ def convert(
     ] = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent the XML.")] = False,
     quiet: Quiet = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            metavar="MAPPING",
+            help="CSV readers: FIELD=COLUMN,... (a header name, or a 1-based position; N+ joins the "
+            "rest) or a TOML file with a [columns] table.",
+        ),
+    ] = None,
+    time_format: Annotated[
+        str | None,
+        typer.Option(
+            "--time-format", metavar="FORMAT", help="CSV readers: a strptime format for the time columns."
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="The zone of times written without one (IANA name; default UTC).",
+        ),
+    ] = None,
+    events: Annotated[
+        bool,
+        typer.Option(
+            "--events", help="Print the family's incident table (event, incident, meaning) and exit."
+        ),
+    ] = False,
 ) -> None:
     """Convert spam, RAT-misuse or VMS records into IODEF v2 incidents.
 
@@ -210,6 +266,11 @@ def convert(
     an input of no known format, 3 an input could not be read or the output not written.
     """
     fam = family.value
+    if events:
+        _print_events(fam)
+        raise typer.Exit(EXIT_OK)
+    if not inputs:
+        raise _fail("name at least one input file, or '-' for standard input", EXIT_USAGE)
     formats = READERS[fam]
     if from_ is not None and from_ not in formats:
         raise _fail(f"unknown --from {from_!r} for {fam}; use one of {', '.join(formats)}", EXIT_USAGE)
@@ -218,16 +279,14 @@ def convert(
             name=name,
             window=parse_duration(window),
             keys=tuple(k.strip() for k in keys.split(",") if k.strip()) if keys else None,
-            incident_table=_incident_table(incident or []) or None,
+            incident_table=_incident_table(fam, incident or []) or None,
             restriction=restriction_value(restriction).value,
             pseudonymize_key=pseudonymize_key.encode("utf-8") if pseudonymize_key else None,
             generation_time=parse_time(generation_time) if generation_time else None,
             target_roles=tuple(_node_roles(target_role or [])),
         )
-        # Check the keys now rather than at the first record.
-        from iodef.convert import FAMILIES
-
-        FAMILIES[fam].grouper(options)
+        read_options = parse_columns(columns, time_format, timezone)
+        _check_keys(fam, options)
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if split and output is None:
@@ -236,82 +295,96 @@ def convert(
         raise _fail(f"{output} is a directory; add --split to write one file per incident", EXIT_USAGE)
     if inputs.count("-") > 1:
         raise _fail("standard input ('-') can be named only once", EXIT_USAGE)
+    if name == PLACEHOLDER_NAME:
+        info(  # a hint for people: --quiet silences it like the summary
+            f"iodef convert: no --name given: IncidentIDs carry the placeholder {PLACEHOLDER_NAME}; "
+            "give your CSIRT's domain name with --name before sending the documents"
+        )
 
     stats = Stats()
-    printed = 0
-
-    def on_error(error: RecordError) -> None:
-        nonlocal printed
-        if printed < MAX_PRINTED_ERRORS:
-            typer.echo(f"iodef convert: {error}", err=True)
-        elif printed == MAX_PRINTED_ERRORS:
-            typer.echo("iodef convert: more unreadable records; see the summary", err=True)
-        printed += 1
-
-    failed = {"io": 0, "format": 0}
-    sizes = {p: _size(p) for p in inputs if p != "-"}
-    progress = _Progress(sum(sizes.values()))
-
-    def open_inputs() -> Iterator[Input]:
-        """Open and recognise the inputs one at a time (a batch of thousands needs no more files open)."""
-        for path in inputs:
-            try:
-                if path == "-":
-                    raw: IO[bytes] = sys.stdin.buffer
-                    label = "<stdin>"
-                else:
-                    raw = open(path, "rb")  # noqa: SIM115 - closed below, after its reader ran
-                    label = path
-            except OSError as exc:
-                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
-                failed["io"] += 1
-                continue
-            try:
-                head, stream = peek_head(raw)
-                fmt = from_ or detect(fam, head, label)
-                progress.current = raw
-                yield Input(label, stream, fmt)
-                progress.finished(sizes.get(path, 0))
-            except ConvertError as exc:
-                typer.echo(f"iodef convert: {exc}", err=True)
-                failed["format"] += 1
-            except OSError as exc:
-                typer.echo(f"iodef convert: cannot read {path}: {exc.strerror or exc}", err=True)
-                failed["io"] += 1
-            finally:
-                progress.current = None
-                if path != "-":
-                    raw.close()
-
-    incidents = convert_inputs(fam, open_inputs(), options, stats, on_error, progress)
-    want_xml = output_format is OutputFormat.xml or output is not None
+    opener = _Opener(inputs, fam, from_)
+    progress = opener.progress
+    incidents = convert_inputs(fam, opener.open(), options, stats, _ErrorPrinter(), progress, read_options)
     try:
-        if not want_xml:
-            for _ in incidents:
-                pass
-        elif split:
-            assert output is not None
-            _write_split(incidents, output, pretty)
-        elif output is None:
-            writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
-            for inc in incidents:
-                writer.write(inc)
-            writer.close()
-        else:
-            _write_file(incidents, output, pretty)
+        _write_out(incidents, output, split, pretty, output_format is OutputFormat.xml or output is not None)
     except OSError as exc:
         raise _fail(f"cannot write {output or 'standard output'}: {exc.strerror or exc}", EXIT_IO) from None
     finally:
         progress.done()
 
     _summary(fam, inputs, stats, output_format)
-    if failed["io"]:
+    if opener.failed["io"]:
         raise typer.Exit(EXIT_IO)
-    if failed["format"]:
+    if opener.failed["format"]:
         raise typer.Exit(EXIT_USAGE)
     if stats.bad_records and not skip_bad:
         raise typer.Exit(EXIT_INVALID)
     raise typer.Exit(EXIT_OK)
+
+
+def _check_keys(family: str, options: ConvertOptions) -> None:
+    """Check the grouping keys now rather than at the first record."""
+    from iodef.convert import FAMILIES
+
+    FAMILIES[family].grouper(options)
+
+
+class _ErrorPrinter:
+    """Prints the first unreadable records as ``file:line: why``; the summary counts the rest."""
+
+    def __init__(self) -> None:
+        self.printed = 0
+
+    def __call__(self, error: RecordError) -> None:
+        if self.printed < MAX_PRINTED_ERRORS:
+            typer.echo(f"iodef convert: {error}", err=True)
+        elif self.printed == MAX_PRINTED_ERRORS:
+            typer.echo("iodef convert: more unreadable records; see the summary", err=True)
+        self.printed += 1
+
+
+class _Opener:
+    """Opens and recognises the inputs one at a time (a batch of thousands needs no more files
+    open), gzip-compressed ones included; counts those it could not read or recognise."""
+
+    def __init__(self, inputs: list[str], family: str, from_: str | None) -> None:
+        self.inputs = inputs
+        self.family = family
+        self.from_ = from_
+        self.failed = {"io": 0, "format": 0}
+        self.sizes = {p: _size(p) for p in inputs if p != "-"}
+        self.progress = _Progress(sum(self.sizes.values()))
+
+    def _cannot_read(self, path: str, exc: BaseException) -> None:
+        typer.echo(f"iodef convert: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", err=True)
+        self.failed["io"] += 1
+
+    def open(self) -> Iterator[Input]:
+        for path in self.inputs:
+            try:
+                raw: IO[bytes] = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+            except OSError as exc:
+                self._cannot_read(path, exc)
+                continue
+            label = "<stdin>" if path == "-" else path
+            try:
+                head, stream = peek_head(raw)
+                if head[:2] == GZIP_MAGIC:  # rotated logs (rdp.log.gz), on stdin as well
+                    stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+                    head, stream = peek_head(stream, seek=False)
+                fmt = self.from_ or detect(self.family, head, label.removesuffix(".gz"))
+                self.progress.current = raw
+                yield Input(label, stream, fmt)
+                self.progress.finished(self.sizes.get(path, 0))
+            except ConvertError as exc:
+                typer.echo(f"iodef convert: {exc}", err=True)
+                self.failed["format"] += 1
+            except (OSError, EOFError, zlib.error) as exc:
+                self._cannot_read(path, exc)
+            finally:
+                self.progress.current = None
+                if path != "-":
+                    raw.close()
 
 
 def _size(path: str) -> int:
@@ -319,6 +392,23 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _write_out(incidents: Any, output: Path | None, split: bool, pretty: bool, want_xml: bool) -> None:
+    """Write the incidents as they come: to stdout, a file, or one file each (--split)."""
+    if not want_xml:
+        for _ in incidents:
+            pass
+    elif split:
+        assert output is not None
+        _write_split(incidents, output, pretty)
+    elif output is None:
+        writer = DocumentWriter(sys.stdout.buffer, pretty=pretty)
+        for inc in incidents:
+            writer.write(inc)
+        writer.close()
+    else:
+        _write_file(incidents, output, pretty)
 
 
 def _write_file(incidents: Any, output: Path, pretty: bool) -> None:
@@ -364,7 +454,13 @@ def _summary(family: str, inputs: list[str], stats: Stats, output_format: Output
         f"iodef convert: {stats.records} record(s) read from {len(inputs)} input(s); "
         f"{stats.incidents} incident(s); {stats.bad_records} unreadable record(s) skipped; "
         f"{stats.skipped_groups} group(s) of {stats.skipped_records} record(s) not incidents"
-        + (f" ({skipped})" if skipped else ""),
+        + (f" ({skipped})" if skipped else "")
+        + (
+            "; to count them as incidents: "
+            + " ".join(f"--incident {k}=yes" for k in sorted(stats.skipped_events))
+            if stats.skipped_events
+            else ""
+        ),
     )
     if output_format is OutputFormat.json_summary:
         summary = {

@@ -97,7 +97,7 @@ def document_seeds() -> list[tuple[str, bytes]]:
 
 def run_converter(family: str) -> Callable[[bytes, str], None]:
     def run(data: bytes, label: str) -> None:
-        from iodef.convert._common import ConvertOptions
+        from iodef.convert import ConvertOptions
         from iodef.convert._run import Input, Stats, convert_inputs
         from iodef.convert.readers import detect
 

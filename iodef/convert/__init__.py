@@ -20,7 +20,9 @@ from typing import Any, Final
 
 from ..model import Incident
 from . import rat, spam, vms
-from ._common import BaseRecord, ConvertOptions, Grouper, Pseudonymizer
+from ._grouping import Grouper
+from ._identity import Pseudonymizer
+from ._options import BaseRecord, ConvertOptions
 from .rat import RatRecord
 from .spam import SpamRecord
 from .vms import VmsRecord

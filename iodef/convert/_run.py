@@ -20,8 +20,11 @@ from ..model import Incident
 from ..model._binding import model_to_element
 from ..xml import IODEF_NS
 from . import rat, spam, vms
-from ._common import ConvertOptions, Pseudonymizer, xml_safe
+from ._building import text_item, xml_safe
+from ._identity import Pseudonymizer, UniqueIds
+from ._options import ConvertOptions
 from .readers import READERS, OnError
+from .readers.columns import ReadOptions
 
 __all__ = ["DocumentWriter", "Input", "Stats", "convert_inputs", "incident_xml"]
 
@@ -60,8 +63,14 @@ def convert_inputs(
     stats: Stats,
     on_error: OnError | None = None,
     on_record: Callable[[int], None] | None = None,
+    read_options: ReadOptions | None = None,
 ) -> Iterator[Incident]:
-    """Read *inputs* with their readers and yield the Incidents of *family*, updating *stats*."""
+    """Read *inputs* with their readers and yield the Incidents of *family*, updating *stats*.
+
+    *read_options* (a column mapping, time format and zone) go to the readers that take them;
+    when they change how times are read, every Incident says so in an AdditionalData.
+    """
+    time_note = read_options.note() if read_options is not None else None
     module = _FAMILIES[family]
     grouper = module.grouper(options)
     build = module.build
@@ -74,7 +83,12 @@ def convert_inputs(
         if on_error is not None:
             on_error(error)
 
+    unique = UniqueIds()
+
     def finish(inc: Incident) -> Incident:
+        unique(inc)
+        if time_note:
+            inc.additional_data_list.append(text_item(time_note, meaning="time-zone"))
         stats.incidents += 1
         stats.incident_ids.append(inc.incident_id.value)
         return inc
@@ -82,7 +96,7 @@ def convert_inputs(
     add = grouper.add
     n = 0
     for inp in inputs:
-        reader = READERS[family][inp.format].read
+        reader = READERS[family][inp.format].bound(read_options)
         for record in reader(inp.stream, inp.name, report):
             n += 1
             closed = add(record)

@@ -1,7 +1,9 @@
 """RAT misuse (ITU-T X.1333): remote-access sessions and log-ins against control systems -> IODEF.
 
-Records come from Zeek (rdp/ssh/rfb logs), Windows Security events 4624/4625/4778, TeamViewer and
-AnyDesk connection logs, Suricata EVE, or the canonical JSON-lines form of :class:`RatRecord`.
+Records come from Zeek (rdp/ssh/rfb logs), Windows Security events 4624/4625/4778/4779 and the RDP
+events of RemoteConnectionManager (1149), LocalSessionManager (21/24/25) and RdpCoreTS (131),
+TeamViewer and AnyDesk connection and service logs, Suricata EVE, XARF log-in attack reports, or
+the canonical JSON-lines form of :class:`RatRecord`.
 Grouping: by default all records from one remote source (IP address, or RAT ID when there is no
 address) within a one-hour session window make one incident, so 600 failed log-ins followed by a
 success are one incident whose Counter says 600.
@@ -15,7 +17,8 @@ login-failure     yes       an authentication attempt was refused
 login-success     yes       a remote session was authenticated
 session           yes       a remote-access session from a public address, outcome unknown
 internal-session  no        such a session from a private address (counted; joins an incident)
-reconnect         yes       a session was reconnected (Windows 4778)
+reconnect         yes       a session was reconnected (Windows 4778, LocalSessionManager 25)
+rdp-tunnel        yes       an RDP log-on from the loopback address: RDP through a tunnel
 alert             yes       an IDS signature fired (Suricata)
 logoff            no        a session ended (counted only)
 logon-local       no        a Windows log-on that was not remote (counted only)
@@ -35,7 +38,6 @@ from ..model import (
     Assessment,
     Counter,
     Discovery,
-    DomainData,
     EventData,
     Expectation,
     Flow,
@@ -44,7 +46,6 @@ from ..model import (
     IODEFDocument,
     Method,
     MLStringType,
-    Node,
     NodeRole,
     Record,
     RecordData,
@@ -55,24 +56,12 @@ from ..model import (
     System,
     SystemImpact,
 )
-from ._common import (
-    BaseRecord,
-    ConvertOptions,
-    Group,
-    Grouper,
-    Pseudonymizer,
-    accounts_record,
-    address_for,
-    creator_contact,
-    family_grouper,
-    field_key,
-    is_public_ip,
-    iso,
-    mk,
-    one_document,
-    stream_incidents,
-    text_item,
-)
+from ._addresses import address_for, is_public_ip, node_of
+from ._building import creator_contact, mk, one_document, text_item
+from ._grouping import Group, Grouper, family_grouper, field_key, stream_incidents
+from ._identity import Pseudonymizer, accounts_record
+from ._options import BaseRecord, ConvertOptions
+from ._times import iso
 
 __all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "RatRecord", "convert", "incidents"]
 
@@ -84,6 +73,7 @@ INCIDENT_TABLE: Final[dict[str, bool]] = {
     "session": True,
     "internal-session": False,
     "reconnect": True,
+    "rdp-tunnel": True,
     "alert": True,
     "logoff": False,
     "logon-local": False,
@@ -233,12 +223,20 @@ def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
     default = table.get("*", False)
 
     def worthy(r: RatRecord) -> bool:
-        event = r.event
-        if event == "session" and r.source_ip and not is_public_ip(r.source_ip):
-            event = "internal-session"
-        return table.get(event, default)
+        return table.get(r.event, default)
 
     return worthy
+
+
+def _classify(r: RatRecord) -> str:
+    """A session inside private address space is an ``internal-session`` (not an incident by default)."""
+    d = r.__dict__
+    event: str = d["event"]
+    if event == "session":
+        ip = d["source_ip"]
+        if ip and not is_public_ip(ip):
+            return "internal-session"
+    return event
 
 
 def _origin_key(r: RatRecord) -> tuple[str, ...]:
@@ -253,7 +251,7 @@ def _key(keys: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
-    return family_grouper(options, RatRecord, DEFAULT_KEYS, _worthy(options), _observe, _key)
+    return family_grouper(options, RatRecord, DEFAULT_KEYS, _worthy(options), _observe, _key, _classify)
 
 
 def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:
@@ -267,21 +265,14 @@ def convert(records: Iterable[RatRecord], options: ConvertOptions | None = None)
     return one_document(incidents(records, options))
 
 
-def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
-    """One Incident from a closed group of remote-access records (RFC 7970 §3.2)."""
+def _assessment(group: Group[RatRecord], origin: str, counters: list[Counter]) -> Assessment:
+    """Assessment (§3.12): the account takeover succeeded when a log-in succeeded."""
     ev = group.events
     failures = ev.get("login-failure", 0)
     successes = ev.get("login-success", 0)
     sessions = ev.get("session", 0) + ev.get("reconnect", 0)
     alerts = ev.get("alert", 0)
-    protocols = group.values("protocol")
-    first = group.samples[0]
-    origin = first.origin or "unknown source"
-    targets = group.values("target")
-    users = group.values("user")
     brute = failures >= BRUTE_FORCE_THRESHOLD
-
-    # Assessment (§3.12): the account takeover succeeded when a log-in succeeded.
     impacts: list[SystemImpact] = []
     if successes:
         impacts.append(
@@ -319,31 +310,12 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         categories.append("brute-force")
     if alerts:
         categories.append("ids-alert")
-    counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
-    counters.extend(
-        mk(Counter, type="counter", unit="event", value=n, meaning=event) for event, n in sorted(ev.items())
-    )
-    # Sources beyond what the incident lists are counted here and named as left out below.
-    over = group.overflow
-    src_ips = group.values("source_ip")
-    src_ids = group.values("source_id")
-    src_names = group.values("source_name")
-    src_addresses = [address_for(ip) for ip in src_ips[:LIST_SOURCES]]
-    src_addresses += [address_for(i, kind="rat-id") for i in src_ids[:LIST_SOURCES]]
-    names_shown = src_names[:LIST_SOURCES] if src_addresses else src_names[:LIST_NAMES]
-    src_notes = []
-    for what, values, field_name in (
-        ("source addresses", src_ips, "source_ip"),
-        ("remote-access IDs", src_ids, "source_id"),
-    ):
-        if len(values) > LIST_SOURCES or field_name in over:
-            src_notes.append(_of(LIST_SOURCES, len(values), field_name in over, what))
-            counters.append(
-                mk(Counter, type="counter", unit="host", value=len(values), meaning=f"distinct {what}")
-            )
-    if len(src_names) > len(names_shown) or "source_name" in over:
-        src_notes.append(_of(len(names_shown), len(src_names), "source_name" in over, "client names"))
-    assessment = mk(
+    counters = [
+        mk(Counter, type="counter", unit="event", value=group.count, meaning="records"),
+        *(mk(Counter, type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())),
+        *counters,
+    ]
+    return mk(
         Assessment,
         occurrence="actual",
         incident_categories=categories,
@@ -351,14 +323,19 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         counters=counters,
     )
 
-    # Method (§3.11): ATT&CK / CAPEC by URL + Description (no RFC 7495 index is registered).
+
+def _methods(group: Group[RatRecord], first: RatRecord) -> list[Method]:
+    """Method (§3.11): ATT&CK / CAPEC by URL + Description (no RFC 7495 index is registered)."""
+    ev = group.events
+    protocols = group.values("protocol")
+    brute = ev.get("login-failure", 0) >= BRUTE_FORCE_THRESHOLD
     refs = []
     wanted = [p for p in protocols if p in _ATTACK]
     if is_public_ip(first.source_ip) or any(p in ("teamviewer", "anydesk") for p in protocols):
         wanted.append("external")
     if brute:
         wanted += ["brute", "capec49"]
-    if brute and successes:
+    if brute and ev.get("login-success", 0):
         wanted.append("valid")
     seen_urls: set[str] = set()
     for w in wanted:
@@ -374,24 +351,68 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         refs.append(
             mk(Reference, descriptions=[f"more than {len(signatures)} signatures; the first are listed"])
         )
-    methods = [mk(Method, references=refs)] if refs else []
+    return [mk(Method, references=refs)] if refs else []
 
-    # Flow (§3.16): the remote source and the systems it reached.
+
+def _source_system(group: Group[RatRecord], first: RatRecord) -> tuple[System | None, list[Counter]]:
+    """The remote source (its addresses, RAT IDs or client names) and the counts of what it cut.
+
+    ``None`` when the records name no source at all: a Node needs an Address or a DomainData.
+    """
+    over = group.overflow
+    src_ips = group.values("source_ip")
+    src_ids = group.values("source_id")
+    src_names = group.values("source_name")
+    src_addresses = [address_for(ip) for ip in src_ips[:LIST_SOURCES]]
+    src_addresses += [address_for(i, kind="rat-id") for i in src_ids[:LIST_SOURCES]]
+    names_shown = src_names[:LIST_SOURCES] if src_addresses else src_names[:LIST_NAMES]
+    notes = []
+    counters = []
+    for what, values, field_name in (
+        ("source addresses", src_ips, "source_ip"),
+        ("remote-access IDs", src_ids, "source_id"),
+    ):
+        if len(values) > LIST_SOURCES or field_name in over:
+            notes.append(_of(LIST_SOURCES, len(values), field_name in over, what))
+            counters.append(
+                mk(Counter, type="counter", unit="host", value=len(values), meaning=f"distinct {what}")
+            )
+    if len(src_names) > len(names_shown) or "source_name" in over:
+        notes.append(_of(len(names_shown), len(src_names), "source_name" in over, "client names"))
+    node = node_of(src_addresses, [] if src_addresses else names_shown)
+    if node is None:
+        return None, counters
     source = mk(
         System,
         category="source",
         spoofed="unknown" if first.source_ip and first.protocol in ("rdp", "ssh", "vnc") else None,
-        node=mk(
-            Node,
-            addresses=src_addresses,
-            domain_data_list=[] if src_addresses else [mk(DomainData, name=n) for n in names_shown],
-        ),
+        node=node,
         node_roles=[mk(NodeRole, category="client-remote")],
-        descriptions=([f"client name {n}" for n in names_shown] if src_addresses else []) + src_notes,
+        descriptions=([f"client name {n}" for n in names_shown] if src_addresses else []) + notes,
     )
-    if not src_addresses and not src_names:
-        source.node.locations.append(mk(MLStringType, value="unknown"))
-    systems = [source]
+    return source, counters
+
+
+def _services(ports: list[tuple[int, str]], protocols: list[str]) -> list[Service]:
+    """The services reached on one target: the ports seen, else each protocol's well-known port."""
+    if not ports:
+        ports = [(PROTOCOLS[p][0], p) for p in protocols if p in PROTOCOLS]
+    services = []
+    for port_no, proto in ports[:LIST_PORTS]:
+        iana = PROTOCOLS.get(proto, (0, None, ""))[1]
+        services.append(
+            mk(
+                Service,
+                ip_protocol=6,
+                port=port_no,
+                service_name=mk(ServiceName, iana_service=iana) if iana else None,
+            )
+        )
+    return services
+
+
+def _target_systems(group: Group[RatRecord], options: ConvertOptions) -> list[System]:
+    """The systems the source reached, with the services (ports) it reached on each."""
     ports: dict[str, list[tuple[int, str]]] = {}
     for tp in group.values("target_port"):
         ip, port_text, proto = tp.split("|")
@@ -399,36 +420,15 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
     roles = [mk(NodeRole, category="remote-access")] + [
         mk(NodeRole, category=r) for r in options.target_roles
     ]
-    for t in targets[: options.max_samples]:
-        services = []
+    protocols = group.values("protocol")
+    systems = []
+    for t in group.values("target")[: options.max_samples]:
         target_ports = ports.get(t, [])
-        for port_no, proto in target_ports[:LIST_PORTS]:
-            iana = PROTOCOLS.get(proto, (0, None, ""))[1]
-            services.append(
-                mk(
-                    Service,
-                    ip_protocol=6,
-                    port=port_no,
-                    service_name=mk(ServiceName, iana_service=iana) if iana else None,
-                )
-            )
-        if not services:
-            for p in protocols:
-                if p in PROTOCOLS:
-                    port, iana, _ = PROTOCOLS[p]
-                    services.append(
-                        mk(
-                            Service,
-                            ip_protocol=6,
-                            port=port,
-                            service_name=mk(ServiceName, iana_service=iana) if iana else None,
-                        )
-                    )
         addr = address_for(t)
-        if addr.category in ("ipv4-addr", "ipv6-addr"):
-            node = mk(Node, addresses=[addr])
-        else:
-            node = mk(Node, domain_data_list=[mk(DomainData, name=t)])
+        is_ip = addr.category in ("ipv4-addr", "ipv6-addr")
+        node = node_of([addr]) if is_ip else node_of([], [t])
+        if node is None:
+            continue
         systems.append(
             mk(
                 System,
@@ -436,56 +436,56 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 ownership="organization",
                 node=node,
                 node_roles=roles,
-                services=services,
-                descriptions=[_of(LIST_PORTS, len(target_ports), "target_port" in over, "ports")]
+                services=_services(target_ports, protocols),
+                descriptions=[_of(LIST_PORTS, len(target_ports), "target_port" in group.overflow, "ports")]
                 if len(target_ports) > LIST_PORTS
                 else [],
             )
         )
-    if len(targets) > options.max_samples:
-        more = "more than " if "target" in over else ""
-        source.descriptions.append(
-            mk(
-                MLStringType,
-                value=f"{more}{len(targets)} target systems; the first {options.max_samples} are listed",
-            )
-        )
+    return systems
 
-    # Record (§3.22): user names tried and sample raw lines, both marked private.
+
+def _record_data(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> list[RecordData]:
+    """Record (§3.22): user names tried and sample raw lines, both marked private."""
     record_data = []
+    users = group.values("user")
     if users:
-        record_data.append(accounts_record(users, "user" in over, options, pseudo))
+        record_data.append(accounts_record(users, "user" in group.overflow, options, pseudo))
+    if pseudo.active:
+        return record_data
     evidence = group.evidence()
-    if not pseudo.active:
-        for fmt in group.values("format"):
-            lines = [s for s in evidence if s.format == fmt and s.raw is not None]
-            if lines:
-                record_data.append(
-                    mk(
-                        RecordData,
-                        restriction=options.private_restriction,
-                        date_time=lines[0].time,
-                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
-                        descriptions=[
-                            f"first {len(lines)} of the {group.count} records"
-                            if group.count > len(lines)
-                            else f"the {len(lines)} record(s)"
-                        ],
-                        record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
-                    )
+    for fmt in group.values("format"):
+        lines = [s for s in evidence if s.format == fmt and s.raw is not None]
+        if lines:
+            record_data.append(
+                mk(
+                    RecordData,
+                    restriction=options.private_restriction,
+                    date_time=lines[0].time,
+                    application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
+                    descriptions=[
+                        f"first {len(lines)} of the {group.count} records"
+                        if group.count > len(lines)
+                        else f"the {len(lines)} record(s)"
+                    ],
+                    record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
                 )
+            )
+    return record_data
 
+
+def _expectations(group: Group[RatRecord]) -> list[Expectation]:
     expectations = []
-    public = [ip for ip in src_ips if is_public_ip(ip)]
+    public = [ip for ip in group.values("source_ip") if is_public_ip(ip)]
     if public:
         block = f"block {', '.join(public[:4])}"
         if len(public) > 4:
             block += f" and {len(public) - 4} more public source address(es)"
-        if "source_ip" in over:
+        if "source_ip" in group.overflow:
             block += " (and more not counted)"
         expectations.append(mk(Expectation, action="block-host", descriptions=[block]))
     expectations.append(mk(Expectation, action="investigate"))
-    if successes:
+    if group.events.get("login-success", 0):
         expectations.append(
             mk(
                 Expectation,
@@ -493,28 +493,57 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
                 descriptions=["require multi-factor authentication; disable unattended remote access"],
             )
         )
+    return expectations
 
+
+def _summary(group: Group[RatRecord], origin: str) -> str:
+    ev = group.events
+    protocols = group.values("protocol")
+    targets = len(group.values("target"))
+    sessions = ev.get("session", 0) + ev.get("reconnect", 0)
+    internal = ev.get("internal-session", 0)
+    return (
+        f"Remote access ({', '.join(protocols) or 'unknown protocol'}) from {origin}"
+        + (f" to {targets} system(s)" if targets else "")
+        + f" between {iso(group.first)} and {iso(group.last)}: "
+        f"{ev.get('login-success', 0)} successful and {ev.get('login-failure', 0)} failed log-in(s), "
+        f"{sessions} session(s)"
+        + (f", {internal} internal session(s)" if internal else "")
+        + f", {ev.get('alert', 0)} alert(s)."
+    )
+
+
+def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
+    """One Incident from a closed group of remote-access records (RFC 7970 §3.2)."""
+    first = group.samples[0]
+    origin = first.origin or "unknown source"
+    targets = group.values("target")
+    source, cut_counters = _source_system(group, first)
+    systems = ([source] if source is not None else []) + _target_systems(group, options)
+    if len(targets) > options.max_samples and source is not None:
+        more = "more than " if "target" in group.overflow else ""
+        source.descriptions.append(
+            mk(
+                MLStringType,
+                value=f"{more}{len(targets)} target systems; the first {options.max_samples} are listed",
+            )
+        )
+    record_data = _record_data(group, options, pseudo)
     event = mk(
         EventData,
         start_time=group.first,
         end_time=group.last,
-        flows=[mk(Flow, systems=systems)],
-        expectations=expectations,
+        flows=[mk(Flow, systems=systems)] if systems else [],
+        expectations=_expectations(group),
         record=mk(Record, record_data_list=record_data) if record_data else None,
     )
-    discoveries = []
-    for fmt in group.values("format"):
-        discoveries.append(
-            mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
-        )
-    summary = (
-        f"Remote access ({', '.join(protocols) or 'unknown protocol'}) from {origin} to "
-        f"{len(targets)} system(s) between {iso(group.first)} and {iso(group.last)}: "
-        f"{successes} successful and {failures} failed log-in(s), {sessions} session(s), {alerts} alert(s)."
-    )
+    discoveries = [
+        mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
+        for fmt in group.values("format")
+    ]
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
     additional = [n for n in [pseudo.note()] if n is not None]
-    incident = mk(
+    return mk(
         Incident,
         purpose="mitigation",
         status="new",
@@ -524,12 +553,11 @@ def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymize
         start_time=group.first,
         end_time=group.last,
         generation_time=options.now(),
-        descriptions=[summary],
+        descriptions=[_summary(group, origin)],
         discoveries=discoveries,
-        assessments=[assessment],
-        methods=methods,
+        assessments=[_assessment(group, origin, cut_counters)],
+        methods=_methods(group, first),
         contacts=[creator_contact(options.name)],
         event_data_list=[event],
         additional_data_list=additional,
     )
-    return incident

@@ -18,6 +18,7 @@ malware       yes       a message carrying or linking malware (virus)
 other         yes       reported for another reason (other)
 auth-failure  no        an authentication-failure report (counted only)
 not-spam      no        the user marked the message as not spam (counted only)
+opt-out       no        the user asked to be taken off a list (opt-out; counted only)
 ============  ========  ===============================================================
 """
 
@@ -39,6 +40,7 @@ from ..model import (
     EmailData,
     EventData,
     Expectation,
+    ExtensionType,
     Flow,
     Incident,
     IncidentID,
@@ -57,25 +59,12 @@ from ..model import (
     System,
     SystemImpact,
 )
-from ._common import (
-    BaseRecord,
-    ConvertOptions,
-    Group,
-    Grouper,
-    Pseudonymizer,
-    address_for,
-    classify_address,
-    creator_contact,
-    family_grouper,
-    iso,
-    listed_of,
-    mk,
-    not_listed_item,
-    one_document,
-    stream_incidents,
-    table_lookup,
-    text_item,
-)
+from ._addresses import address_for, classify_address
+from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
+from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._identity import Pseudonymizer
+from ._options import BaseRecord, ConvertOptions
+from ._times import iso
 
 __all__ = ["DEFAULT_KEYS", "INCIDENT_TABLE", "SpamRecord", "convert", "find_urls", "incidents"]
 
@@ -88,6 +77,7 @@ INCIDENT_TABLE: Final[dict[str, bool]] = {
     "other": True,
     "auth-failure": False,
     "not-spam": False,
+    "opt-out": False,
 }
 DEFAULT_KEYS: Final = ("channel", "sender")
 CHANNELS: Final = ("email", "sms", "mms", "rcs", "chatbot", "im", "voice")
@@ -198,6 +188,9 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
             note("report_id", value, 256)
         elif value not in known:
             g.overflow.add("report_id")
+            # each report has its own ID: those past the kept 256 are counted, so that the
+            # incident can give the real number rather than "more than 256"
+            g.state["report_ids_past"] = g.state.get("report_ids_past", 0) + 1
     value = d["comment"]
     if value:
         note("comment", value, 16)
@@ -256,18 +249,23 @@ def convert(records: Iterable[SpamRecord], options: ConvertOptions | None = None
 _DISCOVERY: Final = {"arf": "external-notification", "xarf": "external-notification"}
 
 
-def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
-    """One Incident from a closed group of spam records (RFC 7970 §3.2)."""
-    first = group.samples[0]
-    channel = first.channel
-    ev = group.events
-    messages = group.state.get("messages", group.count)
-    kinds = sorted(k for k in ev if INCIDENT_TABLE.get(k, True) and not k.startswith("#"))
-    recipients = group.values("recipient")
-    more = "recipient" in group.overflow
-    urls = group.values("url")
-    harmful = any(k in ("phishing", "fraud", "malware") for k in kinds)
+def _kinds(group: Group[SpamRecord]) -> list[str]:
+    """The incident-worthy kinds of message in the group (spam, phishing, fraud ...)."""
+    return sorted(k for k in group.events if INCIDENT_TABLE.get(k, True) and not k.startswith("#"))
 
+
+def _what(kinds: list[str]) -> str:
+    """What the messages were, in the words of their event types: ``spam``, ``phishing``, ..."""
+    named = [k for k in kinds if k != "other"]
+    return "/".join(named) if named else "reported"
+
+
+def _assessment(group: Group[SpamRecord], messages: int) -> Assessment:
+    """Assessment (§3.12): a policy breach, with what the messages were and how many."""
+    channel = group.samples[0].channel
+    kinds = _kinds(group)
+    recipients = group.values("recipient")
+    harmful = any(k in ("phishing", "fraud", "malware") for k in kinds)
     categories = [_CATEGORY.get(channel, f"spam-{channel}")]
     categories += [k for k in kinds if k not in ("spam", "other")]
     if channel == "sms" and harmful:
@@ -284,7 +282,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                 unit="ext-value",
                 ext_unit="recipient",
                 value=len(recipients),
-                meaning="distinct recipients" + (" (at least)" if more else ""),
+                meaning="distinct recipients" + (" (at least)" if "recipient" in group.overflow else ""),
             )
         )
     span = (group.last - group.first).total_seconds()
@@ -304,24 +302,27 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         business.append(mk(BusinessImpact, type="breach-credential", severity="medium"))
     if "fraud" in kinds:
         business.append(mk(BusinessImpact, type="theft-financial", severity="medium"))
-    assessment = mk(
+    impact = mk(
+        SystemImpact,
+        type="policy",
+        completion="succeeded",
+        severity="medium" if harmful else "low",
+        descriptions=[f"{messages} unsolicited {channel} message(s) delivered"],
+    )
+    return mk(
         Assessment,
         occurrence="actual",
         incident_categories=categories,
-        system_impacts=[
-            mk(
-                SystemImpact,
-                type="policy",
-                completion="succeeded",
-                severity="medium" if harmful else "low",
-                descriptions=[f"{messages} unsolicited {channel} message(s) delivered"],
-            )
-        ],
+        system_impacts=[impact],
         business_impacts=business,
         counters=counters,
     )
 
-    # Flow: the sender (source) and the recipients (targets, personal data).
+
+def _systems(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> list[System]:
+    """Flow: the sender (source) and the recipients (targets, personal data)."""
+    first = group.samples[0]
+    channel = first.channel
     kind = _HANDLE_KIND.get(channel)
     sender_kind = (
         kind if kind and classify_address(first.sender)[0] not in ("ipv4-addr", "ipv6-addr") else None
@@ -343,8 +344,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                 ),
             )
         )
-    source = mk(System, category="source", node=mk(Node, addresses=sender_addrs), services=services)
-    systems = [source]
+    systems = [mk(System, category="source", node=mk(Node, addresses=sender_addrs), services=services)]
+    recipients = group.values("recipient")
     rcpt_kind = "im-handle" if channel == "im" else None
     role = "client-mobile" if channel in ("sms", "mms", "rcs", "chatbot", "voice") else None
     for r in recipients[: options.max_samples]:
@@ -358,16 +359,22 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
             )
         )
     if len(recipients) > options.max_samples:
-        source.descriptions.append(
+        # the count of recipients belongs with them, on the first target
+        systems[1].descriptions.append(
             mk(
                 MLStringType,
-                value=f"{len(recipients)}{'+' if more else ''} recipients; "
+                value=f"{len(recipients)}{'+' if 'recipient' in group.overflow else ''} recipients; "
                 f"the first {options.max_samples} are listed",
             )
         )
+    return systems
 
+
+def _record_data(
+    group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer
+) -> list[RecordData]:
+    """Bodies, reporters' comments and raw reports (private; left out when pseudonymised), body hashes."""
     record_data = []
-    evidence = group.evidence()
     if not pseudo.active:
         bodies = list(dict.fromkeys(s.body for s in group.samples if s.body))
         if bodies:
@@ -389,6 +396,7 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                     record_items=[text_item(c, meaning="reporter-comment") for c in comments],
                 )
             )
+        evidence = group.evidence()
         for fmt in group.values("format"):
             lines = [s for s in evidence if s.format == fmt and s.raw]
             if lines:
@@ -411,21 +419,29 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                 record_items=[text_item(h, meaning="body-sha256") for h in hashes[: options.max_samples]],
             )
         )
+    return record_data
 
+
+def _expectations(group: Group[SpamRecord]) -> list[Expectation]:
+    first = group.samples[0]
     expectations = [
         mk(
             Expectation,
             action="contact-source-site",
-            descriptions=[f"stop {channel} traffic from {first.sender}"],
+            descriptions=[f"stop {first.channel} traffic from {first.sender}"],
         )
     ]
     if group.values("sender_ip"):
         expectations.append(mk(Expectation, action="block-host"))
-    if urls:
+    if group.values("url"):
         expectations.append(
             mk(Expectation, action="investigate", descriptions=["take down or block the URLs"])
         )
+    return expectations
 
+
+def _contacts(group: Group[SpamRecord], options: ConvertOptions) -> list[Contact]:
+    """The creator, the reporting organisations (or a count of reporting subscribers), the operators."""
     contacts = [creator_contact(options.name)]
     orgs = group.values("reporter_org")
     for org in orgs[:4]:
@@ -441,8 +457,8 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
     reporters = group.values("reporter")
     if group.state.get("reporters_are_recipients"):
-        reporters = reporters or recipients
-    if reporters and not group.values("reporter_org"):
+        reporters = reporters or group.values("recipient")
+    if reporters and not orgs:
         contacts.append(
             mk(
                 Contact,
@@ -455,37 +471,91 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
                 ],
             )
         )
-    operators = group.values("operator")
-    for op in operators[:4]:
+    for op in group.values("operator")[:4]:
         contacts.append(mk(Contact, role="provider", type="organization", contact_names=[op]))
+    return contacts
 
-    indicators = None
-    if urls:
-        ident_base = group.digest(FAMILY, options.name, options.pseudonymize_key)
-        indicators = mk(
-            IndicatorData,
-            indicators=[
-                mk(
-                    Indicator,
-                    indicator_id=mk(
-                        IndicatorID, name=options.name, version="1", value=f"spam-{ident_base}-url{i + 1}"
-                    ),
-                    descriptions=["URL in the message body"],
-                    observable=mk(Observable, address=address_for(u, kind="site-uri")),
-                    node_roles=[mk(NodeRole, category="phishing-site" if harmful else "fraudulent-site")]
-                    if harmful
-                    else [],
-                )
-                for i, u in enumerate(urls[: options.max_samples])
-            ],
-        )
 
+def _indicators(group: Group[SpamRecord], options: ConvertOptions) -> IndicatorData | None:
+    """The URLs of the message bodies as Indicators (§3.29), phishing sites when harmful."""
+    urls = group.values("url")
+    if not urls:
+        return None
+    harmful = any(k in ("phishing", "fraud", "malware") for k in _kinds(group))
+    ident_base = group.digest(FAMILY, options.name, options.pseudonymize_key)
+    return mk(
+        IndicatorData,
+        indicators=[
+            mk(
+                Indicator,
+                indicator_id=mk(
+                    IndicatorID, name=options.name, version="1", value=f"spam-{ident_base}-url{i + 1}"
+                ),
+                descriptions=["URL in the message body"],
+                observable=mk(Observable, address=address_for(u, kind="site-uri")),
+                node_roles=[mk(NodeRole, category="phishing-site")] if harmful else [],
+            )
+            for i, u in enumerate(urls[: options.max_samples])
+        ],
+    )
+
+
+def _additional(
+    group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer
+) -> list[ExtensionType]:
+    """Pseudonymisation note, reported message and report IDs, and which lists were cut."""
+    additional = [n for n in [pseudo.note()] if n is not None]
+    message_ids = group.values("message_id")
+    report_ids = group.values("report_id")
+    if message_ids:
+        additional.append(text_item(", ".join(message_ids[:32]), meaning="reported-message-ids"))
+    if report_ids:
+        additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
+    # Say which lists were cut, here or when the values were kept (per-record caps in _observe).
+    over = group.overflow
+    sender_ips = group.values("sender_ip")
+    urls = group.values("url")
+    hashes = group.values("body_hash")
+    comments = group.values("comment")
+    via = group.values("reported_via")
+    cut = not_listed_item(
+        [
+            listed_of("sender IP addresses", len(sender_ips), len(sender_ips), "sender_ip" in over),
+            listed_of("URLs", len(urls), options.max_samples, "url" in over),
+            listed_of("message body hashes", len(hashes), options.max_samples, "body_hash" in over),
+            listed_of(
+                "reporting organisations", len(group.values("reporter_org")), 4, "reporter_org" in over
+            ),
+            listed_of("operators", len(group.values("operator")), 4, "operator" in over),
+            listed_of("message IDs", len(message_ids), 32, "message_id" in over),
+            listed_of(
+                "source report IDs",
+                len(report_ids) + group.state.get("report_ids_past", 0),
+                32,
+                False,  # counted to the last one (each report has its own ID)
+            ),
+            listed_of("reporter comments", len(comments), len(comments), "comment" in over),
+            listed_of("report channels", len(via), len(via), "reported_via" in over),
+        ]
+    )
+    if cut is not None:
+        additional.append(cut)
+    return additional
+
+
+def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
+    """One Incident from a closed group of spam records (RFC 7970 §3.2)."""
+    first = group.samples[0]
+    messages = group.state.get("messages", group.count)
+    recipients = group.values("recipient")
+    urls = group.values("url")
+    record_data = _record_data(group, options, pseudo)
     event = mk(
         EventData,
         start_time=group.first,
         end_time=group.last,
-        flows=[mk(Flow, systems=systems)],
-        expectations=expectations,
+        flows=[mk(Flow, systems=_systems(group, options, pseudo))],
+        expectations=_expectations(group),
         record=mk(Record, record_data_list=record_data) if record_data else None,
     )
     discoveries = [
@@ -497,44 +567,19 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         )
         for fmt in group.values("format")
     ]
-    report_ids = group.values("report_id")
     description = (
-        f"{messages} {channel} spam message(s) from {first.sender}"
-        + (f" to {len(recipients)}{'+' if more else ''} recipient(s)" if recipients else "")
+        f"{messages} {first.channel} {_what(_kinds(group))} message(s) from {first.sender}"
+        + (
+            f" to {len(recipients)}{'+' if 'recipient' in group.overflow else ''} recipient(s)"
+            if recipients
+            else ""
+        )
         + f" between {iso(group.first)} and {iso(group.last)}"
         + (f"; {len(urls)} URL(s) in the bodies" if urls else "")
         + "."
     )
-    reported = group.state.get("reported_at")
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
-    additional = [n for n in [pseudo.note()] if n is not None]
-    message_ids = group.values("message_id")
-    if message_ids:
-        additional.append(text_item(", ".join(message_ids[:32]), meaning="reported-message-ids"))
-    if report_ids:
-        additional.append(text_item(", ".join(report_ids[:32]), meaning="source-report-ids"))
-    # Say which lists were cut, here or when the values were kept (per-record caps in _observe).
-    over = group.overflow
-    sender_ips = group.values("sender_ip")
-    hashes_all = group.values("body_hash")
-    comments_all = group.values("comment")
-    via = group.values("reported_via")
-    cut = not_listed_item(
-        [
-            listed_of("sender IP addresses", len(sender_ips), len(sender_ips), "sender_ip" in over),
-            listed_of("URLs", len(urls), options.max_samples, "url" in over),
-            listed_of("message body hashes", len(hashes_all), options.max_samples, "body_hash" in over),
-            listed_of("reporting organisations", len(orgs), 4, "reporter_org" in over),
-            listed_of("operators", len(operators), 4, "operator" in over),
-            listed_of("message IDs", len(message_ids), 32, "message_id" in over),
-            listed_of("source report IDs", len(report_ids), 32, "report_id" in over),
-            listed_of("reporter comments", len(comments_all), len(comments_all), "comment" in over),
-            listed_of("report channels", len(via), len(via), "reported_via" in over),
-        ]
-    )
-    if cut is not None:
-        additional.append(cut)
-    incident = mk(
+    return mk(
         Incident,
         purpose="mitigation",
         status="new",
@@ -543,14 +588,13 @@ def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymiz
         detect_time=group.first,
         start_time=group.first,
         end_time=group.last,
-        report_time=reported,
+        report_time=group.state.get("reported_at"),
         generation_time=options.now(),
         descriptions=[description],
         discoveries=discoveries,
-        assessments=[assessment],
-        contacts=contacts,
+        assessments=[_assessment(group, messages)],
+        contacts=_contacts(group, options),
         event_data_list=[event],
-        indicator_data=indicators,
-        additional_data_list=additional,
+        indicator_data=_indicators(group, options),
+        additional_data_list=_additional(group, options, pseudo),
     )
-    return incident

@@ -47,6 +47,7 @@ from ..model import (
     DomainData,
     EventData,
     Expectation,
+    ExtensionType,
     Flow,
     Incident,
     IncidentID,
@@ -61,25 +62,12 @@ from ..model import (
     System,
     SystemImpact,
 )
-from ._common import (
-    BaseRecord,
-    ConvertOptions,
-    Group,
-    Grouper,
-    Pseudonymizer,
-    accounts_record,
-    address_for,
-    creator_contact,
-    family_grouper,
-    iso,
-    listed_of,
-    mk,
-    not_listed_item,
-    one_document,
-    stream_incidents,
-    table_lookup,
-    text_item,
-)
+from ._addresses import address_for, mac_address, node_of
+from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
+from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._identity import Pseudonymizer, accounts_record
+from ._options import BaseRecord, ConvertOptions
+from ._times import iso
 
 __all__ = ["DEFAULT_KEYS", "IMPACTS", "INCIDENT_TABLE", "VmsRecord", "convert", "incidents"]
 
@@ -211,14 +199,11 @@ def convert(records: Iterable[VmsRecord], options: ConvertOptions | None = None)
     return one_document(incidents(records, options))
 
 
-def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
-    """One Incident from a closed group of VMS records (RFC 7970 §3.2)."""
+def _assessment(group: Group[VmsRecord], worthy: list[str], sources_cut: str | None) -> Assessment:
+    """What the incident did (§3.12): one SystemImpact per incident-worthy event type, and counts."""
     ev = group.events
-    first = group.samples[0]
     failures = ev.get("login-failed", 0)
     logins = ev.get("login", 0)
-    worthy = [e for e in sorted(ev) if e in IMPACTS]
-
     impacts: list[SystemImpact] = []
     categories: list[str] = []
     for e in worthy:
@@ -239,26 +224,26 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         categories.append("brute-force")
     counters = [mk(Counter, type="counter", unit="event", value=group.count, meaning="records")]
     counters += [mk(Counter, type="counter", unit="event", value=n, meaning=e) for e, n in sorted(ev.items())]
-    over = group.overflow
-    source_ips = group.values("source_ip")
-    sources_cut = listed_of("source addresses", len(source_ips), LIST_SOURCES, "source_ip" in over)
     if sources_cut:
         counters.append(
             mk(
                 Counter,
                 type="counter",
                 unit="host",
-                value=len(source_ips),
+                value=len(group.values("source_ip")),
                 meaning="distinct source addresses",
             )
         )
-    assessment = mk(
+    return mk(
         Assessment,
         occurrence="actual",
         incident_categories=categories,
         system_impacts=impacts,
         counters=counters,
     )
+
+
+def _references(group: Group[VmsRecord], worthy: list[str]) -> list[Reference]:
     refs = []
     seen: set[str] = set()
     for e in worthy:
@@ -266,7 +251,7 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             url, desc = _REFERENCES[e]
             seen.add(url)
             refs.append(mk(Reference, urls=[url], descriptions=[desc]))
-    if failures >= BRUTE_FORCE_THRESHOLD:
+    if group.events.get("login-failed", 0) >= BRUTE_FORCE_THRESHOLD:
         refs.append(
             mk(
                 Reference,
@@ -274,8 +259,49 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                 descriptions=["CAPEC-49 Password Brute Forcing"],
             )
         )
+    return refs
 
+
+def _device_system(device: str, firmware: list[str]) -> System | None:
+    """The target System of one device (``name|ip|mac|kind``), with the first firmware seen.
+
+    ``None`` when the device has neither an address nor a name (a Node needs one of them).
+    """
+    name, ip, mac, kind = device.split("|")
+    addrs = [address_for(ip)] if ip else []
+    mac_text = mac_address(mac)
+    if mac_text:
+        addrs.append(address_for(mac_text, kind="mac"))
+    roles = (
+        [mk(NodeRole, category="camera")]
+        if kind in ("camera", "nvr")
+        else [mk(NodeRole, category="streaming")]
+    )
+    if kind == "nvr":
+        roles.append(mk(NodeRole, category="file", descriptions=["network video recorder"]))
+    node = node_of(addrs, [name])
+    if node is None:
+        return None
+    os_list = []
+    for fw in firmware[:1]:
+        vendor, model, version = fw.split("|")
+        os_list.append(mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)]))
+    return mk(
+        System,
+        category="target",
+        ownership="organization",
+        node=node,
+        node_roles=roles,
+        asset_ids=[name] if name else [],
+        operating_systems=os_list,
+        descriptions=[f"{kind} {name}"] if name else [],
+    )
+
+
+def _systems(group: Group[VmsRecord], options: ConvertOptions, sources_cut: str | None) -> list[System]:
+    """The source (who acted, when known) and the target devices and VMS servers."""
     systems: list[System] = []
+    source_ips = group.values("source_ip")
     if source_ips:
         systems.append(
             mk(
@@ -286,40 +312,12 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                 descriptions=[sources_cut] if sources_cut else [],
             )
         )
-    devices = group.values("device")
     firmware = group.values("firmware")
-    for d in devices[: options.max_samples]:
-        name, ip, mac, kind = d.split("|")
-        addrs = [address_for(ip)] if ip else []
-        if mac:
-            addrs.append(address_for(mac, kind="mac"))
-        roles = (
-            [mk(NodeRole, category="camera")]
-            if kind in ("camera", "nvr")
-            else [mk(NodeRole, category="streaming")]
-        )
-        if kind == "nvr":
-            roles.append(mk(NodeRole, category="file", descriptions=["network video recorder"]))
-        os_list = []
-        for fw in firmware[:1]:
-            vendor, model, version = fw.split("|")
-            os_list.append(
-                mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)])
-            )
-        systems.append(
-            mk(
-                System,
-                category="target",
-                ownership="organization",
-                node=mk(Node, addresses=addrs, domain_data_list=[] if addrs else [mk(DomainData, name=name)]),
-                node_roles=roles,
-                asset_ids=[name] if name else [],
-                operating_systems=os_list,
-                descriptions=[f"{kind} {name}"] if name else [],
-            )
-        )
-    servers = group.values("server")
-    for server in servers[:4]:
+    for d in group.values("device")[: options.max_samples]:
+        system = _device_system(d, firmware)
+        if system is not None:
+            systems.append(system)
+    for server in group.values("server")[:4]:
         if not any(server in s.asset_ids for s in systems):
             systems.append(
                 mk(
@@ -331,39 +329,47 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
                     asset_ids=[server],
                 )
             )
-    if not systems:
-        systems.append(mk(System, category="target", node=mk(Node, locations=["unknown device"])))
+    return systems
 
+
+def _record_data(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> list[RecordData]:
+    """The accounts used, the event details, and the raw records as evidence (unless pseudonymised)."""
     record_data = []
     users = group.values("user")
     if users:
-        record_data.append(accounts_record(users, "user" in over, options, pseudo))
+        record_data.append(accounts_record(users, "user" in group.overflow, options, pseudo))
     details = group.values("detail")
     if details:
         record_data.append(
             mk(RecordData, descriptions=["event details"], record_items=[text_item(d) for d in details])
         )
+    if pseudo.active:
+        return record_data
     evidence = group.evidence()
-    if not pseudo.active:
-        for fmt in group.values("format"):
-            lines = [s for s in evidence if s.format == fmt and s.raw]
-            if lines:
-                record_data.append(
-                    mk(
-                        RecordData,
-                        restriction=options.private_restriction,
-                        date_time=lines[0].time,
-                        application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
-                        descriptions=[f"{len(lines)} of the {group.count} records"],
-                        record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
-                    )
+    for fmt in group.values("format"):
+        lines = [s for s in evidence if s.format == fmt and s.raw]
+        if lines:
+            record_data.append(
+                mk(
+                    RecordData,
+                    restriction=options.private_restriction,
+                    date_time=lines[0].time,
+                    application=mk(SoftwareType, descriptions=[f"{fmt} input"]),
+                    descriptions=[f"{len(lines)} of the {group.count} records"],
+                    record_items=[text_item(s.raw or "", meaning="raw-record") for s in lines],
                 )
+            )
+    return record_data
+
+
+def _expectations(group: Group[VmsRecord], worthy: list[str]) -> list[Expectation]:
     expectations = []
+    source_ips = group.values("source_ip")
     if source_ips:
         block = f"block {', '.join(source_ips[:4])}"
         if len(source_ips) > 4:
             block += f" and {len(source_ips) - 4} more source address(es)"
-        if "source_ip" in over:
+        if "source_ip" in group.overflow:
             block += " (and more not counted)"
         expectations.append(mk(Expectation, action="block-host", descriptions=[block]))
     expectations.append(mk(Expectation, action="investigate"))
@@ -379,36 +385,53 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
         expectations.append(
             mk(Expectation, action="upgrade-software", descriptions=["reinstall vendor firmware"])
         )
+    return expectations
 
+
+def _not_listed(group: Group[VmsRecord], options: ConvertOptions) -> ExtensionType | None:
+    over = group.overflow
+    details = group.values("detail")
+    return not_listed_item(
+        [
+            listed_of("devices", len(group.values("device")), options.max_samples, "device" in over),
+            listed_of("VMS servers", len(group.values("server")), 4, "server" in over),
+            listed_of("firmware versions", len(group.values("firmware")), 1, "firmware" in over),
+            listed_of("event details", len(details), len(details), "detail" in over),
+        ]
+    )
+
+
+def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
+    """One Incident from a closed group of VMS records (RFC 7970 §3.2)."""
+    ev = group.events
+    first = group.samples[0]
+    logins = ev.get("login", 0)
+    worthy = [e for e in sorted(ev) if e in IMPACTS]
+    source_ips = group.values("source_ip")
+    sources_cut = listed_of("source addresses", len(source_ips), LIST_SOURCES, "source_ip" in group.overflow)
+    refs = _references(group, worthy)
+    record_data = _record_data(group, options, pseudo)
+    systems = _systems(group, options, sources_cut)
     event = mk(
         EventData,
         start_time=group.first,
         end_time=group.last,
-        flows=[mk(Flow, systems=systems)],
-        expectations=expectations,
+        flows=[mk(Flow, systems=systems)] if systems else [],
+        expectations=_expectations(group, worthy),
         record=mk(Record, record_data_list=record_data) if record_data else None,
     )
     who = first.source_ip or (pseudo(first.user) if first.user else None) or first.device or "unknown"
+    devices = len(group.values("device")) or len(group.values("server"))
     summary = (
-        f"{', '.join(f'{ev[e]} {e}' for e in worthy)} event(s) involving {who} on "
-        f"{len(devices) or len(group.values('server'))} device(s) "
-        f"between {iso(group.first)} and {iso(group.last)}"
+        f"{', '.join(f'{ev[e]} {e}' for e in worthy)} event(s) involving {who}"
+        + (f" on {devices} device(s)" if devices else "")
+        + f" between {iso(group.first)} and {iso(group.last)}"
         + (f"; {logins} successful log-in(s)" if logins else "")
         + "."
     )
     ident = group.digest(FAMILY, options.name, options.pseudonymize_key)
-    additional = [n for n in [pseudo.note()] if n is not None]
-    cut = not_listed_item(
-        [
-            listed_of("devices", len(devices), options.max_samples, "device" in over),
-            listed_of("VMS servers", len(servers), 4, "server" in over),
-            listed_of("firmware versions", len(firmware), 1, "firmware" in over),
-            listed_of("event details", len(details), len(details), "detail" in over),
-        ]
-    )
-    if cut is not None:
-        additional.append(cut)
-    incident = mk(
+    additional = [n for n in [pseudo.note(), _not_listed(group, options)] if n is not None]
+    return mk(
         Incident,
         purpose="mitigation",
         status="new",
@@ -423,10 +446,9 @@ def build(group: Group[VmsRecord], options: ConvertOptions, pseudo: Pseudonymize
             mk(Discovery, source=_DISCOVERY.get(fmt, "unknown"), descriptions=[f"read from {fmt} input"])
             for fmt in group.values("format")
         ],
-        assessments=[assessment],
+        assessments=[_assessment(group, worthy, sources_cut)],
         methods=[mk(Method, references=refs)] if refs else [],
         contacts=[creator_contact(options.name)],
         event_data_list=[event],
         additional_data_list=additional,
     )
-    return incident

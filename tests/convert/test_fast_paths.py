@@ -10,7 +10,9 @@ from enum import Enum
 import pytest
 
 from iodef import Address, Counter, NodeRole
-from iodef.convert._common import field_key, from_epoch, mk
+from iodef.convert._building import mk
+from iodef.convert._grouping import field_key
+from iodef.convert._times import from_epoch
 from iodef.convert.rat import RatRecord
 from iodef.convert.readers import READERS, peek_head
 from iodef.convert.spam import SpamRecord
@@ -57,9 +59,12 @@ def test_from_epoch_refuses_what_is_not_a_timestamp(text: str) -> None:
         from_epoch(text)
 
 
-def test_from_epoch_beyond_datetime_overflows() -> None:
-    with pytest.raises(OverflowError):
+def test_from_epoch_beyond_datetime_is_a_value_error() -> None:
+    # issue 9: callers catch ValueError; an OverflowError escaped as a traceback
+    with pytest.raises(ValueError, match="out of the range"):
         from_epoch("253402300800")
+    with pytest.raises(ValueError, match="out of the range"):
+        from_epoch("-99999999999999")
 
 
 def test_builder_accepts_both_sides_of_an_ext_pair_and_refuses_each_half() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 import iodef
 from iodef.convert import ConvertOptions, rat, spam, vms
-from iodef.convert._common import Grouper, address_for, classify_address
+from iodef.convert._addresses import address_for, classify_address
+from iodef.convert._grouping import Grouper
 from iodef.convert.rat import RatRecord
 from iodef.convert.spam import SpamRecord
 from iodef.convert.vms import VmsRecord
@@ -252,7 +253,7 @@ def test_address_categories(text: str, expected: tuple[str, str | None]) -> None
 
 def test_model_builder_checks_what_pydantic_would() -> None:
     from iodef import Address, Counter, NodeRole
-    from iodef.convert._common import mk
+    from iodef.convert._building import mk
 
     assert mk(NodeRole, category="camera").category == "camera"
     with pytest.raises(ValueError, match="not a NodeRoleCategory"):

@@ -19,9 +19,13 @@ from ._base import OnError, ReaderSpec, first_json_object, peek_head, raise_erro
 from .canonical import read_rat_jsonl, read_spam_jsonl, read_vms_jsonl
 from .messaging import read_rcs_json, read_xmpp_report
 from .ratlogs import read_anydesk, read_suricata, read_teamviewer
-from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv, read_xarf
+from .ratservice import read_anydesk_trace, read_teamviewer_log
+from .rcsspam import SR_NS, read_rcs_report
+from .spamfeeds import read_arf, read_sms_csv, read_x1247_csv
+from .unifi import read_unifi_protect
 from .vmsfeeds import read_hikvision, read_onvif, read_syslog, read_vms_audit_csv, read_vms_audit_json
 from .windows import read_winevt_json, read_winevt_xml
+from .xarf import is_xarf, read_xarf, read_xarf_rat
 from .zeek import read_zeek_json, read_zeek_tsv
 
 __all__ = ["READERS", "OnError", "ReaderSpec", "detect", "peek_head", "raise_error"]
@@ -75,15 +79,28 @@ def _winevt_json(head: bytes, filename: str) -> bool:
 def _teamviewer(head: bytes, filename: str) -> bool:
     if filename.lower().endswith("connections_incoming.txt"):
         return True
-    first = head.split(b"\n", 1)[0]
-    cols = first.split(b"\t")
+    first = head.lstrip(b"\r\n").split(b"\n", 1)[0]  # TeamViewer starts the file with an empty line
+    cols = first.rstrip(b"\r\t").split(b"\t")
     return len(cols) in (6, 7) and cols[0].strip().isdigit() and b"-" in cols[2]
+
+
+def _anydesk_trace(head: bytes, filename: str) -> bool:
+    return (
+        re.search(rb"(?m)^ {0,12}\w{1,12} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ +\S+ +\d+ +\d+ ", head)
+        is not None
+    )
+
+
+def _teamviewer_log(head: bytes, filename: str) -> bool:
+    return re.search(rb"(?m)^Start: +\d{4}/\d\d/\d\d ", head) is not None and b"TeamViewer" in head
 
 
 def _anydesk(head: bytes, filename: str) -> bool:
     if filename.lower().endswith("connection_trace.txt"):
         return True
-    s = head.lstrip()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # connection_trace.txt is UTF-16 with a BOM
+        head = head.decode("utf-16", "replace").encode("utf-8")
+    s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return s.startswith((b"Incoming ", b"Outgoing ", b"Incoming\t", b"Outgoing\t"))
 
 
@@ -100,17 +117,33 @@ def _rcs(head: bytes, filename: str) -> bool:
     return (b'"chatbotId"' in head or b'"chatbot"' in head) and b'"spamType"' in head
 
 
+def _rcs_report(head: bytes, filename: str) -> bool:
+    return SR_NS.encode() in head or (b'"bodyText"' in head and (b'"PD94bWw' in head or b'"PFNS' in head))
+
+
 def _xmpp(head: bytes, filename: str) -> bool:
     return b"urn:xmpp:reporting:1" in head
 
 
 def _arf(head: bytes, filename: str) -> bool:
     h = head.lower()
-    return b"multipart/report" in h and b"feedback-report" in h
+    if b"multipart/report" in h and b"feedback-report" in h:
+        return True
+    # a complaint that forwards the message (Hotmail style): a MIME message holding message/rfc822
+    return b"mime-version:" in h and b"multipart/" in h and b"message/rfc822" in h
 
 
 def _xarf(head: bytes, filename: str) -> bool:
-    return b'"ReporterInfo"' in head and b'"Report"' in head
+    return is_xarf(first_json_object(head)) or (b'"ReporterInfo"' in head and b'"Report"' in head)
+
+
+def _xarf_messaging(head: bytes, filename: str) -> bool:
+    return _xarf(head, filename) and not _xarf_login(head, filename)
+
+
+def _xarf_login(head: bytes, filename: str) -> bool:
+    h = head.lower()
+    return _xarf(head, filename) and (b"loginattack" in h or b'"login_attack"' in h)
 
 
 def _onvif(head: bytes, filename: str) -> bool:
@@ -126,6 +159,11 @@ def _vms_audit_json(head: bytes, filename: str) -> bool:
     return obj is not None and "timestamp" in obj and "action" in obj
 
 
+def _unifi(head: bytes, filename: str) -> bool:
+    obj = first_json_object(head)
+    return obj is not None and obj.get("modelKey") == "event" and "type" in obj and "start" in obj
+
+
 def _syslog(head: bytes, filename: str) -> bool:
     return re.match(rb"^<\d{1,3}>(1 \d{4}-|[A-Z][a-z]{2} [ \d]\d )", head.lstrip(b"\xef\xbb\xbf")) is not None
 
@@ -133,21 +171,31 @@ def _syslog(head: bytes, filename: str) -> bool:
 READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
     "spam": {
         "arf": ReaderSpec("arf", read_arf, "ARF abuse report (RFC 5965), one message per file", _arf),
-        "xarf": ReaderSpec("xarf", read_xarf, "XARF v3 JSON spam report", _xarf),
+        "xarf": ReaderSpec(
+            "xarf", read_xarf, "XARF v3/v4 messaging reports (spam, phishing; smtp, sms ...)", _xarf_messaging
+        ),
         "sms-csv": ReaderSpec(
             "sms-csv",
             read_sms_csv,
             "SMS spam-report feed of the GSMA 7726 kind (CSV)",
             _csv_header("reported_at", "reporter_msisdn", "spam_sender"),
+            mapped=True,
         ),
         "x1247-csv": ReaderSpec(
             "x1247-csv",
             read_x1247_csv,
             "X.1246/X.1247 customer-feedback records (CSV)",
             _csv_header("reporter_msisdn", "reported_number", "event_start"),
+            mapped=True,
         ),
         "rcs-json": ReaderSpec(
             "rcs-json", read_rcs_json, "RCS / 5G-message chatbot spam reports (JSON)", _rcs
+        ),
+        "rcs-report": ReaderSpec(
+            "rcs-report",
+            read_rcs_report,
+            "GSMA RCS spam report XML (<SR>), alone or in a chatbot platform's JSON envelope",
+            _rcs_report,
         ),
         "xmpp-report": ReaderSpec(
             "xmpp-report", read_xmpp_report, "XMPP spam reports (XEP-0377 iq stanzas)", _xmpp
@@ -172,11 +220,23 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             "teamviewer", read_teamviewer, "TeamViewer Connections_incoming.txt", _teamviewer
         ),
         "anydesk": ReaderSpec("anydesk", read_anydesk, "AnyDesk connection_trace.txt", _anydesk),
+        "anydesk-trace": ReaderSpec(
+            "anydesk-trace", read_anydesk_trace, "AnyDesk ad.trace / ad_svc.trace service log", _anydesk_trace
+        ),
+        "teamviewer-log": ReaderSpec(
+            "teamviewer-log",
+            read_teamviewer_log,
+            "TeamViewer service log (TeamViewerNN_Logfile.log)",
+            _teamviewer_log,
+        ),
         "suricata": ReaderSpec(
             "suricata",
             read_suricata,
             "Suricata EVE JSON (alerts, rdp/ssh events)",
             _json_has("event_type", "timestamp"),
+        ),
+        "xarf": ReaderSpec(
+            "xarf", read_xarf_rat, "XARF v3 LoginAttack / v4 login_attack reports", _xarf_login
         ),
         "jsonl": ReaderSpec("jsonl", read_rat_jsonl, "canonical RatRecord JSON lines", _canonical),
     },
@@ -186,10 +246,17 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             "hikvision", read_hikvision, "Hikvision ISAPI EventNotificationAlert XML", _hikvision
         ),
         "vms-audit-csv": ReaderSpec(
-            "vms-audit-csv", read_vms_audit_csv, "VMS audit log, CSV", _csv_header("timestamp", "action")
+            "vms-audit-csv",
+            read_vms_audit_csv,
+            "VMS audit log, CSV",
+            _csv_header("timestamp", "action"),
+            mapped=True,
         ),
         "vms-audit-json": ReaderSpec(
             "vms-audit-json", read_vms_audit_json, "VMS audit log, JSON lines", _vms_audit_json
+        ),
+        "unifi-protect": ReaderSpec(
+            "unifi-protect", read_unifi_protect, "UniFi Protect events (/api/events JSON)", _unifi
         ),
         "syslog": ReaderSpec("syslog", read_syslog, "camera/NVR syslog, RFC 5424 or RFC 3164", _syslog),
         "jsonl": ReaderSpec("jsonl", read_vms_jsonl, "canonical VmsRecord JSON lines", _canonical),
@@ -210,8 +277,16 @@ def detect(family: str, head: bytes, filename: str) -> str:
         return fits[0]
     known = ", ".join(specs)
     if not fits:
+        elsewhere = [
+            f"{fmt} of the {other} family"
+            for other, others in READERS.items()
+            if other != family
+            for fmt, spec in others.items()
+            if fmt != "jsonl" and spec.sniff(head, filename)
+        ]
+        hint = f"; it looks like {' or '.join(elsewhere)}: convert it with that family" if elsewhere else ""
         raise ConvertError(
-            f"cannot tell the input format of this {family} input; name it with --from ({known})",
+            f"cannot tell the input format of this {family} input (tried {known}){hint}; name it with --from",
             source=filename,
         )
     raise ConvertError(f"the input could be any of {', '.join(fits)}; name it with --from", source=filename)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -31,7 +32,15 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     first line is dropped. Decoding happens a buffer at a time; bad bytes survive as surrogate
     escapes only until the line is checked.
     """
-    text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
+    head, fh = peek_head(fh, 4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with a BOM (AnyDesk's connection_trace.txt, Windows exports): the BOM is read
+        # by the codec, the rest goes through the same checks
+        fh.read(2)
+        enc = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
+        text_fh = io.TextIOWrapper(fh, encoding=enc, errors="surrogatepass", newline="\n")
+    else:
+        text_fh = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="\n")
     try:
         for number, text in enumerate(text_fh, 1):
             if not text.isascii():
@@ -79,6 +88,86 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
         yield number, text, obj
 
 
+def json_objects(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield ``(line, text, object)`` for each JSON object, however the tool laid them out.
+
+    One object per line (read a line at a time); or, when the input starts with ``[`` or its first
+    object spans several lines, a whole document: a JSON array, pretty-printed objects one after
+    another (``evtx_dump`` without ``-o jsonl``), or an Elasticsearch response whose
+    ``hits.hits[]._source`` are the records. Whole documents are read up to 32 MiB.
+    """
+    head, fh = peek_head(fh, 65536)
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = start.split(b"\n", 1)[0].strip()
+    if not start.startswith(b"[") and (not start.startswith(b"{") or _whole_json_line(first_line)):
+        yield from json_lines(fh, name, on_error)
+        return
+    data = read_all(fh, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        on_error(
+            RecordError(f"the input is not UTF-8 (byte 0x{data[exc.start]:02x})", source=name, line=line)
+        )
+        return
+    yield from _json_document(text, name, on_error)
+
+
+def _whole_json_line(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _json_document(text: str, name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    decoder = json.JSONDecoder()
+    pos = 0
+    size = len(text)
+    while True:
+        while pos < size and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= size:
+            return
+        line = text.count("\n", 0, pos) + 1
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except ValueError as exc:
+            on_error(RecordError(f"not JSON: {exc}", source=name, line=line))
+            return
+        items = obj if isinstance(obj, list) else [obj]
+        if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
+            items = [h.get("_source", h) if isinstance(h, dict) else h for h in obj["hits"].get("hits") or []]
+        whole = len(items) == 1 and items[0] is obj
+        for item in items:
+            if isinstance(item, dict):
+                # the object's own text when it stands alone; an array's items are re-serialised
+                yield line, text[pos:end] if whole else json.dumps(item, ensure_ascii=False), item
+            else:
+                on_error(
+                    RecordError(
+                        f"expected a JSON object, found {type(item).__name__}", source=name, line=line
+                    )
+                )
+        pos = end
+
+
+def csv_rows(
+    lines: Iterator[str], name: str, on_error: OnError, line: Callable[[], int], pending: list[str]
+) -> Iterator[list[str]]:
+    """csv.reader over *lines*, reporting a row the csv module refuses (a bare CR in an unquoted
+    field, a field over its size limit) as ``file:line`` and going on with the next row."""
+    reader = csv.reader(lines)
+    while True:
+        try:
+            yield from reader  # the reader goes on after an error, with the next row
+            return
+        except csv.Error as exc:
+            on_error(RecordError(f"not a CSV row: {exc}", source=name, line=line()))
+            pending.clear()
+
+
 def describe(exc: BaseException) -> str:
     """A one-line account of a validation error (pydantic's own text spans several lines)."""
     if isinstance(exc, ValidationError):
@@ -113,6 +202,16 @@ class ReaderSpec(Generic[T]):
     read: Reader[T]
     description: str
     sniff: Callable[[bytes, str], bool]
+    #: the reader takes ``options=ReadOptions`` (a column mapping, time format and zone)
+    mapped: bool = False
+
+    def bound(self, options: Any = None) -> Reader[T]:
+        """The reader, with *options* (a :class:`~iodef.convert.readers.columns.ReadOptions`)
+        given to it when it takes them; a reader that does not ignores them."""
+        if options is None or not self.mapped:
+            return self.read
+        read: Any = self.read
+        return lambda fh, name, on_error: read(fh, name, on_error, options=options)
 
 
 class PrefixedStream(io.RawIOBase):
@@ -137,10 +236,14 @@ class PrefixedStream(io.RawIOBase):
         return n
 
 
-def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
-    """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top."""
+def peek_head(fh: IO[bytes], size: int = 8192, *, seek: bool = True) -> tuple[bytes, IO[bytes]]:
+    """Read the first *size* bytes of *fh*; return them and a stream that still starts at the top.
+
+    With *seek* false the stream is never sought back (a decompressing stream says it can seek,
+    but does so by reading its source again, which a pipe cannot give).
+    """
     try:
-        start = fh.tell() if fh.seekable() else None
+        start = fh.tell() if seek and fh.seekable() else None
     except (OSError, ValueError):
         start = None
     head = fh.read(size)
@@ -155,10 +258,28 @@ def peek_head(fh: IO[bytes], size: int = 8192) -> tuple[bytes, IO[bytes]]:
 
 
 def first_json_object(head: bytes) -> dict[str, Any] | None:
-    """The first line of *head* as a JSON object, if it is one."""
-    line = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf")
+    """The first record of *head* as a JSON object, if it is one.
+
+    The first line when it is a whole object (JSON lines); else the first object of a JSON array,
+    of pretty-printed objects, or of an Elasticsearch response's ``hits.hits[]._source`` (as far as
+    *head* holds it: an object cut off by the end of *head* is not seen).
+    """
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    line = start.split(b"\n", 1)[0].strip()
     try:
         obj = json.loads(line)
     except ValueError:
+        obj = None
+    if isinstance(obj, dict):
+        return obj
+    if not start.startswith((b"[", b"{")):
         return None
+    text = start.decode("utf-8", "replace")
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text.lstrip("[ \t\r\n"))
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("hits"), dict):
+        hits = obj["hits"].get("hits") or []
+        obj = hits[0].get("_source") if hits and isinstance(hits[0], dict) else None
     return obj if isinstance(obj, dict) else None

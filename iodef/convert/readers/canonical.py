@@ -12,7 +12,7 @@ from typing import IO, TypeVar
 from pydantic import ValidationError
 
 from ...errors import RecordError
-from .._common import BaseRecord
+from .._options import BaseRecord
 from ..rat import RatRecord
 from ..spam import SpamRecord
 from ..vms import VmsRecord

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import IO, Any, Final
 
 from lxml import etree
@@ -28,7 +29,7 @@ from pydantic import ValidationError
 
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
-from .._common import parse_time
+from .._times import parse_time
 from ..spam import SpamRecord
 from ._base import OnError, describe, json_lines, peek_head, read_all
 from ._xmlscan import ChildScan, local_name, scan_children
@@ -180,8 +181,12 @@ def read_xmpp_report(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Sp
                 stanza = stanza.getparent()
             delay = stanza.find(f".//{{{DELAY}}}delay")
             stamp = delay.get("stamp") if delay is not None else None
-            if not stamp:
-                raise ValueError("no XEP-0203 <delay stamp='...'/> gives the report's time")
+            note = None
+            if delay is not None and not stamp:
+                raise ValueError("the XEP-0203 <delay> has no stamp='...' giving the report's time")
+            if not stamp:  # a client's own stanza, as the server receives it live: no delay
+                stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
+                note = "the stanza carries no XEP-0203 delay stamp; the time of conversion is given"
             reason = report.get("reason")
             if reason is None:
                 kids = {etree.QName(c).localname for c in report if isinstance(c.tag, str)}
@@ -203,7 +208,10 @@ def read_xmpp_report(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Sp
                 reporter=reporter,
                 reported_at=t,
                 message_id=", ".join(str(i) for i in ids) or None,
-                comment=(text_el.text or "").strip() or None if text_el is not None else None,
+                comment="; ".join(
+                    x for x in ((text_el.text or "").strip() if text_el is not None else None, note) if x
+                )
+                or None,
             )
         except (ValueError, ValidationError) as exc:
             on_error(RecordError(f"spam report: {describe(exc)}", source=name, line=line))

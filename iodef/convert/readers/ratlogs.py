@@ -21,17 +21,20 @@ from datetime import UTC, datetime
 from typing import IO, Final
 
 from ...errors import RecordError
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..rat import RatRecord
 from ._base import OnError, describe, json_lines, text_lines
 
 __all__ = ["read_anydesk", "read_suricata", "read_teamviewer"]
 
 _TV_TIME = "%d-%m-%Y %H:%M:%S"
+#: the fixed start of a connection_trace.txt line; the alias and the ID at its end are split off
+#: with string operations (a pattern for the whole line backtracked: 5 s on an 8 KB line)
 _AD_LINE = re.compile(
-    r"^\s*(Incoming|Outgoing)\s+(\d{4}-\d{2}-\d{2}), (\d{2}:\d{2})\s+"
-    r"(User|Passwd|Token|REJECTED)\s+(.*?)\s*(\d{6,12})\s*$"
+    r"\s*(Incoming|Outgoing)\s+(\d{4}-\d{2}-\d{2}), (\d{2}:\d{2})\s+(User|Passwd|Token|REJECTED)(?:\s+|$)"
 )
+_AD_ID = re.compile(r"\d{6,12}$")
 _AD_EVENT: Final = {
     "User": "login-success",
     "Passwd": "login-success",
@@ -45,7 +48,7 @@ def read_teamviewer(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
     for number, text in text_lines(fh, name, on_error):
         if not text.strip():
             continue
-        cols = text.split("\t")
+        cols = text.rstrip("\t").split("\t")  # TeamViewer ends each row with a TAB
         if len(cols) < 6 or len(cols) > 7:
             on_error(
                 RecordError(
@@ -77,7 +80,7 @@ def read_teamviewer(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
             tool="teamviewer",
             source_id=partner,
             source_name=display or None,
-            user=user or None,
+            user=user if user and user != "<unknown>" else None,
             auth_method=kind or None,
             session_id=guid or None,
         )
@@ -89,7 +92,9 @@ def read_anydesk(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRec
         if not text.strip():
             continue
         m = _AD_LINE.match(text)
-        if m is None:
+        rest = text[m.end() :].rstrip() if m is not None else ""
+        tail = _AD_ID.search(rest[-12:]) if m is not None else None
+        if m is None or tail is None:
             on_error(
                 RecordError(
                     "not an AnyDesk connection line (direction, 'YYYY-MM-DD, HH:MM', method, alias, ID)",
@@ -98,7 +103,9 @@ def read_anydesk(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRec
                 )
             )
             continue
-        direction, day, hm, method, alias, rid = m.groups()
+        direction, day, hm, method = m.groups()
+        rid = tail.group(0)
+        alias = rest[: len(rest) - len(rid)].rstrip()
         try:
             t = datetime.strptime(f"{day} {hm}", "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
         except ValueError as exc:

@@ -18,25 +18,26 @@ kind, and the X.1246/X.1247 customer-feedback CSV.
 
 from __future__ import annotations
 
-import base64
-import csv
 import email
-import email.policy
 import email.utils
-import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email._policybase import Compat32
 from email.message import Message
 from typing import IO, Any, Final
 
 from pydantic import ValidationError
 
 from ...errors import RecordError
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
+from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
-from ._base import OnError, describe, read_all, text_lines
+from ._base import OnError, csv_rows, describe, read_all, text_lines
+from .columns import ReadOptions
 
-__all__ = ["read_arf", "read_sms_csv", "read_x1247_csv", "read_xarf"]
+__all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
 
 _FEEDBACK: Final = {
     "abuse": "spam",
@@ -45,6 +46,7 @@ _FEEDBACK: Final = {
     "other": "other",
     "not-spam": "not-spam",
     "auth-failure": "auth-failure",
+    "opt-out": "opt-out",
 }
 _CATEGORY: Final = {
     "spam": "spam",
@@ -57,6 +59,7 @@ _CATEGORY: Final = {
     "malware": "malware",
     "virus": "malware",
     "not-spam": "not-spam",
+    "ham": "not-spam",
 }
 
 
@@ -77,69 +80,138 @@ def _mail_time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _text_body(msg: Message) -> str | None:
+class _MailPolicy(Compat32):
+    """compat32 whose header values are always ``str``: 8-bit bytes are read as UTF-8.
+
+    compat32 hands back a :class:`email.header.Header` for a value holding 8-bit bytes, which
+    breaks every caller expecting text, and folding such a value back into text takes seconds
+    on a long one. Here raw 8-bit bytes are decoded as UTF-8 (replacement characters where they
+    are not), once, when the value is read.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if value.isascii():
+            return value
+        raw = value.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "replace")
+
+
+_POLICY: Final = _MailPolicy()
+
+
+def parse_mail(data: bytes) -> Message:
+    return email.message_from_bytes(data, policy=_POLICY)
+
+
+def _headers_text(msg: Message) -> str:
+    """The header block of *msg* as it reads, unfolded (no Generator: it is slow on long values)."""
+    return "\n".join(f"{k}: {v}" for k, v in msg.items())
+
+
+def mail_body(msg: Message) -> tuple[str | None, str | None]:
+    """The first text/plain part and the first text/html part of *msg*, decoded."""
+    plain = html = None
     for part in msg.walk():
-        if part.get_content_type() == "text/plain" and not part.is_multipart():
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                charset = part.get_content_charset() or "utf-8"
-                try:
-                    return payload.decode(charset, errors="replace").replace("\r\n", "\n")
-                except LookupError:
-                    return payload.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        ctype = part.get_content_type()
+        if ctype not in ("text/plain", "text/html") or part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            text = payload.decode(charset, errors="replace")
+        except LookupError:
+            text = payload.decode("utf-8", errors="replace")
+        text = text.replace("\r\n", "\n")
+        if ctype == "text/plain" and plain is None:
+            plain = text
+        elif ctype == "text/html" and html is None:
+            html = text
+    return plain, html
+
+
+_HREF: Final = re.compile(r"""(?:href|src)\s*=\s*["']?(https?://[^"'\s<>]{1,2000})""", re.I)
+
+
+def _urls(plain: str | None, html: str | None) -> list[str]:
+    """URLs of the message: those of the plain text, else the links of the HTML (most phishing)."""
+    urls = find_urls(plain) if plain else []
+    if not urls and html:
+        urls = list(dict.fromkeys(m.group(1).replace("&amp;", "&") for m in _HREF.finditer(html)))
+        urls = urls or find_urls(html)
+    return urls
+
+
+def _inner_message(part: Message) -> Message | None:
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+        return inner[0]
+    if isinstance(inner, str):
+        return email.message_from_string(inner, policy=_POLICY)
     return None
 
 
-def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read one ARF (RFC 5965) feedback report."""
-    data = read_all(fh, name)
-    msg = email.message_from_bytes(data, policy=email.policy.compat32)
-    if msg.get_content_type() != "multipart/report" or msg.get_param("report-type") != "feedback-report":
-        on_error(
-            RecordError(
-                f"not an ARF report: Content-Type is {msg.get_content_type()!r}, "
-                "expected multipart/report; report-type=feedback-report",
-                source=name,
-                line=1,
-            )
-        )
-        return
-    parts = msg.get_payload()
-    if not isinstance(parts, list):
-        on_error(RecordError("the report has no MIME parts", source=name, line=1))
-        return
+def _arf_parts(msg: Message) -> tuple[Message | None, Message | None]:
+    """The feedback fields and the original message (or its headers) of a report."""
     feedback: Message | None = None
     original: Message | None = None
-    for part in parts:
-        if not isinstance(part, Message):
-            continue
+    for part in msg.walk():
         ctype = part.get_content_type()
-        if ctype == "message/feedback-report":
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                feedback = inner[0]
-            elif isinstance(inner, str):
-                feedback = email.message_from_string(inner)
-        elif ctype == "message/rfc822":
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                original = inner[0]
-        elif ctype == "text/rfc822-headers":
+        if ctype == "message/feedback-report" and feedback is None:
+            feedback = _inner_message(part)
+        elif ctype == "message/rfc822" and original is None:
+            original = _inner_message(part)
+        elif ctype in ("text/rfc822-headers", "text/rfc822-header") and original is None:
             text = part.get_payload(decode=True)
             if isinstance(text, bytes):
-                original = email.message_from_bytes(text)
-    if feedback is None:
-        on_error(RecordError("the report has no message/feedback-report part", source=name, line=1))
-        return
-    ftype = (feedback.get("Feedback-Type") or "").strip().lower()
-    if not ftype:
-        on_error(
-            RecordError("the feedback report lacks the required Feedback-Type field", source=name, line=1)
-        )
+                original = parse_mail(text.lstrip())
+    return feedback, original
+
+
+def _arf_fields(msg: Message, name: str) -> tuple[Message, Message | None, str]:
+    """Feedback part, original and Feedback-Type, for ARF and for the Hotmail-style complaint
+    (``multipart/mixed`` holding the original as ``message/rfc822`` and no feedback part)."""
+    ctype = msg.get_content_type()
+    is_report = ctype == "multipart/report" and msg.get_param("report-type") == "feedback-report"
+    feedback, original = _arf_parts(msg) if msg.is_multipart() else (None, None)
+    if is_report and feedback is None:
+        raise RecordError("the report has no message/feedback-report part", source=name, line=1)
+    if feedback is not None:
+        ftype = (feedback.get("Feedback-Type") or "").strip().lower()
+        if not ftype:
+            raise RecordError(
+                "the feedback report lacks the required Feedback-Type field", source=name, line=1
+            )
+        return feedback, original, ftype
+    if ctype.startswith("multipart/") and original is not None:
+        return msg, original, "abuse"  # a complaint forwarding the message: what the user called spam
+    raise RecordError(
+        f"not an ARF report: Content-Type is {ctype!r}, expected multipart/report; "
+        "report-type=feedback-report (or a complaint with the message attached)",
+        source=name,
+        line=1,
+    )
+
+
+def _arf_sender(feedback: Message, original: Message | None, source_ip: str | None) -> str | None:
+    sender = _addr(feedback.get("Original-Mail-From"))
+    if not sender and original is not None:
+        sender = _addr(original.get("Return-Path")) or _addr(original.get("From"))
+    return sender or source_ip
+
+
+def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
+    """Read one ARF (RFC 5965) feedback report, or a complaint that forwards the message."""
+    msg = parse_mail(read_all(fh, name))
+    try:
+        feedback, original, ftype = _arf_fields(msg, name)
+    except RecordError as exc:
+        on_error(exc)
         return
     arrival = feedback.get("Arrival-Date") or feedback.get("Received-Date")
-    time = _mail_time(arrival) or (_mail_time(original.get("Date")) if original is not None else None)
     reported = _mail_time(msg.get("Date"))
+    time = _mail_time(arrival) or (_mail_time(original.get("Date")) if original is not None else None)
     time = time or reported
     if time is None:
         on_error(RecordError("no usable Arrival-Date, original Date or report Date", source=name, line=1))
@@ -147,31 +219,24 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
     source_ip_text = feedback.get("Source-IP")
     source_ip = normalise_ip(source_ip_text) if source_ip_text else None
     if source_ip_text and source_ip is None:
-        on_error(
-            RecordError(f"Source-IP {source_ip_text.strip()!r} is not an IP address", source=name, line=1)
-        )
+        why = f"Source-IP {source_ip_text.strip()!r} is not an IP address"
+        on_error(RecordError(why, source=name, line=1))
         return
-    sender = _addr(feedback.get("Original-Mail-From"))
-    if not sender and original is not None:
-        sender = _addr(original.get("From"))
-    sender = sender or source_ip
+    sender = _arf_sender(feedback, original, source_ip)
     if not sender:
-        on_error(
-            RecordError(
-                "neither Original-Mail-From, From nor Source-IP names the sender", source=name, line=1
-            )
-        )
+        why = "neither Original-Mail-From, the original's From nor Source-IP names the sender"
+        on_error(RecordError(why, source=name, line=1))
         return
     recipients = [_addr(v) for v in feedback.get_all("Original-Rcpt-To") or []]
-    body = _text_body(original) if isinstance(original, Message) and original.get_payload() else None
+    plain, html = mail_body(original) if original is not None and original.get_payload() else (None, None)
     urls = [u.strip().strip("<>") for u in feedback.get_all("Reported-URI") or []]
     try:
         count = int((feedback.get("Incidents") or "1").strip())
     except ValueError:
         on_error(RecordError(f"Incidents {feedback.get('Incidents')!r} is not a number", source=name, line=1))
         return
-    reporter = _addr(msg.get("From"))
-    report_text = str(feedback).strip()
+    report_text = _headers_text(feedback)
+    message_id = (original.get("Message-ID") or "").strip() or None if original is not None else None
     for i, rcpt in enumerate(recipients or [None]):
         try:
             yield SpamRecord(
@@ -186,15 +251,13 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
                 sender_ip=source_ip,
                 recipient=rcpt,
                 reporter_org=(feedback.get("Reporting-MTA") or "").split(";")[-1].strip() or None,
-                reporter_email=reporter,
+                reporter_email=_addr(msg.get("From")),
                 reported_at=reported,
                 subject=original.get("Subject") if original is not None else None,
-                body=body,
-                urls=urls or find_urls(body),
+                body=plain or html,
+                urls=urls or _urls(plain, html),
                 report_id=(msg.get("Message-ID") or "").strip() or None,
-                message_id=(original.get("Message-ID") or "").strip() or None
-                if original is not None
-                else None,
+                message_id=message_id,
                 count=count if i == 0 else 1,
                 user_agent=original.get("X-Mailer") if original is not None else None,
             )
@@ -202,96 +265,20 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
             on_error(RecordError(f"bad report: {describe(exc)}", source=name, line=1))
 
 
-def _xarf_record(obj: dict[str, Any], name: str, line: int, raw: str) -> SpamRecord:
-    if str(obj.get("Version")) != "3":
-        raise ValueError(f"Version {obj.get('Version')!r}; this reader reads XARF version 3")
-    report = obj.get("Report")
-    if not isinstance(report, dict):
-        raise ValueError("no Report object")
-    if str(report.get("ReportType", "")).lower() != "spam":
-        raise ValueError(f"ReportType {report.get('ReportType')!r} is not Spam")
-    reporter = obj.get("ReporterInfo") or {}
-    date = report.get("Date")
-    if not isinstance(date, str):
-        raise ValueError("Report.Date is missing")
-    ip_text = report.get("SourceIp")
-    ip = normalise_ip(str(ip_text)) if ip_text else None
-    if ip_text and ip is None:
-        raise ValueError(f"SourceIp {ip_text!r} is not an IP address")
-    sender = report.get("SmtpMailFromAddress") or ip
-    if not sender:
-        raise ValueError("neither SmtpMailFromAddress nor SourceIp names the sender")
-    subject = body = None
-    for sample in report.get("Samples") or []:
-        if not isinstance(sample, dict) or "Payload" not in sample:
-            continue
-        payload = str(sample["Payload"])
-        content = (
-            base64.b64decode(payload, validate=False) if sample.get("Base64Encoded") else payload.encode()
-        )
-        if str(sample.get("ContentType", "")).startswith("message/rfc822"):
-            m = email.message_from_bytes(content)
-            subject = m.get("Subject")
-            body = _text_body(m)
-        break
-    return SpamRecord(
-        time=parse_time(date),
-        event="spam",
-        format="xarf",
-        source=name,
-        line=line,
-        raw=raw,
-        channel="email",
-        sender=str(sender),
-        sender_ip=ip,
-        sender_port=report.get("SourcePort"),
-        recipient=report.get("SmtpRcptToAddress") or None,
-        reporter_org=reporter.get("ReporterOrg"),
-        reporter_email=reporter.get("ReporterOrgEmail") or reporter.get("ReporterContactEmail"),
-        subject=subject,
-        body=body,
-        urls=find_urls(body),
-        report_id=report.get("ReportId") or obj.get("ReportId"),
-    )
-
-
-def read_xarf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read XARF v3 spam reports: one JSON object, or one per line."""
-    data = read_all(fh, name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        on_error(RecordError(f"the report is not UTF-8 (byte {exc.start})", source=name, line=1))
-        return
-    try:
-        whole = json.loads(text)
-    except ValueError:
-        whole = None
-    if isinstance(whole, dict):
-        items: list[tuple[int, str, Any]] = [(1, text, whole)]
-    else:
-        items = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    items.append((number, line, json.loads(line)))
-                except ValueError as exc:
-                    on_error(RecordError(f"not JSON: {exc}", source=name, line=number))
-    for number, raw, obj in items:
-        try:
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-            record = _xarf_record(obj, name, number, raw)
-        except (ValueError, TypeError, AttributeError) as exc:
-            on_error(RecordError(f"bad XARF report: {describe(exc)}", source=name, line=number))
-            continue
-        yield record
-
-
 class _Rows:
     """csv rows with the number of the line each starts on; header checked against *required*."""
 
-    def __init__(self, fh: IO[bytes], name: str, on_error: OnError, required: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        fh: IO[bytes],
+        name: str,
+        on_error: OnError,
+        required: tuple[str, ...],
+        reader: str = "",
+        options: ReadOptions | None = None,
+    ) -> None:
+        self.reader = reader
+        self.options = options if options is not None and options.columns else None
         self.name = name
         self.on_error = on_error
         self.required = required
@@ -314,17 +301,22 @@ class _Rows:
 
     def lists(self) -> Iterator[tuple[int, list[str], str]]:
         """Rows as lists (the header is in ``self.header``), with line number and raw text."""
-        reader = csv.reader(self._lines)
         header: list[str] | None = None
         pending = self._pending
-        for row in reader:
+        for row in csv_rows(self._lines, self.name, self.on_error, lambda: self._number, pending):
             number = self._number
             raw = "\n".join(pending) if len(pending) > 1 else pending[0] if pending else ""
             pending.clear()
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if header is None:
-                header = [h.strip().lower() for h in row]
+                if self.options is not None:
+                    try:
+                        header, was_header = self.options.header_for(self.reader, row, len(row))
+                    except ValueError as exc:
+                        raise RecordError(str(exc), source=self.name, line=number) from None
+                else:
+                    header, was_header = [h.strip().lower() for h in row], True
                 self.header = header
                 missing = [c for c in self.required if c not in header]
                 if missing:
@@ -333,7 +325,10 @@ class _Rows:
                         source=self.name,
                         line=number,
                     )
-                continue
+                if was_header:
+                    continue
+            if self.options is not None:
+                row = self.options.spread(self.reader, header, row)
             if len(row) != len(header):
                 self.on_error(
                     RecordError(
@@ -351,9 +346,16 @@ def _channel(value: str | None, default: str) -> str:
     return {"call": "voice", "phone": "voice", "text": "sms"}.get(v, v) or default
 
 
-def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row)."""
-    rows = _Rows(fh, name, on_error, ("reported_at", "reporter_msisdn", "spam_sender"))
+def read_sms_csv(
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
+) -> Iterator[SpamRecord]:
+    """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row), or an
+    operator's export of another layout through a column mapping (*options*)."""
+    required: tuple[str, ...] = ("reported_at", "reporter_msisdn", "spam_sender")
+    if options is not None and options.columns:
+        required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
+    rows = _Rows(fh, name, on_error, required, "sms-csv", options)
+    when = options.time_parser() if options is not None else parse_time
     all_fields = set(SpamRecord.model_fields)
     # what whole_record() does, inline: this is the feed's hot path
     new = SpamRecord.__new__
@@ -393,17 +395,17 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
             if header is None:
                 header = rows.header
                 col = {c: i for i, c in enumerate(header)}
-                i_rep, i_msisdn, i_sender = col["reported_at"], col["reporter_msisdn"], col["spam_sender"]
+                i_rep, i_msisdn, i_sender = col["reported_at"], col.get("reporter_msisdn"), col["spam_sender"]
                 i_recv, i_text, i_id = col.get("received_at"), col.get("spam_text"), col.get("report_id")
                 i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
             try:
-                reported = parse_time(row[i_rep])
+                reported = when(row[i_rep])
                 received = row[i_recv] if i_recv is not None else ""
-                t = parse_time(received) if received else reported
+                t = when(received) if received else reported
                 sender = row[i_sender].strip()
                 if not sender:
                     raise ValueError("spam_sender is empty")
-                reporter = row[i_msisdn].strip() or None
+                reporter = row[i_msisdn].strip() or None if i_msisdn is not None else None
                 category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
                 operator = row[i_op].strip() if i_op is not None else ""
                 report_id = row[i_id].strip() if i_id is not None else ""
@@ -436,10 +438,14 @@ def read_sms_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRe
         on_error(exc)
 
 
-def read_x1247_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord]:
-    """Read X.1246/X.1247 customer-feedback records (CSV with a header row)."""
+def read_x1247_csv(
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
+) -> Iterator[SpamRecord]:
+    """Read X.1246/X.1247 customer-feedback records (CSV with a header row, or mapped by *options*)."""
+    parse_time = options.time_parser() if options is not None else _parse_time
     try:
-        rows = _Rows(fh, name, on_error, ("reporter_msisdn", "reported_number", "channel", "event_start"))
+        required = ("reporter_msisdn", "reported_number", "channel", "event_start")
+        rows = _Rows(fh, name, on_error, required, "x1247-csv", options)
         for number, row, raw in rows:
             try:
                 start = parse_time(row["event_start"])

@@ -24,9 +24,8 @@ XML inputs are parsed with the hardened parser (no DTDs, no entities, 32 MiB cap
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Any, Final
 from urllib.parse import urlsplit
@@ -36,10 +35,12 @@ from pydantic import ValidationError
 
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..vms import VmsRecord
-from ._base import OnError, describe, json_lines, read_all, text_lines
+from ._base import OnError, csv_rows, describe, json_lines, read_all, text_lines
 from ._xmlscan import closing_tag_line, scan_children
+from .columns import ReadOptions
 
 __all__ = [
     "read_hikvision",
@@ -302,7 +303,14 @@ _AUDIT_ACTIONS: Final = {
 _AUDIT_COLUMNS: Final = ("timestamp", "action")
 
 
-def _audit_record(row: dict[str, Any], fmt: str, name: str, line: int, raw: str) -> VmsRecord:
+def _audit_record(
+    row: dict[str, Any],
+    fmt: str,
+    name: str,
+    line: int,
+    raw: str,
+    when: Callable[[str], datetime] = parse_time,
+) -> VmsRecord:
     def get(key: str) -> str | None:
         v = row.get(key)
         if v is None:
@@ -325,7 +333,7 @@ def _audit_record(row: dict[str, Any], fmt: str, name: str, line: int, raw: str)
         raise ValueError(f"client_ip {client!r} is not an IP address")
     camera = get("camera_id")
     return VmsRecord(
-        time=parse_time(ts),
+        time=when(ts),
         event=action.replace("_", "-"),
         format=fmt,
         source=name,
@@ -342,8 +350,12 @@ def _audit_record(row: dict[str, Any], fmt: str, name: str, line: int, raw: str)
     )
 
 
-def read_vms_audit_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[VmsRecord]:
-    """Read a VMS audit log exported as CSV with a header row."""
+def read_vms_audit_csv(
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
+) -> Iterator[VmsRecord]:
+    """Read a VMS audit log exported as CSV with a header row, or mapped by *options*."""
+    mapped = options if options is not None and options.columns else None
+    when = options.time_parser() if options is not None else parse_time
     start = [0]
     pending: list[str] = []
 
@@ -355,19 +367,29 @@ def read_vms_audit_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[
             yield text + "\n"
 
     header: list[str] | None = None
-    for row in csv.reader(lines()):
+    for row in csv_rows(lines(), name, on_error, lambda: start[0], pending):
         number = start[0]
-        "\n".join(pending)
         pending.clear()
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if header is None:
-            header = [h.strip().lower() for h in row]
+            was_header = True
+            if mapped is not None:
+                try:
+                    header, was_header = mapped.header_for("vms-audit-csv", row, len(row))
+                except ValueError as exc:
+                    on_error(RecordError(str(exc), source=name, line=number))
+                    return
+            else:
+                header = [h.strip().lower() for h in row]
             missing = [c for c in _AUDIT_COLUMNS if c not in header]
             if missing:
                 on_error(RecordError(f"the header row lacks {', '.join(missing)}", source=name, line=number))
                 return
-            continue
+            if was_header:
+                continue
+        if mapped is not None:
+            row = mapped.spread("vms-audit-csv", header, row)
         if len(row) != len(header):
             on_error(
                 RecordError(
@@ -377,7 +399,7 @@ def read_vms_audit_csv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[
             continue
         try:
             record = _audit_record(
-                dict(zip(header, row, strict=True)), "vms-audit-csv", name, number, ",".join(row)
+                dict(zip(header, row, strict=True)), "vms-audit-csv", name, number, ",".join(row), when
             )
         except (ValueError, ValidationError) as exc:
             on_error(RecordError(f"bad value: {describe(exc)}", source=name, line=number))

@@ -15,6 +15,7 @@ are ``other`` and counted likewise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import IO, Any, Final
 
@@ -22,15 +23,64 @@ from lxml import etree
 
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
-from .._common import normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._times import parse_time
 from ..rat import RatRecord
-from ._base import OnError, describe, json_lines, read_all
+from ._base import OnError, describe, json_objects, read_all
 from ._xmlscan import closing_tag_line, scan_children
 
 __all__ = ["read_winevt_json", "read_winevt_xml"]
 
 _REMOTE_TYPES: Final = {"3", "8", "10"}
 _PROTO_BY_TYPE: Final = {"10": "rdp"}
+_LOOPBACK: Final = ("127.", "::1")
+
+#: event ID -> (event, protocol) for the events that tell who reached a system remotely (X.1333):
+#: Security 4624/4625/4778/4779, TerminalServices-RemoteConnectionManager 1149 (user authenticated),
+#: TerminalServices-LocalSessionManager 21 (log-on), 24 (disconnected), 25 (reconnected), and
+#: RemoteDesktopServices-RdpCoreTS 131 (a connection accepted, with the client's address).
+_EVENTS: Final[dict[str, tuple[str, str | None]]] = {
+    "4624": ("login-success", None),
+    "4625": ("login-failure", None),
+    "4778": ("reconnect", "rdp"),
+    "4779": ("logoff", "rdp"),
+    "1149": ("login-success", "rdp"),
+    "21": ("login-success", "rdp"),
+    "24": ("logoff", "rdp"),
+    "25": ("reconnect", "rdp"),
+    "131": ("session", "rdp"),
+}
+#: providers whose small event IDs (21, 24, 25, 131, 1149) mean the above
+_RDP_PROVIDERS: Final = (
+    "TerminalServices-RemoteConnectionManager",
+    "TerminalServices-LocalSessionManager",
+    "RdpCoreTS",
+)
+
+
+def _client_address(text: str) -> str | None:
+    """The IP of ``10.0.2.16:52202``, ``[10.0.2.16]:59407``, ``fe80::1%10`` or a bare address."""
+    t = text.strip()
+    if t.startswith("["):
+        t = t[1 : t.find("]")] if "]" in t else t[1:]
+    elif t.count(":") == 1:
+        t = t.partition(":")[0]
+    return normalise_ip(t.partition("%")[0])
+
+
+def _event_of(event_id: str, provider: str, logon_type: str | None, ip: str | None) -> str:
+    small = event_id in ("21", "24", "25", "131", "1149")
+    if small and provider and not any(p in provider for p in _RDP_PROVIDERS):
+        return "other"
+    event = _EVENTS.get(event_id, ("other", None))[0]
+    if event_id in ("4624", "4625") and logon_type not in _REMOTE_TYPES:
+        return "logon-local"
+    loopback = ip is not None and ip.startswith(_LOOPBACK)
+    if loopback and event == "login-success" and (event_id != "4624" or logon_type == "10"):
+        return "rdp-tunnel"  # an RDP log-on from the loopback address: RDP through a tunnel
+    if loopback and event in ("login-success", "login-failure"):
+        return "logon-local"
+    return event
 
 
 def _record(
@@ -42,37 +92,30 @@ def _record(
     name: str,
     line: int,
     raw: str,
+    provider: str = "",
 ) -> RatRecord:
-    def get(key: str) -> str | None:
-        v = data.get(key)
-        if v is None:
-            return None
-        s = str(v).strip()
-        return None if s in ("", "-") else s
+    def get(*keys: str) -> str | None:
+        for key in keys:
+            v = data.get(key)
+            if v is None:
+                continue
+            s = str(v).strip()
+            if s not in ("", "-"):
+                return s
+        return None
 
     ts = parse_time(time_text)
     logon_type = get("LogonType")
-    if event_id == "4624":
-        event = "login-success"
-    elif event_id == "4625":
-        event = "login-failure"
-    elif event_id == "4778":
-        event = "reconnect"
-    elif event_id == "4779":
-        event = "logoff"
-    else:
-        event = "other"
-    if event_id in ("4624", "4625") and logon_type not in _REMOTE_TYPES:
-        event = "logon-local"
-    ip_text = get("IpAddress") or get("ClientAddress")
-    ip = normalise_ip(ip_text) if ip_text else None
-    if ip_text and ip is None and ip_text not in ("LOCAL",):
-        raise ValueError(f"IpAddress {ip_text!r} is not an IP address")
-    if ip in ("127.0.0.1", "::1") and event != "other":
-        event = "logon-local"
+    ip_text = get("IpAddress", "ClientAddress", "Param3", "Address", "ClientIP")
+    ip = _client_address(ip_text) if ip_text else None
+    if ip_text and ip is None and ip_text.upper() not in ("LOCAL", "UNKNOWN"):
+        raise ValueError(f"client address {ip_text!r} is not an IP address")
+    event = _event_of(event_id, provider, logon_type, ip)
     port_text = get("IpPort")
-    port = int(port_text) if port_text and port_text != "0" else None
-    protocol = _PROTO_BY_TYPE.get(logon_type or "", "rdp" if event_id in ("4778", "4779") else None)
+    port = int(port_text) if port_text and port_text.isdigit() and port_text != "0" else None
+    protocol = _PROTO_BY_TYPE.get(logon_type or "") or _EVENTS.get(event_id, ("", None))[1]
+    if event == "other":
+        protocol = None
     return RatRecord(
         time=ts,
         event=event,
@@ -84,15 +127,18 @@ def _record(
         tool="windows-security",
         source_ip=ip,
         source_port=port,
-        source_name=get("WorkstationName") or get("ClientName"),
+        source_name=get("WorkstationName", "ClientName"),
         target_host=computer,
         target_port=3389 if protocol == "rdp" and ip else None,
         target_ip=None,
-        user=get("TargetUserName") or get("AccountName"),
-        domain=get("TargetDomainName") or get("AccountDomain"),
+        user=get("TargetUserName", "AccountName", "Param1", "User"),
+        domain=get("TargetDomainName", "AccountDomain", "Param2"),
         auth_method=get("AuthenticationPackageName"),
-        session_id=get("TargetLogonId") or get("LogonID"),
+        session_id=get("TargetLogonId", "LogonID", "SessionID"),
     )
+
+
+_XML_DECL: Final = re.compile(rb"<\?xml[^>]{0,200}\?>")
 
 
 def _local(tag: Any) -> str:
@@ -103,9 +149,9 @@ def read_winevt_xml(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
     """Read Windows Event XML (``<Events>`` or bare ``<Event>`` elements)."""
     data = read_all(fh, name)
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if body.startswith(b"<?xml"):
-        end = body.find(b"?>")
-        body = body[end + 2 :] if end >= 0 else body
+    # evtx_dump writes one document per record, each with its own declaration: blank them all
+    # out (same length, so lines and columns stay where they were)
+    body = _XML_DECL.sub(lambda m: b" " * len(m.group(0)), body)
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         on_error(
             RecordError(
@@ -141,18 +187,31 @@ def read_winevt_xml(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
                 raise ValueError("System/TimeCreated@SystemTime is missing")
             computer_el = fields.get("Computer")
             computer = (computer_el.text or "").strip() or None if computer_el is not None else None
-            values: dict[str, Any] = {}
-            for part in ev:
-                if _local(part.tag) in ("EventData", "UserData"):
-                    for d in part.iter():
-                        if _local(d.tag) == "Data" and d.get("Name"):
-                            values[str(d.get("Name"))] = d.text or ""
+            provider_el = fields.get("Provider")
+            provider = str(provider_el.get("Name") or "") if provider_el is not None else ""
+            values = _xml_values(ev)
             raw = etree.tostring(ev, encoding="unicode", with_tail=False)
-            yield _record(event_id, str(time_text), computer, values, "winevt-xml", name, line, raw)
+            yield _record(event_id, str(time_text), computer, values, "winevt-xml", name, line, raw, provider)
         except (ValueError, KeyError) as exc:
             on_error(RecordError(f"Event: {describe(exc)}", source=name, line=line))
     if not events.found and not events.reported and (len(root) or (root.text or "").strip()):
         on_error(RecordError("no <Event> element in the input", source=name, line=offset + 1))
+
+
+def _xml_values(ev: Any) -> dict[str, Any]:
+    """EventData's ``<Data Name=...>`` values and UserData's named leaf elements (``Param1`` ...)."""
+    values: dict[str, Any] = {}
+    for part in ev:
+        where = _local(part.tag)
+        if where == "EventData":
+            for d in part.iter():
+                if _local(d.tag) == "Data" and d.get("Name"):
+                    values[str(d.get("Name"))] = d.text or ""
+        elif where == "UserData":
+            for d in part.iter():
+                if len(d) == 0 and _local(d.tag):
+                    values[_local(d.tag)] = d.text or ""
+    return values
 
 
 def _text(v: Any) -> str | None:
@@ -161,37 +220,66 @@ def _text(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
+def _user_data(ud: Any) -> dict[str, Any]:
+    """UserData's values: its one child object (``EventXML``, ``LogFileCleared`` ...) flattened."""
+    if not isinstance(ud, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for value in ud.values():
+        if isinstance(value, dict):
+            out.update({k: v for k, v in value.items() if k != "#attributes"})
+    return out
+
+
+def _evtx_dump(ev: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[str, Any], str]:
+    system = ev.get("System") or {}
+    created = system.get("TimeCreated") or {}
+    attrs = created.get("#attributes", {}) if isinstance(created, dict) else {}
+    data = ev.get("EventData") or {}
+    if not isinstance(data, dict):
+        raise ValueError("Event.EventData is not an object")
+    data = {**_user_data(ev.get("UserData")), **data}
+    provider = system.get("Provider") or {}
+    pattrs = provider.get("#attributes", {}) if isinstance(provider, dict) else {}
+    return (
+        _text(system.get("EventID")),
+        attrs.get("SystemTime"),
+        _text(system.get("Computer")),
+        data,
+        str(pattrs.get("Name") or ""),
+    )
+
+
+def _winlogbeat(obj: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[str, Any], str]:
+    wl = obj["winlog"]
+    event_id = _text(wl.get("event_id"))
+    if event_id is None and isinstance(obj.get("event"), dict):
+        event_id = _text(obj["event"].get("code"))
+    data = wl.get("event_data") or {}
+    if not isinstance(data, dict):
+        raise ValueError("winlog.event_data is not an object")
+    user_data = wl.get("user_data")
+    if isinstance(user_data, dict):
+        data = {**user_data, **data}
+    time_text = obj.get("@timestamp") or wl.get("time_created")  # golden files have no @timestamp
+    return event_id, time_text, _text(wl.get("computer_name")), data, str(wl.get("provider_name") or "")
+
+
 def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
-    """Read evtx_dump / chainsaw JSON lines and Winlogbeat JSON lines."""
-    for number, text, obj in json_lines(fh, name, on_error):
+    """Read evtx_dump / chainsaw JSON and Winlogbeat JSON: lines, a sequence of (pretty-printed)
+    objects, a JSON array, or an Elasticsearch search response (``hits.hits[]._source``)."""
+    for number, text, obj in json_objects(fh, name, on_error):
         try:
             if isinstance(obj.get("Event"), dict):  # evtx_dump / chainsaw
-                ev = obj["Event"]
-                system = ev.get("System") or {}
-                event_id = _text(system.get("EventID"))
-                created = system.get("TimeCreated") or {}
-                attrs = created.get("#attributes", {}) if isinstance(created, dict) else {}
-                time_text = attrs.get("SystemTime")
-                computer = _text(system.get("Computer"))
-                data = ev.get("EventData") or {}
-                if not isinstance(data, dict):
-                    raise ValueError("Event.EventData is not an object")
+                event_id, time_text, computer, data, provider = _evtx_dump(obj["Event"])
             elif isinstance(obj.get("winlog"), dict):  # Winlogbeat
-                wl = obj["winlog"]
-                event_id = _text(wl.get("event_id"))
-                if event_id is None and isinstance(obj.get("event"), dict):
-                    event_id = _text(obj["event"].get("code"))
-                time_text = obj.get("@timestamp")
-                computer = _text(wl.get("computer_name"))
-                data = wl.get("event_data") or {}
-                if not isinstance(data, dict):
-                    raise ValueError("winlog.event_data is not an object")
+                event_id, time_text, computer, data, provider = _winlogbeat(obj)
             else:
                 raise ValueError("neither an evtx_dump 'Event' nor a Winlogbeat 'winlog' object")
             if not event_id:
                 raise ValueError("no event ID")
             if not isinstance(time_text, str):
                 raise ValueError("no event time")
-            yield _record(event_id, time_text, computer, data, "winevt-json", name, number, text)
-        except (ValueError, TypeError, AttributeError) as exc:
+            yield _record(event_id, time_text, computer, data, "winevt-json", name, number, text, provider)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
             on_error(RecordError(f"bad event: {describe(exc)}", source=name, line=number))

@@ -21,7 +21,9 @@ from functools import lru_cache
 from typing import IO, Any, Final
 
 from ...errors import RecordError
-from .._common import fast_record, from_epoch, normalise_ip, parse_time
+from .._addresses import normalise_ip
+from .._building import fast_record
+from .._times import from_epoch, parse_time
 from ..rat import RatRecord
 from ._base import OnError, json_lines, text_lines
 
@@ -169,17 +171,20 @@ def _directive(h: _Header, text: str, name: str, number: int) -> None:
         h.kind = value if value in _KINDS else None
         h.fields = None
     elif key == "fields":
-        h.fields = value.split(h.sep)
-        h.index = {f: i for i, f in enumerate(h.fields)}
-        missing = [f for f in _NEEDED if f not in h.index]
+        fields = value.split(h.sep)
+        index = {f: i for i, f in enumerate(fields)}
+        missing = [f for f in _NEEDED if f not in index]
         if missing:
+            # no reader is built for this header: the records under it are each reported
+            h.fields, h.index = None, {}
             raise RecordError(
                 f"the #fields header lacks {', '.join(missing)}; is this a Zeek rdp/ssh/rfb log?",
                 source=name,
                 line=number,
             )
+        h.fields, h.index = fields, index
         if h.kind is None:
-            h.kind = _kind_from_fields(set(h.fields))
+            h.kind = _kind_from_fields(set(fields))
     elif key == "types":
         h.types = value.split(h.sep)
 
@@ -187,7 +192,9 @@ def _directive(h: _Header, text: str, name: str, number: int) -> None:
 def _kind_from_fields(fields: set[str] | dict[str, Any]) -> str | None:
     if "cookie" in fields or "security_protocol" in fields:
         return "rdp"
-    if "auth_success" in fields or "host_key" in fields:
+    if "auth_success" in fields or "host_key" in fields or "auth_attempts" in fields:
+        return "ssh"
+    if "client" in fields and "server" in fields:  # LogAscii JSON of ssh.log without _path
         return "ssh"
     if "authentication_method" in fields or "desktop_name" in fields:
         return "rfb"
@@ -402,7 +409,7 @@ def read_zeek_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatR
     """Read Zeek JSON-lines rdp/ssh/rfb logs into :class:`RatRecord` objects."""
     for number, text, obj in json_lines(fh, name, on_error):
         path = obj.get("_path")
-        kind = path if path in _KINDS else _kind_from_fields(obj)
+        kind = path if isinstance(path, str) and path in _KINDS else _kind_from_fields(obj)
         if kind is None:
             on_error(
                 RecordError("neither _path nor the fields say rdp, ssh or rfb", source=name, line=number)

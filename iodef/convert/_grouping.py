@@ -1,0 +1,353 @@
+"""Grouping records into incidents: session windows keyed by record fields.
+
+The flow of every family is the same::
+
+    reader (bytes -> records)  ->  Grouper (records -> groups)  ->  build (group -> Incident)
+
+Readers are generators; the :class:`Grouper` holds only the groups whose window is still open and
+hands back the closed ones as soon as the time in the input has moved past them, so a log of any
+length converts in memory bounded by the number of concurrently active keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+from collections import Counter as _Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from operator import attrgetter
+from typing import Any, Final, Generic
+
+from pydantic import BaseModel
+
+from ..model import Incident
+from ._identity import Pseudonymizer, UniqueIds
+from ._options import ConvertOptions, RecordT
+from ._times import _EPOCH_MIN, iso
+
+__all__ = [
+    "Group",
+    "Grouper",
+    "check_keys",
+    "family_grouper",
+    "field_key",
+    "group_all",
+    "stream_incidents",
+    "table_lookup",
+]
+
+
+_LATEST: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def _shift(t: datetime, by: timedelta) -> datetime:
+    """*t* + *by*, held at the ends of datetime's range instead of overflowing."""
+    try:
+        return t + by
+    except OverflowError:
+        return _LATEST if by > timedelta(0) else _EPOCH_MIN
+
+
+@dataclass
+class Group(Generic[RecordT]):
+    """The records of one incident-to-be: counts, first/last time, samples and distinct values."""
+
+    key: tuple[str, ...]
+    first: datetime
+    last: datetime
+    count: int = 0
+    events: _Counter[str] = field(default_factory=_Counter)
+    samples: list[RecordT] = field(default_factory=list)
+    firsts: dict[str, RecordT] = field(default_factory=dict)
+    distinct: dict[str, dict[str, None]] = field(default_factory=dict)
+    seen: dict[Any, None] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    #: when the group closes (its last record + window, capped by first + max_span), and the
+    #: earliest time a late record may still join it
+    close_at: datetime = _EPOCH_MIN
+    open_at: datetime = _EPOCH_MIN
+    span_end: datetime = _EPOCH_MIN
+    overflow: set[str] = field(default_factory=set)
+    sources: dict[str, None] = field(default_factory=dict)
+    worthy: bool = False
+
+    def note(self, what: str, value: str | None, limit: int) -> None:
+        """Remember *value* among the distinct values of *what* (up to *limit* of them)."""
+        if not value:
+            return
+        seen = self.distinct.get(what)
+        if seen is None:
+            seen = self.distinct[what] = {}
+        if value in seen:
+            return
+        if len(seen) >= limit:
+            self.overflow.add(what)
+            return
+        seen[value] = None
+
+    def evidence(self) -> list[RecordT]:
+        """The sample records: the first few, plus the first of every other event type."""
+        extra = [r for r in self.firsts.values() if not any(r is s for s in self.samples)]
+        if not extra:
+            return self.samples
+        return sorted([*self.samples, *extra], key=lambda r: (r.time, r.line or 0))
+
+    def values(self, what: str) -> list[str]:
+        return list(self.distinct.get(what, ()))
+
+    def digest(self, family: str, name: str, key: bytes | None) -> str:
+        """A stable identifier of this group: the same records give the same ID.
+
+        Besides the key, times and count, the line of the group's first record is part of it: a
+        record that reopens a closed group starts a group of its own ID; a second copy of an input
+        repeats the IDs of the first, which :class:`~iodef.convert._identity.UniqueIds` then
+        tells apart within the run.
+        """
+        head = self.samples[0] if self.samples else None
+        where = [str(head.line or "")] if head is not None else []
+        material = "\x1f".join(
+            [family, name, *self.key, iso(self.first), iso(self.last), str(self.count), *where]
+        ).encode("utf-8")
+        if key is not None:
+            return hmac.new(key, material, hashlib.sha256).hexdigest()[:24]
+        return hashlib.sha256(material).hexdigest()[:24]
+
+
+class Grouper(Generic[RecordT]):
+    """Session windows over a stream of records, keyed by record fields.
+
+    ``add(record)`` returns the groups that closed because the input's time moved past them;
+    ``flush()`` returns the rest at the end. A group closes when ``window`` has passed since its
+    last record, or ``max_span`` since its first. Input need not be sorted: records within the
+    window of an open group join it; a record older than a closed group starts a new group.
+    """
+
+    def __init__(
+        self,
+        key: Callable[[RecordT], tuple[str, ...]],
+        worthy: Callable[[RecordT], bool],
+        observe: Callable[[Group[RecordT], RecordT], None],
+        *,
+        window: timedelta,
+        max_span: timedelta,
+        max_samples: int,
+        classify: Callable[[RecordT], str] | None = None,
+    ) -> None:
+        self._classify = classify
+        self._key = key
+        self._worthy = worthy
+        self._observe = observe
+        self._window = window
+        self._span = max_span
+        self._max_samples = max_samples
+        self._open: dict[tuple[str, ...], Group[RecordT]] = {}
+        self._heap: list[tuple[datetime, int, tuple[str, ...]]] = []
+        self._seq = 0
+        self._clock: datetime | None = None
+        self.records = 0
+        self.skipped_groups = 0
+        self.skipped_records = 0
+        self.skipped_events: _Counter[str] = _Counter()
+
+    @property
+    def open_groups(self) -> int:
+        return len(self._open)
+
+    def add(self, record: RecordT) -> list[Group[RecordT]]:
+        # the hot path of every conversion: locals rather than repeated attribute lookups
+        self.records += 1
+        classify = self._classify
+        if classify is not None:
+            # the family's finer name for the event (a session inside private address space is an
+            # internal-session): counted, tested and reported under that name. Set in the record's
+            # __dict__ (pydantic's __setattr__ costs more than the rest of this line of the log).
+            event = classify(record)
+            if event is not record.event:
+                record.__dict__["event"] = event
+        t = record.time
+        k = self._key(record)
+        opened = self._open
+        g = opened.get(k)
+        closed: list[Group[RecordT]] = []
+        if g is not None and (t > g.close_at or t < g.open_at):
+            closed.append(g)
+            del opened[k]
+            g = None
+        if g is None:
+            g = Group(key=k, first=t, last=t)
+            span_end = g.span_end = _shift(t, self._span)
+            ca = _shift(t, self._window)
+            g.close_at = ca if ca < span_end else span_end
+            g.open_at = _shift(t, -self._window)
+            opened[k] = g
+            self._push(g)
+        elif t > g.last:
+            g.last = t
+            try:
+                ca = t + self._window
+            except OverflowError:
+                ca = _LATEST
+            g.close_at = ca if ca < g.span_end else g.span_end
+        elif t < g.first:
+            g.first = t
+            g.open_at = t - self._window
+        g.count += 1
+        event = record.event
+        g.events[event] += 1
+        if not g.worthy and self._worthy(record):
+            g.worthy = True
+        samples = g.samples
+        if len(samples) < self._max_samples:
+            samples.append(record)
+        elif event not in g.firsts and len(g.firsts) < 32:
+            g.firsts[event] = record
+        src = record.source
+        if src is not None:
+            sources = g.sources
+            if src not in sources and len(sources) < 64:
+                sources[src] = None
+        self._observe(g, record)
+        clock = self._clock
+        if clock is None or t > clock:
+            self._clock = t
+            heap = self._heap
+            if heap and heap[0][0] < t:
+                closed.extend(self._expire(t))
+        if not closed:
+            return closed
+        return [c for c in closed if self._keep(c)]
+
+    def _push(self, g: Group[RecordT]) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (g.close_at, self._seq, g.key))
+
+    def _expire(self, now: datetime) -> Iterator[Group[RecordT]]:
+        heap = self._heap
+        while heap and heap[0][0] < now:
+            deadline, _, k = heapq.heappop(heap)
+            g = self._open.get(k)
+            if g is None:
+                continue
+            actual = g.close_at
+            if actual != deadline and actual >= now:  # the group grew since it was queued: requeue
+                self._seq += 1
+                heapq.heappush(heap, (actual, self._seq, k))
+                continue
+            del self._open[k]
+            yield g
+
+    def _keep(self, g: Group[RecordT]) -> bool:
+        if g.worthy:
+            return True
+        self.skipped_groups += 1
+        self.skipped_records += g.count
+        self.skipped_events.update(g.events)
+        return False
+
+    def flush(self) -> list[Group[RecordT]]:
+        rest = sorted(self._open.values(), key=lambda g: (g.first, g.key))
+        self._open.clear()
+        self._heap.clear()
+        return [g for g in rest if self._keep(g)]
+
+
+def group_all(grouper: Grouper[RecordT], records: Iterable[RecordT]) -> Iterator[Group[RecordT]]:
+    for record in records:
+        yield from grouper.add(record)
+    yield from grouper.flush()
+
+
+def field_key(fields: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
+    """A key function over record attributes (``None`` becomes ``-``)."""
+    if len(fields) == 1:
+        (only,) = fields
+
+        def one(record: Any) -> tuple[str, ...]:
+            v = getattr(record, only)
+            return (v if v.__class__ is str else str(v) if v is not None else "-",)
+
+        return one
+
+    get = attrgetter(*fields)
+
+    def many(record: Any) -> tuple[str, ...]:
+        values = get(record)
+        for v in values:
+            if v.__class__ is not str:  # None, numbers, enumerations: spelled as before
+                return tuple(str(x) if x is not None else "-" for x in values)
+        return values
+
+    return many
+
+
+def record_fields(model: type[BaseModel]) -> set[str]:
+    """The fields a record can be grouped by: its model fields and its own properties (``origin``),
+    not pydantic's (``model_extra`` ...)."""
+    props = {
+        p for p in dir(model) if not p.startswith("model_") and isinstance(getattr(model, p, None), property)
+    }
+    return set(model.model_fields) | props
+
+
+def check_keys(fields: tuple[str, ...], model: type[BaseModel]) -> None:
+    known = record_fields(model)
+    bad = [f for f in fields if f not in known]
+    if bad:
+        raise ValueError(
+            f"unknown grouping key {', '.join(bad)}; {model.__name__} has {', '.join(sorted(known))}"
+        )
+
+
+def table_lookup(table: Mapping[str, bool], overrides: Mapping[str, bool] | None) -> Callable[[Any], bool]:
+    """A test of whether a record's event type makes an incident (``*`` sets the default)."""
+    merged = dict(table)
+    if overrides:
+        merged.update(overrides)
+    default = merged.get("*", False)
+
+    def worthy(record: Any) -> bool:
+        return merged.get(record.event, default)
+
+    return worthy
+
+
+def family_grouper(
+    options: ConvertOptions,
+    record: type[RecordT],
+    default_keys: tuple[str, ...],
+    worthy: Callable[[Any], bool],
+    observe: Callable[[Group[RecordT], RecordT], None],
+    key: Callable[[tuple[str, ...]], Callable[[Any], Any]] = field_key,
+    classify: Callable[[RecordT], str] | None = None,
+) -> Grouper[RecordT]:
+    """A family's Grouper: its grouping keys (checked against *record*), window and sample limits."""
+    keys = options.keys or default_keys
+    check_keys(keys, record)
+    return Grouper(
+        key(keys),
+        worthy,
+        observe,
+        window=options.window,
+        max_span=options.max_span,
+        max_samples=options.max_samples,
+        classify=classify,
+    )
+
+
+def stream_incidents(
+    grouper: Grouper[RecordT],
+    records: Iterable[RecordT],
+    options: ConvertOptions,
+    build: Callable[[Group[RecordT], ConvertOptions, Pseudonymizer], Incident],
+) -> Iterator[Incident]:
+    """Group *records* and yield one Incident per closed group that holds an incident-worthy event."""
+    pseudo = Pseudonymizer(options.pseudonymize_key)
+    unique = UniqueIds()
+    for record in records:
+        for group in grouper.add(record):
+            yield unique(build(group, options, pseudo))
+    for group in grouper.flush():
+        yield unique(build(group, options, pseudo))
