@@ -9,8 +9,9 @@ element path); its schema is built on first need and kept for the process.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from lxml import etree
@@ -18,9 +19,18 @@ from lxml import etree
 from .._tree import _DT_RE, element_path
 from ..errors import Issue
 from ..safexml import IODEF_NS
-from .profiles import V1_PROFILE, lxml_schema_for, xmlschema_for
+from .profiles import _SCHEMA_FILES, V1_PROFILE, schema_document, xmlschema_for
+from .schema import schema_dir
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
+_XS: Final = "http://www.w3.org/2001/XMLSchema"
+
+#: the most schema issues one report carries; the rest are counted in one closing issue. Beyond
+#: this many libxml2 errors, xmlschema (whose cost grows faster than the number of errors: 1,000
+#: unknown attributes on one element take it seconds) is not asked, libxml2's messages are used.
+MAX_SCHEMA_ISSUES: Final = 100
+
+PathOf = Callable[[etree._Element], str]
 
 
 _ID_XPATH: Final = etree.XPath(
@@ -39,6 +49,60 @@ _OBS_REF: Final = f"{{{IODEF_NS}}}ObservableReference"
 _IND_REF: Final = f"{{{IODEF_NS}}}IndicatorReference"
 
 
+def _plain_particle(particle: etree._Element) -> bool:
+    """An element particle repeated 0 or 1 to 1 or unbounded times (the rewrite's precondition)."""
+    return (
+        particle.tag == f"{{{_XS}}}element"
+        and particle.get("minOccurs", "1") in ("0", "1")
+        and particle.get("maxOccurs", "1") in ("1", "unbounded")
+    )
+
+
+def _deterministic_choices(schema: etree._Element) -> int:
+    """Rewrite each ``(A{a,x} | B{b,y} | ...){m,}`` content model as ``(A | B | ...){m',}``.
+
+    With a, b in {0, 1} and x, y in {1, unbounded}, the two accept the same sequences of the same
+    declared elements (each repetition of the outer choice may be one element), where m' = 0 when
+    m or any of a, b is 0, else m. The first form is ambiguous, and libxml2, which runs it as a
+    non-deterministic automaton, explores every way of splitting a run of children between the
+    repetitions when it meets a child that does not fit: a Node with 25 Addresses before an
+    unexpected element took it ten seconds. ``Node`` is written this way in both IODEF schemas
+    (``(DomainData* | Address*)+``; v1: ``(NodeName? | Address*)+``). Returns how many choices
+    were rewritten.
+    """
+    count = 0
+    for choice in schema.iter(f"{{{_XS}}}choice"):
+        if choice.get("maxOccurs") != "unbounded":
+            continue
+        particles = [c for c in choice if isinstance(c.tag, str) and c.tag != f"{{{_XS}}}annotation"]
+        if not particles or not all(_plain_particle(c) for c in particles):
+            continue
+        if all(c.get("minOccurs", "1") == "1" and c.get("maxOccurs", "1") == "1" for c in particles):
+            continue  # already (A | B | ...){m,}
+        optional = choice.get("minOccurs") == "0" or any(c.get("minOccurs") == "0" for c in particles)
+        for c in particles:
+            c.attrib.pop("minOccurs", None)
+            c.attrib.pop("maxOccurs", None)
+        if optional:
+            choice.set("minOccurs", "0")
+        count += 1
+    return count
+
+
+@functools.cache
+def decider_schema(profile: str) -> etree.XMLSchema:
+    """The libxml2 schema that decides validity: *profile*'s, with ambiguous choices made plain.
+
+    It accepts exactly the documents :func:`iodef.validate.profiles.lxml_schema_for` accepts
+    (:func:`_deterministic_choices`; tests/validate/test_validate_speed.py checks both on every
+    fixture), without libxml2's exponential search on an invalid repeated choice.
+    """
+    tree = schema_document(profile)
+    _deterministic_choices(tree.getroot())
+    tree.docinfo.URL = str(schema_dir() / _SCHEMA_FILES[profile])
+    return etree.XMLSchema(tree)
+
+
 def _needs_id_check(root: etree._Element) -> bool:
     """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content."""
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):
@@ -46,7 +110,7 @@ def _needs_id_check(root: etree._Element) -> bool:
     return False
 
 
-def _id_issues(root: etree._Element) -> list[Issue]:
+def _id_issues(root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
     """xs:ID uniqueness and xs:IDREF resolution (cvc-id.1, cvc-id.2), which libxml2 leaves out.
 
     libxml2 checks neither IDREFs nor IDs given as element content (IndicatorID); it does catch
@@ -71,7 +135,7 @@ def _id_issues(root: etree._Element) -> list[Issue]:
                 issues.append(
                     Issue(
                         "error",
-                        element_path(el) + suffix,
+                        path_of(el) + suffix,
                         el.sourceline,
                         None,
                         "xsd:cvc-id.2",
@@ -87,7 +151,7 @@ def _id_issues(root: etree._Element) -> list[Issue]:
             issues.append(
                 Issue(
                     "error",
-                    element_path(el) + "/@uid-ref",
+                    path_of(el) + "/@uid-ref",
                     el.sourceline,
                     None,
                     "xsd:cvc-id.1",
@@ -100,7 +164,7 @@ def _id_issues(root: etree._Element) -> list[Issue]:
 
 def fast_verdict(root: etree._Element, profile: str) -> bool:
     """The fast path's schema verdict: libxml2 plus the ID/IDREF checks it leaves out."""
-    schema = lxml_schema_for(profile)
+    schema = decider_schema(profile)
     if not schema.validate(root):
         return False
     if profile == V1_PROFILE or not _needs_id_check(root):
@@ -190,6 +254,45 @@ def _readable(error: Any, reason: str) -> str:
     return reason
 
 
+_STEP: Final = re.compile(r"(?:([^/:\[\]]+):)?([^/:\[\]]+)(?:\[(\d+)\])?")
+
+
+def _node_at(root: etree._Element, path: str | None) -> etree._Element | None:
+    """The element libxml2's error *path* names, found without its namespace prefixes.
+
+    libxml2 writes a path of ``*`` steps for elements in a default namespace, indexed among all
+    element siblings (``/*/*[4]``), and of ``prefix:name`` steps for prefixed ones, indexed among
+    the siblings of that name and prefix (``/iodef:IODEF-Document/iodef:Incident[2]``). The
+    prefixes are the document's own, so the path is walked here rather than evaluated as XPath
+    (which knows no prefixes): a document written with a prefix is reported exactly as the same
+    document written with a default namespace. None when the path names no element.
+    """
+    if not path or not path.startswith("/"):
+        return None
+    node: etree._Element | None = None
+    for step in path[1:].split("/"):
+        m = _STEP.fullmatch(step)
+        if m is None:
+            return None
+        prefix, name, index = m.group(1), m.group(2), int(m.group(3) or 1)
+        if node is None:
+            candidates: list[etree._Element] = [root]
+        elif name == "*":
+            candidates = [c for c in node if isinstance(c.tag, str)]
+        else:
+            candidates = [
+                c
+                for c in node
+                if isinstance(c.tag, str) and etree.QName(c).localname == name and c.prefix == prefix
+            ]
+        if node is None and name != "*" and (etree.QName(root).localname != name or root.prefix != prefix):
+            return None
+        if not 0 < index <= len(candidates):
+            return None
+        node = candidates[index - 1]
+    return node
+
+
 _CONTENT_ERRORS: Final = frozenset({"SCHEMAV_ELEMENT_CONTENT", "SCHEMAV_CVC_COMPLEX_TYPE_2_4"})
 _ATTRIBUTE_ERROR: Final = re.compile(r"^Element '[^']*', attribute '|The attribute '")
 
@@ -203,17 +306,12 @@ def _targets(root: etree._Element, log: Any, schema: Any) -> list[tuple[etree._E
     inside another chosen one is dropped. So xmlschema's cost follows the errors, not the
     document size: a bad attribute on a 1 MB document's Incident costs microseconds.
     """
-    tree = root.getroottree()
     namespace = schema.target_namespace
     chosen: dict[etree._Element, bool] = {}
     for entry in log:
-        el: etree._Element = root
-        try:
-            found = tree.xpath(entry.path) if entry.path else []
-            if found and isinstance(found[0], etree._Element):
-                el = found[0]
-        except etree.XPathError:
-            pass
+        el = _node_at(root, entry.path)
+        if el is None:
+            el = root
         attributes_only = bool(_ATTRIBUTE_ERROR.search(entry.message or ""))
         cand: etree._Element | None = el
         if entry.type_name in _CONTENT_ERRORS and el is not root:
@@ -254,7 +352,9 @@ def _xmlschema_errors(
                 yield error, None
 
 
-def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issue]:
+def _xmlschema_issues(
+    root: etree._Element, profile: str, log: Any, path_of: PathOf = element_path
+) -> list[Issue]:
     issues: list[Issue] = []
     empty_content: set[int] = set()
     for error, about in _xmlschema_errors(root, profile, log):
@@ -273,7 +373,7 @@ def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issu
             empty_content.add(id(el))
         elif cvc == "cvc-complex-type.2.3" and id(el) in empty_content:
             continue  # the same text already reported as content of an empty element
-        path = element_path(target)
+        path = path_of(target)
         attr = re.match(r"attribute ([\w:-]+)=", reason) or re.match(
             r"'([\w:-]+)' attribute not allowed", reason
         )
@@ -281,7 +381,7 @@ def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issu
             path += f"/@{attr.group(1)}"
         message = _NS_STRIP.sub("", _readable(error, reason))
         if cvc == "cvc-complex-type.2.4" and target is not el:
-            message = f"{message} (in {element_path(el).rsplit('/', 1)[-1]})"
+            message = f"{message} (in {path_of(el).rsplit('/', 1)[-1]})"
         issues.append(Issue("error", path, target.sourceline, None, f"xsd:{cvc}", message))
     return issues
 
@@ -289,25 +389,18 @@ def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issu
 _LIBXML_NAMES: Final = re.compile(r"SCHEMAV_(CVC_)?")
 
 
-def _libxml2_issues(root: etree._Element, profile: str) -> list[Issue]:
-    """The libxml2 error log as issues (used only if xmlschema found nothing to say)."""
-    schema = lxml_schema_for(profile)
-    schema.validate(root)
+def _libxml2_issues(log: Any, root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
+    """libxml2's error *log* as issues (used where xmlschema does not explain)."""
     issues: list[Issue] = []
-    for entry in schema.error_log:
+    for entry in log:
         name = entry.type_name or ""
         if name == "SCHEMAV_ELEMENT_CONTENT":
             cvc = "cvc-complex-type.2.4"
         else:
             cvc = "cvc-" + _LIBXML_NAMES.sub("", name).lower().replace("_", "-")
             cvc = re.sub(r"-(\d)", r".\1", cvc)
-        path = "/IODEF-Document"
-        try:
-            found = root.getroottree().xpath(entry.path) if entry.path else []
-            if found and isinstance(found[0], etree._Element):
-                path = element_path(found[0])
-        except etree.XPathError:
-            pass
+        found = _node_at(root, entry.path)
+        path = path_of(found) if found is not None else "/IODEF-Document"
         issues.append(
             Issue(
                 "error",
@@ -342,25 +435,65 @@ class _Unexplained(Exception):
     """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
 
 
-def _schema_issues(root: etree._Element, profile: str, explain: bool = True) -> list[Issue]:
+def _schema_issues(
+    root: etree._Element, profile: str, explain: bool = True, path_of: PathOf = element_path
+) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
     Where the two libraries are known to differ the XSD 1.0 text decides: libxml2's white-space
     slip on date/time values is dropped (:func:`_libxml2_false_positive`), and text inside
     element-only content that holds only a wildcard (xmlschema 4 lets it pass) is reported from
-    libxml2's log when xmlschema finds nothing.
+    libxml2's log when xmlschema finds nothing. A report holds at most
+    :data:`MAX_SCHEMA_ISSUES` schema issues, and then says how many more there were.
     """
-    schema = lxml_schema_for(profile)
+    schema = decider_schema(profile)
     libxml2_ok = schema.validate(root)
     if not libxml2_ok and not explain:
         raise _Unexplained
     checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root))
-    id_issues = _id_issues(root) if checked else []
+    id_issues = _id_issues(root, path_of) if checked else []
     if libxml2_ok and not id_issues:
         return []
-    issues = [] if libxml2_ok else _xmlschema_issues(root, profile, schema.error_log)
-    if not libxml2_ok and not issues:
-        issues = [i for i in _libxml2_issues(root, profile) if not _libxml2_false_positive(i)]
+    issues: list[Issue] = []
+    if not libxml2_ok:
+        log = schema.error_log
+        if len(log) <= MAX_SCHEMA_ISSUES:
+            issues = _explained(root, profile, log, path_of)
+        if not issues:
+            issues = [i for i in _libxml2_issues(log, root, path_of) if not _libxml2_false_positive(i)]
     issues.extend(id_issues)
     issues.sort(key=lambda i: i.line or 0)
-    return issues
+    return _capped(issues)
+
+
+def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) -> list[Issue]:
+    """xmlschema's report, or nothing when xmlschema cannot give one (libxml2's is used then).
+
+    xmlschema only explains a verdict libxml2 has already given, on input that may be hostile:
+    where it fails (an ``xsi:type`` naming no type makes it raise a KeyError, for one), the
+    report falls back to libxml2's own messages rather than letting the failure escape.
+    """
+    try:
+        return _xmlschema_issues(root, profile, log, path_of)
+    except Exception:  # any failure of the explainer: libxml2's log stands
+        return []
+
+
+def _capped(issues: list[Issue]) -> list[Issue]:
+    if len(issues) <= MAX_SCHEMA_ISSUES:
+        return issues
+    more = len(issues) - MAX_SCHEMA_ISSUES
+    kept = issues[:MAX_SCHEMA_ISSUES]
+    last = kept[-1]
+    kept.append(
+        Issue(
+            "error",
+            "/IODEF-Document",
+            last.line,
+            None,
+            "report-limit",
+            f"{more} more schema error{'s' if more > 1 else ''} not listed: a report stops at "
+            f"{MAX_SCHEMA_ISSUES} per document",
+        )
+    )
+    return kept
