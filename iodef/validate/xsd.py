@@ -348,8 +348,109 @@ def _xmlschema_errors(
             for error in schema.iter_errors(root, use_location_hints=False):
                 yield error, None
         else:
-            for error in decl.iter_errors(target):
+            yield from _subtree_errors(target, decl, schema, profile)
+
+
+def _stub(target: etree._Element) -> etree._Element:
+    """*target* with its attributes, text, comments and PIs, and each child element left empty.
+
+    xmlschema checks *target*'s own content model on it with the children in the same places
+    (its error indexes count comments and PIs too), without walking the children's subtrees.
+    """
+    stub = etree.Element(target.tag, dict(target.attrib), nsmap=target.nsmap)
+    stub.text = target.text
+    for child in target:
+        copy: etree._Element
+        if isinstance(child.tag, str):
+            copy = etree.SubElement(stub, child.tag)
+        else:
+            if isinstance(child, etree._ProcessingInstruction):
+                copy = etree.PI(child.target, child.text)
+            elif isinstance(child, etree._Entity):
+                copy = etree.Entity(child.name)
+            else:
+                copy = etree.Comment(child.text)
+            stub.append(copy)
+        copy.tail = child.tail
+    return stub
+
+
+def _model_names(decl: Any) -> set[str] | None:
+    """The names (Clark notation) *decl*'s content model may hold; None if it has a wildcard."""
+    content = getattr(getattr(decl, "type", None), "content", None)
+    iter_elements = getattr(content, "iter_elements", None)
+    if iter_elements is None:
+        return None
+    names = set()
+    for particle in iter_elements():
+        name = getattr(particle, "name", None)
+        if not name or type(particle).__name__ != "XsdElement":
+            return None
+        names.add(name)
+    return names
+
+
+def _subtree_errors(
+    target: etree._Element, decl: Any, schema: Any, profile: str
+) -> Iterator[tuple[Any, etree._Element | None]]:
+    """xmlschema's errors in *target*'s subtree, without walking the subtrees libxml2 accepts.
+
+    After the first child that does not fit a content model libxml2 checks no more of that
+    element, so its log cannot say which later children are invalid. Instead of letting
+    xmlschema walk every child (an Incident of a few thousand events: seconds), *target*'s own
+    content model and attributes are checked on a stub (:func:`_stub`); then each child that
+    the model names, by libxml2 (which validates a global element as a document root), and by
+    xmlschema only if libxml2 rejects it. A child the model does not name is not looked into
+    (xmlschema does not look into an unexpected element either). A model with a wildcard, or
+    naming a child without a global declaration, sends the whole subtree to xmlschema as before.
+    """
+    names = _model_names(decl)
+    children: list[tuple[etree._Element, Any]] = []
+    for child in target:
+        if names is None:
+            break
+        if not isinstance(child.tag, str) or child.tag not in names:
+            continue
+        child_decl = schema.maps.elements.get(child.tag)
+        if child_decl is None:
+            names = None
+        children.append((child, child_decl))
+    if names is None:
+        for error in decl.iter_errors(target):
+            yield error, None
+        return
+    # in the order a whole run gives them: the element's attributes, then each child's subtree
+    # followed by what the model says of that child, then the rest (content incomplete, ...)
+    stub = _stub(target)
+    first: list[Any] = []
+    at: dict[int, list[Any]] = {}
+    last: list[Any] = []
+    for error in decl.iter_errors(stub):
+        if error.elem is not stub and error.elem is not None:
+            continue
+        index = getattr(error, "index", None)
+        if type(error).__name__ == "XMLSchemaChildrenValidationError" and isinstance(index, int):
+            at.setdefault(index, []).append(error)
+        elif "attribute" in (error.reason or ""):
+            first.append(error)
+        else:
+            last.append(error)
+    for error in first:
+        yield error, target
+    decider = decider_schema(profile)
+    checked = dict(children)
+    for position, child in enumerate(target):
+        child_decl = checked.get(child)
+        if child_decl is not None and not decider.validate(child):
+            for error in child_decl.iter_errors(child):
                 yield error, None
+        for error in at.pop(position, ()):
+            yield error, target
+    for errors in at.values():
+        for error in errors:
+            yield error, target
+    for error in last:
+        yield error, target
 
 
 def _xmlschema_issues(

@@ -77,3 +77,62 @@ def test_the_default_run_reports_as_one_process_does(monkeypatch: pytest.MonkeyP
     assert used == [2, 1]
     assert default.exit_code == one.exit_code == 1
     assert default.stdout == one.stdout
+
+
+def _whole_subtree(target, decl, schema, profile):  # type: ignore[no-untyped-def]
+    for error in decl.iter_errors(target):
+        yield error, None
+
+
+_EVENT = (
+    "<EventData><Description>e</Description><Flow><System category='source'><Node>"
+    "<Address category='ipv4-addr'>192.0.2.{n}</Address></Node>"
+    "<Service ip-protocol='6'><Port>{port}</Port></Service></System></Flow></EventData>"
+)
+
+
+def _mutants() -> list[str]:
+    minimal = (FIXTURES / "valid" / "minimal.xml").read_text("utf-8")
+    events = "".join(_EVENT.format(n=n, port=22) for n in range(1, 6))
+    base = minimal.replace("</Contact>", "</Contact>" + events)
+    out = []
+    laters = [
+        ("", ""),
+        ("<Port>", "<Port>x"),
+        ("<Address category='ipv4-addr'>", "<Address category='ipv4-addr' bad='1'>"),
+        ("<Node>", "<Node><Bogus/>"),
+    ]
+    for before in ("", "<Phone>1</Phone>", "<EventData><Bogus/></EventData>", "<Telephone a='1'/>", "text"):
+        for old, new in laters:
+            doc = base.replace("<Contact ", before + "<Contact ", 1) if before else base
+            if old:
+                i = doc.rindex(old)
+                doc = doc[:i] + new + doc[i + len(old) :]
+            out.append(doc.replace("</Incident>", "<!-- c --><?pi x?></Incident>"))
+    return out
+
+
+@pytest.mark.parametrize("profile", ["rfc7970", "rfc7970-errata"])
+def test_explaining_by_subtree_reports_as_the_whole_run(
+    monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    """The stub-and-children explanation gives the issues xmlschema's whole-subtree run gives."""
+    from iodef.validate import check, xsd
+
+    sources: list[bytes | Path] = [
+        p for p in DOCUMENTS if p.parts[len(FIXTURES.parts)] in ("invalid", "validate", "hostile")
+    ]
+    sources += [m.encode() for m in _mutants()]
+    fast: list[object] = []
+    for source in sources:
+        try:
+            fast.append(check(source, profile=profile).issues)
+        except ParseError:
+            fast.append(None)
+    monkeypatch.setattr(xsd, "_subtree_errors", _whole_subtree)
+    for source, got in zip(sources, fast, strict=True):
+        try:
+            want = check(source, profile=profile).issues
+        except ParseError:
+            want = None
+        assert got == want, source
