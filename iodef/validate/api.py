@@ -230,7 +230,7 @@ def _iter(inp: _Input, profile: str, rules: bool, explain: bool = True) -> Itera
         yield _root_issue(root)
         return
     paths = ElementPaths()  # each element's path worked out once, however many issues name it
-    yield from _schema_issues(root, used, explain, paths)
+    yield from _schema_issues(root, used, explain, paths, inp.data)
     if rules and version == "2.0":
         yield from run_rules(root, used, paths, inp.prefix, inp.data)
 

@@ -20,6 +20,8 @@ from .._tree import _DT_RE, element_path
 from ..errors import Issue
 from ..safexml import IODEF_NS
 from .profiles import _SCHEMA_FILES, V1_PROFILE, schema_document, xmlschema_for
+from .rules._context import _Ctx
+from .rules.document import _ascii_source
 from .schema import schema_dir
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
@@ -103,8 +105,17 @@ def decider_schema(profile: str) -> etree.XMLSchema:
     return etree.XMLSchema(tree)
 
 
-def _needs_id_check(root: etree._Element) -> bool:
-    """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content."""
+_ID_NAMES: Final = (b"ObservableReference", b"IndicatorReference", b"IndicatorID")
+
+
+def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
+    """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content.
+
+    With the raw bytes of an ASCII-compatible document, a byte search answers (element names
+    are never escaped); otherwise the tree is searched.
+    """
+    if data is not None and _ascii_source(_Ctx(root, "", element_path, data)) is not None:
+        return any(name in data for name in _ID_NAMES)
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):
         return True
     return False
@@ -537,7 +548,11 @@ class _Unexplained(Exception):
 
 
 def _schema_issues(
-    root: etree._Element, profile: str, explain: bool = True, path_of: PathOf = element_path
+    root: etree._Element,
+    profile: str,
+    explain: bool = True,
+    path_of: PathOf = element_path,
+    data: bytes | None = None,
 ) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
@@ -551,7 +566,7 @@ def _schema_issues(
     libxml2_ok = schema.validate(root)
     if not libxml2_ok and not explain:
         raise _Unexplained
-    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root))
+    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data))
     id_issues = _id_issues(root, path_of) if checked else []
     if libxml2_ok and not id_issues:
         return []

@@ -136,3 +136,23 @@ def test_explaining_by_subtree_reports_as_the_whole_run(
         except ParseError:
             want = None
         assert got == want, source
+
+
+def test_the_byte_search_for_id_references_misses_none() -> None:
+    """Where the tree has an IDREF or IndicatorID, the byte search finds it too (it may find more)."""
+    from iodef.validate.xsd import _needs_id_check
+
+    found = 0
+    for path in DOCUMENTS:
+        data = path.read_bytes()
+        try:
+            root = parse_xml(data)
+        except ParseError:
+            continue
+        if _needs_id_check(root):
+            found += 1
+            assert _needs_id_check(root, data), path
+    utf16 = (FIXTURES / "valid" / "minimal.xml").read_text("utf-8").replace("UTF-8", "UTF-16")
+    data = utf16.replace("</Incident>", "<IndicatorData/></Incident>").encode("utf-16")
+    assert _needs_id_check(parse_xml(data), data) is False  # answered from the tree: no IDREF
+    assert found > 3
