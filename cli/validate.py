@@ -183,7 +183,7 @@ def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | Non
     _worker_args = (profile, strict, rules)
     if jobs is not None:  # not forked: the jobs come pickled, once per worker
         _worker_jobs = jobs
-    from iodef.validate.xsd import decider_schema
+    from iodef.validate.decider import decider_schema
 
     decider_schema(profile)  # already compiled when forked; compiled once here otherwise
     gc.freeze()
@@ -221,7 +221,7 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
             yield check_one(job, profile, strict, rules)
         return
     global _worker_jobs
-    from iodef.validate.xsd import decider_schema
+    from iodef.validate.decider import decider_schema
 
     decider_schema(profile)
     decider_schema("iodef-v1")

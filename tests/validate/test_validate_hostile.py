@@ -10,8 +10,9 @@ from lxml import etree
 
 from iodef.errors import ParseError
 from iodef.validate import PROFILES, check
+from iodef.validate.decider import _deterministic_choices, decider_schema
 from iodef.validate.profiles import lxml_schema_for, schema_document
-from iodef.validate.xsd import MAX_SCHEMA_ISSUES, _deterministic_choices, decider_schema
+from iodef.validate.xsd import MAX_SCHEMA_ISSUES
 from iodef.xml import IODEF_NS, parse_xml
 from tests.conftest import FIXTURES
 
