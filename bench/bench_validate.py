@@ -358,8 +358,7 @@ def main() -> int:
         + "\n",
         encoding="utf-8",
     )
-    if args.dir is None:
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)  # the catalog, the big document (and the documents unless --dir)
     return 0 if agree else 1
 
 
