@@ -1,6 +1,7 @@
 """Benchmark `iodef validate` against xmllint (the floor) and xmlschema alone.
 
     python bench/bench_validate.py [--docs 10000] [--invalid 0.05] [--repeat 3] [--dir DIR]
+                                   [--big-mb 11.7] [--skip-big] [--skip-xmlschema]
 
 Generates DOCS IODEF v2 documents (a mix of sizes: 70 % with 1-3 events, 25 % with 5-20, 5 % with
 40-120; a share INVALID of them breaks the schema in one of five ways), then times, each as one run
@@ -8,14 +9,18 @@ over the whole directory:
 
 * ``xmllint --noout --nonet --schema iodef-2.0.xsd FILES`` (libxml2-utils), the schema imports
   resolved offline through a generated XML catalog (XML_CATALOG_FILES);
-* ``iodef validate DIR`` (schema and RFC rules, readable reports for the invalid documents);
-* ``iodef validate --jobs 2 DIR``;
-* xmlschema alone: one Python process validating every file with ``XMLSchema10.iter_errors``.
+* ``iodef validate DIR`` with default options (schema and RFC rules, readable reports for the
+  invalid documents; one worker per CPU for this many files);
+* ``iodef validate --jobs 1 DIR`` (one process);
+* then one valid document of BIG_MB MB (one Incident with thousands of events), xmllint (with
+  ``--huge``) against ``iodef validate FILE``;
+* xmlschema alone, once: one Python process validating every file with ``XMLSchema10.iter_errors``.
 
-Prints the median wall and CPU times of REPEAT runs (the machine may be shared: the median is
-steadier than one run, and the CPU time, user + system of every process of the command, steadier
-than the wall time), the ratios to xmllint, checks that every tool found the same number of
-invalid documents, and writes ``bench/results/validate.json``.
+The machine may be shared, so the tools run alternately, REPEAT rounds, and each round's times
+are divided by that round's xmllint times: the medians of those per-round ratios are reported,
+for wall time and for CPU time (user + system of every process of the command), with the load
+average at each round. Checks that every tool found the same number of invalid documents and
+writes ``bench/results/validate.json``.
 """
 
 from __future__ import annotations
@@ -167,6 +172,75 @@ def run(
     return wall, cpu, proc
 
 
+def count_invalid(name: str, proc: subprocess.CompletedProcess[str]) -> int:
+    if name == "xmllint":
+        return proc.stderr.count(" fails to validate")
+    m = re.search(r"(\d+) invalid, (\d+) unreadable", proc.stdout.splitlines()[-1] if proc.stdout else "")
+    return int(m.group(1)) + int(m.group(2)) if m else -1
+
+
+def time_alternately(
+    tools: dict[str, tuple[list[str], dict[str, str] | None]],
+    repeat: int,
+    count: Any,
+) -> dict[str, dict[str, Any]]:
+    """Run every tool once per round, xmllint first, REPEAT rounds; ratios are taken per round.
+
+    Other work on the machine then weighs on xmllint and iodef alike: each round's ratio compares
+    runs a few seconds apart, and the median of the per-round ratios is what is reported.
+    """
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in tools}
+    found: dict[str, int] = {}
+    loads = []
+    for _ in range(repeat):
+        loads.append(os.getloadavg()[0])
+        for name, (cmd, cmd_env) in tools.items():
+            wall, cpu, proc = run(cmd, cmd_env)
+            runs[name].append((wall, cpu))
+            found[name] = count(name, proc)
+    base = runs["xmllint"]
+    results: dict[str, dict[str, Any]] = {}
+    for name, rows in runs.items():
+        results[name] = {
+            "seconds": round(statistics.median(w for w, _ in rows), 3),
+            "cpu_seconds": round(statistics.median(c for _, c in rows), 3),
+            "ratio": round(statistics.median(w / b[0] for (w, _), b in zip(rows, base, strict=True)), 2),
+            "cpu_ratio": round(statistics.median(c / b[1] for (_, c), b in zip(rows, base, strict=True)), 2),
+            "wall_runs": [round(w, 3) for w, _ in rows],
+            "cpu_runs": [round(c, 3) for _, c in rows],
+            "invalid_found": found[name],
+            "load_average_1min": loads,
+        }
+    return results
+
+
+def report(title: str, results: dict[str, dict[str, Any]]) -> None:
+    print(f"\n{title}: medians of the per-round ratios to xmllint (run alternately)")
+    for name, r in results.items():
+        print(
+            f"  {name:26s} wall {r['seconds']:7.2f} s ({r['ratio']:5.2f}x)   "
+            f"cpu {r['cpu_seconds']:7.2f} s ({r['cpu_ratio']:5.2f}x)   invalid found: {r['invalid_found']}"
+        )
+    print(f"  1-minute load average at each round: {', '.join(f'{x:.1f}' for x in r['load_average_1min'])}")
+
+
+def write_big(path: Path, megabytes: float) -> int:
+    """One valid document of about MEGABYTES MB: one Incident with as many events as it takes."""
+    rng = random.Random(11)
+    head = HEAD.format(purpose="reporting", iid="2026-big", day=3, gen="2026-11-04T08:00:00Z", n=0)
+    parts = [head]
+    size = len(head) + len(TAIL)
+    k = 0
+    while size < megabytes * 1e6:
+        k += 1
+        event = EVENT.format(k=k, day=3, minute=k % 60, a=rng.randint(1, 254), port=rng.randint(1, 65535))
+        parts.append(event)
+        size += len(event)
+    parts.append(TAIL)
+    path.write_text("".join(parts), encoding="utf-8")
+    return k
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -176,6 +250,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="keep the generated documents here")
     parser.add_argument("--skip-xmlschema", action="store_true", help="do not time xmlschema alone (slow)")
+    parser.add_argument(
+        "--compare",
+        default=None,
+        help="another iodef command (e.g. an older checkout's) to time the same way, as 'before'",
+    )
+    parser.add_argument("--skip-big", action="store_true", help="do not time the one big document")
+    parser.add_argument("--big-mb", type=float, default=11.7, help="size of the one big document (MB)")
     parser.add_argument(
         "--only", action="append", default=None, help="time only this tool (repeatable), e.g. xmllint"
     )
@@ -214,50 +295,51 @@ def main() -> int:
             env,
         ),
         "iodef validate": ([iodef_cmd, "validate", str(docs_dir)], None),
-        "iodef validate --jobs 2": ([iodef_cmd, "validate", "--jobs", "2", str(docs_dir)], None),
+        "iodef validate --jobs 1": ([iodef_cmd, "validate", "--jobs", "1", str(docs_dir)], None),
     }
-    if not args.skip_xmlschema:
-        tools["xmlschema alone"] = ([sys.executable, str(alone), str(docs_dir)], None)
-
+    if args.compare:
+        tools["before: iodef validate"] = ([args.compare, "validate", str(docs_dir)], None)
+        tools["before: --jobs 2"] = ([args.compare, "validate", "--jobs", "2", str(docs_dir)], None)
     if args.only:
         tools = {name: tool for name, tool in tools.items() if name in args.only or name == "xmllint"}
-    results: dict[str, dict[str, Any]] = {}
-    for name, (cmd, cmd_env) in tools.items():
-        times = []
-        cpus = []
-        proc = None
-        for _ in range(args.repeat if name != "xmlschema alone" else 1):
-            elapsed, cpu, proc = run(cmd, cmd_env)
-            times.append(elapsed)
-            cpus.append(cpu)
-        assert proc is not None
-        if name == "xmllint":
-            found = proc.stderr.count(" fails to validate")
-        elif name.startswith("iodef"):
-            m = re.search(r"(\d+) invalid", proc.stdout.splitlines()[-1] if proc.stdout else "")
-            found = int(m.group(1)) if m else -1
-        else:
-            found = int(proc.stdout.strip() or -1)
-        wall, cpu = statistics.median(times), statistics.median(cpus)
-        results[name] = {
-            "seconds": round(wall, 3),
-            "cpu_seconds": round(cpu, 3),
-            "runs": len(times),
-            "wall_runs": [round(t, 3) for t in times],
-            "cpu_runs": [round(c, 3) for c in cpus],
-            "invalid_found": found,
-        }
-        print(f"{name:28s} {wall:7.2f} s wall {cpu:7.2f} s cpu (medians)   invalid found: {found}")
-
-    floor = float(results["xmllint"]["seconds"])
-    floor_cpu = float(results["xmllint"]["cpu_seconds"])
-    print(f"\nratios to xmllint ({floor:.2f} s wall, {floor_cpu:.2f} s cpu: the floor):")
-    for name, r in results.items():
-        r["ratio"] = round(float(r["seconds"]) / floor, 2)
-        r["cpu_ratio"] = round(float(r["cpu_seconds"]) / floor_cpu, 2)
-        print(f"  {name:28s} wall {r['ratio']:6.2f}   cpu {r['cpu_ratio']:6.2f}")
+    results = time_alternately(tools, args.repeat, count_invalid)
+    report("directory", results)
     agree = len({r["invalid_found"] for r in results.values()}) == 1
     print("every tool found the same invalid documents" if agree else "WARNING: the tools disagree")
+
+    big_results: dict[str, dict[str, Any]] = {}
+    if not args.skip_big:
+        big = work / "big.xml"
+        events = write_big(big, args.big_mb)
+        print(f"\none document of {big.stat().st_size / 1e6:.1f} MB ({events} events): {big}")
+        big_tools: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "xmllint": (
+                [
+                    xmllint,
+                    "--noout",
+                    "--nonet",
+                    "--huge",
+                    "--schema",
+                    str(schema_dir() / "iodef-2.0.xsd"),
+                    str(big),
+                ],
+                env,
+            ),
+            "iodef validate": ([iodef_cmd, "validate", str(big)], None),
+        }
+        if args.compare:
+            big_tools["before: iodef validate"] = ([args.compare, "validate", str(big)], None)
+        big_results = time_alternately(big_tools, args.repeat, count_invalid)
+        report("one big document", big_results)
+
+    if not args.skip_xmlschema:
+        wall, cpu, proc = run([sys.executable, str(alone), str(docs_dir)])
+        floor = results["xmllint"]
+        print(
+            f"\nxmlschema alone (one run): {wall:.2f} s wall ({wall / floor['seconds']:.1f}x xmllint), "
+            f"{cpu:.2f} s cpu ({cpu / floor['cpu_seconds']:.1f}x), invalid found: {proc.stdout.strip()}"
+        )
+        results["xmlschema alone"] = {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "validate.json").write_text(
@@ -267,15 +349,16 @@ def main() -> int:
                 "bytes": size,
                 "invalid": n_invalid,
                 "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
                 "results": results,
+                "big_document": big_results,
             },
             indent=2,
         )
         + "\n",
         encoding="utf-8",
     )
-    if args.dir is None:
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)  # the catalog, the big document (and the documents unless --dir)
     return 0 if agree else 1
 
 

@@ -3,7 +3,8 @@
 A thin face over :func:`iodef.validate.check`: files, directories (recursive, ``*.xml``), globs and
 ``-`` for standard input, in any mix; text or JSON Lines on stdout; a progress bar on stderr when
 it is a terminal; ``--jobs N`` spreads the documents over N worker processes, each of which
-compiles the schemas once (they are built before the workers fork, where the platform forks).
+compiles the schemas once (they are built before the workers fork, where the platform forks);
+without ``--jobs``, a run of many files uses one worker per CPU (:func:`default_jobs`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,24 @@ __all__ = ["DocResult", "validate_command"]
 
 _GLOB_CHARS = frozenset("*?[")
 _PROGRESS_MIN_FILES = 5
+#: without --jobs, this many documents or more are spread over one worker per CPU: below it,
+#: starting the workers costs more than it saves (a typical document takes about half a ms)
+_PARALLEL_MIN_FILES = 64
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (the affinity mask, where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_jobs(n_files: int, jobs: int | None) -> int:
+    """The worker count: *jobs* when given, else one per CPU for a run of many files."""
+    if jobs is not None:
+        return jobs
+    return _cpus() if n_files >= _PARALLEL_MIN_FILES else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +213,9 @@ def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | Non
     _worker_args = (profile, strict, rules)
     if jobs is not None:  # not forked: the jobs come pickled, once per worker
         _worker_jobs = jobs
-    from iodef.validate.profiles import lxml_schema_for
+    from iodef.validate.decider import decider_schema
 
-    lxml_schema_for(profile)  # already compiled when forked; compiled once here otherwise
+    decider_schema(profile)  # already compiled when forked; compiled once here otherwise
     gc.freeze()
 
 
@@ -232,10 +251,10 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
             yield check_one(job, profile, strict, rules)
         return
     global _worker_jobs
-    from iodef.validate.profiles import lxml_schema_for
+    from iodef.validate.decider import decider_schema
 
-    lxml_schema_for(profile)
-    lxml_schema_for("iodef-v1")
+    decider_schema(profile)
+    decider_schema("iodef-v1")
     import multiprocessing  # only for --jobs N: a single run does without it
 
     methods = multiprocessing.get_all_start_methods()
@@ -345,8 +364,15 @@ def validate_command(
     ] = OutputFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings make a document invalid too.")] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes for many files.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            metavar="N",
+            help=f"Worker processes (default: one per CPU from {_PARALLEL_MIN_FILES} files on, else 1).",
+        ),
+    ] = None,
     schema_only: Annotated[
         bool, typer.Option("--schema-only", help="Check the XSD only, not the RFC rules.")
     ] = False,
@@ -394,7 +420,9 @@ def validate_command(
     io_failed = False
     out = sys.stdout
     try:
-        for result in _results(job_list, profile_name, strict, not schema_only, jobs):
+        for result in _results(
+            job_list, profile_name, strict, not schema_only, default_jobs(len(job_list), jobs)
+        ):
             if require_v2:
                 result = _require_v2(result)
             counts[result.status] += 1

@@ -144,6 +144,12 @@ def _chunks(source: Source, name: str, max_bytes: int) -> Iterator[bytes]:
                 yield from _read_stream(fh, name, max_bytes)
         except OSError as exc:
             raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
+        except UnicodeEncodeError as exc:  # a lone surrogate: no file name holds one
+            bad = ", ".join(f"U+{ord(c):04X}" for c in exc.object[exc.start : exc.end])
+            raise ParseError(
+                f"not a file name: it holds {bad}, which no file name can",
+                source=name.encode("utf-8", "backslashreplace").decode("utf-8"),
+            ) from None
         return
     yield from _read_stream(source, name, max_bytes)
 

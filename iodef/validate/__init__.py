@@ -4,6 +4,7 @@ The package's modules, each with one job: :mod:`~iodef.validate.api` (this publi
 :mod:`~iodef.validate.schema` (the bundled XSD files and their offline loading),
 :mod:`~iodef.validate.profiles` (the schema as published and with its errata patched in),
 :mod:`~iodef.validate.xsd` (running the schema: libxml2's verdict, xmlschema's readable report),
+:mod:`~iodef.validate.decider` (the schema libxml2 decides with, and locating libxml2's errors),
 :mod:`~iodef.validate.rules` (the RFC rules, one module per group of RFC sections) and
 :mod:`~iodef.validate.syntax` (value syntax: addresses, ports, language tags, dtypes).
 

@@ -11,7 +11,6 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 from lxml import etree
 
-from .._tree import element_path
 from ..errors import Issue, ParseError, RuleViolation, SchemaValidationError
 from ..safexml import (
     DEFAULT_MAX_BYTES,
@@ -24,6 +23,7 @@ from ..safexml import (
     _too_large,
     parse_xml,
 )
+from ._paths import ElementPaths
 from .profiles import PROFILE_LABELS, PROFILES, V1_PROFILE
 from .rules import run_rules
 from .xsd import _schema_issues, _Unexplained
@@ -126,11 +126,11 @@ def _read(source: Any, source_name: str | None, max_bytes: int = DEFAULT_MAX_BYT
         return _Input(source_name or "<element>", source, None)
     if isinstance(source, etree._ElementTree):
         return _read(source.getroot(), source_name, max_bytes)
-    name = source_name or _source_name(source)
+    name = _printable(source_name or _source_name(source))
     if isinstance(source, os.PathLike) or (isinstance(source, str) and not _looks_like_xml(source)):
         data = _read_file(source, name, max_bytes)
     else:
-        data = b"".join(_chunks(source, name, max_bytes))
+        data = b"".join(_chunks(source, name, max_bytes))  # a lone surrogate: ParseError there
     root = parse_xml(data, source_name=name, max_bytes=max_bytes)
     return _Input(name, root, data[:_PREFIX_BYTES], data)
 
@@ -163,6 +163,30 @@ def _read_file(path: str | os.PathLike[str], name: str, max_bytes: int = DEFAULT
             return b"".join(_read_stream(fh, name, DEFAULT_MAX_BYTES))
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}", source=name) from exc
+    except UnicodeEncodeError as exc:
+        bad = _code_points(exc.object[exc.start : exc.end])
+        raise ParseError(
+            f"cannot read file: the path holds {bad}, which no file name can", source=name
+        ) from None
+    except ValueError:  # open() refuses a path with a NUL character
+        raise ParseError(
+            "cannot read file: the path holds a NUL character, which no file name can", source=name
+        ) from None
+
+
+def _code_points(text: str) -> str:
+    return ", ".join(f"U+{ord(c):04X}" for c in text)
+
+
+def _printable(name: str) -> str:
+    """*name*, with what cannot be written out (lone surrogates, NUL) escaped."""
+    if "\x00" not in name and name.isprintable():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return name.replace("\x00", "\\x00")
 
 
 def _profile_for(root: etree._Element, profile: str) -> tuple[str, str]:
@@ -198,9 +222,10 @@ def _iter(inp: _Input, profile: str, rules: bool, explain: bool = True) -> Itera
     if version == "?":
         yield _root_issue(root)
         return
-    yield from _schema_issues(root, used, explain)
+    paths = ElementPaths()  # each element's path worked out once, however many issues name it
+    yield from _schema_issues(root, used, explain, paths, inp.data)
     if rules and version == "2.0":
-        yield from run_rules(root, used, element_path, inp.prefix, inp.data)
+        yield from run_rules(root, used, paths, inp.prefix, inp.data)
 
 
 def check(

@@ -10,7 +10,7 @@ element path); its schema is built on first need and kept for the process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from lxml import etree
@@ -18,9 +18,19 @@ from lxml import etree
 from .._tree import _DT_RE, element_path
 from ..errors import Issue
 from ..safexml import IODEF_NS
-from .profiles import V1_PROFILE, lxml_schema_for, xmlschema_for
+from .decider import _node_at, decider_schema
+from .profiles import V1_PROFILE, xmlschema_for
+from .rules._context import _Ctx
+from .rules.document import _ascii_source
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
+
+#: the most schema issues one report carries; the rest are counted in one closing issue. Beyond
+#: this many libxml2 errors, xmlschema (whose cost grows faster than the number of errors: 1,000
+#: unknown attributes on one element take it seconds) is not asked, libxml2's messages are used.
+MAX_SCHEMA_ISSUES: Final = 100
+
+PathOf = Callable[[etree._Element], str]
 
 
 _ID_XPATH: Final = etree.XPath(
@@ -39,14 +49,23 @@ _OBS_REF: Final = f"{{{IODEF_NS}}}ObservableReference"
 _IND_REF: Final = f"{{{IODEF_NS}}}IndicatorReference"
 
 
-def _needs_id_check(root: etree._Element) -> bool:
-    """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content."""
+_ID_NAMES: Final = (b"ObservableReference", b"IndicatorReference", b"IndicatorID")
+
+
+def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
+    """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content.
+
+    With the raw bytes of an ASCII-compatible document, a byte search answers (element names
+    are never escaped); otherwise the tree is searched.
+    """
+    if data is not None and _ascii_source(_Ctx(root, "", element_path, data)) is not None:
+        return any(name in data for name in _ID_NAMES)
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):
         return True
     return False
 
 
-def _id_issues(root: etree._Element) -> list[Issue]:
+def _id_issues(root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
     """xs:ID uniqueness and xs:IDREF resolution (cvc-id.1, cvc-id.2), which libxml2 leaves out.
 
     libxml2 checks neither IDREFs nor IDs given as element content (IndicatorID); it does catch
@@ -71,7 +90,7 @@ def _id_issues(root: etree._Element) -> list[Issue]:
                 issues.append(
                     Issue(
                         "error",
-                        element_path(el) + suffix,
+                        path_of(el) + suffix,
                         el.sourceline,
                         None,
                         "xsd:cvc-id.2",
@@ -87,7 +106,7 @@ def _id_issues(root: etree._Element) -> list[Issue]:
             issues.append(
                 Issue(
                     "error",
-                    element_path(el) + "/@uid-ref",
+                    path_of(el) + "/@uid-ref",
                     el.sourceline,
                     None,
                     "xsd:cvc-id.1",
@@ -100,7 +119,7 @@ def _id_issues(root: etree._Element) -> list[Issue]:
 
 def fast_verdict(root: etree._Element, profile: str) -> bool:
     """The fast path's schema verdict: libxml2 plus the ID/IDREF checks it leaves out."""
-    schema = lxml_schema_for(profile)
+    schema = decider_schema(profile)
     if not schema.validate(root):
         return False
     if profile == V1_PROFILE or not _needs_id_check(root):
@@ -203,17 +222,12 @@ def _targets(root: etree._Element, log: Any, schema: Any) -> list[tuple[etree._E
     inside another chosen one is dropped. So xmlschema's cost follows the errors, not the
     document size: a bad attribute on a 1 MB document's Incident costs microseconds.
     """
-    tree = root.getroottree()
     namespace = schema.target_namespace
     chosen: dict[etree._Element, bool] = {}
     for entry in log:
-        el: etree._Element = root
-        try:
-            found = tree.xpath(entry.path) if entry.path else []
-            if found and isinstance(found[0], etree._Element):
-                el = found[0]
-        except etree.XPathError:
-            pass
+        el = _node_at(root, entry.path)
+        if el is None:
+            el = root
         attributes_only = bool(_ATTRIBUTE_ERROR.search(entry.message or ""))
         cand: etree._Element | None = el
         if entry.type_name in _CONTENT_ERRORS and el is not root:
@@ -250,11 +264,114 @@ def _xmlschema_errors(
             for error in schema.iter_errors(root, use_location_hints=False):
                 yield error, None
         else:
-            for error in decl.iter_errors(target):
+            yield from _subtree_errors(target, decl, schema, profile)
+
+
+def _stub(target: etree._Element) -> etree._Element:
+    """*target* with its attributes, text, comments and PIs, and each child element left empty.
+
+    xmlschema checks *target*'s own content model on it with the children in the same places
+    (its error indexes count comments and PIs too), without walking the children's subtrees.
+    """
+    stub = etree.Element(target.tag, dict(target.attrib), nsmap=target.nsmap)
+    stub.text = target.text
+    for child in target:
+        copy: etree._Element
+        if isinstance(child.tag, str):
+            copy = etree.SubElement(stub, child.tag)
+        else:
+            if isinstance(child, etree._ProcessingInstruction):
+                copy = etree.PI(child.target, child.text)
+            elif isinstance(child, etree._Entity):
+                copy = etree.Entity(child.name)
+            else:
+                copy = etree.Comment(child.text)
+            stub.append(copy)
+        copy.tail = child.tail
+    return stub
+
+
+def _model_names(decl: Any) -> set[str] | None:
+    """The names (Clark notation) *decl*'s content model may hold; None if it has a wildcard."""
+    content = getattr(getattr(decl, "type", None), "content", None)
+    iter_elements = getattr(content, "iter_elements", None)
+    if iter_elements is None:
+        return None
+    names = set()
+    for particle in iter_elements():
+        name = getattr(particle, "name", None)
+        if not name or type(particle).__name__ != "XsdElement":
+            return None
+        names.add(name)
+    return names
+
+
+def _subtree_errors(
+    target: etree._Element, decl: Any, schema: Any, profile: str
+) -> Iterator[tuple[Any, etree._Element | None]]:
+    """xmlschema's errors in *target*'s subtree, without walking the subtrees libxml2 accepts.
+
+    After the first child that does not fit a content model libxml2 checks no more of that
+    element, so its log cannot say which later children are invalid. Instead of letting
+    xmlschema walk every child (an Incident of a few thousand events: seconds), *target*'s own
+    content model and attributes are checked on a stub (:func:`_stub`); then each child that
+    the model names, by libxml2 (which validates a global element as a document root), and by
+    xmlschema only if libxml2 rejects it. A child the model does not name is not looked into
+    (xmlschema does not look into an unexpected element either). A model with a wildcard, or
+    naming a child without a global declaration, sends the whole subtree to xmlschema as before.
+    """
+    names = _model_names(decl)
+    children: list[tuple[etree._Element, Any]] = []
+    for child in target:
+        if names is None:
+            break
+        if not isinstance(child.tag, str) or child.tag not in names:
+            continue
+        child_decl = schema.maps.elements.get(child.tag)
+        if child_decl is None:
+            names = None
+        children.append((child, child_decl))
+    if names is None:
+        for error in decl.iter_errors(target):
+            yield error, None
+        return
+    # in the order a whole run gives them: the element's attributes, then each child's subtree
+    # followed by what the model says of that child, then the rest (content incomplete, ...)
+    stub = _stub(target)
+    first: list[Any] = []
+    at: dict[int, list[Any]] = {}
+    last: list[Any] = []
+    for error in decl.iter_errors(stub):
+        if error.elem is not stub and error.elem is not None:
+            continue
+        index = getattr(error, "index", None)
+        if type(error).__name__ == "XMLSchemaChildrenValidationError" and isinstance(index, int):
+            at.setdefault(index, []).append(error)
+        elif "attribute" in (error.reason or ""):
+            first.append(error)
+        else:
+            last.append(error)
+    for error in first:
+        yield error, target
+    decider = decider_schema(profile)
+    checked = dict(children)
+    for position, child in enumerate(target):
+        child_decl = checked.get(child)
+        if child_decl is not None and not decider.validate(child):
+            for error in child_decl.iter_errors(child):
                 yield error, None
+        for error in at.pop(position, ()):
+            yield error, target
+    for errors in at.values():
+        for error in errors:
+            yield error, target
+    for error in last:
+        yield error, target
 
 
-def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issue]:
+def _xmlschema_issues(
+    root: etree._Element, profile: str, log: Any, path_of: PathOf = element_path
+) -> list[Issue]:
     issues: list[Issue] = []
     empty_content: set[int] = set()
     for error, about in _xmlschema_errors(root, profile, log):
@@ -273,7 +390,7 @@ def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issu
             empty_content.add(id(el))
         elif cvc == "cvc-complex-type.2.3" and id(el) in empty_content:
             continue  # the same text already reported as content of an empty element
-        path = element_path(target)
+        path = path_of(target)
         attr = re.match(r"attribute ([\w:-]+)=", reason) or re.match(
             r"'([\w:-]+)' attribute not allowed", reason
         )
@@ -281,7 +398,7 @@ def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issu
             path += f"/@{attr.group(1)}"
         message = _NS_STRIP.sub("", _readable(error, reason))
         if cvc == "cvc-complex-type.2.4" and target is not el:
-            message = f"{message} (in {element_path(el).rsplit('/', 1)[-1]})"
+            message = f"{message} (in {path_of(el).rsplit('/', 1)[-1]})"
         issues.append(Issue("error", path, target.sourceline, None, f"xsd:{cvc}", message))
     return issues
 
@@ -289,25 +406,18 @@ def _xmlschema_issues(root: etree._Element, profile: str, log: Any) -> list[Issu
 _LIBXML_NAMES: Final = re.compile(r"SCHEMAV_(CVC_)?")
 
 
-def _libxml2_issues(root: etree._Element, profile: str) -> list[Issue]:
-    """The libxml2 error log as issues (used only if xmlschema found nothing to say)."""
-    schema = lxml_schema_for(profile)
-    schema.validate(root)
+def _libxml2_issues(log: Any, root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
+    """libxml2's error *log* as issues (used where xmlschema does not explain)."""
     issues: list[Issue] = []
-    for entry in schema.error_log:
+    for entry in log:
         name = entry.type_name or ""
         if name == "SCHEMAV_ELEMENT_CONTENT":
             cvc = "cvc-complex-type.2.4"
         else:
             cvc = "cvc-" + _LIBXML_NAMES.sub("", name).lower().replace("_", "-")
             cvc = re.sub(r"-(\d)", r".\1", cvc)
-        path = "/IODEF-Document"
-        try:
-            found = root.getroottree().xpath(entry.path) if entry.path else []
-            if found and isinstance(found[0], etree._Element):
-                path = element_path(found[0])
-        except etree.XPathError:
-            pass
+        found = _node_at(root, entry.path)
+        path = path_of(found) if found is not None else "/IODEF-Document"
         issues.append(
             Issue(
                 "error",
@@ -338,41 +448,74 @@ def _libxml2_false_positive(issue: Issue) -> bool:
     return m.group(2) != "dateTime" or _DT_RE.fullmatch(value) is not None
 
 
-def _explained(root: etree._Element, profile: str, log: Any) -> list[Issue]:
-    """xmlschema's report, or nothing when xmlschema cannot explain (libxml2's log is used then).
-
-    xmlschema (elementpath) raises on values libxml2 simply rejects, e.g. OverflowError on an
-    xs:dateTime year beyond 2**31.
-    """
-    try:
-        return _xmlschema_issues(root, profile, log)
-    except ArithmeticError:
-        return []
-
-
 class _Unexplained(Exception):
     """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
 
 
-def _schema_issues(root: etree._Element, profile: str, explain: bool = True) -> list[Issue]:
+def _schema_issues(
+    root: etree._Element,
+    profile: str,
+    explain: bool = True,
+    path_of: PathOf = element_path,
+    data: bytes | None = None,
+) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
     Where the two libraries are known to differ the XSD 1.0 text decides: libxml2's white-space
     slip on date/time values is dropped (:func:`_libxml2_false_positive`), and text inside
     element-only content that holds only a wildcard (xmlschema 4 lets it pass) is reported from
-    libxml2's log when xmlschema finds nothing.
+    libxml2's log when xmlschema finds nothing. A report holds at most
+    :data:`MAX_SCHEMA_ISSUES` schema issues, and then says how many more there were.
     """
-    schema = lxml_schema_for(profile)
+    schema = decider_schema(profile)
     libxml2_ok = schema.validate(root)
     if not libxml2_ok and not explain:
         raise _Unexplained
-    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root))
-    id_issues = _id_issues(root) if checked else []
+    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data))
+    id_issues = _id_issues(root, path_of) if checked else []
     if libxml2_ok and not id_issues:
         return []
-    issues = [] if libxml2_ok else _explained(root, profile, schema.error_log)
-    if not libxml2_ok and not issues:
-        issues = [i for i in _libxml2_issues(root, profile) if not _libxml2_false_positive(i)]
+    issues: list[Issue] = []
+    if not libxml2_ok:
+        log = schema.error_log
+        if len(log) <= MAX_SCHEMA_ISSUES:
+            issues = _explained(root, profile, log, path_of)
+        if not issues:
+            issues = [i for i in _libxml2_issues(log, root, path_of) if not _libxml2_false_positive(i)]
     issues.extend(id_issues)
     issues.sort(key=lambda i: i.line or 0)
-    return issues
+    return _capped(issues)
+
+
+def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) -> list[Issue]:
+    """xmlschema's report, or nothing when xmlschema cannot give one (libxml2's is used then).
+
+    xmlschema only explains a verdict libxml2 has already given, on input that may be hostile:
+    where it fails (an ``xsi:type`` naming no type makes it raise a KeyError; an xs:dateTime year
+    beyond 2**31 an OverflowError), the report falls back to libxml2's own messages rather than
+    letting the failure escape.
+    """
+    try:
+        return _xmlschema_issues(root, profile, log, path_of)
+    except Exception:  # any failure of the explainer: libxml2's log stands
+        return []
+
+
+def _capped(issues: list[Issue]) -> list[Issue]:
+    if len(issues) <= MAX_SCHEMA_ISSUES:
+        return issues
+    more = len(issues) - MAX_SCHEMA_ISSUES
+    kept = issues[:MAX_SCHEMA_ISSUES]
+    last = kept[-1]
+    kept.append(
+        Issue(
+            "error",
+            "/IODEF-Document",
+            last.line,
+            None,
+            "report-limit",
+            f"{more} more schema error{'s' if more > 1 else ''} not listed: a report stops at "
+            f"{MAX_SCHEMA_ISSUES} per document",
+        )
+    )
+    return kept

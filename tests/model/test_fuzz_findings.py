@@ -99,8 +99,9 @@ def test_pretty_output_puts_a_leading_comment_on_its_own_line() -> None:
     [
         ("<IODEF-Document>\ud800</IODEF-Document>", "lone surrogate"),
         ("incident\x00.xml", "NUL"),
+        ("incident\ud800.xml", r"U\+D800, which no file name can"),
     ],
-    ids=["lone-surrogate", "nul-in-path"],
+    ids=["lone-surrogate", "nul-in-path", "surrogate-in-path"],
 )
 def test_strings_no_xml_can_hold_are_refused_as_parse_errors(source: str, message: str) -> None:
     with pytest.raises(iodef.ParseError, match=message):
