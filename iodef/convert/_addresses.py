@@ -86,8 +86,13 @@ def address_for(value: str, pseudo: Pseudonymizer | None = None, *, kind: str | 
             return mk(Address, category="mac", value=mac)
         if kind in EXT_ADDRESS_KINDS:
             return mk(Address, category="ext-value", ext_category=kind, value=value)
-        return mk(Address, category=kind, value=value)
-    category, ext = classify_address(value)
+        category, ext = classify_address(value)
+        if category == kind:
+            return mk(Address, category=kind, value=value)
+        # the field said one kind, the text is another (a "URL" with no scheme, say): what the
+        # text is decides, so the document never says site-uri of something that is not a URI
+    else:
+        category, ext = classify_address(value)
     if category in ("e-mail", "ipv4-addr", "ipv6-addr"):
         value = value.strip()
     return mk(Address, category=category, ext_category=ext, value=value)

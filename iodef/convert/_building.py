@@ -228,6 +228,9 @@ def creator_contact(name: str) -> Contact:
 
 
 def text_item(value: str, *, meaning: str | None = None, restriction: str | None = None) -> ExtensionType:
+    """A string RecordItem; control characters of the input (XML 1.0 cannot carry them) escaped."""
+    if _NOT_XML.search(value):
+        value = xml_text(value)
     return mk(ExtensionType, dtype="string", meaning=meaning, value=value, restriction=restriction)
 
 

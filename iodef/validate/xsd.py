@@ -29,6 +29,9 @@ _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 #: this many libxml2 errors, xmlschema (whose cost grows faster than the number of errors: 1,000
 #: unknown attributes on one element take it seconds) is not asked, libxml2's messages are used.
 MAX_SCHEMA_ISSUES: Final = 100
+#: no IODEF class has more than a dozen attributes: an element with more than this many is
+#: explained from libxml2's log, not by xmlschema
+_MAX_EXPLAINED_ATTRIBUTES: Final = 64
 
 PathOf = Callable[[etree._Element], str]
 
@@ -495,6 +498,10 @@ def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) ->
     beyond 2**31 an OverflowError), the report falls back to libxml2's own messages rather than
     letting the failure escape.
     """
+    if any(len(el.attrib) > _MAX_EXPLAINED_ATTRIBUTES for el in root.iter()):
+        # thousands of stray attributes: xmlschema's cost grows with the square of their number
+        # (each error copies the element); libxml2's log says the same, at once
+        return []
     try:
         return _xmlschema_issues(root, profile, log, path_of)
     except Exception:  # any failure of the explainer: libxml2's log stands
