@@ -1,0 +1,36 @@
+"""What the fuzzing harness found in the converters after the merges, one regression test each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import iodef
+from iodef.convert._addresses import address_for
+from iodef.convert._building import text_item
+from iodef.validate import check
+
+
+def test_a_field_said_to_be_a_url_that_is_none_is_not_written_as_site_uri() -> None:
+    # an ARF report's "URL" of 999.1.1.1 made an Address category="site-uri" the rules refuse
+    address = address_for("999.1.1.1", kind="site-uri")
+    assert address.category != "site-uri"
+    assert address_for("https://phish.example/x", kind="site-uri").category == "site-uri"
+
+
+def test_control_characters_of_the_input_are_escaped_in_record_items() -> None:
+    item = text_item("user\x01name\x00", meaning="raw-record")
+    assert "\x01" not in item.value
+    assert "\x00" not in item.value
+    doc = iodef.IODEFDocument(
+        lang="en",
+        incidents=[
+            iodef.Incident(
+                purpose="reporting",
+                incident_id=iodef.IncidentID(name="csirt.example", value="1"),
+                generation_time=datetime(2026, 1, 1, tzinfo=UTC),
+                contacts=[iodef.Contact(role="creator", type="organization", contact_names=["x"])],
+                additional_data_list=[item],
+            )
+        ],
+    )
+    assert check(iodef.dumps(doc)).valid  # writable, and valid
