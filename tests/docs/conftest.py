@@ -2,7 +2,8 @@
 
 Examples are written for a user's working directory. The tests build one (:func:`workspace`)
 holding the project's ``fixtures/`` and the files the examples name (``incident.xml``,
-``rdp.log``, ``reports/``, ``smishtank.csv``, ``client.toml``, the TLS files ``peer-ca.pem``, ``me.pem`` and ``me.key``),
+``rdp.log``, ``reports/``, ``smishtank.csv``, ``client.toml``, the TLS files ``peer-ca.pem``,
+``me.pem`` and ``me.key``),
 and start a real ``iodef serve`` over TLS on 127.0.0.1 (:func:`peer`) that stands for every peer an
 example names: a feed URL on a ``.example`` host (RFC 2606), such as
 ``https://peer.example/feeds/incidents``, is rewritten to it, the token the examples use (``...``,
@@ -59,10 +60,11 @@ _TEXT_FILES = {
     "smishtank.csv": "\r\n".join(
         [
             _SMISHTANK_HEADER,
-            '1,"Text Message\nMon, Mar 28, 09:12\nYour parcel is on hold: pay the fee at parcel-fee.example/x1",'
+            '1,"Text Message\nMon, Mar 28, 09:12\n'
+            'Your parcel is on hold: pay the fee at parcel-fee.example/x1",'
             '40001,Short Code,"03/28/2022, 09:12:40",'
             '"Your parcel is on hold: pay the fee at parcel-fee.example/x1",parcel-fee.example/x1,,'
-            'parcel-fee,example,,0,0,0,0,0,Courier,Random Domain,Delivery,parcel-fee.example,'
+            "parcel-fee,example,,0,0,0,0,0,Courier,Random Domain,Delivery,parcel-fee.example,"
             '"Example Registrar, Inc.",3/27/2022,3/27/2022',
             '2,"Text Message\nTue, Mar 29, 18:03\nBank alert: confirm your card at bank-verify.example",'
             '40002,Short Code,"03/29/2022, 18:03:05","Bank alert: confirm your card at bank-verify.example",'
@@ -73,9 +75,11 @@ _TEXT_FILES = {
     ),
     "user14.csv": "\r\n".join(
         [
-            "SMS,receive,38400,38400,08/08/2014 13:59,94,SPAM,Get match alerts free for 5days. Text GO to 38400,"
+            "SMS,receive,38400,38400,08/08/2014 13:59,94,SPAM,"
+            "Get match alerts free for 5days. Text GO to 38400,"
             "Service will auto-renew N50/5days.,,,,,",
-            "SMS,receive,Promo,Promo,09/07/2014 08:10,95,SPAM,Win N1,000 airtime today! Reply YES to 33070,,,,,",
+            "SMS,receive,Promo,Promo,09/07/2014 08:10,95,SPAM,"
+            "Win N1,000 airtime today! Reply YES to 33070,,,,,",
             "",
         ]
     ),

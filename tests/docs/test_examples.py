@@ -29,7 +29,8 @@ NOT_RUN = {
     # until stopped), the benchmarks, `mkdocs serve`
     "docs/commands/serve.md": 1,  # starts a server
     "docs/getting-started/analyst.md": 1,  # installs packages
-    "docs/guides/deployment.md": 3,  # start servers (one of them needs a PostgreSQL)
+    "docs/guides/deployment.md": 5,  # start servers (two of them need a PostgreSQL), install PostgreSQL
+    "docs/validate-speed.md": 1,  # the benchmark: minutes of CPU on 10,000 documents and an 11.7 MB one
     "docs/index.md": 1,  # installs packages
 }
 
