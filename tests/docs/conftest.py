@@ -2,7 +2,8 @@
 
 Examples are written for a user's working directory. The tests build one (:func:`workspace`)
 holding the project's ``fixtures/`` and the files the examples name (``incident.xml``,
-``rdp.log``, ``reports/``, ``client.toml``, the TLS files ``peer-ca.pem``, ``me.pem`` and ``me.key``),
+``rdp.log``, ``reports/``, ``smishtank.csv``, ``client.toml``, the TLS files ``peer-ca.pem``,
+``me.pem`` and ``me.key``),
 and start a real ``iodef serve`` over TLS on 127.0.0.1 (:func:`peer`) that stands for every peer an
 example names: a feed URL on a ``.example`` host (RFC 2606), such as
 ``https://peer.example/feeds/incidents``, is rewritten to it, the token the examples use (``...``,
@@ -45,6 +46,43 @@ _FILES = {
     "incidents/minimal.xml": "valid/minimal.xml",
     "inbox/minimal.xml": "valid/minimal.xml",
     "minimal.xml": "valid/minimal.xml",
+}
+
+#: operators' CSV exports docs/convert.md maps with --columns, written here in the layouts of the real
+#: ones (made-up rows): SmishTank's 23 columns with a header, CRLF and a quoted multi-line Fulltext;
+#: an ExAIS_SMS phone export without a header, 14 fields a row, the unquoted text spilling over
+_SMISHTANK_HEADER = (
+    "messageid,Fulltext,Sender,SenderType,timeReceived,MainText,Url,Subdomain,Domain,TLD,RedirectedURL,"
+    "Detected,Malicious,Phishing,Suspicious,Malware,Brand,URL Subcategory,Message Categories,"
+    "FullyQualifiedDomain,Domain Registrar,Domain Creation Date,Domain Last Update"
+)
+_TEXT_FILES = {
+    "smishtank.csv": "\r\n".join(
+        [
+            _SMISHTANK_HEADER,
+            '1,"Text Message\nMon, Mar 28, 09:12\n'
+            'Your parcel is on hold: pay the fee at parcel-fee.example/x1",'
+            '40001,Short Code,"03/28/2022, 09:12:40",'
+            '"Your parcel is on hold: pay the fee at parcel-fee.example/x1",parcel-fee.example/x1,,'
+            "parcel-fee,example,,0,0,0,0,0,Courier,Random Domain,Delivery,parcel-fee.example,"
+            '"Example Registrar, Inc.",3/27/2022,3/27/2022',
+            '2,"Text Message\nTue, Mar 29, 18:03\nBank alert: confirm your card at bank-verify.example",'
+            '40002,Short Code,"03/29/2022, 18:03:05","Bank alert: confirm your card at bank-verify.example",'
+            "bank-verify.example,,bank-verify,example,,0,0,0,0,0,Bank,Random Domain,Account Alert,"
+            'bank-verify.example,"Example Registrar, Inc.",3/20/2022,3/21/2022',
+            "",
+        ]
+    ),
+    "user14.csv": "\r\n".join(
+        [
+            "SMS,receive,38400,38400,08/08/2014 13:59,94,SPAM,"
+            "Get match alerts free for 5days. Text GO to 38400,"
+            "Service will auto-renew N50/5days.,,,,,",
+            "SMS,receive,Promo,Promo,09/07/2014 08:10,95,SPAM,"
+            "Win N1,000 airtime today! Reply YES to 33070,,,,,",
+            "",
+        ]
+    ),
 }
 
 
@@ -147,6 +185,8 @@ def workspace_template(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, 
     for name, src in _FILES.items():
         (base / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(FIXTURES / src, base / name)
+    for name, text in _TEXT_FILES.items():
+        (base / name).write_bytes(text.encode("utf-8"))
     (base / "rdp.log.gz").write_bytes(gzip.compress((base / "rdp.log").read_bytes()))
     (base / "client.toml").write_text(f'token = "{TOKEN}"\n', encoding="utf-8")
     for name in ("peer-ca.pem", "me.pem", "me.key", "ca.pem", "partners-ca.pem", "cert.pem", "key.pem"):
