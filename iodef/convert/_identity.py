@@ -59,7 +59,8 @@ class Pseudonymizer:
 def accounts_record(
     users: list[str], more: bool, options: ConvertOptions, pseudo: Pseudonymizer
 ) -> RecordData:
-    """RecordData (§3.22.1) listing the accounts an incident used, marked private, pseudonymised.
+    """RecordData (§3.22.1) listing the accounts an incident used: private in the clear;
+    pseudonymised, at the incident's level (:meth:`ConvertOptions.personal`).
 
     *more* says the grouper stopped counting distinct accounts, so the count is a lower bound.
     """
@@ -67,7 +68,7 @@ def accounts_record(
     listed = f"; the first {shown} listed" if len(users) > shown else ""
     return mk(
         RecordData,
-        restriction=options.private_restriction,
+        restriction=options.personal(pseudo.active),
         descriptions=[f"accounts used ({len(users)}{'+' if more else ''} distinct){listed}"],
         record_items=[text_item(pseudo(u), meaning="user-name") for u in users[:shown]],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -52,10 +52,11 @@ class ConvertOptions:
       incident (a session window).  ``max_span`` caps how long one incident can grow.
     - ``keys``: the record fields that make up the grouping key (family default when ``None``).
     - ``incident_table``: overrides of the family's table of event type -> becomes an incident.
-    - ``restriction``: the Incident's restriction; ``private_restriction`` marks personal data
-      (recipients, bodies, user names, raw lines).
+    - ``restriction``: the Incident's restriction; ``private_restriction`` marks personal data in
+      the clear (recipients, bodies, user names, raw lines); see :meth:`personal`.
     - ``pseudonymize_key``: when set, personal data is replaced by keyed hashes (HMAC-SHA-256) and
-      raw lines are left out; the document says so in AdditionalData.
+      raw lines and bodies are left out; the document says so in AdditionalData, and the hashed
+      values are marked no higher than the Incident (they are no longer personal data in the clear).
     - ``generation_time``: the GenerationTime of every incident (injectable for stable output).
     - ``max_samples``: how many raw records and distinct values an incident keeps as evidence.
     """
@@ -75,6 +76,38 @@ class ConvertOptions:
 
     def now(self) -> datetime:
         return self.generation_time or datetime.now(UTC).replace(microsecond=0)
+
+    def personal(self, pseudonymised: bool) -> str | None:
+        """The ``restriction`` of a part that holds personal data (RFC 7970 §3.3.1).
+
+        In the clear: ``private_restriction``. Pseudonymised (keyed hashes, which without the key
+        can neither be reversed nor confirmed): no higher than the Incident's restriction, so the
+        whole incident reaches a peer cleared for the Incident; ``None`` means "inherit the
+        Incident's", and a ``private_restriction`` set lower than the Incident's still applies.
+        """
+        if not pseudonymised:
+            return self.private_restriction
+        if _rank(self.private_restriction) < _rank(self.restriction):
+            return self.private_restriction
+        return None
+
+
+#: Who may read what, least to most restricted (RFC 7970 §3.3.1 values beside their TLP names);
+#: ``default`` and unknown values count as need-to-know.
+_RANKS: Final[dict[str, int]] = {
+    "public": 0,
+    "white": 0,
+    "partner": 1,
+    "green": 1,
+    "need-to-know": 2,
+    "amber": 2,
+    "private": 3,
+    "red": 3,
+}
+
+
+def _rank(value: str) -> int:
+    return _RANKS.get(value, 2)
 
 
 def restriction_value(text: str) -> Restriction:

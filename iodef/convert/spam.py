@@ -353,7 +353,7 @@ def _systems(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudony
             mk(
                 System,
                 category="target",
-                restriction=options.private_restriction,
+                restriction=options.personal(pseudo.active),
                 node=mk(Node, addresses=[address_for(r, pseudo, kind=rcpt_kind)]),
                 node_roles=[mk(NodeRole, category=role)] if role else [],
             )
@@ -464,7 +464,7 @@ def _contacts(group: Group[SpamRecord], options: ConvertOptions) -> list[Contact
                 Contact,
                 role="reporter",
                 type="person",
-                restriction=options.private_restriction,
+                restriction=options.personal(options.pseudonymize_key is not None),
                 descriptions=[
                     f"{len(reporters)}{'+' if 'reporter' in group.overflow else ''} subscriber(s) "
                     "reported the messages"

@@ -195,7 +195,8 @@ def prepare_document(
         default = " (an Incident without a restriction attribute: RFC 7970's default is private)"
         raise RestrictedDocumentError(
             f"the document is marked {strictest!r}{'' if marked else default}; "
-            "sending it needs an explicit allow_restricted (--allow-restricted)",
+            "to share it, convert with --pseudonymize-key (hashes are marked at the incident's level), send "
+            "with --redact-above LEVEL (parts above LEVEL removed) or --allow-restricted (sent whole)",
             source=name,
         )
     return PreparedDocument(source=name, body=body, restriction=strictest, issues=issues)

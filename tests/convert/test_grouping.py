@@ -273,3 +273,40 @@ def test_convert_without_incidents_raises_a_convert_error(family: str) -> None:
     module = importlib.import_module(f"iodef.convert.{family}")
     with pytest.raises(iodef.ConvertError, match="no incident-worthy records"):
         module.convert([])
+
+
+def _restrictions(doc: iodef.IODEFDocument) -> set[str]:
+    from lxml import etree
+
+    root = etree.fromstring(iodef.dumps(doc))
+    return {str(el.get("restriction")) for el in root.iter() if el.get("restriction")}
+
+
+def test_pseudonymised_parts_are_marked_at_the_incidents_level_in_every_family() -> None:
+    """Keyed hashes are no longer personal data in the clear: nothing is marked above the Incident,
+    so the whole incident reaches a peer cleared for it (issue 12 §2); in the clear it stays private."""
+    vms_records = [
+        VmsRecord(time=T0 + timedelta(seconds=i), event="login-failed", user=f"u{i}", device="vms-01")
+        for i in range(3)
+    ]
+    converted = {
+        "spam": lambda o: spam.convert(list(sms_campaign(20)), o),
+        "rat": lambda o: rat.convert(brute_force(failures=10), o),
+        "vms": lambda o: vms.convert(vms_records, o),
+    }
+    for family, convert in converted.items():
+        clear = convert(ConvertOptions(generation_time=GENERATION_TIME))
+        assert _restrictions(clear) == {"amber", "private"}, family
+        for level in ("green", "amber", "red"):
+            keyed = ConvertOptions(generation_time=GENERATION_TIME, restriction=level, pseudonymize_key=b"k")
+            doc = convert(keyed)
+            assert _restrictions(doc) == {level}, (family, level)
+            assert_valid_document(doc)
+        # a private_restriction set below the Incident's still applies to the hashed parts
+        lower = ConvertOptions(
+            generation_time=GENERATION_TIME,
+            restriction="amber",
+            private_restriction="green",
+            pseudonymize_key=b"k",
+        )
+        assert _restrictions(convert(lower)) == {"amber", "green"}, family
