@@ -209,3 +209,30 @@ def test_feed_entries_of_json_documents_are_atom_as_before(server: Server, tmp_p
     assert not parsed.bozo
     assert any(str(receipt["location"]).endswith(e.id.rsplit(":", 1)[-1]) for e in parsed.entries)
     assert any("T-000909" in e.title for e in parsed.entries)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_store_keeps_the_bytes_as_received_for_whole_readers_only(backend: str, tmp_path: Path) -> None:
+    from exchange_helpers import empty_postgres
+
+    from iodef.exchange.store import NewDocument, Store
+
+    url = f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else empty_postgres()
+    store = Store(url)
+    try:
+        common = {"feed": "incidents", "sender": "alpha", "purpose": "reporting", "generation_time": None,
+                  "report_time": None, "incident_name": "csirt.example.org"}  # fmt: skip
+        sent = NewDocument(digest="a" * 64, body=b"<xml/>", restriction="amber", incident_id="1",
+                           visible_rank=1, views=((1, 1, "green", b"<view/>"),),
+                           received=("application/json", b'{"sent": 1}'), **common)  # fmt: skip
+        plain = NewDocument(digest="b" * 64, body=b"<xml2/>", restriction="green", incident_id="2", **common)
+        entry, _ = store.add(sent)
+        other, _ = store.add(plain)
+        whole = store.received("incidents", entry.entry_id, reader="amber-reader", max_rank=2)
+        assert whole == ("application/json", b'{"sent": 1}')
+        assert store.received("incidents", entry.entry_id, reader="alpha", max_rank=-1) == whole  # its sender
+        assert store.received("incidents", entry.entry_id, reader="green-reader", max_rank=1) is None
+        assert store.get("incidents", entry.entry_id, reader="green-reader", max_rank=1) is not None
+        assert store.received("incidents", other.entry_id, reader="amber-reader", max_rank=2) is None
+    finally:
+        store.close()
