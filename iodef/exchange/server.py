@@ -533,8 +533,12 @@ class _App:
             ) from None
 
     def _reader(self, request: Request) -> tuple[Peer, int]:
-        peer = self._peer(request)
-        return peer, peer.read_rank
+        # Once per request: a handler that asks twice must not take two tokens of the rate limit.
+        known: tuple[Peer, int] | None = getattr(request.state, "iodef_reader", None)
+        if known is None:
+            peer = self._peer(request)
+            known = request.state.iodef_reader = (peer, peer.read_rank)
+        return known
 
     async def feed(self, request: Request) -> Response:
         peer, rank = self._reader(request)

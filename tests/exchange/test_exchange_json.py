@@ -236,3 +236,22 @@ def test_the_store_keeps_the_bytes_as_received_for_whole_readers_only(backend: s
         assert store.received("incidents", other.entry_id, reader="amber-reader", max_rank=2) is None
     finally:
         store.close()
+
+
+def test_a_json_answer_costs_one_request_of_the_rate_limit(tmp_path: Path) -> None:
+    peers = tmp_path / "peers.toml"
+    peers.write_text(
+        '[[peers]]\nname = "sender"\ntoken = "tok-sender"\npost = ["*"]\nread = "none"\n\n'
+        '[[peers]]\nname = "slow"\ntoken = "tok-slow"\nread = "amber"\nrate = 0.001\nburst = 1\n'
+    )
+    args = ["--db", f"sqlite:///{tmp_path / 's.db'}", "--insecure-http", "--peers", str(peers)]
+    with Server(args, log=tmp_path / "server.log") as srv:
+        source = tmp_path / "one.json"
+        source.write_bytes(iodef.dumps_json(iodef.parse(make_doc(910))))
+        (receipt,) = send(srv, tmp_path, source)
+        assert receipt["outcome"] == "delivered", receipt
+        with as_reader(srv, "slow") as http:
+            first = http.get(f"{receipt['location']}/document", headers={"Accept": "application/json"})
+            assert first.status_code == 200, first.text
+            assert first.content == source.read_bytes()
+            assert http.get(f"{receipt['location']}/document").status_code == 429  # the bucket is empty
