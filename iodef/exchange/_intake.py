@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from lxml import etree
+from starlette.requests import Request
 
 from ..errors import IODEFError, ParseError
 from ..json import CBOR_MEDIA_TYPE, MEDIA_TYPE, binding_to_xml, detect_format
-from ..xml import IODEF_V1_NS, parse_xml
+from ..xml import IODEF_NS, IODEF_V1_NS, parse_xml
 from ._checks import Issue
 from ._http import ProblemError
+from .rolie import ATOM_NS
 
 __all__ = [
     "BINDING_TYPES",
@@ -33,6 +35,8 @@ __all__ = [
     "Received",
     "from_binding",
     "is_v1",
+    "media_type_of_request",
+    "unwrap_entry",
     "upgrade_v1",
     "v1_refused",
 ]
@@ -45,6 +49,9 @@ BINDING_TYPES: Final = JSON_TYPES | CBOR_TYPES
 #: How a kept IODEF v1 original is labelled (and served by ``.../received``).
 V1_XML_TYPE: Final = "application/xml; version=1.00"
 _V1_ROOT: Final = f"{{{IODEF_V1_NS}}}IODEF-Document"
+_I: Final = f"{{{IODEF_NS}}}"
+_V1: Final = f"{{{IODEF_V1_NS}}}"
+_A: Final = f"{{{ATOM_NS}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +136,41 @@ def v1_refused(name: str) -> ProblemError:
         slug="iodef-v1",
         extra={"hint": ["iodef upgrade", "iodef serve --upgrade-v1"]},
     )
+
+
+def media_type_of_request(request: Request) -> tuple[str, dict[str, str]]:
+    raw = request.headers.get("content-type", "")
+    parts = [p.strip() for p in raw.split(";")]
+    params = {}
+    for p in parts[1:]:
+        if "=" in p:
+            k, v = p.split("=", 1)
+            params[k.strip().lower()] = v.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+def unwrap_entry(root: etree._Element, name: str, *, v1: bool = False) -> etree._Element:
+    if root.tag != _A + "entry":
+        raise ProblemError(
+            400,
+            "Not an Atom entry",
+            f"{name}: the body is {root.tag!r}, not an atom:entry",
+            slug="unreadable",
+        )
+    contents = root.findall(_A + "content")
+    # Exactly one element, the IODEF document: anything beside it would be answered 201 and dropped.
+    inside = [el for el in contents[0] if isinstance(el.tag, str)] if len(contents) == 1 else []
+    wanted = {_I + "IODEF-Document", _V1 + "IODEF-Document"} if v1 else {_I + "IODEF-Document"}
+    if len(inside) != 1 or inside[0].tag not in wanted:
+        found = ", ".join(etree.QName(el).localname for el in inside) or "nothing"
+        raise ProblemError(
+            422,
+            "Not one IODEF document in the entry",
+            f"{name}: the atom:entry must have one atom:content holding exactly one element, an "
+            f"IODEF-Document (found {len(contents)} atom:content holding {found})",
+            slug="invalid-document",
+        )
+    inner = inside[0]
+    # Re-read the wrapped document on its own so that it is stored and checked as a document.
+    data = etree.tostring(inner, encoding="UTF-8", xml_declaration=True)
+    return parse_xml(data, source_name=name)

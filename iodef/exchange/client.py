@@ -190,7 +190,8 @@ def prepare_document(
         converted = binding_to_xml(body, name)
         assert converted is not None
         xml = converted[0]
-        issues = [Issue("error", path, None, None, "json-schema", msg) for path, msg in converted[1]]
+        if validate:  # the JSON Schema's findings, as `iodef validate` reports them
+            issues = [Issue("error", path, None, None, "json-schema", msg) for path, msg in converted[1]]
     root = parse_xml(xml, max_bytes=max(max_bytes, len(xml)), source_name=name)
     check_root(root, name)
     if validate:

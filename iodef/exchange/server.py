@@ -63,7 +63,7 @@ from starlette.routing import Route
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..json import XML_MEDIA_TYPE, negotiate, render
 from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
-from ..xml import IODEF_NS, IODEF_V1_NS, check_root, parse_xml
+from ..xml import IODEF_NS, check_root, parse_xml
 from ..xmlsig import SignatureError, Trust, verify_signature
 from ._checks import PROFILES, Issue, check_document
 from ._http import (
@@ -77,14 +77,23 @@ from ._http import (
     unavailable,
     validators,
 )
-from ._intake import BINDING_TYPES, V1_XML_TYPE, Received, from_binding, is_v1, upgrade_v1, v1_refused
+from ._intake import (
+    BINDING_TYPES,
+    V1_XML_TYPE,
+    Received,
+    from_binding,
+    is_v1,
+    media_type_of_request,
+    unwrap_entry,
+    upgrade_v1,
+    v1_refused,
+)
 from ._policy import RESTRICTION_RANK, effective_restriction, restriction_rank
 from .config import Peer, ServerConfig, load_server_config
 from .redact import views as redacted_views
 from .rolie import (
     ATOM_ENTRY_TYPE,
     ATOM_FEED_TYPE,
-    ATOM_NS,
     EntryInfo,
     categories_document,
     entry_document,
@@ -101,8 +110,6 @@ INLINE_CHECK_BYTES: Final = 64 * 1024
 XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/iodef+xml"})
 _ACCEPT_POST: Final = f"application/xml, {ATOM_ENTRY_TYPE}, application/json, application/cbor"
 _I = f"{{{IODEF_NS}}}"
-_V1 = f"{{{IODEF_V1_NS}}}"
-_A = f"{{{ATOM_NS}}}"
 
 
 @dataclass
@@ -181,44 +188,6 @@ def _index(root: etree._Element) -> dict[str, str | None]:
         "generation_time": _text(first.find(_I + "GenerationTime")) if first is not None else None,
         "report_time": _text(first.find(_I + "ReportTime")) if first is not None else None,
     }
-
-
-def _media_type(request: Request) -> tuple[str, dict[str, str]]:
-    raw = request.headers.get("content-type", "")
-    parts = [p.strip() for p in raw.split(";")]
-    params = {}
-    for p in parts[1:]:
-        if "=" in p:
-            k, v = p.split("=", 1)
-            params[k.strip().lower()] = v.strip().strip('"').lower()
-    return parts[0].lower(), params
-
-
-def _unwrap_entry(root: etree._Element, name: str, *, v1: bool = False) -> etree._Element:
-    if root.tag != _A + "entry":
-        raise ProblemError(
-            400,
-            "Not an Atom entry",
-            f"{name}: the body is {root.tag!r}, not an atom:entry",
-            slug="unreadable",
-        )
-    contents = root.findall(_A + "content")
-    # Exactly one element, the IODEF document: anything beside it would be answered 201 and dropped.
-    inside = [el for el in contents[0] if isinstance(el.tag, str)] if len(contents) == 1 else []
-    wanted = {_I + "IODEF-Document", _V1 + "IODEF-Document"} if v1 else {_I + "IODEF-Document"}
-    if len(inside) != 1 or inside[0].tag not in wanted:
-        found = ", ".join(etree.QName(el).localname for el in inside) or "nothing"
-        raise ProblemError(
-            422,
-            "Not one IODEF document in the entry",
-            f"{name}: the atom:entry must have one atom:content holding exactly one element, an "
-            f"IODEF-Document (found {len(contents)} atom:content holding {found})",
-            slug="invalid-document",
-        )
-    inner = inside[0]
-    # Re-read the wrapped document on its own so that it is stored and checked as a document.
-    data = etree.tostring(inner, encoding="UTF-8", xml_declaration=True)
-    return parse_xml(data, source_name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,7 +355,7 @@ class _App:
             raise ProblemError(
                 403, "Not allowed", f"{peer.name} may not post to the feed {feed!r}", slug="forbidden"
             )
-        media, params = _media_type(request)
+        media, params = media_type_of_request(request)
         is_entry = media == "application/atom+xml" and params.get("type", "entry") == "entry"
         if media not in XML_TYPES and media not in BINDING_TYPES and not is_entry:
             raise ProblemError(
@@ -470,7 +439,7 @@ class _App:
         try:
             root = parse_xml(body, max_bytes=max(self.settings.max_bytes, len(body)), source_name=name)
             if is_entry:
-                root = _unwrap_entry(root, name, v1=self.settings.upgrade_v1)
+                root = unwrap_entry(root, name, v1=self.settings.upgrade_v1)
                 body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
             if is_v1(root):
                 if not self.settings.upgrade_v1:
