@@ -73,7 +73,11 @@ def _inputs(sources: list[str]) -> list[tuple[str, Path | None]]:
             continue
         path = Path(src)
         if path.is_dir():
-            found.extend((str(p), p) for p in sorted(path.rglob("*.xml")) if p.is_file())
+            found.extend(
+                (str(p), p)
+                for p in sorted(path.rglob("*"))
+                if p.suffix.lower() in (".xml", ".json", ".cbor") and p.is_file()
+            )
         else:
             found.append((src, path))
     return found
@@ -113,7 +117,11 @@ def _redacted(data: bytes, name: str, rank: int, profile: str) -> tuple[bytes | 
 def send(
     sources: Annotated[
         list[str],
-        typer.Argument(help="IODEF documents: files, directories (*.xml), or '-'.", metavar="SOURCE"),
+        typer.Argument(
+            help="IODEF documents (XML, or RFC 8727 JSON/CBOR, sent as they are): files, "
+            "directories (*.xml, *.json, *.cbor), or '-'.",
+            metavar="SOURCE",
+        ),
     ],
     to: Annotated[
         str,
@@ -225,7 +233,10 @@ def _prepare(
     data: bytes, name: str, validate: bool, profile: str, allow_restricted: bool, clearance: int | None
 ) -> PreparedDocument:
     if clearance is not None:
-        cut, withheld = _redacted(data, name, clearance, profile)
+        from iodef.json import detect_format, to_xml_bytes
+
+        kind = detect_format(data)
+        cut, withheld = _redacted(to_xml_bytes(data, source=name), name, clearance, profile)
         if cut is None:
             raise RestrictedDocumentError(
                 f"nothing of it is at or below --redact-above {clearance_name(clearance)}: not sent",
@@ -233,10 +244,21 @@ def _prepare(
             )
         if withheld:
             _err(f"iodef send: {name}: {withheld} part(s) above {clearance_name(clearance)} removed")
-        data = cut
+            data = cut if kind == "xml" else _as_binding(cut, kind)
     return prepare_document(
         data, source=name, validate=validate, profile=profile, allow_restricted=allow_restricted
     )
+
+
+def _as_binding(xml: bytes, kind: str) -> bytes:
+    """A redacted XML document back in the binding (JSON or CBOR) its sender gave it in."""
+    if kind == "json":
+        from iodef.json import to_json_bytes
+
+        return to_json_bytes(xml)
+    from iodef.cbor import to_cbor_bytes
+
+    return to_cbor_bytes(xml)
 
 
 def clearance_name(rank: int) -> str:
@@ -462,6 +484,14 @@ def serve(
             "without a good XML Signature by that signer. Repeatable.",
         ),
     ] = None,
+    upgrade_v1: Annotated[
+        bool,
+        typer.Option(
+            "--upgrade-v1",
+            help="Store received IODEF v1 (RFC 5070) documents upgraded to v2, keeping the original "
+            "(served at ENTRY/received); without it they are refused (422).",
+        ),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Serve a ROLIE repository of IODEF documents (receives POSTs, serves Atom feeds).
@@ -512,6 +542,7 @@ def serve(
         page_size=page_size,
         busy_timeout=db_timeout,
         sqlite_synchronous=sqlite_sync,
+        upgrade_v1=upgrade_v1,
     )
     if require_signature_from:
         from .sign import signature_requirements

@@ -310,8 +310,9 @@ class _Progress:
         self.stream.flush()
 
 
-_V1_NOTE = "IODEF v1 document (RFC 5070), checked against the bundled iodef-1.0.xsd"
-_V1_REFUSED = "IODEF v1 document (RFC 5070); --require-v2 accepts IODEF v2 (RFC 7970) only"
+_UPGRADE_HINT = "'iodef upgrade FILE' rewrites it as IODEF v2 (RFC 7970), naming every change"
+_V1_NOTE = f"IODEF v1 document (RFC 5070), checked against the bundled iodef-1.0.xsd; {_UPGRADE_HINT}"
+_V1_REFUSED = f"IODEF v1 document (RFC 5070); --require-v2 accepts IODEF v2 (RFC 7970) only; {_UPGRADE_HINT}"
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "note": "cyan"}
 
 

@@ -338,7 +338,8 @@ def check_root(root: etree._Element, name: str) -> None:
         raise UnsupportedVersionError(
             "this is an IODEF v1 document (RFC 5070, namespace "
             f"{IODEF_V1_NS}); iodef reads IODEF v2 (RFC 7970). "
-            "'iodef validate' can still check it against the v1 schema",
+            "'iodef upgrade FILE' rewrites it as IODEF v2, and 'iodef validate' can still check it "
+            "against the v1 schema",
             source=name,
             line=line,
         )

@@ -7,7 +7,8 @@ Each is bound to one peer feed URL (``https://peer.example/feeds/incidents``)::
         print(receipt.location)
 
 ``send`` checks the document first (hardened parse, IODEF v2 root, validation, restriction
-policy), then POSTs it with retries: connection failures, timeouts, ``408``, ``429`` (after the
+policy), then POSTs it (an RFC 8727 JSON or CBOR document as it is, with its own Content-Type,
+checked through the XML it holds) with retries: connection failures, timeouts, ``408``, ``429`` (after the
 ``Retry-After`` it names) and ``5xx`` are retried with exponential backoff and full jitter;
 other ``4xx`` answers are final (the outbox still keeps a document refused for a reason that is
 not its content, e.g. ``401``: see :mod:`iodef.exchange.outbox`). The receiver is idempotent,
@@ -42,6 +43,7 @@ from ..errors import (
     RuleViolation,
     SchemaValidationError,
 )
+from ..json import CBOR_MEDIA_TYPE, MEDIA_TYPE, XML_MEDIA_TYPE, binding_to_xml, detect_format
 from ..model import IODEFDocument
 from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
 from ..xml import check_root, dumps, parse_xml
@@ -58,6 +60,7 @@ __all__ = [
     "Receipt",
     "RetryPolicy",
     "Timeouts",
+    "media_type_of",
     "prepare_document",
 ]
 
@@ -125,6 +128,17 @@ class PreparedDocument:
     body: bytes
     restriction: str | None
     issues: list[Issue] = field(default_factory=list)
+    #: The Content-Type it is sent with; None: told by its content (XML, RFC 8727 JSON or CBOR).
+    media_type: str | None = None
+
+    def content_type(self) -> str:
+        """The media type the body is POSTed as."""
+        return self.media_type or media_type_of(self.body)
+
+
+def media_type_of(body: bytes) -> str:
+    """``application/xml``, ``application/json`` or ``application/cbor``, by *body*'s content."""
+    return {"xml": XML_MEDIA_TYPE, "json": MEDIA_TYPE, "cbor": CBOR_MEDIA_TYPE}[detect_format(body)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +162,8 @@ def prepare_document(
 ) -> PreparedDocument:
     """Read and check *document* the way :meth:`Client.send` does, without sending it.
 
+    *document* may be IODEF XML or RFC 8727 JSON or CBOR (told by content): JSON and CBOR are
+    checked through the XML they hold (JSON also against the shipped JSON Schema) and sent as they are.
     Raises :class:`iodef.ParseError` (unreadable, not IODEF v2), :class:`iodef.SchemaValidationError`
     or :class:`iodef.RuleViolation` (validation failed, ``.issues`` says why) or
     :class:`RestrictedDocumentError` (``private``/``red`` anywhere in it, without *allow_restricted*).
@@ -168,14 +184,21 @@ def prepare_document(
         raise ParseError(
             f"document is too large ({len(body):,} bytes; the limit is {max_bytes:,})", source=name
         )
-    root = parse_xml(body, max_bytes=max_bytes, source_name=name)
+    media = media_type_of(body)
+    xml, issues = body, []
+    if media != XML_MEDIA_TYPE:
+        converted = binding_to_xml(body, name)
+        assert converted is not None
+        xml = converted[0]
+        if validate:  # the JSON Schema's findings, as `iodef validate` reports them
+            issues = [Issue("error", path, None, None, "json-schema", msg) for path, msg in converted[1]]
+    root = parse_xml(xml, max_bytes=max(max_bytes, len(xml)), source_name=name)
     check_root(root, name)
-    issues: list[Issue] = []
     if validate:
-        issues = check_document(root, profile, source=name)
+        issues += check_document(root, profile, source=name)
         if has_errors(issues):
             errors = [i for i in issues if i.severity == "error"]
-            schema = [i for i in errors if i.rule.startswith("xsd:")]
+            schema = [i for i in errors if i.rule.startswith(("xsd:", "json-schema"))]
             cls = SchemaValidationError if schema else RuleViolation
             first = (schema or errors)[0]
             raise cls(
@@ -199,7 +222,7 @@ def prepare_document(
             "with --redact-above LEVEL (parts above LEVEL removed) or --allow-restricted (sent whole)",
             source=name,
         )
-    return PreparedDocument(source=name, body=body, restriction=strictest, issues=issues)
+    return PreparedDocument(source=name, body=body, restriction=strictest, issues=issues, media_type=media)
 
 
 def _ssl_context(ca: str | Path | None, cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
@@ -503,7 +526,7 @@ class Client(_Base):
             self.url,
             source=prepared.source,
             content=prepared.body,
-            headers={"Content-Type": "application/xml"},
+            headers={"Content-Type": prepared.content_type()},
         )
         return _receipt(response, attempts, prepared.source)
 
@@ -655,7 +678,7 @@ class AsyncClient(_Base):
             self.url,
             source=prepared.source,
             content=prepared.body,
-            headers={"Content-Type": "application/xml"},
+            headers={"Content-Type": prepared.content_type()},
         )
         return _receipt(response, attempts, prepared.source)
 

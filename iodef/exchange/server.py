@@ -6,10 +6,20 @@ Resources (``{feed}`` is one of the configured feeds, ``incidents`` by default):
     GET  /categories                         category document (§5.2)
     GET  /feeds/{feed}                       Atom feed, newest first, paged (RFC 5005), ?since= ?limit=
                                              ?cursor= (an opaque keyset over received time and id)
-    POST /feeds/{feed}                       add an IODEF document (application/xml, or an Atom entry
-                                             wrapping one): 201 + Location + the Atom entry
+    POST /feeds/{feed}                       add an IODEF document (application/xml, an Atom entry
+                                             wrapping one, or RFC 8727 application/json or
+                                             application/cbor): 201 + Location + the Atom entry
     GET  /feeds/{feed}/{entry}               the Atom entry of one document
-    GET  /feeds/{feed}/{entry}/document      the IODEF document, byte for byte as received
+    GET  /feeds/{feed}/{entry}/document      the IODEF document: XML (byte for byte as stored), or
+                                             JSON / CBOR by ``Accept`` (RFC 8727)
+    GET  /feeds/{feed}/{entry}/received      the bytes as the sender sent them, where the stored
+                                             document is not them (JSON, CBOR, an upgraded v1)
+
+A JSON or CBOR document, and with ``--upgrade-v1`` an IODEF v1 one, is checked, indexed, redacted
+and stored as the IODEF v2 XML it holds, its bytes as received kept beside it
+(:mod:`iodef.exchange._intake`). A JSON or CBOR answer is rendered from what the reader may have
+(its redacted view where it has one); a reader cleared for the whole document who asks for the
+binding the document arrived in gets the bytes as received.
 
 Each reader gets each document with the parts above its clearance removed (the views are made
 once, when the document arrives: :mod:`iodef.exchange.redact`); the entry of a redacted view says
@@ -51,6 +61,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
+from ..json import XML_MEDIA_TYPE, negotiate, render
 from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
 from ..xml import IODEF_NS, check_root, parse_xml
 from ..xmlsig import SignatureError, Trust, verify_signature
@@ -66,13 +77,23 @@ from ._http import (
     unavailable,
     validators,
 )
+from ._intake import (
+    BINDING_TYPES,
+    V1_XML_TYPE,
+    Received,
+    from_binding,
+    is_v1,
+    media_type_of_request,
+    unwrap_entry,
+    upgrade_v1,
+    v1_refused,
+)
 from ._policy import RESTRICTION_RANK, effective_restriction, restriction_rank
 from .config import Peer, ServerConfig, load_server_config
 from .redact import views as redacted_views
 from .rolie import (
     ATOM_ENTRY_TYPE,
     ATOM_FEED_TYPE,
-    ATOM_NS,
     EntryInfo,
     categories_document,
     entry_document,
@@ -87,8 +108,8 @@ __all__ = ["ServerSettings", "app_from_environment", "create_app", "document_dig
 DEFAULT_MAX_BYTES: Final = _DOCUMENT_CAP
 INLINE_CHECK_BYTES: Final = 64 * 1024
 XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/iodef+xml"})
+_ACCEPT_POST: Final = f"application/xml, {ATOM_ENTRY_TYPE}, application/json, application/cbor"
 _I = f"{{{IODEF_NS}}}"
-_A = f"{{{ATOM_NS}}}"
 
 
 @dataclass
@@ -108,6 +129,8 @@ class ServerSettings:
     sqlite_synchronous: str = "full"
     #: peer name -> whose XML Signature its documents must carry (``--require-signature-from``)
     signature_trust: dict[str, Trust] = field(default_factory=dict)
+    #: Store received IODEF v1 documents upgraded to v2, the original beside (``--upgrade-v1``).
+    upgrade_v1: bool = False
 
 
 class _RateLimiter:
@@ -167,43 +190,6 @@ def _index(root: etree._Element) -> dict[str, str | None]:
     }
 
 
-def _media_type(request: Request) -> tuple[str, dict[str, str]]:
-    raw = request.headers.get("content-type", "")
-    parts = [p.strip() for p in raw.split(";")]
-    params = {}
-    for p in parts[1:]:
-        if "=" in p:
-            k, v = p.split("=", 1)
-            params[k.strip().lower()] = v.strip().strip('"').lower()
-    return parts[0].lower(), params
-
-
-def _unwrap_entry(root: etree._Element, name: str) -> etree._Element:
-    if root.tag != _A + "entry":
-        raise ProblemError(
-            400,
-            "Not an Atom entry",
-            f"{name}: the body is {root.tag!r}, not an atom:entry",
-            slug="unreadable",
-        )
-    contents = root.findall(_A + "content")
-    # Exactly one element, the IODEF document: anything beside it would be answered 201 and dropped.
-    inside = [el for el in contents[0] if isinstance(el.tag, str)] if len(contents) == 1 else []
-    if len(inside) != 1 or inside[0].tag != _I + "IODEF-Document":
-        found = ", ".join(etree.QName(el).localname for el in inside) or "nothing"
-        raise ProblemError(
-            422,
-            "Not one IODEF document in the entry",
-            f"{name}: the atom:entry must have one atom:content holding exactly one element, an "
-            f"IODEF-Document (found {len(contents)} atom:content holding {found})",
-            slug="invalid-document",
-        )
-    inner = inside[0]
-    # Re-read the wrapped document on its own so that it is stored and checked as a document.
-    data = etree.tostring(inner, encoding="UTF-8", xml_declaration=True)
-    return parse_xml(data, source_name=name)
-
-
 @dataclass(frozen=True, slots=True)
 class _Checked:
     root: etree._Element
@@ -212,6 +198,9 @@ class _Checked:
     index: dict[str, str | None]
     visible_rank: int
     views: tuple[tuple[int, int, str | None, bytes], ...]
+    received: Received | None = None
+    #: notes of the v1 upgrade (None: the document was no v1 document)
+    upgrade_notes: int | None = None
 
 
 def _views(root: etree._Element, restriction: str | None, profile: str) -> tuple[int, tuple[Any, ...]]:
@@ -366,25 +355,29 @@ class _App:
             raise ProblemError(
                 403, "Not allowed", f"{peer.name} may not post to the feed {feed!r}", slug="forbidden"
             )
-        media, params = _media_type(request)
+        media, params = media_type_of_request(request)
         is_entry = media == "application/atom+xml" and params.get("type", "entry") == "entry"
-        if media not in XML_TYPES and not is_entry:
+        if media not in XML_TYPES and media not in BINDING_TYPES and not is_entry:
             raise ProblemError(
                 415,
                 "Unsupported media type",
-                f"got {media or 'no Content-Type'!r}; send application/xml (an IODEF document) "
-                f"or {ATOM_ENTRY_TYPE} (an Atom entry wrapping one)",
+                f"got {media or 'no Content-Type'!r}; send application/xml (an IODEF document), "
+                f"{ATOM_ENTRY_TYPE} (an Atom entry wrapping one), or application/json or "
+                "application/cbor (RFC 8727)",
                 slug="unsupported-media-type",
-                headers={"Accept-Post": f"application/xml, {ATOM_ENTRY_TYPE}"},
+                headers={"Accept-Post": _ACCEPT_POST},
             )
         body = await self._read_body(request)
         name = f"POST /feeds/{feed}"
-        if len(body) <= INLINE_CHECK_BYTES:
+        binding = media if media in BINDING_TYPES else None
+        if len(body) <= INLINE_CHECK_BYTES and binding is None:
             # A small document is checked in well under a millisecond: cheaper here than a thread hop.
             checked = self._check(body, is_entry, name)
         else:
-            checked = await run_in_threadpool(self._check, body, is_entry, name)
-        await self._require_signature(peer, checked.body, name)
+            checked = await run_in_threadpool(self._check, body, is_entry, name, binding)
+        # A signature is over the document as signed: the v1 original, else the XML form.
+        signed = checked.body if checked.received is None or checked.upgrade_notes is None else body
+        await self._require_signature(peer, signed, name)
         store = self._store()
         new = NewDocument(
             feed=feed,
@@ -394,6 +387,7 @@ class _App:
             visible_rank=checked.visible_rank,
             views=checked.views,
             legacy_digest=partial(legacy_document_digest, checked.root),
+            received=None if (got := checked.received) is None else (got.media_type, got.body),
             **checked.index,
         )
         try:
@@ -404,6 +398,9 @@ class _App:
         headers = {"Location": info.entry_url, "Content-Location": info.entry_url}
         if not created:
             headers["IODEF-Repeat-Of"] = info.entry_url
+        if checked.upgrade_notes is not None:
+            headers["IODEF-Upgraded-From"] = "1.00"
+            headers["IODEF-Upgrade-Notes"] = str(checked.upgrade_notes)
         return Response(
             entry_document(info),
             status_code=201 if created else 200,
@@ -432,12 +429,25 @@ class _App:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _check(self, body: bytes, is_entry: bool, name: str) -> _Checked:
+    def _check(self, body: bytes, is_entry: bool, name: str, binding: str | None = None) -> _Checked:
+        received: Received | None = None
+        found: list[Issue] = []
+        if binding is not None:
+            body, found, received = from_binding(body, binding, name)
+        digest_root: etree._Element | None = None
+        notes: int | None = None
         try:
-            root = parse_xml(body, max_bytes=self.settings.max_bytes, source_name=name)
+            root = parse_xml(body, max_bytes=max(self.settings.max_bytes, len(body)), source_name=name)
             if is_entry:
-                root = _unwrap_entry(root, name)
+                root = unwrap_entry(root, name, v1=self.settings.upgrade_v1)
                 body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+            if is_v1(root):
+                if not self.settings.upgrade_v1:
+                    raise v1_refused(name)
+                # The digest stays the v1 document's: the upgrade may write the time of upgrading.
+                digest_root, original = root, body
+                root, body, notes = upgrade_v1(body, name, self.settings.max_bytes)
+                received = Received(V1_XML_TYPE, original)
             check_root(root, name)
         except DocumentTooLargeError:
             raise too_large(len(body), self.settings.max_bytes) from None
@@ -452,7 +462,7 @@ class _App:
                 slug=slug,
                 extra={"issues": [_issue_from_error(exc)]},
             ) from None
-        issues = check_document(root, self.settings.profile, source=name)
+        issues = found + check_document(root, self.settings.profile, source=name)
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise ProblemError(
@@ -465,7 +475,14 @@ class _App:
         index = _index(root)
         visible, views = _views(root, index["restriction"], self.settings.profile)
         return _Checked(
-            root=root, body=body, digest=document_digest(root), index=index, visible_rank=visible, views=views
+            root=root,
+            body=body,
+            digest=document_digest(root if digest_root is None else digest_root),
+            index=index,
+            visible_rank=visible,
+            views=views,
+            received=received,
+            upgrade_notes=notes,
         )
 
     async def _require_signature(self, peer: Peer, body: bytes, name: str) -> None:
@@ -485,8 +502,12 @@ class _App:
             ) from None
 
     def _reader(self, request: Request) -> tuple[Peer, int]:
-        peer = self._peer(request)
-        return peer, peer.read_rank
+        # Once per request: a handler that asks twice must not take two tokens of the rate limit.
+        known: tuple[Peer, int] | None = getattr(request.state, "iodef_reader", None)
+        if known is None:
+            peer = self._peer(request)
+            known = request.state.iodef_reader = (peer, peer.read_rank)
+        return known
 
     async def feed(self, request: Request) -> Response:
         peer, rank = self._reader(request)
@@ -573,13 +594,53 @@ class _App:
 
     async def document(self, request: Request) -> Response:
         entry, body = await self._get(request)
-        tag = etag("document", entry.digest, str(entry.withheld), str(entry.restriction))
+        media = negotiate(request.headers.get("accept"))
+        tag = etag("document", entry.digest, str(entry.withheld), str(entry.restriction), media)
         headers = validators(tag, entry.received)
+        headers["Vary"] = "Accept"
         if entry.withheld:
             headers["IODEF-Withheld-Parts"] = str(entry.withheld)
         if not_modified(request, tag, entry.received):
             return Response(status_code=304, headers=headers)
-        return Response(body, media_type="application/xml", headers=headers)
+        if media == XML_MEDIA_TYPE:
+            return Response(body, media_type=XML_MEDIA_TYPE, headers=headers)
+        # As received, when the reader may have it whole and it came in this binding; else the
+        # reader's own bytes (its redacted view where it has one) rendered: never the whole document.
+        original = await self._received(request) if not entry.withheld else None
+        if original is not None and original[0] == media:
+            return Response(original[1], media_type=media, headers=headers)
+        rendered, media = await run_in_threadpool(render, body, media)
+        return Response(rendered, media_type=media, headers=headers)
+
+    async def _received(self, request: Request) -> tuple[str, bytes] | None:
+        peer, rank = self._reader(request)
+        feed = self._feed(request)
+        entry_id = str(request.path_params["entry"])
+        store = self._store()
+        reader = None if peer.name == "anonymous" else peer.name
+        try:
+            return await run_in_threadpool(
+                lambda: store.received(feed, entry_id, reader=reader, max_rank=rank)
+            )
+        except StorageUnavailableError as exc:
+            raise unavailable(str(exc)) from None
+
+    async def received(self, request: Request) -> Response:
+        """The bytes as the sender sent them (JSON, CBOR, a v1 document), to readers cleared for all of it."""
+        entry, _ = await self._get(request)
+        original = await self._received(request) if not entry.withheld else None
+        if original is None:
+            detail = (
+                "parts of this document are above your clearance; only its redacted view is served"
+                if entry.withheld
+                else "this document was stored as received: see its /document"
+            )
+            raise ProblemError(404, "No received form", detail, slug="not-found")
+        tag = etag("received", entry.digest)
+        headers = validators(tag, entry.received)
+        if not_modified(request, tag, entry.received):
+            return Response(status_code=304, headers=headers)
+        return Response(original[1], media_type=original[0], headers=headers)
 
 
 def _issue_from_error(exc: IODEFError) -> dict[str, Any]:
@@ -630,6 +691,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         Route("/feeds/{feed}", wrap(app_state.feed_or_post), methods=["GET", "POST"]),
         Route("/feeds/{feed}/{entry}", wrap(app_state.entry), methods=["GET"]),
         Route("/feeds/{feed}/{entry}/document", wrap(app_state.document), methods=["GET"]),
+        Route("/feeds/{feed}/{entry}/received", wrap(app_state.received), methods=["GET"]),
     ]
     # the read-only TAXII 2.1 face (issue 14), on the same peers, checks and store
     from .taxii import taxii_routes

@@ -91,6 +91,16 @@ views = sa.Table(
     sa.Column("body", sa.LargeBinary(), nullable=False),
 )
 
+#: The bytes a peer sent when the stored document is not them (RFC 8727 JSON or CBOR, an IODEF v1
+#: document stored upgraded): kept as received, served only to readers cleared for the whole document.
+received_table = sa.Table(
+    "iodef_received",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("body", sa.LargeBinary(), nullable=False),
+)
+
 _META_COLUMNS: Final = [c for c in entries.c if c.name != "body"]
 
 # The write path's statements, as the drivers take them (qmark; %s for psycopg by _q).
@@ -111,6 +121,7 @@ _RAW_INSERT: Final = (
 _RAW_INSERT_VIEW: Final = (
     "INSERT INTO iodef_views (seq, rank, withheld, restriction, body) VALUES (?, ?, ?, ?, ?)"
 )
+_RAW_INSERT_RECEIVED: Final = "INSERT INTO iodef_received (seq, media_type, body) VALUES (?, ?, ?)"
 
 
 class StorageUnavailableError(Exception):
@@ -137,6 +148,8 @@ class NewDocument:
     views: tuple[tuple[int, int, str | None, bytes], ...] = ()
     #: The digest earlier versions computed (called only when the incident is already stored).
     legacy_digest: Callable[[], str] | None = None
+    #: ``(media type, bytes)`` as the peer sent them, when *body* is not those bytes (JSON, CBOR, v1).
+    received: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +420,8 @@ class Store:
                 self._q(_RAW_INSERT_VIEW),
                 [(seq, r, w, restr, body) for r, w, restr, body in doc.views],
             )
+        if doc.received is not None:
+            cur.execute(self._q(_RAW_INSERT_RECEIVED), (seq, *doc.received))
         return replace(entry, seq=seq, visible_rank=visible), True
 
     def _repeat(self, cur: Any, feed: str, sender: str, digest: str) -> Entry | None:
@@ -542,6 +557,29 @@ class Store:
         if view is None:
             return None
         return entry.for_reader(int(view.withheld), view.restriction), bytes(view.body)
+
+    def received(
+        self, feed: str, entry_id: str, *, reader: str | None, max_rank: int
+    ) -> tuple[str, bytes] | None:
+        """``(media type, bytes)`` of an entry as its sender sent them, or None.
+
+        None when the entry was stored as received (an IODEF v2 XML document), does not exist, or
+        *reader* is not cleared for the whole document: the bytes as received are never redacted,
+        so only a reader who may have everything gets them.
+        """
+        query = (
+            sa.select(*_META_COLUMNS, received_table.c.media_type, received_table.c.body)
+            .join(received_table, received_table.c.seq == entries.c.seq)
+            .where(entries.c.feed == feed, entries.c.entry_id == entry_id, self._visible(reader, max_rank))
+        )
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        except (OperationalError, DBAPIError) as exc:
+            raise StorageUnavailableError(f"storage unavailable: {exc.orig}") from None
+        if row is None or self._redacted_for(Entry._from_row(row), reader, max_rank) is not None:
+            return None
+        return str(row.media_type), bytes(row.body)
 
     def count(self, feed: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(entries)

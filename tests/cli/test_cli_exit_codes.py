@@ -53,6 +53,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["outbox", "flush", "--outbox", "{tmp}"], 3, "iodef outbox:"),
     (["serve", "--bogus"], 2, "No such option"),
     (["serve", "--insecure-http", "--peers", "{tmp}/missing.toml"], 2, "No such file"),
+    (["serve", "--upgrade-v1", "--insecure-http", "--peers", "{tmp}/missing.toml"], 2, "No such file"),
     (
         ["serve", "--no-auth", "--port", "0", "--tls-cert", "{tmp}/missing.pem", "--tls-key", "{tmp}/k.pem"],
         3,
