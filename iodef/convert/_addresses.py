@@ -58,7 +58,7 @@ def classify_address(value: str) -> tuple[str, str | None]:
         return ("ext-value", "sip-uri")
     if lower.startswith("tel:"):
         return ("ext-value", "tel-uri")
-    if lower.startswith(("http://", "https://")):
+    if lower.startswith(("http://", "https://")) and _URI.fullmatch(v):
         return ("site-uri", None)
     if _EMAIL.fullmatch(v):
         if "bot" in lower.split("@", 1)[0] and lower.endswith(("botplatform.com", ".bot")):

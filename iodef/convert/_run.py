@@ -86,6 +86,9 @@ def convert_inputs(
     unique = UniqueIds()
 
     def finish(inc: Incident) -> Incident:
+        # input text may hold control characters XML 1.0 cannot carry (in a user name, a host name,
+        # a URL ...): escaped here, once per incident, so every incident a caller gets can be written
+        xml_safe(inc)
         unique(inc)
         if time_note:
             inc.additional_data_list.append(text_item(time_note, meaning="time-zone"))

@@ -34,3 +34,32 @@ def test_control_characters_of_the_input_are_escaped_in_record_items() -> None:
         ],
     )
     assert check(iodef.dumps(doc)).valid  # writable, and valid
+
+
+def test_a_url_with_white_space_in_it_is_not_a_uri() -> None:
+    # a link cut from a folded mail header, CRLF and all
+    folded = "http://earn-fast.example/join\r\n     by mx1.mail.example.net"
+    assert address_for(folded, kind="site-uri").category != "site-uri"
+    assert address_for(folded).category != "site-uri"
+
+
+def test_control_characters_anywhere_in_the_input_leave_every_incident_writable() -> None:
+    import io
+
+    from iodef.convert import ConvertOptions
+    from iodef.convert._run import Input, Stats, convert_inputs
+    from tests.conftest import FIXTURES
+
+    data = (FIXTURES / "convert" / "vms" / "vms-audit-json" / "audit.jsonl").read_bytes()
+    data = data.replace(b'"nvr-02"', b'"nvr\\u0001-02"')  # a server name with a control character
+    found = list(
+        convert_inputs(
+            "vms",
+            [Input("audit.jsonl", io.BytesIO(data), "vms-audit-json")],
+            ConvertOptions(name="csirt.example"),
+            Stats(),
+        )
+    )
+    assert found
+    xml = iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))
+    assert check(xml).valid
