@@ -64,8 +64,11 @@ def _run_document(data: bytes) -> None:
     if canonical(out) != canonical(data):
         raise Finding("the round trip changed the data", _first_difference(canonical(data), canonical(out)))
     pretty = guarded("dumps(pretty=True)", lambda: iodef.dumps(doc, pretty=True))
-    if iodef.parse(pretty) != doc:
-        raise Finding("the pretty round trip changed the model", "parse(dumps(doc, pretty=True)) != doc")
+    # compared as XML, not as models: a NaN is not equal to itself
+    if canonical(iodef.dumps(iodef.parse(pretty))) != canonical(out):
+        raise Finding(
+            "the pretty round trip changed the data", "parse(dumps(doc, pretty=True)) lost something"
+        )
     if report is not None and _declares_utf8(data):
         second = guarded("check(dumps(parse(x)))", lambda: check(out))
         if verdict(second) != verdict(report):
