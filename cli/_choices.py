@@ -27,7 +27,10 @@ class Profile(StrEnum):
     rfc7970_errata = "rfc7970-errata"
 
 
-PROFILE_HELP = "rfc7970: the schema as published; rfc7970-errata: with errata 5543, 5544, 5583 applied."
+PROFILE_HELP = (
+    "rfc7970: the schema as published; rfc7970-errata: with errata 5543, 5544, 5583 applied and the RFC's "
+    "prose followed where it is right (docs/rfc7970-conflicts.md)."
+)
 
 
 class Restriction(StrEnum):
