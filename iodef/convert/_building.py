@@ -257,3 +257,36 @@ def one_document(incidents: Iterable[Incident]) -> IODEFDocument:
     if not found:
         raise ConvertError("no incident-worthy records in the input")
     return mk(IODEFDocument, lang="en", incidents=found)  # the descriptions are English (RFC 7970 §6)
+
+
+def join_fields(*fields: str) -> str:
+    """Fields as one grouping key, ``a|b|c``; a ``|`` or ``\\`` inside a field is escaped.
+
+    Device names, user names and protocols come from the input and may hold ``|`` themselves:
+    :func:`split_fields` gives the fields back exactly.
+    """
+    if not any("|" in f or "\\" in f for f in fields):
+        return "|".join(fields)
+    return "|".join(f.replace("\\", "\\\\").replace("|", "\\|") for f in fields)
+
+
+def split_fields(key: str) -> list[str]:
+    """The fields of a key made by :func:`join_fields`."""
+    if "\\" not in key:
+        return key.split("|")
+    fields: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for ch in key:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "|":
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    fields.append("".join(current))
+    return fields

@@ -57,7 +57,7 @@ from ..model import (
     SystemImpact,
 )
 from ._addresses import address_for, is_public_ip, node_of
-from ._building import creator_contact, mk, one_document, text_item
+from ._building import creator_contact, join_fields, mk, one_document, split_fields, text_item
 from ._grouping import Group, Grouper, family_grouper, field_key, stream_incidents
 from ._identity import Pseudonymizer, accounts_record
 from ._options import BaseRecord, ConvertOptions
@@ -191,7 +191,7 @@ def _observe(g: Group[RatRecord], r: RatRecord) -> None:
         g.note("format", r.format, 16)
         g.note("tool", r.tool, 16)
         if r.target_ip and r.target_port is not None:
-            g.note("target_port", f"{r.target_ip}|{r.target_port}|{r.protocol or ''}", limit)
+            g.note("target_port", join_fields(r.target_ip, str(r.target_port), r.protocol or ""), limit)
         if r.signature:
             g.note("signature", f"{r.signature_id or ''}|{r.signature}", 64)
         # kept up to *limit* so that the incident can say how many there were; build() lists fewer
@@ -415,7 +415,7 @@ def _target_systems(group: Group[RatRecord], options: ConvertOptions) -> list[Sy
     """The systems the source reached, with the services (ports) it reached on each."""
     ports: dict[str, list[tuple[int, str]]] = {}
     for tp in group.values("target_port"):
-        ip, port_text, proto = tp.split("|")
+        ip, port_text, proto = split_fields(tp)
         ports.setdefault(ip, []).append((int(port_text), proto))
     roles = [mk(NodeRole, category="remote-access")] + [
         mk(NodeRole, category=r) for r in options.target_roles

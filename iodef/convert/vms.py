@@ -63,7 +63,16 @@ from ..model import (
     SystemImpact,
 )
 from ._addresses import address_for, mac_address, node_of
-from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
+from ._building import (
+    creator_contact,
+    join_fields,
+    listed_of,
+    mk,
+    not_listed_item,
+    one_document,
+    split_fields,
+    text_item,
+)
 from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
 from ._identity import Pseudonymizer, accounts_record
 from ._options import BaseRecord, ConvertOptions
@@ -167,14 +176,14 @@ LIST_SOURCES: Final = 16
 def _observe(g: Group[VmsRecord], r: VmsRecord) -> None:
     dev = r.device or r.device_ip
     if dev:
-        g.note("device", f"{dev}|{r.device_ip or ''}|{r.device_mac or ''}|{r.device_kind}", 256)
+        g.note("device", join_fields(dev, r.device_ip or "", r.device_mac or "", r.device_kind), 256)
     g.note("server", r.server, 16)
     g.note("source_ip", r.source_ip, 1000)  # kept to be counted; build() lists LIST_SOURCES
     g.note("user", r.user, 1000)
     g.note("format", r.format, 16)
     g.note(
         "firmware",
-        f"{r.vendor or ''}|{r.model or ''}|{r.firmware or ''}" if r.vendor or r.model else None,
+        join_fields(r.vendor or "", r.model or "", r.firmware or "") if r.vendor or r.model else None,
         16,
     )
     if r.detail and INCIDENT_TABLE.get(r.event, False):
@@ -267,7 +276,7 @@ def _device_system(device: str, firmware: list[str]) -> System | None:
 
     ``None`` when the device has neither an address nor a name (a Node needs one of them).
     """
-    name, ip, mac, kind = device.split("|")
+    name, ip, mac, kind = split_fields(device)
     addrs = [address_for(ip)] if ip else []
     mac_text = mac_address(mac)
     if mac_text:
@@ -284,7 +293,7 @@ def _device_system(device: str, firmware: list[str]) -> System | None:
         return None
     os_list = []
     for fw in firmware[:1]:
-        vendor, model, version = fw.split("|")
+        vendor, model, version = split_fields(fw)
         os_list.append(mk(SoftwareType, descriptions=[" ".join(x for x in (vendor, model, version) if x)]))
     return mk(
         System,

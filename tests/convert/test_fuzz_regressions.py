@@ -63,3 +63,29 @@ def test_control_characters_anywhere_in_the_input_leave_every_incident_writable(
     assert found
     xml = iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))
     assert check(xml).valid
+
+
+def test_a_bar_inside_a_device_name_or_vendor_survives_grouping() -> None:
+    # a camera named "cam|lobby" broke the device key (name|ip|mac|kind): ValueError on unpacking
+    import io
+
+    from iodef.convert import ConvertOptions
+    from iodef.convert._building import join_fields, split_fields
+    from iodef.convert._run import Input, Stats, convert_inputs
+    from tests.conftest import FIXTURES
+
+    for fields in (["a", "b", "c"], ["cam|lobby", "192.0.2.1", "", "camera"], ["a\\b|", "", "|", "k"]):
+        assert split_fields(join_fields(*fields)) == fields
+    data = (FIXTURES / "convert" / "vms" / "jsonl" / "vms.jsonl").read_bytes()
+    data = data.replace(b'"cam-lobby-03"', b'"cam|lobby\\\\03"').replace(b'"Axis"', b'"Ax|is"')
+    found = list(
+        convert_inputs(
+            "vms",
+            [Input("vms.jsonl", io.BytesIO(data), "jsonl")],
+            ConvertOptions(name="csirt.example"),
+            Stats(),
+        )
+    )
+    xml = iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))
+    assert b"cam|lobby\\03" in xml
+    assert check(xml).valid
