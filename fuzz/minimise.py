@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from .oracles import Finding
+from .oracles import Finding, harness_kind
 
 __all__ = ["minimise"]
 
@@ -19,8 +19,8 @@ def _same_failure(run: Callable[[bytes, str], None], kind: str, label: str) -> C
             run(data, label)
         except Finding as finding:
             return finding.kind == kind
-        except Exception:
-            return False
+        except Exception as exc:
+            return harness_kind(exc) == kind
         return False
 
     return fails

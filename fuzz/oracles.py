@@ -12,7 +12,7 @@ from lxml import etree
 
 import iodef
 
-__all__ = ["Finding", "canonical", "guarded", "timed"]
+__all__ = ["Finding", "canonical", "guarded", "harness_kind", "timed"]
 
 _XML_WS = " \t\r\n"
 #: the wall a single API call on an input of a few KB must stay under (process CPU seconds)
@@ -38,10 +38,16 @@ def _where(exc: BaseException) -> str:
     spot = "?"
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if "/iodef/" in filename or "/cli/" in filename:
-            spot = f"{filename.rpartition('/iodef/')[2] or filename}:{tb.tb_lineno}"
+        if "/iodef/" in filename or "/cli/" in filename or "/fuzz/" in filename:
+            short = filename.rpartition("/iodef/")[2] if "/iodef/" in filename else filename
+            spot = f"{short.rpartition('/work/')[2] if short.startswith('/') else short}:{tb.tb_lineno}"
         tb = tb.tb_next
     return spot
+
+
+def harness_kind(exc: BaseException) -> str:
+    """The kind of a failure that escaped the oracles (the harness's own bug, or a target's gap)."""
+    return f"the harness broke: {type(exc).__name__} at {_where(exc)}"
 
 
 def guarded(what: str, call: Callable[[], T]) -> T:

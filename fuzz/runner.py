@@ -8,7 +8,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from .oracles import Finding
+from .oracles import Finding, harness_kind
 from .targets import Target, all_targets
 
 __all__ = ["Tally", "run", "run_parallel"]
@@ -50,34 +50,38 @@ def run(
                 if not quiet:
                     print(f"[{target.name}] NEW: {finding}  (seed {label})", file=sys.stderr)
         except Exception as exc:  # the harness's own bug, or an IODEFError the target let through
+            # kept with its input like a finding, so it can be saved, replayed and fixed
             tally.harness_errors += 1
-            if tally.harness_errors <= 3 and not quiet:
-                print(f"[{target.name}] harness error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            kind = harness_kind(exc)
+            if kind not in tally.findings:
+                tally.findings[kind] = (Finding(kind, f"{type(exc).__name__}: {exc}"[:300]), label, data)
+                if not quiet:
+                    print(f"[{target.name}] NEW: {kind}: {exc}  (seed {label})", file=sys.stderr)
         tally.seconds += time.monotonic() - began
         tally.inputs += 1
         total += 1
         if not quiet and now - last_note > 30:
             last_note = now
-            print(f"... {total} inputs, {now - start:.0f} s", file=sys.stderr)
+            print(f"... {total} inputs, {now - start:.0f} s (seed {seed})", file=sys.stderr, flush=True)
     return tallies
 
 
-def _worker(job: tuple[list[str], float, int | None, int]) -> dict[str, Tally]:
-    names, seconds, inputs, seed = job
+def _worker(job: tuple[list[str], float, int | None, int, bool]) -> dict[str, Tally]:
+    names, seconds, inputs, seed, quiet = job
     warnings.simplefilter("ignore")
     targets = all_targets()
-    return run([targets[n] for n in names], seconds, inputs, seed, quiet=True)
+    return run([targets[n] for n in names], seconds, inputs, seed, quiet)
 
 
 def run_parallel(
-    names: list[str], seconds: float, inputs: int | None, seed: int, jobs: int
+    names: list[str], seconds: float, inputs: int | None, seed: int, jobs: int, quiet: bool = True
 ) -> dict[str, Tally]:
     """Run *jobs* workers with seeds seed, seed+1, ...; their tallies are added up."""
     import multiprocessing
 
     share = None if inputs is None else -(-inputs // jobs)
     with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        parts = pool.map(_worker, [(names, seconds, share, seed + k) for k in range(jobs)])
+        parts = pool.map(_worker, [(names, seconds, share, seed + k, quiet) for k in range(jobs)])
     tallies = {name: Tally() for name in names}
     for part in parts:
         for name, tally in part.items():
