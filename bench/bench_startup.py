@@ -29,6 +29,7 @@ COMMANDS: list[list[str]] = [
     ["--help"],
     ["--version"],
     ["validate", ONE],
+    ["fmt", ONE],  # reads into the model: pays for importing it
     ["validate", "--help"],
     ["pull", "--help"],
     ["convert", "--help"],

@@ -308,6 +308,8 @@ class IODEFModel(BaseModel):
         validate_assignment=False,
         ser_json_inf_nan="constants",
         use_attribute_docstrings=False,
+        # validators are built on a class's first use, not at import (see model/__init__.py)
+        defer_build=True,
     )
 
     #: Attributes the schema does not define (e.g. from other namespaces), kept as they came,
