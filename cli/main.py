@@ -11,6 +11,7 @@ is an I/O error (a full disk, a closed pipe) and 1 otherwise; ``IODEF_TRACEBACK=
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import sys
 from typing import Any
@@ -41,8 +42,30 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: the shells ``--install-completion SHELL`` / ``--show-completion SHELL`` take by name
+_SHELLS = frozenset({"bash", "zsh", "fish", "powershell", "pwsh"})
+
+
+def _honour_explicit_shell(argv: list[str]) -> None:
+    """Let ``--install-completion bash`` mean bash, wherever it runs.
+
+    Typer's completion options are flags that detect the shell from the parent processes and
+    ignore a shell named after them; started from a script, a service or anything that is not a
+    shell, that detection fails ("Shell None is not supported"). With a shell named, Typer is told
+    (through its own switch for this) to take the option's value instead.
+    """
+    options = ("--install-completion", "--show-completion")
+    named = any(option in options and value in _SHELLS for option, value in itertools.pairwise(argv))
+    named = named or any(
+        option in options and value in _SHELLS for option, _, value in (arg.partition("=") for arg in argv)
+    )
+    if named:
+        os.environ["_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"] = "1"
+
+
 def main() -> None:
     """Console-script entry point."""
+    _honour_explicit_shell(sys.argv[1:])
     extra: dict[str, Any] = {"color": False} if os.environ.get("NO_COLOR") else {}
     try:
         _app(prog_name="iodef", **extra)

@@ -7,6 +7,7 @@ import pty
 import shutil
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -62,6 +63,47 @@ def test_install_completion_writes_the_script_and_sources_it(tmp_path: Path) -> 
     script = tmp_path / ".bash_completions" / "iodef.sh"
     assert "_iodef_completion" in script.read_text()
     assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
+
+
+_ORPHAN = """
+import os, subprocess, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+if os.fork():
+    os._exit(0)  # the child is orphaned: no shell among the processes above it
+os.setsid()
+time.sleep(0.2)
+done = subprocess.run(argv, capture_output=True, text=True)
+with open(out + ".tmp", "w") as fh:
+    fh.write(f"{done.returncode}\\n{done.stdout}{done.stderr}")
+os.replace(out + ".tmp", out)
+"""
+
+
+def _run_orphaned(tmp_path: Path, *args: str) -> tuple[int, str]:
+    """Run iodef with no shell above it (as from a service or a script's daemon)."""
+    if not PROGRAM.exists() or not hasattr(os, "fork"):
+        pytest.skip("needs the installed iodef script and fork()")
+    result = tmp_path / "result.txt"
+    result.unlink(missing_ok=True)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", _ORPHAN, str(result), str(PROGRAM), *args], env=env, check=True)
+    for _ in range(600):
+        if result.exists():
+            code, _, text = result.read_text().partition("\n")
+            return int(code), text
+        time.sleep(0.1)
+    raise AssertionError("the orphaned iodef did not finish in 60 s")
+
+
+def test_a_named_shell_is_used_where_none_can_be_detected(tmp_path: Path) -> None:
+    # Typer's own options detect the shell from the parent processes and ignore the name
+    code, text = _run_orphaned(tmp_path, "--install-completion", "bash")
+    assert code == 0, text
+    assert "bash completion installed" in text
+    assert "_iodef_completion" in (tmp_path / ".bash_completions" / "iodef.sh").read_text()
+    code, text = _run_orphaned(tmp_path, "--show-completion=zsh")
+    assert code == 0, text
+    assert "#compdef iodef" in text
 
 
 # -- --quiet ------------------------------------------------------------------------------------------
