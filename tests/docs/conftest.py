@@ -14,8 +14,6 @@ in ``$IODEF_TOKEN`` and ``client.toml`` too) is known to it, and its CA is trust
 from __future__ import annotations
 
 import gzip
-import os
-import re
 import shutil
 import signal
 import socket
@@ -27,12 +25,10 @@ from pathlib import Path
 
 import pytest
 import trustme
+from docs_env import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
-#: a feed URL of an example peer: its scheme and host are replaced by the test peer's
-PEER_URL = re.compile(r"https://[a-z0-9.-]+\.example(?=/feeds/)")
-TOKEN = "..."  # the placeholder the examples use, as the token the test peer knows
 
 _FILES = {
     "incident.xml": "valid/minimal.xml",
@@ -253,20 +249,3 @@ def peer(tmp_path_factory: pytest.TempPathFactory, pki: dict[str, Path]) -> Iter
             proc.kill()
             proc.wait(timeout=10)
         log.close()
-
-
-def example_env(workspace: Path) -> dict[str, str]:
-    """The environment examples run in: the iodef being tested first on PATH, no colour, no home."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IODEF_")}
-    env.update(
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        IODEF_TOKEN=TOKEN,
-        KEY="docs-example-pseudonymisation-key",
-        XDG_DATA_HOME=str(workspace / ".local" / "share"),
-        SSL_CERT_FILE=str(workspace / "peer-ca.pem"),
-        HOME=str(workspace),
-        PYTHONUNBUFFERED="1",
-        NO_COLOR="1",
-        COLUMNS="100",
-    )
-    return env

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from blocks import Block, all_blocks, blocks_of, pages
-from conftest import PEER_URL, example_env
+from docs_env import PEER_URL, example_env
 
 #: page -> how many of its blocks carry `<!-- not-run: ... -->`. A page that marks a block gets
 #: a line here, so skipping an example is a decision someone wrote down.
