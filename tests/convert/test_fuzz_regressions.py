@@ -89,3 +89,27 @@ def test_a_bar_inside_a_device_name_or_vendor_survives_grouping() -> None:
     xml = iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))
     assert b"cam|lobby\\03" in xml
     assert check(xml).valid
+
+
+def test_a_charset_no_codec_can_have_is_read_as_utf8() -> None:
+    # charset="utf-8\0" made codecs raise ValueError ("embedded null character"), not LookupError
+    import io
+
+    from iodef.convert import ConvertOptions
+    from iodef.convert._run import Input, Stats, convert_inputs
+    from tests.conftest import FIXTURES
+
+    data = (FIXTURES / "convert" / "spam" / "arf" / "with-original.eml").read_bytes()
+    for charset in (b"utf-8\x00", b"no-such-codec", b"utf-8\x00\xff"):
+        mutated = data.replace(b'charset="utf-8"', b'charset="' + charset + b'"')
+        assert mutated != data
+        found = list(
+            convert_inputs(
+                "spam",
+                [Input("with-original.eml", io.BytesIO(mutated), "arf")],
+                ConvertOptions(name="csirt.example"),
+                Stats(),
+            )
+        )
+        assert found, charset
+        assert check(iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))).valid

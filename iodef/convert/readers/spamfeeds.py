@@ -121,7 +121,7 @@ def mail_body(msg: Message) -> tuple[str | None, str | None]:
         charset = part.get_content_charset() or "utf-8"
         try:
             text = payload.decode(charset, errors="replace")
-        except LookupError:
+        except (LookupError, ValueError):  # no such codec; a NUL in the name is a ValueError
             text = payload.decode("utf-8", errors="replace")
         text = text.replace("\r\n", "\n")
         if ctype == "text/plain" and plain is None:
