@@ -9,6 +9,7 @@ element path); its schema is built on first need and kept for the process.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, Final
@@ -412,15 +413,24 @@ _LIBXML_NAMES: Final = re.compile(r"SCHEMAV_(CVC_)?")
 def _libxml2_issues(log: Any, root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
     """libxml2's error *log* as issues (used where xmlschema does not explain)."""
     issues: list[Issue] = []
+    # a hostile document repeats one error thousands of times on one element (an attribute each):
+    # each element path and each error name is worked out once
+    paths: dict[str, str] = {}
+    rules: dict[str, str] = {}
     for entry in log:
         name = entry.type_name or ""
-        if name == "SCHEMAV_ELEMENT_CONTENT":
-            cvc = "cvc-complex-type.2.4"
-        else:
-            cvc = "cvc-" + _LIBXML_NAMES.sub("", name).lower().replace("_", "-")
-            cvc = re.sub(r"-(\d)", r".\1", cvc)
-        found = _node_at(root, entry.path)
-        path = path_of(found) if found is not None else "/IODEF-Document"
+        cvc = rules.get(name)
+        if cvc is None:
+            if name == "SCHEMAV_ELEMENT_CONTENT":
+                cvc = "cvc-complex-type.2.4"
+            else:
+                cvc = "cvc-" + _LIBXML_NAMES.sub("", name).lower().replace("_", "-")
+                cvc = re.sub(r"-(\d)", r".\1", cvc)
+            rules[name] = cvc
+        path = paths.get(entry.path)
+        if path is None:
+            found = _node_at(root, entry.path)
+            path = paths[entry.path] = path_of(found) if found is not None else "/IODEF-Document"
         issues.append(
             Issue(
                 "error",
@@ -442,9 +452,13 @@ _LIBXML2_WS_DATETIME: Final = re.compile(
 
 
 def _libxml2_false_positive(issue: Issue) -> bool:
-    if "atomic type 'xs:ID'" in issue.message:
+    return _false_positive_message(issue.message)
+
+
+def _false_positive_message(message: str) -> bool:
+    if "atomic type 'xs:ID'" in message:
         return True  # duplicates are reported by _id_issues, for element content too
-    m = _LIBXML2_WS_DATETIME.search(issue.message)
+    m = _LIBXML2_WS_DATETIME.search(message)
     if m is None:
         return False
     value = m.group(1).strip(_XSD_WS)
@@ -479,15 +493,38 @@ def _schema_issues(
     if libxml2_ok and not id_issues:
         return []
     issues: list[Issue] = []
+    beyond = 0
     if not libxml2_ok:
         log = schema.error_log
         if len(log) <= MAX_SCHEMA_ISSUES:
             issues = _explained(root, profile, log, path_of)
         if not issues:
-            issues = [i for i in _libxml2_issues(log, root, path_of) if not _libxml2_false_positive(i)]
+            issues, beyond = _libxml2_report(log, root, path_of)
     issues.extend(id_issues)
     issues.sort(key=lambda i: i.line or 0)
-    return _capped(issues)
+    return _capped(issues, beyond)
+
+
+def _libxml2_report(log: Any, root: etree._Element, path_of: PathOf) -> tuple[list[Issue], int]:
+    """libxml2's issues, its false positives dropped: the first ones in full, the rest counted.
+
+    libxml2 logs in document order, so the issues a capped report lists come first; a hostile
+    document can make hundreds of thousands (an error per stray attribute), and locating each
+    would take seconds where counting takes a fraction of one.
+    """
+    entries = iter(log)
+    kept: list[Issue] = []
+    while len(kept) <= MAX_SCHEMA_ISSUES:
+        chunk = list(itertools.islice(entries, 64))
+        if not chunk:
+            return kept, 0
+        kept.extend(i for i in _libxml2_issues(chunk, root, path_of) if not _libxml2_false_positive(i))
+    beyond = 0
+    for entry in entries:
+        message = entry.message
+        if "atomic type 'xs:" not in message or not _false_positive_message(_NS_STRIP.sub("", message)):
+            beyond += 1
+    return kept, beyond
 
 
 def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) -> list[Issue]:
@@ -508,10 +545,11 @@ def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) ->
         return []
 
 
-def _capped(issues: list[Issue]) -> list[Issue]:
-    if len(issues) <= MAX_SCHEMA_ISSUES:
+def _capped(issues: list[Issue], beyond: int = 0) -> list[Issue]:
+    """At most :data:`MAX_SCHEMA_ISSUES`, then one saying how many more (*beyond*: counted, not kept)."""
+    if len(issues) <= MAX_SCHEMA_ISSUES and not beyond:
         return issues
-    more = len(issues) - MAX_SCHEMA_ISSUES
+    more = len(issues) - MAX_SCHEMA_ISSUES + beyond
     kept = issues[:MAX_SCHEMA_ISSUES]
     last = kept[-1]
     kept.append(
