@@ -14,7 +14,7 @@ import re
 import types
 import typing
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Final, Union
 
@@ -94,10 +94,25 @@ def _load_datetime(text: str) -> datetime:
         raise BindingValueError(f"{text!r} is not a valid date-time: {why}") from None
 
 
+#: the zone offsets xs:dateTime can write: whole minutes from -14:00 to +14:00
+_MAX_OFFSET: Final = timedelta(hours=14)
+
+
 def _dump_datetime(value: Any) -> str:
     if not isinstance(value, datetime):
         return str(value)
-    text = value.isoformat()
+    offset = value.utcoffset()
+    if offset is not None and (abs(offset) > _MAX_OFFSET or offset % timedelta(minutes=1)):
+        # Python allows offsets of up to a day and in seconds (+14:01, +05:30:15), XML Schema
+        # does not: the same instant is written in UTC
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise BindingValueError(
+                f"{value.isoformat()} cannot be written: its zone offset is outside -14:00..+14:00 "
+                "and its UTC time is outside years 0001-9999"
+            ) from None
+    text: str = value.isoformat()
     if value.tzinfo is not None and value.utcoffset() == UTC.utcoffset(None) and text.endswith("+00:00"):
         text = text[:-6] + "Z"
     return text

@@ -106,3 +106,58 @@ def test_pretty_output_puts_a_leading_comment_on_its_own_line() -> None:
 def test_strings_no_xml_can_hold_are_refused_as_parse_errors(source: str, message: str) -> None:
     with pytest.raises(iodef.ParseError, match=message):
         iodef.parse(source)
+
+
+def test_a_zone_offset_xml_schema_cannot_write_is_written_in_utc() -> None:
+    # a converter kept a device's "+14:01" (Python allows offsets up to a day, and in seconds);
+    # xs:dateTime allows whole minutes within -14:00..+14:00: the same instant is written in UTC
+    from datetime import datetime, timedelta, timezone
+
+    from iodef.validate import check
+
+    cases = {
+        timedelta(hours=14, minutes=1): "2026-01-01T00:00:00+14:01",
+        -timedelta(hours=15): "2026-01-01T00:00:00-15:00",
+        timedelta(hours=5, minutes=30, seconds=15): "2026-01-01T00:00:00+05:30:15",
+    }
+    for offset, spelled in cases.items():
+        when = datetime(2026, 1, 1, tzinfo=timezone(offset))
+        assert when.isoformat() == spelled
+        doc = iodef.IODEFDocument(
+            lang="en",
+            incidents=[
+                iodef.Incident(
+                    purpose="reporting",
+                    incident_id=iodef.IncidentID(name="csirt.example", value="1"),
+                    generation_time=when,
+                    contacts=[iodef.Contact(role="creator", type="organization", contact_names=["x"])],
+                )
+            ],
+        )
+        xml = iodef.dumps(doc)
+        assert spelled.encode() not in xml
+        assert check(xml).valid, spelled
+        assert iodef.parse(xml).incidents[0].generation_time == when  # the same instant
+    # in range, the offset is kept as given
+    kept = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=14)))
+    doc.incidents[0].generation_time = kept
+    assert b"2026-01-01T00:00:00+14:00" in iodef.dumps(doc)
+
+
+def test_an_offset_whose_utc_time_leaves_the_calendar_cannot_be_written() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    when = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=15)))
+    doc = iodef.IODEFDocument(
+        lang="en",
+        incidents=[
+            iodef.Incident(
+                purpose="reporting",
+                incident_id=iodef.IncidentID(name="csirt.example", value="1"),
+                generation_time=when,
+                contacts=[iodef.Contact(role="creator", type="organization", contact_names=["x"])],
+            )
+        ],
+    )
+    with pytest.raises(iodef.IODEFError, match="zone offset"):
+        iodef.dumps(doc)
