@@ -21,7 +21,6 @@ from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
 from .profiles import V1_PROFILE, xmlschema_for
 from .rules._context import _Ctx
-from .rules.document import _ascii_source
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -61,7 +60,7 @@ def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
     With the raw bytes of an ASCII-compatible document, a byte search answers (element names
     are never escaped); otherwise the tree is searched.
     """
-    if data is not None and _ascii_source(_Ctx(root, "", element_path, data)) is not None:
+    if data is not None and _Ctx(root, "", element_path, data).ascii_source() is not None:
         return any(name in data for name in _ID_NAMES)
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):
         return True

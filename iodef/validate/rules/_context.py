@@ -31,7 +31,7 @@ class RuleInfo:
 
 
 class _Ctx:
-    __slots__ = ("data", "issues", "path_of", "profile", "root")
+    __slots__ = ("_ascii", "data", "issues", "path_of", "profile", "root")
 
     def __init__(
         self,
@@ -45,6 +45,17 @@ class _Ctx:
         self.path_of = path_of
         self.data = data
         self.issues: list[Issue] = []
+        self._ascii: bytes | bool | None = False  # not worked out yet (see ascii_source)
+
+    def ascii_source(self) -> bytes | None:
+        """The raw document when every ASCII character of it is that very byte, else None.
+
+        Worked out once per document (:func:`iodef.validate.rules.document._ascii_source`).
+        """
+        known = self._ascii
+        if known is False:
+            known = self._ascii = _ascii_source(self)
+        return known  # type: ignore[return-value]
 
     def add(
         self, severity: str, el: etree._Element, rule: str, message: str, attr: str | None = None
@@ -53,6 +64,30 @@ class _Ctx:
         if attr is not None:
             path += f"/@{attr}"
         self.issues.append(Issue(severity, path, el.sourceline, None, rule, message))  # type: ignore[arg-type]
+
+
+_ASCII_ENCODINGS: Final = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
+
+
+def _ascii_source(ctx: _Ctx) -> bytes | None:
+    """The raw document, when every ASCII character of it is that very byte (UTF-8 or ASCII).
+
+    Then a byte search answers "can this document hold such an attribute?" far faster than an
+    XPath scan of every attribute: attribute names are never escaped, so ``xml:lang`` is in the
+    bytes as ``:lang``; a value ``ext-value`` or a name ``ext-X`` puts ``ext-`` there, unless it
+    is spelt with character references (``&#``). UTF-16/32 (a BOM or a NUL in the first two
+    bytes) and other encodings get None, and the rules fall back to the XPath scans.
+    """
+    data = ctx.data
+    if data is None:
+        return None
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data[start : start + 1] != b"<" or data[start + 1 : start + 2] in (b"\x00", b""):
+        return None
+    encoding = ctx.root.getroottree().docinfo.encoding
+    if (encoding or "UTF-8").upper() not in _ASCII_ENCODINGS:
+        return None
+    return data
 
 
 def _local(tag: object) -> str:

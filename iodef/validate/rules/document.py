@@ -41,33 +41,11 @@ def _ext_table() -> dict[str, frozenset[str]]:
 #: the elements each attribute-driven rule looks at (§5.1.1 and §6), found by libxml2
 _EXT_XPATH: Final = etree.XPath("//*[@*[. = 'ext-value' or starts-with(local-name(), 'ext-')]]")
 _LANG_XPATH: Final = etree.XPath("//*[@xml:lang]")
-_ASCII_ENCODINGS: Final = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
-
-
-def _ascii_source(ctx: _Ctx) -> bytes | None:
-    """The raw document, when every ASCII character of it is that very byte (UTF-8 or ASCII).
-
-    Then a byte search answers "can this document hold such an attribute?" far faster than an
-    XPath scan of every attribute: attribute names are never escaped, so ``xml:lang`` is in the
-    bytes as ``:lang``; a value ``ext-value`` or a name ``ext-X`` puts ``ext-`` there, unless it
-    is spelt with character references (``&#``). UTF-16/32 (a BOM or a NUL in the first two
-    bytes) and other encodings get None, and the rules fall back to the XPath scans.
-    """
-    data = ctx.data
-    if data is None:
-        return None
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if data[start : start + 1] != b"<" or data[start + 1 : start + 2] in (b"\x00", b""):
-        return None
-    encoding = ctx.root.getroottree().docinfo.encoding
-    if (encoding or "UTF-8").upper() not in _ASCII_ENCODINGS:
-        return None
-    return data
 
 
 def _rule_attributes(ctx: _Ctx) -> None:
     root = ctx.root
-    raw = _ascii_source(ctx)
+    raw = ctx.ascii_source()
     # (b"&" first: one byte is found with memchr, many documents have no reference at all)
     if raw is not None and b"ext-" not in raw and (b"&" not in raw or b"&#" not in raw):
         ext_hits: list[etree._Element] = []

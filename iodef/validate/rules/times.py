@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 from typing import Final
 
@@ -155,6 +156,13 @@ def _year_problem(text: str) -> str | None:
     return f"the {len(year)}-digit year {year}" if len(year) > 4 else None
 
 
+#: what the raw bytes must hold somewhere for a DATETIME to have a year outside 0001-9999: text
+#: that starts (after white space) with a minus and a digit, or with five or more digits and a
+#: hyphen (_DT's year is ``-?[0-9]{4,}`` followed by ``-``); or a character reference, CDATA or
+#: comment, after which the bytes no longer show the text as it is
+_YEAR_SUSPECT: Final = re.compile(rb">[ \t\r\n]*(?:-[0-9]|[0-9]{5,}-|&|<!)")
+
+
 def _rule_years(ctx: _Ctx) -> None:
     """RFC 7970 §2.7: a DATETIME year is 0001-9999.
 
@@ -163,7 +171,14 @@ def _rule_years(ctx: _Ctx) -> None:
     Implementation of Infinite Datatypes"), Python's datetime and so the typed model hold
     0001-9999, and libxml2 and xmlschema stop at different limits beyond. A year outside
     0001-9999 is therefore an error, so that what ``check`` passes ``iodef.parse`` reads.
+
+    With the raw bytes of an ASCII-compatible document, one search (:data:`_YEAR_SUSPECT`)
+    clears nearly every document without visiting its elements: every element's text follows
+    the ``>`` of its start tag, and a year _year_problem() reports needs one of those patterns.
     """
+    raw = ctx.ascii_source()
+    if raw is not None and _YEAR_SUSPECT.search(raw) is None:
+        return
     for el in ctx.root.iter(*_DATETIME_TAGS):
         text = _text(el)
         problem = _year_problem(text)
