@@ -2,11 +2,14 @@
 
 The screen lets documents that break no rule skip the per-element handlers. Here the issues with
 the screen are compared with the issues of the handlers run unconditionally and of the XPath
-scans, on every fixture and on documents written to get past a careless screen.
+scans, on every fixture and on documents written to get past a careless screen: every test runs
+twice, with the compiled walk (``_cscreen``, when it is built; under ``CI=true`` it must be) and
+with the pure-Python one.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,11 +18,39 @@ from lxml import etree
 from iodef._tree import element_path
 from iodef.validate import PROFILES, check
 from iodef.validate import rules as _rules
+from iodef.validate.rules import _accel
 from iodef.validate.rules import screen as _screen
+from iodef.validate.rules import structure as _structure
+from iodef.validate.rules import times as _times
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 
 NS = "urn:ietf:params:xml:ns:iodef-2.0"
+_BUILT = _screen._accelerated
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test with the compiled walk and with the pure-Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(_screen, "_accelerated", None)
+        monkeypatch.setattr(_accel, "ACCELERATED", None)
+    elif _BUILT is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the C accelerator _cscreen is not built (setup.py builds it on install)")
+        pytest.skip("the C accelerator _cscreen is not built (no Cython or C compiler at install)")
+    return str(request.param)
+
+
+def test_the_compiled_walk_knows_the_names_the_python_tables_have() -> None:
+    if _BUILT is None:
+        pytest.skip("the C accelerator _cscreen is not built")
+    assert tuple(f"{{{NS}}}{n}" for n in _BUILT.TIME_NAMES) == tuple(_times._TIME_TAGS)
+    assert set(_BUILT.RECORD_DATA_NAMES) == _structure._REQUIRED_CHILD["RecordData"][1]
+    assert set(_BUILT.NODE_NAMES) == _structure._REQUIRED_CHILD["Node"][1]
+    codes = _screen._accelerator_codes()
+    assert set(codes) == {tag[len(NS) + 2 :] for tag in _rules._TAGS}
+    assert set(codes.values()) <= set(_BUILT.CODES)
 
 
 def _iodef_v2(path: Path) -> bool:
@@ -133,6 +164,50 @@ TRICKS = {
         "RFC7970 §3.18",
     ),
     "EventData with only a comment": ("<!-- nothing -->", "RFC7970 §3.14"),
+    "Address text in CDATA": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr"><![CDATA[192.0.2.999]]>'
+        "</Address></Node></System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "Address text cut by a comment": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr">192.0<!-- c -->.2.1'
+        "</Address></Node></System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "Address category spelt with a character reference": (
+        '<Flow><System category="source"><Node><Address category="ipv4&#x2D;addr">2001:db8::1'
+        "</Address></Node></System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "event ends before it starts, both in UTC": (
+        "<StartTime>2026-11-23T08:00:00Z</StartTime><EndTime>2026-11-23T07:59:59Z</EndTime>",
+        "RFC7970 §3.14",
+    ),
+    "event ends before it starts, with offsets": (
+        "<StartTime>2026-11-23T08:00:00+01:00</StartTime><EndTime>2026-11-23T06:59:59Z</EndTime>",
+        "RFC7970 §3.14",
+    ),
+    "event ends before it starts, with white space": (
+        "<StartTime> 2026-11-23T08:00:00Z</StartTime><EndTime>2026-11-23T07:00:00Z </EndTime>",
+        "RFC7970 §3.14",
+    ),
+    "a five-digit year": ("<DetectTime>12026-11-23T08:00:00Z</DetectTime>", "RFC7970 §2.7"),
+    "a negative year after white space": (
+        "<DetectTime>\n -2026-11-23T08:00:00Z</DetectTime>",
+        "RFC7970 §2.7",
+    ),
+    "a negative year in CDATA after white space": (
+        "<DetectTime> <![CDATA[-2026-11-23T08:00:00Z]]></DetectTime>",
+        "RFC7970 §2.7",
+    ),
+    "a negative year spelt with a character reference": (
+        "<DetectTime>&#45;2026-11-23T08:00:00Z</DetectTime>",
+        "RFC7970 §2.7",
+    ),
+    "numeric Confidence without a value": (
+        '<Assessment><Impact type="unknown"/><Confidence rating="numeric"/></Assessment>',
+        "RFC7970 §3.12.5",
+    ),
     "RecordData without the content it needs": (
         "<Record><RecordData><DateTime>2026-11-23T06:00:00Z</DateTime></RecordData></Record>",
         "RFC7970 §3.22.1",
@@ -182,6 +257,16 @@ MUTATIONS = (
     ("<Node><DomainData>", "<Node><!--c--><DomainData>"),
     ("<DateTime>2026-11-23T07:00:30Z</DateTime><RecordItem", "<RecordItem"),
     ('<RecordItem dtype="string">log', '<URL>https://example.org/</URL><RecordItem dtype="string">log'),
+    ("<DetectTime>2026", "<DetectTime>-2026"),
+    ("<DetectTime>2026", "<DetectTime>  20260"),
+    ("<DetectTime>2026", "<DetectTime><![CDATA[2026]]>2026"),
+    ("07:00:30Z</DateTime>", "07:00:30+02:00</DateTime>"),
+    ("</Description><DetectTime>", "</Description><EndTime>2026-11-23T06:00:00Z</EndTime><DetectTime>"),
+    ("<Description>e</Description>", "<StartTime>2026-11-23T07:00:00Z</StartTime>"),
+    ('<Address category="ipv4-addr">198', '<Address category="ipv4-addr"><![CDATA[198]]>198'),
+    ('category="ipv6-addr">2001', 'category="ipv6-addr"><!--c-->2001'),
+    ('<Service ip-protocol="6">', '<Service ip-protocol="">'),
+    ('dtype="string">log', 'dtype="string"><!--c-->log'),
 )
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Final
 
 from lxml import etree
 
 from ..syntax import _ADDRESS_CHECKS, _PORTLIST, _SIMPLE_PORTS, _ipv6_compressed, portlist_problem
+from . import _accel
 from ._context import _P, _WS, _Ctx
+from .assessment import _check_confidence
 from .datatypes import _check_extension
 from .dispatch import _HANDLERS, _TAGS, _Handler
 from .event import _check_address, _check_portlist, _check_service
 from .structure import _REQUIRED_CHILD, _REQUIRED_CLARK, _check_required_child
-from .times import _TIME_TAGS, _check_times
+from .times import _DATETIME_TAGS, _TIME_ORDER, _TIME_TAGS, _check_times
 
 # --------------------------------------------------------------------------- the screen
 #
@@ -81,26 +84,29 @@ def _needs_child(name: str, profile: str) -> bool:
     return profile in _REQUIRED_CHILD[name][2]
 
 
-def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._Element], str]) -> bool:
-    """False only when no per-element handler would report anything on *root*.
+class _Screen:
+    """The screen's question for one element: can any of its handlers report on it?"""
 
-    One pass over the elements that have handlers; child lists are walked directly (an lxml
-    tag-filtered child iterator costs more to set up than the few children it would skip).
-    """
-    node_needs = _REQUIRED_CLARK["Node"] if _needs_child("Node", profile) else None
-    record_data_needs = _REQUIRED_CLARK["RecordData"] if _needs_child("RecordData", profile) else None
-    service_needs_child = _needs_child("Service", profile)
-    event_needs_child = _needs_child("EventData", profile)
-    scratch = _Ctx(root, profile, path_of)
-    handlers = _HANDLERS
-    address_memo = _address_memo
-    portlist_memo = _portlist_memo
-    for el in root.iter(*_TAGS):
+    __slots__ = ("event_needs_child", "node_needs", "record_data_needs", "scratch", "service_needs_child")
+
+    def __init__(self, root: etree._Element, profile: str, path_of: Callable[[etree._Element], str]) -> None:
+        self.node_needs = _REQUIRED_CLARK["Node"] if _needs_child("Node", profile) else None
+        self.record_data_needs = (
+            _REQUIRED_CLARK["RecordData"] if _needs_child("RecordData", profile) else None
+        )
+        self.service_needs_child = _needs_child("Service", profile)
+        self.event_needs_child = _needs_child("EventData", profile)
+        self.scratch = _Ctx(root, profile, path_of)
+
+    def __call__(self, el: etree._Element) -> bool:
+        """True when *el*'s handlers might add an issue (child lists are walked directly: an
+        lxml tag-filtered child iterator costs more to set up than the few children it skips)."""
         tag = el.tag
+        scratch = self.scratch
         if tag == _ADDRESS:
             category = el.get("category")
             text = el.text
-            clean = address_memo.get((category, text))
+            clean = _address_memo.get((category, text))
             if clean is None:
                 clean = _address_clean(category, text)
             if not clean:
@@ -110,6 +116,7 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                 if parent is not None and parent.tag == _NAMESERVERS:
                     return True
         elif tag == _NODE:
+            node_needs = self.node_needs
             # el[0] first: the Address or DomainData is nearly always the first child
             if node_needs is not None and not (len(el) and el[0].tag in node_needs):
                 for child in el:
@@ -118,7 +125,7 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                 else:
                     return True
         elif tag == _SERVICE:
-            if service_needs_child and not (len(el) and isinstance(el[0].tag, str)):
+            if self.service_needs_child and not (len(el) and isinstance(el[0].tag, str)):
                 for child in el:
                     if isinstance(child.tag, str):
                         break
@@ -130,7 +137,7 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                     return True
         elif tag == _PORTLIST_TAG:
             text = el.text
-            clean = portlist_memo.get(text)
+            clean = _portlist_memo.get(text)
             if clean is None:
                 clean = _portlist_clean(text)
             if not clean:
@@ -143,44 +150,57 @@ def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._El
                     times += 1
                 elif isinstance(child.tag, str):
                     elements += 1
-            if event_needs_child and times + elements == 0:
+            if self.event_needs_child and times + elements == 0:
                 return True
             if times > 1:
                 _check_times(scratch, el)
                 if scratch.issues:
                     return True
         elif tag == _RECORD_DATA:
+            needs = self.record_data_needs
             n = len(el)
-            if record_data_needs is not None and not (
-                (n > 1 and el[1].tag in record_data_needs) or (n and el[0].tag in record_data_needs)
-            ):
+            if needs is not None and not ((n > 1 and el[1].tag in needs) or (n and el[0].tag in needs)):
                 for child in el:
-                    if child.tag in record_data_needs:
+                    if child.tag in needs:
                         break
                 else:
                     return True
         elif tag == _RECORD_ITEM:
             dtype = el.get("dtype")
             if dtype is None or dtype == "xml" or dtype == "ext-value":
-                continue
+                return False
             if dtype == "string":
-                for child in el:
-                    if isinstance(child.tag, str):
-                        return True
-                continue
+                return any(isinstance(child.tag, str) for child in el)
             _check_extension(scratch, el)
             if scratch.issues:
                 return True
         else:
-            for handler in handlers[tag]:
+            for handler in _HANDLERS[tag]:
                 handler(scratch, el)
             if scratch.issues:
                 return True
-    return False
+        return False
+
+
+def _may_report(root: etree._Element, profile: str, path_of: Callable[[etree._Element], str]) -> bool:
+    """False only when no per-element handler would report anything on *root*.
+
+    With the C accelerator (:mod:`._cscreen`), the walk runs over libxml2's tree and asks
+    :class:`_Screen` only about the elements it cannot clear itself; without it, one pass in
+    Python over the elements that have handlers.
+    """
+    screen = _Screen(root, profile, path_of)
+    if _accelerated is not None:
+        return bool(
+            _accelerated.may_report(
+                root, screen.node_needs is not None, _address_memo, _portlist_memo, screen
+            )
+        )
+    return any(screen(el) for el in root.iter(*_TAGS))
 
 
 #: the handlers _may_report() answers for itself; a new handler on one of these tags must be
-#: added to the screen (tests/validate/test_rule_screen.py pins this table)
+#: added to the screen, and to _cscreen.pyx (tests/validate/test_rule_screen.py pins this table)
 _SCREENED: Final[dict[str, list[_Handler]]] = {
     _ADDRESS: [_check_address],
     _PORTLIST_TAG: [_check_portlist],
@@ -190,3 +210,50 @@ _SCREENED: Final[dict[str, list[_Handler]]] = {
     _EVENT_DATA: [_check_times, _check_required_child],
     _RECORD_ITEM: [_check_extension],
 }
+
+
+def _accelerator_codes() -> dict[str, str]:
+    """What the C walk does with each tag that has a handler (see ``_cscreen.pyx``)."""
+    own = {
+        _ADDRESS: "address",
+        _PORTLIST_TAG: "portlist",
+        _NODE: "node",
+        _SERVICE: "service",
+        _EVENT_DATA: "event_data",
+        _RECORD_DATA: "record_data",
+        _RECORD_ITEM: "record_item",
+        f"{_P}Confidence": "confidence",
+    }
+    codes: dict[str, str] = {}
+    for tag, handlers in _HANDLERS.items():
+        local = tag[len(_P) :]
+        if tag in own and tag not in _SCREENED and handlers != [_check_confidence]:
+            raise AssertionError(f"{local}: the C walk's check no longer matches its handlers")
+        if tag in own:
+            codes[local] = own[tag]
+        elif handlers == [_check_times]:
+            codes[local] = "times"
+        elif handlers == [_check_required_child] and _REQUIRED_CHILD[local][1] is None:
+            codes[local] = "any_child"  # only "at least one child element"
+        else:
+            codes[local] = "delegate"
+    return codes
+
+
+def _configure() -> ModuleType | None:
+    """The compiled walk (:mod:`._accel`), told what to do with each tag; None without it."""
+    accelerated = _accel.ACCELERATED
+    if accelerated is None:
+        return None
+    accelerated.configure(
+        {name: accelerated.CODES[code] for name, code in _accelerator_codes().items()},
+        {
+            parent: [(a, b) for a, b, _severity, _sentence in pairs]
+            for parent, (_s, pairs) in _TIME_ORDER.items()
+        },
+    )
+    accelerated.configure_dates([tag[len(_P) :] for tag in _DATETIME_TAGS])
+    return accelerated
+
+
+_accelerated: ModuleType | None = _configure()

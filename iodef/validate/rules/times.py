@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 from datetime import datetime
 from typing import Final
 
 from lxml import etree
 
 from ..._tree import _DT_RE as _DT
+from . import _accel
 from ._context import _P, _Ctx, _local, _text
 
 # --------------------------------------------------------------------------- times
@@ -156,13 +156,6 @@ def _year_problem(text: str) -> str | None:
     return f"the {len(year)}-digit year {year}" if len(year) > 4 else None
 
 
-#: what the raw bytes must hold somewhere for a DATETIME to have a year outside 0001-9999: text
-#: that starts (after white space) with a minus and a digit, or with five or more digits and a
-#: hyphen (_DT's year is ``-?[0-9]{4,}`` followed by ``-``); or a character reference, CDATA or
-#: comment, after which the bytes no longer show the text as it is
-_YEAR_SUSPECT: Final = re.compile(rb">[ \t\r\n]*(?:-[0-9]|[0-9]{5,}-|&|<!)")
-
-
 def _rule_years(ctx: _Ctx) -> None:
     """RFC 7970 §2.7: a DATETIME year is 0001-9999.
 
@@ -172,12 +165,12 @@ def _rule_years(ctx: _Ctx) -> None:
     0001-9999, and libxml2 and xmlschema stop at different limits beyond. A year outside
     0001-9999 is therefore an error, so that what ``check`` passes ``iodef.parse`` reads.
 
-    With the raw bytes of an ASCII-compatible document, one search (:data:`_YEAR_SUSPECT`)
-    clears nearly every document without visiting its elements: every element's text follows
-    the ``>`` of its start tag, and a year _year_problem() reports needs one of those patterns.
+    With the C accelerator, one walk over libxml2's tree clears nearly every document without
+    an lxml proxy (``_cscreen.dates_plain``: every text plainly has a four-digit year, or is no
+    xs:dateTime at all); the elements are visited here only when it cannot.
     """
-    raw = ctx.ascii_source()
-    if raw is not None and _YEAR_SUSPECT.search(raw) is None:
+    accelerated = _accel.ACCELERATED
+    if accelerated is not None and accelerated.dates_plain(ctx.root):
         return
     for el in ctx.root.iter(*_DATETIME_TAGS):
         text = _text(el)
