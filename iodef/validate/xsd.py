@@ -20,7 +20,8 @@ from ..errors import Issue
 from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
 from .profiles import V1_PROFILE, xmlschema_for
-from .rules._context import _Ctx
+from .rules import _accel
+from .rules._context import _FACT_ID_CONTENT, _Ctx
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -62,8 +63,11 @@ def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
     """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content.
 
     With the raw bytes of an ASCII-compatible document, a byte search answers (element names
-    are never escaped); otherwise the tree is searched.
+    are never escaped); otherwise the tree is searched (with the C walk, when it is built).
     """
+    accelerated = _accel.ACCELERATED
+    if accelerated is not None:
+        return bool(accelerated.facts(root) & _FACT_ID_CONTENT)
     if data is not None and _Ctx(root, "", element_path, data).ascii_source() is not None:
         return any(name in data for name in _ID_NAMES)
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):

@@ -48,6 +48,14 @@ def test_the_compiled_walk_knows_the_names_the_python_tables_have() -> None:
     assert tuple(f"{{{NS}}}{n}" for n in _BUILT.TIME_NAMES) == tuple(_times._TIME_TAGS)
     assert set(_BUILT.RECORD_DATA_NAMES) == _structure._REQUIRED_CHILD["RecordData"][1]
     assert set(_BUILT.NODE_NAMES) == _structure._REQUIRED_CHILD["Node"][1]
+    from iodef.validate.rules import _context
+
+    assert _BUILT.FACTS == {
+        "ext": _context._FACT_EXT,
+        "references": _context._FACT_REFERENCES,
+        "id_content": _context._FACT_ID_CONTENT,
+        "shift": _context._FACT_SHIFT,
+    }
     codes = _screen._accelerator_codes()
     assert set(codes) == {tag[len(NS) + 2 :] for tag in _rules._TAGS}
     assert set(codes.values()) <= set(_BUILT.CODES)
@@ -203,6 +211,17 @@ TRICKS = {
     "a negative year spelt with a character reference": (
         "<DetectTime>&#45;2026-11-23T08:00:00Z</DetectTime>",
         "RFC7970 §2.7",
+    ),
+    "ext-value as a namespaced attribute's value": (
+        '<Flow><System category="source" x:t="ext-value"><Node><Address category="ipv4-addr">192.0.2.1'
+        '</Address></Node></System></Flow><Record><RecordData><RecordItem dtype="ext-value">1</RecordItem>'
+        "</RecordData></Record>",
+        "RFC7970 §5.1.1",
+    ),
+    "xml:lang on a nested element and a foreign one": (
+        '<Description xml:lang="en">d</Description><AdditionalData dtype="xml"><x:a xml:lang="e_n"/>'
+        '</AdditionalData><Description xml:lang="-bad">e</Description>',
+        "RFC7970 §6",
     ),
     "numeric Confidence without a value": (
         '<Assessment><Impact type="unknown"/><Confidence rating="numeric"/></Assessment>',

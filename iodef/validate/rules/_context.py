@@ -9,6 +9,7 @@ from typing import Final
 from lxml import etree
 
 from ...errors import Issue
+from . import _accel
 
 __all__ = ["NS", "XML_NS", "RuleInfo"]
 
@@ -17,6 +18,11 @@ XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 _P: Final = f"{{{NS}}}"
 _LANG: Final = f"{{{XML_NS}}}lang"
 _WS: Final = " \t\r\n"
+#: the bits of _Ctx.facts() (``_cscreen.FACTS``; tests/validate/test_rule_screen.py compares)
+_FACT_EXT: Final = 1
+_FACT_REFERENCES: Final = 2
+_FACT_ID_CONTENT: Final = 4
+_FACT_SHIFT: Final = 8
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class RuleInfo:
 
 
 class _Ctx:
-    __slots__ = ("_ascii", "data", "issues", "path_of", "profile", "root")
+    __slots__ = ("_ascii", "_facts", "data", "issues", "path_of", "profile", "root")
 
     def __init__(
         self,
@@ -46,6 +52,17 @@ class _Ctx:
         self.data = data
         self.issues: list[Issue] = []
         self._ascii: bytes | bool | None = False  # not worked out yet (see ascii_source)
+        self._facts: int | None = None
+
+    def facts(self) -> int | None:
+        """What the C walk finds in one pass (``_cscreen.FACTS``), or None without it."""
+        known = self._facts
+        if known is None:
+            accelerated = _accel.ACCELERATED
+            if accelerated is None:
+                return None
+            known = self._facts = int(accelerated.facts(self.root))
+        return known
 
     def ascii_source(self) -> bytes | None:
         """The raw document when every ASCII character of it is that very byte, else None.

@@ -439,3 +439,84 @@ def dates_plain(_Element root):
                 nxt = nxt.next
         c_node = nxt
     return True
+
+
+# --------------------------------------------------------------------------- document facts
+
+DEF FACT_EXT = 1          # an attribute named ext-* or valued ext-value (or one not plain)
+DEF FACT_REFERENCES = 2   # an ObservableReference or IndicatorReference
+DEF FACT_ID_CONTENT = 4   # one of those, or an IndicatorID
+DEF FACT_SHIFT = 8        # the number of elements with xml:lang, shifted by this many bits
+
+FACTS = {"ext": FACT_EXT, "references": FACT_REFERENCES, "id_content": FACT_ID_CONTENT, "shift": FACT_SHIFT}
+cdef const char* _XML_NS = b"http://www.w3.org/XML/1998/namespace"
+cdef dict _fact_names = {b"ObservableReference": 6, b"IndicatorReference": 6, b"IndicatorID": 4}
+
+
+cdef int _attribute_facts(xmlNode* c_node):
+    cdef xmlAttr* attr = c_node.properties
+    cdef int facts = 0
+    cdef const char* name
+    while attr is not NULL:
+        name = <const char*>attr.name
+        if name[0] == c'e' and name[1] == c'x' and name[2] == c't' and name[3] == c'-':
+            facts |= FACT_EXT
+        elif attr.children is NULL:
+            pass
+        elif (
+            attr.children.type != XML_TEXT_NODE
+            or attr.children.next is not NULL
+            or attr.children.content is NULL
+            or strcmp(<const char*>attr.children.content, b"ext-value") == 0
+        ):
+            facts |= FACT_EXT
+        if (
+            attr.ns is not NULL
+            and attr.ns.href is not NULL
+            and strcmp(name, b"lang") == 0
+            and strcmp(<const char*>attr.ns.href, _XML_NS) == 0
+        ):
+            facts += 1 << FACT_SHIFT
+        attr = attr.next
+    return facts
+
+
+def facts(_Element root):
+    """What the whole-document rules need to know before they search (see FACTS), in one walk."""
+    cdef xmlNode* top = root._c_node
+    cdef xmlNode* c_node = top
+    cdef xmlNode* nxt
+    cdef const xmlNs* known = NULL
+    cdef _Seen seen[CACHE]
+    cdef int n_seen = 0
+    cdef long found = 0
+    cdef long langs = 0
+    cdef int attrs
+    while c_node is not NULL:
+        if c_node.type == XML_ELEMENT_NODE:
+            if c_node.properties is not NULL:
+                attrs = _attribute_facts(c_node)
+                found |= attrs & FACT_EXT
+                langs += attrs >> FACT_SHIFT
+            if _in_ns(c_node, &known):
+                found |= _code(_fact_names, c_node, seen, &n_seen)
+            nxt = c_node.children
+            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+                nxt = nxt.next
+            if nxt is not NULL:
+                c_node = nxt
+                continue
+        if c_node is top:
+            break
+        nxt = c_node.next
+        while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+            nxt = nxt.next
+        while nxt is NULL:
+            c_node = c_node.parent
+            if c_node is NULL or c_node is top:
+                return found | (langs << FACT_SHIFT)
+            nxt = c_node.next
+            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+                nxt = nxt.next
+        c_node = nxt
+    return found | (langs << FACT_SHIFT)

@@ -9,7 +9,7 @@ from typing import Final
 from lxml import etree
 
 from ..syntax import bcp47_problem
-from ._context import _LANG, _P, _Ctx, _text
+from ._context import _FACT_EXT, _FACT_SHIFT, _LANG, _P, _Ctx, _text
 
 # --------------------------------------------------------------------------- §5.1.1 ext-value
 
@@ -45,10 +45,20 @@ _LANG_XPATH: Final = etree.XPath("//*[@xml:lang]")
 
 def _rule_attributes(ctx: _Ctx) -> None:
     root = ctx.root
+    ext_hits: list[etree._Element]
+    facts = ctx.facts()
+    if facts is not None:  # the C walk has looked at every attribute
+        ext_hits = _EXT_XPATH(root) if facts & _FACT_EXT else []
+        root_lang = root.get(_LANG) is not None
+        lang_hits = ([root] if root_lang else []) if facts >> _FACT_SHIFT <= root_lang else _LANG_XPATH(root)
+        if ext_hits:
+            _rule_ext_value(ctx, ext_hits)
+        _rule_language(ctx, lang_hits)
+        return
     raw = ctx.ascii_source()
     # (b"&" first: one byte is found with memchr, many documents have no reference at all)
     if raw is not None and b"ext-" not in raw and (b"&" not in raw or b"&#" not in raw):
-        ext_hits: list[etree._Element] = []
+        ext_hits = []
     else:
         ext_hits = _EXT_XPATH(root)
     root_lang = root.get(_LANG) is not None
