@@ -21,7 +21,7 @@ from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
 from .profiles import V1_PROFILE, xmlschema_for
 from .rules import _accel
-from .rules._context import _FACT_ID_CONTENT, _Ctx
+from .rules._context import _FACT_ID_ATTRIBUTE, _FACT_ID_CONTENT, _FACT_REFERENCES, _Ctx
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -49,6 +49,7 @@ _IDREF_XPATH: Final = etree.XPath(
     namespaces={"iodef": IODEF_NS},
 )
 _IND_ID: Final = f"{{{IODEF_NS}}}IndicatorID"
+_ID_FACTS: Final = _FACT_REFERENCES | _FACT_ID_CONTENT | _FACT_ID_ATTRIBUTE
 _XSD_WS: Final = " \t\r\n"
 
 
@@ -82,6 +83,9 @@ def _id_issues(root: etree._Element, path_of: PathOf = element_path) -> list[Iss
     two equal ID attributes, which is why a document without IDREFs and IndicatorIDs needs this
     only when libxml2 has already rejected it.
     """
+    accelerated = _accel.ACCELERATED
+    if accelerated is not None and not accelerated.facts(root) & _ID_FACTS:
+        return []  # nothing that holds or names an identifier: the two searches would find none
     refs = _IDREF_XPATH(root)
     ids: dict[str, etree._Element] = {}
     issues: list[Issue] = []

@@ -54,6 +54,7 @@ def test_the_compiled_walk_knows_the_names_the_python_tables_have() -> None:
         "ext": _context._FACT_EXT,
         "references": _context._FACT_REFERENCES,
         "id_content": _context._FACT_ID_CONTENT,
+        "id_attribute": _context._FACT_ID_ATTRIBUTE,
         "shift": _context._FACT_SHIFT,
     }
     codes = _screen._accelerator_codes()
@@ -300,3 +301,38 @@ def test_screen_agrees_on_mutated_documents(seed: int, profile: str) -> None:
         body = body.replace(old, new, rng.randint(1, 2))
     # the events sit in DOC's EventData (EventData may hold EventData)
     _assert_same(DOC.format(enc="UTF-8", ns=NS, body=body).encode(), profile)
+
+
+ID_CASES = {
+    "duplicate observable-id in an invalid document": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr" observable-id="a">192.0.2.1'
+        '</Address><Address category="ipv4-addr" observable-id="a">192.0.2.2</Address></Node></System>'
+        "</Flow><Bogus/>",
+        "xsd:cvc-id.2",
+    ),
+    "dangling uid-ref": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr" observable-id="a">192.0.2.1'
+        '</Address></Node></System></Flow><Record><RecordData><RecordItem dtype="string">x</RecordItem>'
+        "</RecordData></Record><EventData><Description>e</Description><EventData><Description>f</Description>"
+        "</EventData></EventData>",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ID_CASES))
+def test_identifier_checks_see_what_the_walk_sees(name: str, walk: str) -> None:
+    """xs:ID and xs:IDREF (which libxml2 leaves to iodef) are checked the same with and without C."""
+    body, rule = ID_CASES[name]
+    data = DOC.format(enc="UTF-8", ns=NS, body=body).encode()
+    got = [(i.severity, i.path, i.line, i.rule, i.message) for i in check(data).issues]
+    if rule is not None:
+        assert rule in {i[3] for i in got}, got
+    # the same document checked without any help from the C walk
+    saved = (_screen._accelerated, _accel.ACCELERATED)
+    try:
+        _screen._accelerated = _accel.ACCELERATED = None
+        want = [(i.severity, i.path, i.line, i.rule, i.message) for i in check(data).issues]
+    finally:
+        _screen._accelerated, _accel.ACCELERATED = saved
+    assert got == want

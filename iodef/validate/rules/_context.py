@@ -22,6 +22,7 @@ _WS: Final = " \t\r\n"
 _FACT_EXT: Final = 1
 _FACT_REFERENCES: Final = 2
 _FACT_ID_CONTENT: Final = 4
+_FACT_ID_ATTRIBUTE: Final = 16
 _FACT_SHIFT: Final = 8
 
 

@@ -446,10 +446,15 @@ def dates_plain(_Element root):
 DEF FACT_EXT = 1          # an attribute named ext-* or valued ext-value (or one not plain)
 DEF FACT_REFERENCES = 2   # an ObservableReference or IndicatorReference
 DEF FACT_ID_CONTENT = 4   # one of those, or an IndicatorID
+DEF FACT_ID_ATTRIBUTE = 16  # an observable-id attribute, or a ds:* element with an Id attribute
 DEF FACT_SHIFT = 8        # the number of elements with xml:lang, shifted by this many bits
 
-FACTS = {"ext": FACT_EXT, "references": FACT_REFERENCES, "id_content": FACT_ID_CONTENT, "shift": FACT_SHIFT}
+FACTS = {
+    "ext": FACT_EXT, "references": FACT_REFERENCES, "id_content": FACT_ID_CONTENT,
+    "id_attribute": FACT_ID_ATTRIBUTE, "shift": FACT_SHIFT,
+}
 cdef const char* _XML_NS = b"http://www.w3.org/XML/1998/namespace"
+cdef const char* _DS_NS = b"http://www.w3.org/2000/09/xmldsig#"
 cdef dict _fact_names = {b"ObservableReference": 6, b"IndicatorReference": 6, b"IndicatorID": 4}
 
 
@@ -477,6 +482,16 @@ cdef int _attribute_facts(xmlNode* c_node):
             and strcmp(<const char*>attr.ns.href, _XML_NS) == 0
         ):
             facts += 1 << FACT_SHIFT
+        elif attr.ns is NULL and (
+            strcmp(name, b"observable-id") == 0
+            or (
+                strcmp(name, b"Id") == 0
+                and c_node.ns is not NULL
+                and c_node.ns.href is not NULL
+                and strcmp(<const char*>c_node.ns.href, _DS_NS) == 0
+            )
+        ):
+            facts |= FACT_ID_ATTRIBUTE
         attr = attr.next
     return facts
 
@@ -496,7 +511,7 @@ def facts(_Element root):
         if c_node.type == XML_ELEMENT_NODE:
             if c_node.properties is not NULL:
                 attrs = _attribute_facts(c_node)
-                found |= attrs & FACT_EXT
+                found |= attrs & (FACT_EXT | FACT_ID_ATTRIBUTE)
                 langs += attrs >> FACT_SHIFT
             if _in_ns(c_node, &known):
                 found |= _code(_fact_names, c_node, seen, &n_seen)
