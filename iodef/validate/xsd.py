@@ -20,7 +20,6 @@ from ..errors import Issue
 from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
 from .profiles import V1_PROFILE, xmlschema_for
-from .rules import _accel
 from .rules._context import _FACT_ID_ATTRIBUTE, _FACT_ID_CONTENT, _FACT_REFERENCES, _Ctx
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
@@ -60,15 +59,14 @@ _IND_REF: Final = f"{{{IODEF_NS}}}IndicatorReference"
 _ID_NAMES: Final = (b"ObservableReference", b"IndicatorReference", b"IndicatorID")
 
 
-def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
+def _needs_id_check(root: etree._Element, data: bytes | None = None, facts: int | None = None) -> bool:
     """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content.
 
     With the raw bytes of an ASCII-compatible document, a byte search answers (element names
     are never escaped); otherwise the tree is searched (with the C walk, when it is built).
     """
-    accelerated = _accel.ACCELERATED
-    if accelerated is not None:
-        return bool(accelerated.facts(root) & _FACT_ID_CONTENT)
+    if facts is not None:
+        return bool(facts & _FACT_ID_CONTENT)
     if data is not None and _Ctx(root, "", element_path, data).ascii_source() is not None:
         return any(name in data for name in _ID_NAMES)
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):
@@ -76,15 +74,14 @@ def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
     return False
 
 
-def _id_issues(root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
+def _id_issues(root: etree._Element, path_of: PathOf = element_path, facts: int | None = None) -> list[Issue]:
     """xs:ID uniqueness and xs:IDREF resolution (cvc-id.1, cvc-id.2), which libxml2 leaves out.
 
     libxml2 checks neither IDREFs nor IDs given as element content (IndicatorID); it does catch
     two equal ID attributes, which is why a document without IDREFs and IndicatorIDs needs this
     only when libxml2 has already rejected it.
     """
-    accelerated = _accel.ACCELERATED
-    if accelerated is not None and not accelerated.facts(root) & _ID_FACTS:
+    if facts is not None and not facts & _ID_FACTS:
         return []  # nothing that holds or names an identifier: the two searches would find none
     refs = _IDREF_XPATH(root)
     ids: dict[str, etree._Element] = {}
@@ -472,6 +469,7 @@ def _schema_issues(
     explain: bool = True,
     path_of: PathOf = element_path,
     data: bytes | None = None,
+    facts: int | None = None,
 ) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
@@ -485,8 +483,8 @@ def _schema_issues(
     libxml2_ok = schema.validate(root)
     if not libxml2_ok and not explain:
         raise _Unexplained
-    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data))
-    id_issues = _id_issues(root, path_of) if checked else []
+    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data, facts))
+    id_issues = _id_issues(root, path_of, facts) if checked else []
     if libxml2_ok and not id_issues:
         return []
     issues: list[Issue] = []

@@ -23,6 +23,7 @@ _FACT_EXT: Final = 1
 _FACT_REFERENCES: Final = 2
 _FACT_ID_CONTENT: Final = 4
 _FACT_ID_ATTRIBUTE: Final = 16
+_FACT_DATES: Final = 32
 _FACT_SHIFT: Final = 8
 
 
@@ -46,6 +47,7 @@ class _Ctx:
         profile: str,
         path_of: Callable[[etree._Element], str],
         data: bytes | None = None,
+        facts: int | None = None,
     ) -> None:
         self.root = root
         self.profile = profile
@@ -53,7 +55,7 @@ class _Ctx:
         self.data = data
         self.issues: list[Issue] = []
         self._ascii: bytes | bool | None = False  # not worked out yet (see ascii_source)
-        self._facts: int | None = None
+        self._facts = facts
 
     def facts(self) -> int | None:
         """What the C walk finds in one pass (``_cscreen.FACTS``), or None without it."""

@@ -94,26 +94,38 @@ cdef inline bint _in_ns(xmlNode* c_node, const xmlNs** known):
 
 
 # libxml2 keeps one copy of each name per document (its dictionary), so the codes of the names
-# met in one walk are kept by address: a name's string is made (and looked up) once per walk
-DEF CACHE = 64
+# met in one walk are kept by address (a small open-addressing table): a name's string is made,
+# and looked up in the Python table, once per walk
+DEF CACHE = 128
 cdef struct _Seen:
     const void* name
     int code
 
 
 cdef int _code(dict codes, xmlNode* c_node, _Seen* seen, int* n_seen):
-    cdef int i
     cdef const void* name = <const void*>c_node.name
-    for i in range(n_seen[0]):
-        if seen[i].name == name:
-            return seen[i].code
+    cdef size_t slot = (<size_t>name >> 3) & (CACHE - 1)
+    cdef int probes = 0
+    while seen[slot].name is not NULL:
+        if seen[slot].name == name:
+            return seen[slot].code
+        slot = (slot + 1) & (CACHE - 1)
+        probes += 1
+        if probes == CACHE:
+            break
     cdef PyObject* found = PyDict_GetItem(codes, <bytes>(<const char*>c_node.name))
     cdef int code = SKIP if found is NULL else <int><object>found
-    if n_seen[0] < CACHE:
-        seen[n_seen[0]].name = name
-        seen[n_seen[0]].code = code
+    if n_seen[0] < CACHE // 2 and seen[slot].name is NULL:
+        seen[slot].name = name
+        seen[slot].code = code
         n_seen[0] += 1
     return code
+
+
+cdef inline void _clear(_Seen* seen):
+    cdef int i
+    for i in range(CACHE):
+        seen[i].name = NULL
 
 
 cdef inline xmlNode* _first_non_text(xmlNode* c_node):
@@ -152,6 +164,26 @@ cdef inline object _attribute(xmlNode* c_node, const char* name):
             return (<const char*>attr.children.content).decode("utf-8")
         attr = attr.next
     return None
+
+
+cdef inline const char* _attribute_c(xmlNode* c_node, const char* name, bint* plain):
+    """el.get(name) as libxml2 holds it, when plain (*plain* set); NULL when absent."""
+    cdef xmlAttr* attr = c_node.properties
+    plain[0] = True
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*>attr.name, name) == 0:
+            if attr.children is NULL:
+                return b""
+            if (
+                attr.children.type != XML_TEXT_NODE
+                or attr.children.next is not NULL
+                or attr.children.content is NULL
+            ):
+                plain[0] = False
+                return NULL
+            return <const char*>attr.children.content
+        attr = attr.next
+    return NULL
 
 
 cdef inline bint _is_iodef(xmlNode* c_node, const char* local, const xmlNs** known):
@@ -294,10 +326,11 @@ cdef bint _cleared(
             return True
         first = _first_non_text(c_node)
         return _is_iodef(first, b"Address", known) or _is_iodef(first, b"DomainData", known)
+    cdef bint plain
+    cdef const char* raw
     if code == SERVICE:
-        value = _attribute(c_node, b"ip-protocol")
-        if value is None or value is _NOT_PLAIN:
-            return False
+        if _attribute_c(c_node, b"ip-protocol", &plain) is NULL:
+            return False  # absent (or not plain): _check_service decides
         first = _first_non_text(c_node)
         return first is not NULL and first.type == XML_ELEMENT_NODE
     if code == EVENT_DATA:
@@ -307,19 +340,19 @@ cdef bint _cleared(
     if code == RECORD_DATA:
         return _has_record_child(c_node, known)
     if code == RECORD_ITEM:
-        value = _attribute(c_node, b"dtype")
-        if value is _NOT_PLAIN:
+        raw = _attribute_c(c_node, b"dtype", &plain)
+        if not plain:
             return False
-        if value is None or value == "xml" or value == "ext-value":
+        if raw is NULL or strcmp(raw, b"xml") == 0 or strcmp(raw, b"ext-value") == 0:
             return True
-        return value == "string" and not _has_element_child(c_node)
+        return strcmp(raw, b"string") == 0 and not _has_element_child(c_node)
     if code == ANY_CHILD:
         return _has_element_child(c_node)
     if code == CONFIDENCE:
         if c_node.children is not NULL:
             return False
-        value = _attribute(c_node, b"rating")
-        return value is not _NOT_PLAIN and value != "numeric"
+        raw = _attribute_c(c_node, b"rating", &plain)
+        return plain and (raw is NULL or strcmp(raw, b"numeric") != 0)
     return False
 
 
@@ -337,6 +370,7 @@ def may_report(
     cdef int code
     cdef _Seen seen[CACHE]
     cdef int n_seen = 0
+    _clear(seen)
     while c_node is not NULL:
         if c_node.type == XML_ELEMENT_NODE:
             if _in_ns(c_node, &known):
@@ -403,55 +437,18 @@ cdef bint _year_plain(xmlNode* c_node):
     return text[4] == c'-'  # a four-digit year: never a problem
 
 
-def dates_plain(_Element root):
-    """True when no element named by configure_dates() has a year the §2.7 rule reports."""
-    cdef xmlNode* top = root._c_node
-    cdef xmlNode* c_node = top
-    cdef xmlNode* nxt
-    cdef const xmlNs* known = NULL
-    cdef _Seen seen[CACHE]
-    cdef int n_seen = 0
-    while c_node is not NULL:
-        if c_node.type == XML_ELEMENT_NODE:
-            if (
-                _in_ns(c_node, &known)
-                and _code(_date_names, c_node, seen, &n_seen)
-                and not _year_plain(c_node)
-            ):
-                return False
-            nxt = c_node.children
-            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
-                nxt = nxt.next
-            if nxt is not NULL:
-                c_node = nxt
-                continue
-        if c_node is top:
-            break
-        nxt = c_node.next
-        while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
-            nxt = nxt.next
-        while nxt is NULL:
-            c_node = c_node.parent
-            if c_node is NULL or c_node is top:
-                return True
-            nxt = c_node.next
-            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
-                nxt = nxt.next
-        c_node = nxt
-    return True
-
-
 # --------------------------------------------------------------------------- document facts
 
 DEF FACT_EXT = 1          # an attribute named ext-* or valued ext-value (or one not plain)
 DEF FACT_REFERENCES = 2   # an ObservableReference or IndicatorReference
 DEF FACT_ID_CONTENT = 4   # one of those, or an IndicatorID
 DEF FACT_ID_ATTRIBUTE = 16  # an observable-id attribute, or a ds:* element with an Id attribute
+DEF FACT_DATES = 32       # an xs:dateTime element whose year the §2.7 rule must look at
 DEF FACT_SHIFT = 8        # the number of elements with xml:lang, shifted by this many bits
 
 FACTS = {
     "ext": FACT_EXT, "references": FACT_REFERENCES, "id_content": FACT_ID_CONTENT,
-    "id_attribute": FACT_ID_ATTRIBUTE, "shift": FACT_SHIFT,
+    "id_attribute": FACT_ID_ATTRIBUTE, "dates": FACT_DATES, "shift": FACT_SHIFT,
 }
 cdef const char* _XML_NS = b"http://www.w3.org/XML/1998/namespace"
 cdef const char* _DS_NS = b"http://www.w3.org/2000/09/xmldsig#"
@@ -497,16 +494,24 @@ cdef int _attribute_facts(xmlNode* c_node):
 
 
 def facts(_Element root):
-    """What the whole-document rules need to know before they search (see FACTS), in one walk."""
+    """What the whole-document rules need to know before they search (see FACTS), in one walk.
+
+    FACT_DATES is set unless every element named by configure_dates() plainly has a year the §2.7
+    rule accepts (a four-digit one) or no xs:dateTime at all.
+    """
     cdef xmlNode* top = root._c_node
     cdef xmlNode* c_node = top
     cdef xmlNode* nxt
     cdef const xmlNs* known = NULL
     cdef _Seen seen[CACHE]
+    cdef _Seen dates[CACHE]
     cdef int n_seen = 0
+    cdef int n_dates = 0
     cdef long found = 0
     cdef long langs = 0
     cdef int attrs
+    _clear(seen)
+    _clear(dates)
     while c_node is not NULL:
         if c_node.type == XML_ELEMENT_NODE:
             if c_node.properties is not NULL:
@@ -515,6 +520,12 @@ def facts(_Element root):
                 langs += attrs >> FACT_SHIFT
             if _in_ns(c_node, &known):
                 found |= _code(_fact_names, c_node, seen, &n_seen)
+                if (
+                    not found & FACT_DATES
+                    and _code(_date_names, c_node, dates, &n_dates)
+                    and not _year_plain(c_node)
+                ):
+                    found |= FACT_DATES
             nxt = c_node.children
             while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
                 nxt = nxt.next

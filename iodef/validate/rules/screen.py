@@ -252,7 +252,7 @@ def _configure() -> ModuleType | None:
             for parent, (_s, pairs) in _TIME_ORDER.items()
         },
     )
-    accelerated.configure_dates([tag[len(_P) :] for tag in _DATETIME_TAGS])
+    accelerated.configure_dates([tag[len(_P) :] for tag in _DATETIME_TAGS])  # for facts()
     return accelerated
 
 
