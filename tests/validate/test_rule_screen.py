@@ -9,10 +9,13 @@ with the pure-Python one.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from iodef._tree import element_path
@@ -342,3 +345,25 @@ def test_identifier_checks_see_what_the_walk_sees(name: str, walk: str) -> None:
     finally:
         _screen._accelerated, _accel.ACCELERATED = saved
     assert got == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.integers(min_value=0, max_value=2**128 - 1), zeros=st.integers(min_value=0, max_value=8))
+def test_the_quick_ipv6_form_check_agrees_with_ipaddress(value: int, zeros: int) -> None:
+    """What the screen clears without ipaddress is exactly ipaddress's compressed form."""
+    # runs of zero groups, the cases the compression rule is about
+    groups = [(value >> (16 * i)) & 0xFFFF for i in range(8)]
+    for i in range(zeros):
+        groups[(value + i) % 8] = 0
+    address = ipaddress.IPv6Address(sum(g << (16 * i) for i, g in enumerate(groups)))
+    assert _screen._ipv6_plainly_canonical(address.compressed) or "." in address.compressed
+    for text in (address.exploded, address.compressed.upper(), address.compressed.replace("::", ":0:", 1)):
+        if _screen._ipv6_plainly_canonical(text):
+            assert text == address.compressed
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="0123456789abcdef:", max_size=45))
+def test_the_quick_ipv6_form_check_clears_no_other_text(text: str) -> None:
+    if _screen._ipv6_plainly_canonical(text):
+        assert ipaddress.IPv6Address(text).compressed == text
