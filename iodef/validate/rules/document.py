@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Final
 
@@ -10,32 +9,14 @@ from lxml import etree
 
 from ..syntax import bcp47_problem
 from ._context import _FACT_EXT, _FACT_SHIFT, _LANG, _P, _Ctx, _text
+from ._ext_pairs import EXT_PAIRS
 
 # --------------------------------------------------------------------------- §5.1.1 ext-value
 
 
-@functools.cache
 def _ext_table() -> dict[str, frozenset[str]]:
-    """Element tag -> the attributes X that have an ``ext-X`` partner, from the model's plans."""
-    from ...model import IODEFDocument, IODEFModel
-    from ...model._binding import plan_of
-
-    table: dict[str, set[str]] = {}
-    seen: set[type[IODEFModel]] = set()
-    todo: list[tuple[str, type[IODEFModel]]] = [(f"{_P}IODEF-Document", IODEFDocument)]
-    while todo:
-        tag, cls = todo.pop()
-        plan = plan_of(cls)
-        pairs = {xml for _n, xml, _en, _ex in plan.ext_pairs}
-        if pairs:
-            table.setdefault(tag, set()).update(pairs)
-        if cls in seen:
-            continue
-        seen.add(cls)
-        for spec in plan.child_list:
-            if spec.model is not None:
-                todo.append((spec.xml, spec.model))
-    return {tag: frozenset(v) for tag, v in table.items()}
+    """Element tag -> the attributes X that have an ``ext-X`` partner (the model's, written out)."""
+    return EXT_PAIRS
 
 
 #: the elements each attribute-driven rule looks at (§5.1.1 and §6), found by libxml2
