@@ -25,7 +25,7 @@ from ..safexml import (
 )
 from ._paths import ElementPaths
 from .profiles import PROFILE_LABELS, PROFILES, V1_PROFILE
-from .rules import run_rules
+from .rules import _accel, run_rules
 from .xsd import _schema_issues, _Unexplained
 
 if TYPE_CHECKING:
@@ -223,9 +223,11 @@ def _iter(inp: _Input, profile: str, rules: bool, explain: bool = True) -> Itera
         yield _root_issue(root)
         return
     paths = ElementPaths()  # each element's path worked out once, however many issues name it
-    yield from _schema_issues(root, used, explain, paths, inp.data)
+    accelerated = _accel.ACCELERATED  # one C walk answers what the searches of both parts need
+    facts = accelerated.facts(root) if accelerated is not None and version == "2.0" else None
+    yield from _schema_issues(root, used, explain, paths, inp.data, facts)
     if rules and version == "2.0":
-        yield from run_rules(root, used, paths, inp.prefix, inp.data)
+        yield from run_rules(root, used, paths, inp.prefix, inp.data, facts)
 
 
 def check(

@@ -21,8 +21,7 @@ from ..errors import Issue
 from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
 from .profiles import V1_PROFILE, xmlschema_for
-from .rules._context import _Ctx
-from .rules.document import _ascii_source
+from .rules._context import _FACT_ID_ATTRIBUTE, _FACT_ID_CONTENT, _FACT_REFERENCES, _Ctx
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -36,6 +35,10 @@ _MAX_EXPLAINED_ATTRIBUTES: Final = 64
 
 PathOf = Callable[[etree._Element], str]
 
+#: whether some element has more attributes than xmlschema is asked to explain (counted in
+#: libxml2: a Python pass over every element's attributes cost a tenth of an explanation)
+_TOO_MANY_ATTRIBUTES: Final = etree.XPath(f"boolean(//*[count(@*) > {_MAX_EXPLAINED_ATTRIBUTES}])")
+
 
 _ID_XPATH: Final = etree.XPath(
     "//*[@observable-id] | //iodef:IndicatorID | //ds:*[@Id]",
@@ -46,6 +49,7 @@ _IDREF_XPATH: Final = etree.XPath(
     namespaces={"iodef": IODEF_NS},
 )
 _IND_ID: Final = f"{{{IODEF_NS}}}IndicatorID"
+_ID_FACTS: Final = _FACT_REFERENCES | _FACT_ID_CONTENT | _FACT_ID_ATTRIBUTE
 _XSD_WS: Final = " \t\r\n"
 
 
@@ -56,26 +60,30 @@ _IND_REF: Final = f"{{{IODEF_NS}}}IndicatorReference"
 _ID_NAMES: Final = (b"ObservableReference", b"IndicatorReference", b"IndicatorID")
 
 
-def _needs_id_check(root: etree._Element, data: bytes | None = None) -> bool:
+def _needs_id_check(root: etree._Element, data: bytes | None = None, facts: int | None = None) -> bool:
     """Whether the document has what libxml2's ID checks miss: IDREFs or xs:ID element content.
 
     With the raw bytes of an ASCII-compatible document, a byte search answers (element names
-    are never escaped); otherwise the tree is searched.
+    are never escaped); otherwise the tree is searched (with the C walk, when it is built).
     """
-    if data is not None and _ascii_source(_Ctx(root, "", element_path, data)) is not None:
+    if facts is not None:
+        return bool(facts & _FACT_ID_CONTENT)
+    if data is not None and _Ctx(root, "", element_path, data).ascii_source() is not None:
         return any(name in data for name in _ID_NAMES)
     for _el in root.iter(_OBS_REF, _IND_REF, _IND_ID):
         return True
     return False
 
 
-def _id_issues(root: etree._Element, path_of: PathOf = element_path) -> list[Issue]:
+def _id_issues(root: etree._Element, path_of: PathOf = element_path, facts: int | None = None) -> list[Issue]:
     """xs:ID uniqueness and xs:IDREF resolution (cvc-id.1, cvc-id.2), which libxml2 leaves out.
 
     libxml2 checks neither IDREFs nor IDs given as element content (IndicatorID); it does catch
     two equal ID attributes, which is why a document without IDREFs and IndicatorIDs needs this
     only when libxml2 has already rejected it.
     """
+    if facts is not None and not facts & _ID_FACTS:
+        return []  # nothing that holds or names an identifier: the two searches would find none
     refs = _IDREF_XPATH(root)
     ids: dict[str, etree._Element] = {}
     issues: list[Issue] = []
@@ -475,6 +483,7 @@ def _schema_issues(
     explain: bool = True,
     path_of: PathOf = element_path,
     data: bytes | None = None,
+    facts: int | None = None,
 ) -> list[Issue]:
     """The XSD issues: libxml2 decides; xmlschema explains what libxml2 rejected.
 
@@ -488,8 +497,8 @@ def _schema_issues(
     libxml2_ok = schema.validate(root)
     if not libxml2_ok and not explain:
         raise _Unexplained
-    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data))
-    id_issues = _id_issues(root, path_of) if checked else []
+    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data, facts))
+    id_issues = _id_issues(root, path_of, facts) if checked else []
     if libxml2_ok and not id_issues:
         return []
     issues: list[Issue] = []
@@ -535,7 +544,7 @@ def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) ->
     beyond 2**31 an OverflowError), the report falls back to libxml2's own messages rather than
     letting the failure escape.
     """
-    if any(len(el.attrib) > _MAX_EXPLAINED_ATTRIBUTES for el in root.iter()):
+    if _TOO_MANY_ATTRIBUTES(root):
         # thousands of stray attributes: xmlschema's cost grows with the square of their number
         # (each error copies the element); libxml2's log says the same, at once
         return []

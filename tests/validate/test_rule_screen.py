@@ -2,24 +2,68 @@
 
 The screen lets documents that break no rule skip the per-element handlers. Here the issues with
 the screen are compared with the issues of the handlers run unconditionally and of the XPath
-scans, on every fixture and on documents written to get past a careless screen.
+scans, on every fixture and on documents written to get past a careless screen: every test runs
+twice, with the compiled walk (``_cscreen``, when it is built; under ``CI=true`` it must be) and
+with the pure-Python one.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from iodef._tree import element_path
 from iodef.validate import PROFILES, check
 from iodef.validate import rules as _rules
+from iodef.validate.rules import _accel
 from iodef.validate.rules import screen as _screen
+from iodef.validate.rules import structure as _structure
+from iodef.validate.rules import times as _times
 from iodef.xml import parse_xml
 from tests.conftest import FIXTURES
 
 NS = "urn:ietf:params:xml:ns:iodef-2.0"
+_BUILT = _screen._accelerated
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test with the compiled walk and with the pure-Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(_screen, "_accelerated", None)
+        monkeypatch.setattr(_accel, "ACCELERATED", None)
+    elif _BUILT is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the C accelerator _cscreen is not built (setup.py builds it on install)")
+        pytest.skip("the C accelerator _cscreen is not built (no Cython or C compiler at install)")
+    return str(request.param)
+
+
+def test_the_compiled_walk_knows_the_names_the_python_tables_have() -> None:
+    if _BUILT is None:
+        pytest.skip("the C accelerator _cscreen is not built")
+    assert tuple(f"{{{NS}}}{n}" for n in _BUILT.TIME_NAMES) == tuple(_times._TIME_TAGS)
+    assert set(_BUILT.RECORD_DATA_NAMES) == _structure._REQUIRED_CHILD["RecordData"][1]
+    assert set(_BUILT.NODE_NAMES) == _structure._REQUIRED_CHILD["Node"][1]
+    from iodef.validate.rules import _context
+
+    assert _BUILT.FACTS == {
+        "ext": _context._FACT_EXT,
+        "references": _context._FACT_REFERENCES,
+        "id_content": _context._FACT_ID_CONTENT,
+        "id_attribute": _context._FACT_ID_ATTRIBUTE,
+        "dates": _context._FACT_DATES,
+        "shift": _context._FACT_SHIFT,
+    }
+    codes = _screen._accelerator_codes()
+    assert set(codes) == {tag[len(NS) + 2 :] for tag in _rules._TAGS}
+    assert set(codes.values()) <= set(_BUILT.CODES)
 
 
 def _iodef_v2(path: Path) -> bool:
@@ -35,8 +79,13 @@ CASES = sorted(p for p in FIXTURES.rglob("*.xml") if "hostile" not in p.parts an
 
 def _unscreened(root: etree._Element, profile: str) -> list[tuple[object, ...]]:
     ctx = _rules._Ctx(root, profile, element_path)
-    for whole in _rules._WHOLE_DOCUMENT:
-        whole(ctx)  # no raw bytes: the XPath scans
+    saved = _accel.ACCELERATED
+    _accel.ACCELERATED = None  # neither the C walk's facts
+    try:
+        for whole in _rules._WHOLE_DOCUMENT:
+            whole(ctx)  # nor raw bytes: the XPath scans
+    finally:
+        _accel.ACCELERATED = saved
     for el in root.iter(*_rules._TAGS):
         for handler in _rules._HANDLERS[el.tag]:
             handler(ctx, el)
@@ -133,6 +182,61 @@ TRICKS = {
         "RFC7970 §3.18",
     ),
     "EventData with only a comment": ("<!-- nothing -->", "RFC7970 §3.14"),
+    "Address text in CDATA": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr"><![CDATA[192.0.2.999]]>'
+        "</Address></Node></System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "Address text cut by a comment": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr">192.0<!-- c -->.2.1'
+        "</Address></Node></System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "Address category spelt with a character reference": (
+        '<Flow><System category="source"><Node><Address category="ipv4&#x2D;addr">2001:db8::1'
+        "</Address></Node></System></Flow>",
+        "RFC7970 §3.18.1",
+    ),
+    "event ends before it starts, both in UTC": (
+        "<StartTime>2026-11-23T08:00:00Z</StartTime><EndTime>2026-11-23T07:59:59Z</EndTime>",
+        "RFC7970 §3.14",
+    ),
+    "event ends before it starts, with offsets": (
+        "<StartTime>2026-11-23T08:00:00+01:00</StartTime><EndTime>2026-11-23T06:59:59Z</EndTime>",
+        "RFC7970 §3.14",
+    ),
+    "event ends before it starts, with white space": (
+        "<StartTime> 2026-11-23T08:00:00Z</StartTime><EndTime>2026-11-23T07:00:00Z </EndTime>",
+        "RFC7970 §3.14",
+    ),
+    "a five-digit year": ("<DetectTime>12026-11-23T08:00:00Z</DetectTime>", "RFC7970 §2.7"),
+    "a negative year after white space": (
+        "<DetectTime>\n -2026-11-23T08:00:00Z</DetectTime>",
+        "RFC7970 §2.7",
+    ),
+    "a negative year in CDATA after white space": (
+        "<DetectTime> <![CDATA[-2026-11-23T08:00:00Z]]></DetectTime>",
+        "RFC7970 §2.7",
+    ),
+    "a negative year spelt with a character reference": (
+        "<DetectTime>&#45;2026-11-23T08:00:00Z</DetectTime>",
+        "RFC7970 §2.7",
+    ),
+    "ext-value as a namespaced attribute's value": (
+        '<Flow><System category="source" x:t="ext-value"><Node><Address category="ipv4-addr">192.0.2.1'
+        '</Address></Node></System></Flow><Record><RecordData><RecordItem dtype="ext-value">1</RecordItem>'
+        "</RecordData></Record>",
+        "RFC7970 §5.1.1",
+    ),
+    "xml:lang on a nested element and a foreign one": (
+        '<Description xml:lang="en">d</Description><AdditionalData dtype="xml"><x:a xml:lang="e_n"/>'
+        '</AdditionalData><Description xml:lang="-bad">e</Description>',
+        "RFC7970 §6",
+    ),
+    "numeric Confidence without a value": (
+        '<Assessment><Impact type="unknown"/><Confidence rating="numeric"/></Assessment>',
+        "RFC7970 §3.12.5",
+    ),
     "RecordData without the content it needs": (
         "<Record><RecordData><DateTime>2026-11-23T06:00:00Z</DateTime></RecordData></Record>",
         "RFC7970 §3.22.1",
@@ -182,6 +286,16 @@ MUTATIONS = (
     ("<Node><DomainData>", "<Node><!--c--><DomainData>"),
     ("<DateTime>2026-11-23T07:00:30Z</DateTime><RecordItem", "<RecordItem"),
     ('<RecordItem dtype="string">log', '<URL>https://example.org/</URL><RecordItem dtype="string">log'),
+    ("<DetectTime>2026", "<DetectTime>-2026"),
+    ("<DetectTime>2026", "<DetectTime>  20260"),
+    ("<DetectTime>2026", "<DetectTime><![CDATA[2026]]>2026"),
+    ("07:00:30Z</DateTime>", "07:00:30+02:00</DateTime>"),
+    ("</Description><DetectTime>", "</Description><EndTime>2026-11-23T06:00:00Z</EndTime><DetectTime>"),
+    ("<Description>e</Description>", "<StartTime>2026-11-23T07:00:00Z</StartTime>"),
+    ('<Address category="ipv4-addr">198', '<Address category="ipv4-addr"><![CDATA[198]]>198'),
+    ('category="ipv6-addr">2001', 'category="ipv6-addr"><!--c-->2001'),
+    ('<Service ip-protocol="6">', '<Service ip-protocol="">'),
+    ('dtype="string">log', 'dtype="string"><!--c-->log'),
 )
 
 
@@ -196,3 +310,60 @@ def test_screen_agrees_on_mutated_documents(seed: int, profile: str) -> None:
         body = body.replace(old, new, rng.randint(1, 2))
     # the events sit in DOC's EventData (EventData may hold EventData)
     _assert_same(DOC.format(enc="UTF-8", ns=NS, body=body).encode(), profile)
+
+
+ID_CASES = {
+    "duplicate observable-id in an invalid document": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr" observable-id="a">192.0.2.1'
+        '</Address><Address category="ipv4-addr" observable-id="a">192.0.2.2</Address></Node></System>'
+        "</Flow><Bogus/>",
+        "xsd:cvc-id.2",
+    ),
+    "observable-id and nested EventData": (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr" observable-id="a">192.0.2.1'
+        '</Address></Node></System></Flow><Record><RecordData><RecordItem dtype="string">x</RecordItem>'
+        "</RecordData></Record><EventData><Description>e</Description><EventData><Description>f</Description>"
+        "</EventData></EventData>",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ID_CASES))
+def test_identifier_checks_see_what_the_walk_sees(name: str, walk: str) -> None:
+    """xs:ID and xs:IDREF (which libxml2 leaves to iodef) are checked the same with and without C."""
+    body, rule = ID_CASES[name]
+    data = DOC.format(enc="UTF-8", ns=NS, body=body).encode()
+    got = [(i.severity, i.path, i.line, i.rule, i.message) for i in check(data).issues]
+    if rule is not None:
+        assert rule in {i[3] for i in got}, got
+    # the same document checked without any help from the C walk
+    saved = (_screen._accelerated, _accel.ACCELERATED)
+    try:
+        _screen._accelerated = _accel.ACCELERATED = None
+        want = [(i.severity, i.path, i.line, i.rule, i.message) for i in check(data).issues]
+    finally:
+        _screen._accelerated, _accel.ACCELERATED = saved
+    assert got == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.integers(min_value=0, max_value=2**128 - 1), zeros=st.integers(min_value=0, max_value=8))
+def test_the_quick_ipv6_form_check_agrees_with_ipaddress(value: int, zeros: int) -> None:
+    """What the screen clears without ipaddress is exactly ipaddress's compressed form."""
+    # runs of zero groups, the cases the compression rule is about
+    groups = [(value >> (16 * i)) & 0xFFFF for i in range(8)]
+    for i in range(zeros):
+        groups[(value + i) % 8] = 0
+    address = ipaddress.IPv6Address(sum(g << (16 * i) for i, g in enumerate(groups)))
+    assert _screen._ipv6_plainly_canonical(address.compressed) or "." in address.compressed
+    for text in (address.exploded, address.compressed.upper(), address.compressed.replace("::", ":0:", 1)):
+        if _screen._ipv6_plainly_canonical(text):
+            assert text == address.compressed
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="0123456789abcdef:", max_size=45))
+def test_the_quick_ipv6_form_check_clears_no_other_text(text: str) -> None:
+    if _screen._ipv6_plainly_canonical(text):
+        assert ipaddress.IPv6Address(text).compressed == text

@@ -98,14 +98,15 @@ def run_rules(
     path_of: Callable[[etree._Element], str],
     prefix: bytes | None = None,
     data: bytes | None = None,
+    facts: int | None = None,
 ) -> list[Issue]:
     """All RFC 7970 rule issues for the IODEF v2 document *root*, in document order.
 
     *prefix* is the start of the raw document, when there was one, for the §4.1 encoding rule;
     *data* the whole raw document, when there was one (it lets :func:`_rule_attributes` skip
-    scans that cannot find anything).
+    scans that cannot find anything); *facts* what the C walk found, when the caller has it.
     """
-    ctx = _Ctx(root, profile, path_of, data)
+    ctx = _Ctx(root, profile, path_of, data, facts)
     if prefix is not None:
         check_encoding(prefix, root, ctx)
     for whole in _WHOLE_DOCUMENT:

@@ -2,75 +2,44 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Final
 
 from lxml import etree
 
 from ..syntax import bcp47_problem
-from ._context import _LANG, _P, _Ctx, _text
+from ._context import _FACT_EXT, _FACT_SHIFT, _LANG, _P, _Ctx, _text
+from ._ext_pairs import EXT_PAIRS
 
 # --------------------------------------------------------------------------- §5.1.1 ext-value
 
 
-@functools.cache
 def _ext_table() -> dict[str, frozenset[str]]:
-    """Element tag -> the attributes X that have an ``ext-X`` partner, from the model's plans."""
-    from ...model import IODEFDocument, IODEFModel
-    from ...model._binding import plan_of
-
-    table: dict[str, set[str]] = {}
-    seen: set[type[IODEFModel]] = set()
-    todo: list[tuple[str, type[IODEFModel]]] = [(f"{_P}IODEF-Document", IODEFDocument)]
-    while todo:
-        tag, cls = todo.pop()
-        plan = plan_of(cls)
-        pairs = {xml for _n, xml, _en, _ex in plan.ext_pairs}
-        if pairs:
-            table.setdefault(tag, set()).update(pairs)
-        if cls in seen:
-            continue
-        seen.add(cls)
-        for spec in plan.child_list:
-            if spec.model is not None:
-                todo.append((spec.xml, spec.model))
-    return {tag: frozenset(v) for tag, v in table.items()}
+    """Element tag -> the attributes X that have an ``ext-X`` partner (the model's, written out)."""
+    return EXT_PAIRS
 
 
 #: the elements each attribute-driven rule looks at (§5.1.1 and §6), found by libxml2
 _EXT_XPATH: Final = etree.XPath("//*[@*[. = 'ext-value' or starts-with(local-name(), 'ext-')]]")
 _LANG_XPATH: Final = etree.XPath("//*[@xml:lang]")
-_ASCII_ENCODINGS: Final = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
-
-
-def _ascii_source(ctx: _Ctx) -> bytes | None:
-    """The raw document, when every ASCII character of it is that very byte (UTF-8 or ASCII).
-
-    Then a byte search answers "can this document hold such an attribute?" far faster than an
-    XPath scan of every attribute: attribute names are never escaped, so ``xml:lang`` is in the
-    bytes as ``:lang``; a value ``ext-value`` or a name ``ext-X`` puts ``ext-`` there, unless it
-    is spelt with character references (``&#``). UTF-16/32 (a BOM or a NUL in the first two
-    bytes) and other encodings get None, and the rules fall back to the XPath scans.
-    """
-    data = ctx.data
-    if data is None:
-        return None
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if data[start : start + 1] != b"<" or data[start + 1 : start + 2] in (b"\x00", b""):
-        return None
-    encoding = ctx.root.getroottree().docinfo.encoding
-    if (encoding or "UTF-8").upper() not in _ASCII_ENCODINGS:
-        return None
-    return data
 
 
 def _rule_attributes(ctx: _Ctx) -> None:
     root = ctx.root
-    raw = _ascii_source(ctx)
+    ext_hits: list[etree._Element]
+    facts = ctx.facts()
+    if facts is not None:  # the C walk has looked at every attribute
+        ext_hits = _EXT_XPATH(root) if facts & _FACT_EXT else []
+        root_lang = root.get(_LANG) is not None
+        lang_hits = ([root] if root_lang else []) if facts >> _FACT_SHIFT <= root_lang else _LANG_XPATH(root)
+        if ext_hits:
+            _rule_ext_value(ctx, ext_hits)
+        _rule_language(ctx, lang_hits)
+        return
+    raw = ctx.ascii_source()
     # (b"&" first: one byte is found with memchr, many documents have no reference at all)
     if raw is not None and b"ext-" not in raw and (b"&" not in raw or b"&#" not in raw):
-        ext_hits: list[etree._Element] = []
+        ext_hits = []
     else:
         ext_hits = _EXT_XPATH(root)
     root_lang = root.get(_LANG) is not None

@@ -6,12 +6,15 @@ from typing import Final
 
 from lxml import etree
 
-from ._context import _P, _Ctx, _text
+from ._context import _FACT_REFERENCES, _P, _Ctx, _text
 
 # --------------------------------------------------------------------------- references
 
 
 def _rule_references(ctx: _Ctx) -> None:
+    facts = ctx.facts()
+    if facts is not None and not facts & _FACT_REFERENCES:
+        return
     root = ctx.root
     refs = list(root.iter(f"{_P}ObservableReference", f"{_P}IndicatorReference"))
     if not refs:

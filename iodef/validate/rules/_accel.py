@@ -1,0 +1,24 @@
+"""The optional C accelerator of the rule walks (``_cscreen.pyx``, built by setup.py), or None.
+
+``IODEF_PURE_PYTHON=1`` in the environment turns it off (the tests run both ways). Whoever
+uses it configures it with their own tables: :mod:`.screen` (the per-element handlers) and
+:mod:`.times` (the xs:dateTime elements).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("IODEF_PURE_PYTHON"):
+        return None
+    try:
+        from . import _cscreen
+    except ImportError:
+        return None
+    return _cscreen
+
+
+ACCELERATED: ModuleType | None = _load()

@@ -1,0 +1,548 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The rule screen's walk in C: the optional accelerator of :mod:`iodef.validate.rules.screen`.
+
+The pure-Python screen visits every element a per-element rule handles through an lxml proxy
+(an object per element, a string per tag): about as much time as libxml2's schema validation.
+Here the walk runs over libxml2's own tree (``_Element._c_node``, lxml's public C API), and only
+the answers that are obvious from the tree are given here: an element is *cleared* when its
+handlers cannot report (a Node whose first child is an Address, an Address whose category and
+text the Python screen's memo already knows to be clean, ...). Every other element, and every
+case that is not plain (attributes or text split over several nodes, comments, CDATA), is
+handed to the Python screen's own per-element check, through an lxml proxy made for it alone.
+So this module decides nothing the Python screen would not: it only skips what the Python
+screen would clear (tests/validate/test_rule_screen.py runs both on every fixture).
+
+Built by setup.py when Cython and a C compiler are there; without it iodef uses the Python walk.
+"""
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport PyObject
+from libc.string cimport strcmp
+
+cimport lxml.includes.etreepublic as cetree
+from lxml.includes.etreepublic cimport _Element
+from lxml.includes.tree cimport (
+    XML_CDATA_SECTION_NODE,
+    XML_ELEMENT_NODE,
+    XML_TEXT_NODE,
+    xmlAttr,
+    xmlNode,
+    xmlNs,
+)
+
+cetree.import_lxml__etree()
+
+# what the walk does with an element of the IODEF namespace, by local name
+DEF SKIP = 0          # no per-element handler: nothing to do
+DEF ADDRESS = 1       # Address: (category, text) in the address memo as clean
+DEF PORTLIST = 2      # Portlist: text in the portlist memo as clean
+DEF NODE = 3          # Node: first child an Address or DomainData (when the profile needs one)
+DEF SERVICE = 4       # Service: ip-protocol set and a child element
+DEF EVENT_DATA = 5    # EventData: a child element and at most one time child
+DEF RECORD_DATA = 6   # RecordData: one of the required children
+DEF RECORD_ITEM = 7   # RecordItem: dtype absent, xml, ext-value, or string without elements
+DEF ANY_CHILD = 8     # only "at least one child element": has one
+DEF CONFIDENCE = 9    # Confidence: empty, with a rating other than numeric
+DEF TIMES = 10        # Incident: its times in order (the strict UTC form compared as text)
+DEF DELEGATE = 11     # always the Python screen's check
+
+cdef const char* _NS = b"urn:ietf:params:xml:ns:iodef-2.0"
+
+cdef dict _codes = {}
+
+#: the names this module knows itself (tests/validate/test_rule_screen.py compares them with the
+#: Python tables they come from)
+TIME_NAMES = ("DetectTime", "StartTime", "EndTime", "RecoveryTime", "ReportTime", "GenerationTime")
+RECORD_DATA_NAMES = (
+    "RecordItem", "URL", "FileData", "WindowsRegistryKeysModified", "CertificateData", "AdditionalData"
+)
+NODE_NAMES = ("Address", "DomainData")
+CODES = {
+    "skip": SKIP, "address": ADDRESS, "portlist": PORTLIST, "node": NODE, "service": SERVICE,
+    "event_data": EVENT_DATA, "record_data": RECORD_DATA, "record_item": RECORD_ITEM,
+    "any_child": ANY_CHILD, "confidence": CONFIDENCE, "times": TIMES, "delegate": DELEGATE,
+}
+
+
+#: parent local name (bytes) -> ((earlier, later) indexes into TIME_NAMES, ...)
+cdef dict _time_pairs = {}
+
+
+def configure(dict codes, dict time_pairs):
+    """Set the code of each local name (the Python screen builds the table from its handlers),
+    and the time order rules: parent -> [(earlier, later)] local names."""
+    _codes.clear()
+    for name, code in codes.items():
+        _codes[name.encode("utf-8")] = code
+    _time_pairs.clear()
+    for parent, pairs in time_pairs.items():
+        _time_pairs[parent.encode("utf-8")] = tuple(
+            (TIME_NAMES.index(a), TIME_NAMES.index(b)) for a, b in pairs
+        )
+
+
+cdef inline bint _in_ns(xmlNode* c_node, const xmlNs** known):
+    cdef const xmlNs* ns = c_node.ns
+    if ns is NULL:
+        return False
+    if ns is known[0]:
+        return True
+    if ns.href is not NULL and strcmp(<const char*>ns.href, _NS) == 0:
+        known[0] = ns
+        return True
+    return False
+
+
+# libxml2 keeps one copy of each name per document (its dictionary), so the codes of the names
+# met in one walk are kept by address (a small open-addressing table): a name's string is made,
+# and looked up in the Python table, once per walk
+DEF CACHE = 128
+cdef struct _Seen:
+    const void* name
+    int code
+
+
+cdef int _code(dict codes, xmlNode* c_node, _Seen* seen, int* n_seen):
+    cdef const void* name = <const void*>c_node.name
+    cdef size_t slot = (<size_t>name >> 3) & (CACHE - 1)
+    cdef int probes = 0
+    while seen[slot].name is not NULL:
+        if seen[slot].name == name:
+            return seen[slot].code
+        slot = (slot + 1) & (CACHE - 1)
+        probes += 1
+        if probes == CACHE:
+            break
+    cdef PyObject* found = PyDict_GetItem(codes, <bytes>(<const char*>c_node.name))
+    cdef int code = SKIP if found is NULL else <int><object>found
+    if n_seen[0] < CACHE // 2 and seen[slot].name is NULL:
+        seen[slot].name = name
+        seen[slot].code = code
+        n_seen[0] += 1
+    return code
+
+
+cdef inline void _clear(_Seen* seen):
+    cdef int i
+    for i in range(CACHE):
+        seen[i].name = NULL
+
+
+cdef inline xmlNode* _first_non_text(xmlNode* c_node):
+    cdef xmlNode* child = c_node.children
+    while child is not NULL and child.type == XML_TEXT_NODE:
+        child = child.next
+    return child
+
+
+cdef object _NOT_PLAIN = object()
+
+
+cdef inline object _plain_text(xmlNode* c_node):
+    """el.text when it is plain (no child, or one text node), else _NOT_PLAIN."""
+    cdef xmlNode* child = c_node.children
+    if child is NULL:
+        return None
+    if child.type != XML_TEXT_NODE or child.next is not NULL or child.content is NULL:
+        return _NOT_PLAIN
+    return (<const char*>child.content).decode("utf-8")
+
+
+cdef inline object _attribute(xmlNode* c_node, const char* name):
+    """el.get(name) when plain (absent, empty, or one text node), else _NOT_PLAIN."""
+    cdef xmlAttr* attr = c_node.properties
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*>attr.name, name) == 0:
+            if attr.children is NULL:
+                return ""
+            if (
+                attr.children.type != XML_TEXT_NODE
+                or attr.children.next is not NULL
+                or attr.children.content is NULL
+            ):
+                return _NOT_PLAIN
+            return (<const char*>attr.children.content).decode("utf-8")
+        attr = attr.next
+    return None
+
+
+cdef inline const char* _attribute_c(xmlNode* c_node, const char* name, bint* plain):
+    """el.get(name) as libxml2 holds it, when plain (*plain* set); NULL when absent."""
+    cdef xmlAttr* attr = c_node.properties
+    plain[0] = True
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*>attr.name, name) == 0:
+            if attr.children is NULL:
+                return b""
+            if (
+                attr.children.type != XML_TEXT_NODE
+                or attr.children.next is not NULL
+                or attr.children.content is NULL
+            ):
+                plain[0] = False
+                return NULL
+            return <const char*>attr.children.content
+        attr = attr.next
+    return NULL
+
+
+cdef inline bint _is_iodef(xmlNode* c_node, const char* local, const xmlNs** known):
+    return (
+        c_node is not NULL
+        and c_node.type == XML_ELEMENT_NODE
+        and _in_ns(c_node, known)
+        and strcmp(<const char*>c_node.name, local) == 0
+    )
+
+
+cdef bint _has_element_child(xmlNode* c_node):
+    cdef xmlNode* child = c_node.children
+    while child is not NULL:
+        if child.type == XML_ELEMENT_NODE:
+            return True
+        child = child.next
+    return False
+
+
+cdef inline bint _strict_utc(const char* text):
+    """YYYY-MM-DDThh:mm:ssZ exactly: then text order is time order (or the value is no time)."""
+    cdef int i
+    cdef const char* shape = b"0000-00-00T00:00:00Z"
+    for i in range(20):
+        if shape[i] == c'0':
+            if text[i] < c'0' or text[i] > c'9':
+                return False
+        elif text[i] != shape[i]:
+            return False
+    return text[20] == 0
+
+
+cdef bint _times_in_order(xmlNode* c_node, const xmlNs** known):
+    """True when no time-order rule can report on *c_node*'s time children; False: ask Python.
+
+    Like _check_times: the first child of each time name counts. With fewer than two, nothing
+    is compared. Otherwise each must be one plain text in the strict UTC form, and every pair
+    the rules compare must be in order as text.
+    """
+    cdef xmlNode* child = c_node.children
+    cdef const char* found[6]
+    cdef int n = 0
+    cdef int i
+    cdef const char* name
+    cdef const char* text
+    for i in range(6):
+        found[i] = NULL
+    while child is not NULL:
+        if child.type == XML_ELEMENT_NODE and _in_ns(child, known):
+            name = <const char*>child.name
+            i = -1
+            if strcmp(name, b"DetectTime") == 0:
+                i = 0
+            elif strcmp(name, b"StartTime") == 0:
+                i = 1
+            elif strcmp(name, b"EndTime") == 0:
+                i = 2
+            elif strcmp(name, b"RecoveryTime") == 0:
+                i = 3
+            elif strcmp(name, b"ReportTime") == 0:
+                i = 4
+            elif strcmp(name, b"GenerationTime") == 0:
+                i = 5
+            if i >= 0 and found[i] is NULL:
+                text = NULL
+                if (
+                    child.children is not NULL
+                    and child.children.type == XML_TEXT_NODE
+                    and child.children.next is NULL
+                ):
+                    text = <const char*>child.children.content
+                if text is NULL or not _strict_utc(text):
+                    text = b""  # not plain: decided below, if it is compared at all
+                found[i] = text
+                n += 1
+        child = child.next
+    if n < 2:
+        return True
+    cdef PyObject* pairs = PyDict_GetItem(_time_pairs, <bytes>(<const char*>c_node.name))
+    if pairs is NULL:
+        return False
+    cdef const char* a
+    cdef const char* b
+    for pair in <object>pairs:
+        a = found[<int>pair[0]]
+        b = found[<int>pair[1]]
+        if a is NULL or b is NULL:
+            continue
+        if a[0] == 0 or b[0] == 0 or strcmp(b, a) < 0:
+            return False
+    return True
+
+
+cdef bint _has_record_child(xmlNode* c_node, const xmlNs** known):
+    cdef xmlNode* child = c_node.children
+    cdef const char* name
+    while child is not NULL:
+        if child.type == XML_ELEMENT_NODE and _in_ns(child, known):
+            name = <const char*>child.name
+            if (
+                strcmp(name, b"RecordItem") == 0
+                or strcmp(name, b"URL") == 0
+                or strcmp(name, b"FileData") == 0
+                or strcmp(name, b"WindowsRegistryKeysModified") == 0
+                or strcmp(name, b"CertificateData") == 0
+                or strcmp(name, b"AdditionalData") == 0
+            ):
+                return True
+        child = child.next
+    return False
+
+
+cdef bint _cleared(
+    xmlNode* c_node, int code, bint node_needs, dict address_memo, dict portlist_memo,
+    const xmlNs** known,
+):
+    """True when the element's handlers cannot report; False: ask the Python screen."""
+    cdef object text
+    cdef object value
+    cdef PyObject* found
+    cdef xmlNode* first
+    if code == ADDRESS:
+        value = _attribute(c_node, b"category")
+        text = _plain_text(c_node)
+        if value is _NOT_PLAIN or text is _NOT_PLAIN:
+            return False
+        if value is not None and value != "ipv4-addr" and value != "ipv6-addr":
+            return False  # a Nameservers parent would matter: Python's check
+        found = PyDict_GetItem(address_memo, (value, text))
+        return found is not NULL and (<object>found) is True
+    if code == PORTLIST:
+        text = _plain_text(c_node)
+        if text is _NOT_PLAIN:
+            return False
+        found = PyDict_GetItem(portlist_memo, text)
+        return found is not NULL and (<object>found) is True
+    if code == NODE:
+        if not node_needs:
+            return True
+        first = _first_non_text(c_node)
+        return _is_iodef(first, b"Address", known) or _is_iodef(first, b"DomainData", known)
+    cdef bint plain
+    cdef const char* raw
+    if code == SERVICE:
+        if _attribute_c(c_node, b"ip-protocol", &plain) is NULL:
+            return False  # absent (or not plain): _check_service decides
+        first = _first_non_text(c_node)
+        return first is not NULL and first.type == XML_ELEMENT_NODE
+    if code == EVENT_DATA:
+        return _has_element_child(c_node) and _times_in_order(c_node, known)
+    if code == TIMES:
+        return _times_in_order(c_node, known)
+    if code == RECORD_DATA:
+        return _has_record_child(c_node, known)
+    if code == RECORD_ITEM:
+        raw = _attribute_c(c_node, b"dtype", &plain)
+        if not plain:
+            return False
+        if raw is NULL or strcmp(raw, b"xml") == 0 or strcmp(raw, b"ext-value") == 0:
+            return True
+        return strcmp(raw, b"string") == 0 and not _has_element_child(c_node)
+    if code == ANY_CHILD:
+        return _has_element_child(c_node)
+    if code == CONFIDENCE:
+        if c_node.children is not NULL:
+            return False
+        raw = _attribute_c(c_node, b"rating", &plain)
+        return plain and (raw is NULL or strcmp(raw, b"numeric") != 0)
+    return False
+
+
+def may_report(
+    _Element root, bint node_needs, dict address_memo, dict portlist_memo, object check
+):
+    """False only when no per-element handler would report on *root*'s tree.
+
+    *check(element)* is the Python screen's answer for one element (True: it may report).
+    """
+    cdef xmlNode* top = root._c_node
+    cdef xmlNode* c_node = top
+    cdef xmlNode* nxt
+    cdef const xmlNs* known = NULL
+    cdef int code
+    cdef _Seen seen[CACHE]
+    cdef int n_seen = 0
+    _clear(seen)
+    while c_node is not NULL:
+        if c_node.type == XML_ELEMENT_NODE:
+            if _in_ns(c_node, &known):
+                code = _code(_codes, c_node, seen, &n_seen)
+                if code != SKIP and not _cleared(
+                    c_node, code, node_needs, address_memo, portlist_memo, &known
+                ):
+                    if check(cetree.elementFactory(root._doc, c_node)):
+                        return True
+            # depth first, in document order
+            nxt = c_node.children
+            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+                nxt = nxt.next
+            if nxt is not NULL:
+                c_node = nxt
+                continue
+        if c_node is top:
+            break
+        nxt = c_node.next
+        while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+            nxt = nxt.next
+        while nxt is NULL:
+            c_node = c_node.parent
+            if c_node is NULL or c_node is top:
+                return False
+            nxt = c_node.next
+            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+                nxt = nxt.next
+        c_node = nxt
+    return False
+
+
+cdef dict _date_names = {}
+
+
+def configure_dates(names):
+    """The local names of the elements that hold an xs:dateTime (the §2.7 year rule's)."""
+    _date_names.clear()
+    for name in names:
+        _date_names[name.encode("utf-8")] = 1
+
+
+cdef bint _year_plain(xmlNode* c_node):
+    """True when _year_problem() is None for this element's text, seen without Python."""
+    cdef xmlNode* child = c_node.children
+    cdef const char* text
+    cdef int i
+    if child is NULL:
+        return True  # no text: not an xs:dateTime
+    if child.type != XML_TEXT_NODE or child.content is NULL:
+        return False
+    if child.next is not NULL and (
+        child.next.type == XML_TEXT_NODE or child.next.type == XML_CDATA_SECTION_NODE
+    ):
+        return False  # lxml's text joins them
+    text = <const char*>child.content
+    while text[0] == c' ' or text[0] == c'\t' or text[0] == c'\r' or text[0] == c'\n':
+        text += 1
+    if text[0] != c'-' and (text[0] < c'0' or text[0] > c'9'):
+        return True  # _DT's year starts with a minus or a digit
+    for i in range(4):
+        if text[i] < c'0' or text[i] > c'9':
+            return False
+    return text[4] == c'-'  # a four-digit year: never a problem
+
+
+# --------------------------------------------------------------------------- document facts
+
+DEF FACT_EXT = 1          # an attribute named ext-* or valued ext-value (or one not plain)
+DEF FACT_REFERENCES = 2   # an ObservableReference or IndicatorReference
+DEF FACT_ID_CONTENT = 4   # one of those, or an IndicatorID
+DEF FACT_ID_ATTRIBUTE = 16  # an observable-id attribute, or a ds:* element with an Id attribute
+DEF FACT_DATES = 32       # an xs:dateTime element whose year the §2.7 rule must look at
+DEF FACT_SHIFT = 8        # the number of elements with xml:lang, shifted by this many bits
+
+FACTS = {
+    "ext": FACT_EXT, "references": FACT_REFERENCES, "id_content": FACT_ID_CONTENT,
+    "id_attribute": FACT_ID_ATTRIBUTE, "dates": FACT_DATES, "shift": FACT_SHIFT,
+}
+cdef const char* _XML_NS = b"http://www.w3.org/XML/1998/namespace"
+cdef const char* _DS_NS = b"http://www.w3.org/2000/09/xmldsig#"
+cdef dict _fact_names = {b"ObservableReference": 6, b"IndicatorReference": 6, b"IndicatorID": 4}
+
+
+cdef int _attribute_facts(xmlNode* c_node):
+    cdef xmlAttr* attr = c_node.properties
+    cdef int facts = 0
+    cdef const char* name
+    while attr is not NULL:
+        name = <const char*>attr.name
+        if name[0] == c'e' and name[1] == c'x' and name[2] == c't' and name[3] == c'-':
+            facts |= FACT_EXT
+        elif attr.children is NULL:
+            pass
+        elif (
+            attr.children.type != XML_TEXT_NODE
+            or attr.children.next is not NULL
+            or attr.children.content is NULL
+            or strcmp(<const char*>attr.children.content, b"ext-value") == 0
+        ):
+            facts |= FACT_EXT
+        if (
+            attr.ns is not NULL
+            and attr.ns.href is not NULL
+            and strcmp(name, b"lang") == 0
+            and strcmp(<const char*>attr.ns.href, _XML_NS) == 0
+        ):
+            facts += 1 << FACT_SHIFT
+        elif attr.ns is NULL and (
+            strcmp(name, b"observable-id") == 0
+            or (
+                strcmp(name, b"Id") == 0
+                and c_node.ns is not NULL
+                and c_node.ns.href is not NULL
+                and strcmp(<const char*>c_node.ns.href, _DS_NS) == 0
+            )
+        ):
+            facts |= FACT_ID_ATTRIBUTE
+        attr = attr.next
+    return facts
+
+
+def facts(_Element root):
+    """What the whole-document rules need to know before they search (see FACTS), in one walk.
+
+    FACT_DATES is set unless every element named by configure_dates() plainly has a year the §2.7
+    rule accepts (a four-digit one) or no xs:dateTime at all.
+    """
+    cdef xmlNode* top = root._c_node
+    cdef xmlNode* c_node = top
+    cdef xmlNode* nxt
+    cdef const xmlNs* known = NULL
+    cdef _Seen seen[CACHE]
+    cdef _Seen dates[CACHE]
+    cdef int n_seen = 0
+    cdef int n_dates = 0
+    cdef long found = 0
+    cdef long langs = 0
+    cdef int attrs
+    _clear(seen)
+    _clear(dates)
+    while c_node is not NULL:
+        if c_node.type == XML_ELEMENT_NODE:
+            if c_node.properties is not NULL:
+                attrs = _attribute_facts(c_node)
+                found |= attrs & (FACT_EXT | FACT_ID_ATTRIBUTE)
+                langs += attrs >> FACT_SHIFT
+            if _in_ns(c_node, &known):
+                found |= _code(_fact_names, c_node, seen, &n_seen)
+                if (
+                    not found & FACT_DATES
+                    and _code(_date_names, c_node, dates, &n_dates)
+                    and not _year_plain(c_node)
+                ):
+                    found |= FACT_DATES
+            nxt = c_node.children
+            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+                nxt = nxt.next
+            if nxt is not NULL:
+                c_node = nxt
+                continue
+        if c_node is top:
+            break
+        nxt = c_node.next
+        while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+            nxt = nxt.next
+        while nxt is NULL:
+            c_node = c_node.parent
+            if c_node is NULL or c_node is top:
+                return found | (langs << FACT_SHIFT)
+            nxt = c_node.next
+            while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
+                nxt = nxt.next
+        c_node = nxt
+    return found | (langs << FACT_SHIFT)

@@ -1,0 +1,30 @@
+"""Builds the optional C accelerator of the validator's rule screen (iodef works without it).
+
+Everything else about the package is in pyproject.toml. The extension is compiled when Cython,
+lxml (for its C API headers) and a C compiler are there; otherwise, or if compiling fails, the
+package installs without it and the rule screen walks the tree in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from setuptools import Extension, setup
+
+
+def _extensions() -> list[Any]:
+    try:
+        import lxml
+        from Cython.Build import cythonize
+    except ImportError:
+        return []
+    ext = Extension(
+        "iodef.validate.rules._cscreen",
+        ["iodef/validate/rules/_cscreen.pyx"],
+        include_dirs=lxml.get_include(),
+        optional=True,
+    )
+    return list(cythonize([ext], language_level=3, quiet=True))
+
+
+setup(ext_modules=_extensions())
