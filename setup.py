@@ -22,6 +22,8 @@ def _extensions() -> list[Any]:
         "iodef.validate.rules._cscreen",
         ["iodef/validate/rules/_cscreen.pyx"],
         include_dirs=lxml.get_include(),
+        # the walk reads lxml's and libxml2's structures: iodef uses it only beside this lxml
+        define_macros=[("IODEF_BUILT_WITH_LXML", f'"{lxml.__version__}"')],
         optional=True,
     )
     return list(cythonize([ext], language_level=3, quiet=True))

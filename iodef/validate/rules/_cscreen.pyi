@@ -5,6 +5,7 @@ from typing import Any
 
 from lxml import etree
 
+BUILT_WITH_LXML: str
 TIME_NAMES: tuple[str, ...]
 RECORD_DATA_NAMES: tuple[str, ...]
 NODE_NAMES: tuple[str, ...]

@@ -32,6 +32,17 @@ from lxml.includes.tree cimport (
 
 cetree.import_lxml__etree()
 
+cdef extern from *:
+    """
+    #ifndef IODEF_BUILT_WITH_LXML
+    #define IODEF_BUILT_WITH_LXML ""
+    #endif
+    """
+    const char *IODEF_BUILT_WITH_LXML
+
+#: the lxml whose headers this module was compiled against ("" when setup.py did not say)
+BUILT_WITH_LXML = IODEF_BUILT_WITH_LXML.decode("ascii")
+
 # what the walk does with an element of the IODEF namespace, by local name
 DEF SKIP = 0          # no per-element handler: nothing to do
 DEF ADDRESS = 1       # Address: (category, text) in the address memo as clean
