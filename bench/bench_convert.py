@@ -215,9 +215,10 @@ def main() -> None:
                 convert_args += ["--from", fmt]  # a .gz input shows the detection by magic bytes
             commands = {"iodef convert": [iodef_cmd, *convert_args]}
             if args.baseline is not None:
+                # main() as the installed command calls it (``app`` would import every command)
                 launcher = (
                     f"import sys; sys.path.insert(0, {str(args.baseline)!r}); "
-                    "sys.argv[0] = 'iodef'; from iodef.cli.main import app; app()"
+                    "sys.argv[0] = 'iodef'; from iodef.cli.main import main; main()"
                 )
                 commands["baseline"] = [sys.executable, "-c", launcher, *convert_args]
             floor_runs: list[tuple[float, float, float]] = []
