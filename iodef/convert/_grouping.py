@@ -51,7 +51,7 @@ def _shift(t: datetime, by: timedelta) -> datetime:
         return _LATEST if by > timedelta(0) else _EPOCH_MIN
 
 
-@dataclass
+@dataclass(slots=True)
 class Group(Generic[RecordT]):
     """The records of one incident-to-be: counts, first/last time, samples and distinct values."""
 

@@ -85,7 +85,24 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[
 
 
 def parse_time(text: str) -> datetime:
-    """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime."""
+    """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime.
+
+    Feeds repeat their times (a report's time of receipt is another report's time of report, many
+    lines share a second): the results of the last few thousand texts are kept.
+    """
+    got = _PARSED.get(text)
+    if got is None:
+        got = _parse_time(text)
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        _PARSED[text] = got
+    return got
+
+
+_PARSED: dict[str, datetime] = {}
+
+
+def _parse_time(text: str) -> datetime:
     s = text.strip()
     if len(s) == 20 and s[19] == "Z" and s[10] == "T" and s[4] == "-" and s[13] == ":" and s[16] == ":":
         # the common case, 2025-03-04T02:11:09Z, checked by shape; fromisoformat checks the digits
