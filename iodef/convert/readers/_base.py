@@ -129,7 +129,7 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object."""
     loads = json.loads
     for number, text in text_lines(fh, name, on_error):
-        if not text.strip():
+        if not text or text.isspace():  # not text.strip(), without copying the line
             continue
         try:
             obj = loads(text)

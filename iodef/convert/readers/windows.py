@@ -256,7 +256,9 @@ def _evtx_dump(ev: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[st
     data = ev.get("EventData") or {}
     if not isinstance(data, dict):
         raise ValueError("Event.EventData is not an object")
-    data = {**_user_data(ev.get("UserData")), **data}
+    user_data = ev.get("UserData")
+    if user_data is not None:  # UserData's values, under EventData's
+        data = {**_user_data(user_data), **data}
     provider = system.get("Provider") or {}
     pattrs = provider.get("#attributes", {}) if isinstance(provider, dict) else {}
     return (
