@@ -15,6 +15,7 @@ Prints records/s, the time ratio to the floor and the peak RSS of each. Goal: wi
 floor, peak RSS under 200 MB whatever the input size.
 
     python bench/bench_convert.py [--lines 1000000] [--keep DIR] [--repeat 3] [--baseline DIR]
+                                  [--only zeek --only sms ...]
 
 The machine may be shared: ``--repeat`` alternates floor and convert runs and reports the
 medians of wall time, CPU time and peak RSS.
@@ -187,6 +188,9 @@ def main() -> None:
         type=Path,
         help="a checkout of an earlier commit: convert with its code too, side by side",
     )
+    ap.add_argument(
+        "--only", action="append", help="run only the inputs whose label contains this (repeatable)"
+    )
     args = ap.parse_args()
     iodef_cmd = shutil.which("iodef", path=os.path.dirname(sys.executable)) or shutil.which("iodef")
     if not iodef_cmd:
@@ -200,6 +204,8 @@ def main() -> None:
         ("Windows evtx_dump JSON", "rat", "winevt-json", "\t", work / "security.jsonl", gen_winevt),
         ("Zeek rdp.log.gz", "rat", "zeek-tsv", "\t", work / "rdp.log.gz", gen_gzip),
     ]
+    if args.only:
+        cases = [c for c in cases if any(o.lower() in c[0].lower() for o in args.only)]
     try:
         for label, family, fmt, delim, path, gen in cases:
             t0 = time.perf_counter()
@@ -215,9 +221,10 @@ def main() -> None:
                 convert_args += ["--from", fmt]  # a .gz input shows the detection by magic bytes
             commands = {"iodef convert": [iodef_cmd, *convert_args]}
             if args.baseline is not None:
+                # main() as the installed command calls it (``app`` would import every command)
                 launcher = (
                     f"import sys; sys.path.insert(0, {str(args.baseline)!r}); "
-                    "sys.argv[0] = 'iodef'; from iodef.cli.main import app; app()"
+                    "sys.argv[0] = 'iodef'; from iodef.cli.main import main; main()"
                 )
                 commands["baseline"] = [sys.executable, "-c", launcher, *convert_args]
             floor_runs: list[tuple[float, float, float]] = []

@@ -41,6 +41,7 @@ __all__ = [
 
 
 _LATEST: Final = datetime.max.replace(tzinfo=UTC)
+_NONE_CLOSED: Final[list[Any]] = []  # what add() returns when no group closed (never filled)
 
 
 def _shift(t: datetime, by: timedelta) -> datetime:
@@ -51,7 +52,7 @@ def _shift(t: datetime, by: timedelta) -> datetime:
         return _LATEST if by > timedelta(0) else _EPOCH_MIN
 
 
-@dataclass
+@dataclass(slots=True)
 class Group(Generic[RecordT]):
     """The records of one incident-to-be: counts, first/last time, samples and distinct values."""
 
@@ -157,23 +158,25 @@ class Grouper(Generic[RecordT]):
         return len(self._open)
 
     def add(self, record: RecordT) -> list[Group[RecordT]]:
-        # the hot path of every conversion: locals rather than repeated attribute lookups
+        # the hot path of every conversion: locals rather than repeated attribute lookups, and
+        # no list made for the (usual) record that closes no group
         self.records += 1
         classify = self._classify
+        d = record.__dict__
         if classify is not None:
             # the family's finer name for the event (a session inside private address space is an
             # internal-session): counted, tested and reported under that name. Set in the record's
             # __dict__ (pydantic's __setattr__ costs more than the rest of this line of the log).
             event = classify(record)
-            if event is not record.event:
-                record.__dict__["event"] = event
-        t = record.time
+            if event is not d["event"]:
+                d["event"] = event
+        t = d["time"]
         k = self._key(record)
         opened = self._open
         g = opened.get(k)
-        closed: list[Group[RecordT]] = []
+        closed: list[Group[RecordT]] | None = None
         if g is not None and (t > g.close_at or t < g.open_at):
-            closed.append(g)
+            closed = [g]
             del opened[k]
             g = None
         if g is None:
@@ -190,21 +193,24 @@ class Grouper(Generic[RecordT]):
                 ca = t + self._window
             except OverflowError:
                 ca = _LATEST
-            g.close_at = ca if ca < g.span_end else g.span_end
+            span_end = g.span_end
+            g.close_at = ca if ca < span_end else span_end
         elif t < g.first:
             g.first = t
             g.open_at = t - self._window
         g.count += 1
-        event = record.event
+        event = d["event"]
         g.events[event] += 1
         if not g.worthy and self._worthy(record):
             g.worthy = True
         samples = g.samples
         if len(samples) < self._max_samples:
             samples.append(record)
-        elif event not in g.firsts and len(g.firsts) < 32:
-            g.firsts[event] = record
-        src = record.source
+        else:
+            firsts = g.firsts
+            if event not in firsts and len(firsts) < 32:
+                firsts[event] = record
+        src = d["source"]
         if src is not None:
             sources = g.sources
             if src not in sources and len(sources) < 64:
@@ -215,9 +221,11 @@ class Grouper(Generic[RecordT]):
             self._clock = t
             heap = self._heap
             if heap and heap[0][0] < t:
+                if closed is None:
+                    closed = []
                 closed.extend(self._expire(t))
-        if not closed:
-            return closed
+        if closed is None:
+            return _NONE_CLOSED
         return [c for c in closed if self._keep(c)]
 
     def _push(self, g: Group[RecordT]) -> None:

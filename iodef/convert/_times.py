@@ -37,18 +37,33 @@ def in_range(dt: datetime) -> datetime:
 def from_epoch(text: str) -> datetime:
     """A Unix timestamp with optional fraction (Zeek's ``time`` type) as an aware datetime.
 
-    Exact to the microsecond (no detour through a float). Built from integer arithmetic and a
-    cache of dates by day: cheaper than datetime arithmetic or ``replace`` on every log line.
+    Exact to the microsecond (no detour through a float). Log lines come in time order and many
+    share a second: the broken-down time of each whole second is cached (and the date of each
+    day), so a line costs a dictionary look-up and one datetime construction.
     """
     secs, _, frac = text.partition(".")
-    if not secs.isdigit() and not (secs[:1] == "-" and secs[1:].isdigit()):
-        raise ValueError(f"{text!r} is not a Unix timestamp")
+    fields = _SECONDS.get(secs)
+    if fields is None:
+        fields = _second(secs, text)
     if frac:
-        if not frac.isdigit():
+        if len(frac) == 6 and frac.isdigit():
+            us = int(frac)
+        elif not frac.isdigit():
             raise ValueError(f"{text!r} is not a Unix timestamp")
-        us = int(frac) if len(frac) == 6 else int(frac[:6].ljust(6, "0"))
+        else:
+            us = int(frac[:6].ljust(6, "0"))
     else:
         us = 0
+    return datetime(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], us, UTC)
+
+
+_SECONDS: dict[str, tuple[int, int, int, int, int, int]] = {}
+
+
+def _second(secs: str, text: str) -> tuple[int, int, int, int, int, int]:
+    """(year, month, day, hour, minute, second) of the whole seconds *secs* of *text* (cached)."""
+    if not secs.isdigit() and not (secs[:1] == "-" and secs[1:].isdigit()):
+        raise ValueError(f"{text!r} is not a Unix timestamp")
     days, rem = divmod(int(secs), 86400)
     ymd = _DAYS.get(days)
     if ymd is None:
@@ -60,19 +75,52 @@ def from_epoch(text: str) -> datetime:
         ymd = _DAYS[days] = (day.year, day.month, day.day)
     hours, rem = divmod(rem, 3600)
     minutes, seconds = divmod(rem, 60)
-    return datetime(ymd[0], ymd[1], ymd[2], hours, minutes, seconds, us, UTC)
+    if len(_SECONDS) > 4096:
+        _SECONDS.clear()
+    fields = _SECONDS[secs] = (ymd[0], ymd[1], ymd[2], hours, minutes, seconds)
+    return fields
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?")
 
 
 def parse_time(text: str) -> datetime:
-    """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime."""
+    """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime.
+
+    Feeds repeat their times (a report's time of receipt is another report's time of report, many
+    lines share a second): the results of the last few thousand texts are kept.
+    """
+    got = _PARSED.get(text)
+    if got is None:
+        got = _parse_time(text)
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        _PARSED[text] = got
+    return got
+
+
+_PARSED: dict[str, datetime] = {}
+
+
+def _parse_time(text: str) -> datetime:
     s = text.strip()
     if len(s) == 20 and s[19] == "Z" and s[10] == "T" and s[4] == "-" and s[13] == ":" and s[16] == ":":
         # the common case, 2025-03-04T02:11:09Z, checked by shape; fromisoformat checks the digits
         # and reads the Z as UTC
         return datetime.fromisoformat(s)  # UTC already: nothing to overflow
+    if (
+        (len(s) == 27 or len(s) == 24)
+        and s[-1] == "Z"
+        and s[19] == "."
+        and s[10] == "T"
+        and s[4] == "-"
+        and s[13] == ":"
+        and s[16] == ":"
+        and s[20:-1].isdigit()
+        and s.isascii()
+    ):
+        # with microseconds or milliseconds (evtx_dump, Winlogbeat): the same, read as UTC
+        return datetime.fromisoformat(s)
     if not _ISO.fullmatch(s):
         raise ValueError(f"{text!r} is not an ISO 8601 date-time such as 2025-03-04T02:11:09Z")
     if s.endswith(("Z", "z")):

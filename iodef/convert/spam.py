@@ -180,7 +180,9 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
         if reporter:
             note("reporter", reporter, 1000)
     elif reporter:
-        g.state["reporters_are_recipients"] = True
+        state = g.state
+        if "reporters_are_recipients" not in state:
+            state["reporters_are_recipients"] = True
     value = d["report_id"]
     if value:  # note("report_id", value, 256), inline for the same reason
         known = distinct.get("report_id")
@@ -195,8 +197,10 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
     if value:
         note("comment", value, 16)
     value = d["reported_via"]
-    if value:
-        note("reported_via", value, 4)
+    if value:  # the same few values on every record: note() only for one not seen yet
+        known = distinct.get("reported_via")
+        if known is None or value not in known:
+            note("reported_via", value, 4)
     value = d["message_id"]
     if value:
         note("message_id", value, 64)

@@ -18,6 +18,7 @@ kind, and the X.1246/X.1247 customer-feedback CSV.
 
 from __future__ import annotations
 
+import csv
 import email
 import email.utils
 import re
@@ -34,7 +35,7 @@ from .._addresses import normalise_ip
 from .._times import parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
-from ._base import OnError, csv_rows, describe, read_all, text_lines
+from ._base import OnError, describe, read_all, text_lines
 from .columns import ReadOptions
 
 __all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
@@ -300,45 +301,57 @@ class _Rows:
             yield number, dict(zip(self.header, row, strict=True)), raw
 
     def lists(self) -> Iterator[tuple[int, list[str], str]]:
-        """Rows as lists (the header is in ``self.header``), with line number and raw text."""
-        header: list[str] | None = None
+        """Rows as lists (the header is in ``self.header``), with line number and raw text.
+
+        A row the csv module refuses (a bare CR in an unquoted field, a field over its size limit)
+        is reported as ``file:line`` and reading goes on with the next row (what
+        :func:`~iodef.convert.readers._base.csv_rows` does, inline: this is the feeds' hot path).
+        """
         pending = self._pending
-        for row in csv_rows(self._lines, self.name, self.on_error, lambda: self._number, pending):
-            number = self._number
-            raw = "\n".join(pending) if len(pending) > 1 else pending[0] if pending else ""
-            pending.clear()
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if header is None:
-                if self.options is not None:
-                    try:
-                        header, was_header = self.options.header_for(self.reader, row, len(row))
-                    except ValueError as exc:
-                        raise RecordError(str(exc), source=self.name, line=number) from None
-                else:
-                    header, was_header = [h.strip().lower() for h in row], True
-                self.header = header
-                missing = [c for c in self.required if c not in header]
-                if missing:
-                    raise RecordError(
-                        f"the header row lacks the column(s) {', '.join(missing)}",
-                        source=self.name,
-                        line=number,
-                    )
-                if was_header:
-                    continue
-            if self.options is not None:
-                row = self.options.spread(self.reader, header, row)
-            if len(row) != len(header):
-                self.on_error(
-                    RecordError(
-                        f"{len(row)} columns where the header has {len(header)}",
-                        source=self.name,
-                        line=number,
-                    )
-                )
-                continue
-            yield number, row, raw
+        reader = csv.reader(self._lines)
+        header: list[str] | None = None
+        while True:
+            try:
+                for row in reader:
+                    number = self._number
+                    raw = "\n".join(pending) if len(pending) > 1 else pending[0] if pending else ""
+                    pending.clear()
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    if header is None:
+                        if self.options is not None:
+                            try:
+                                header, was_header = self.options.header_for(self.reader, row, len(row))
+                            except ValueError as exc:
+                                raise RecordError(str(exc), source=self.name, line=number) from None
+                        else:
+                            header, was_header = [h.strip().lower() for h in row], True
+                        self.header = header
+                        missing = [c for c in self.required if c not in header]
+                        if missing:
+                            raise RecordError(
+                                f"the header row lacks the column(s) {', '.join(missing)}",
+                                source=self.name,
+                                line=number,
+                            )
+                        if was_header:
+                            continue
+                    if self.options is not None:
+                        row = self.options.spread(self.reader, header, row)
+                    if len(row) != len(header):
+                        self.on_error(
+                            RecordError(
+                                f"{len(row)} columns where the header has {len(header)}",
+                                source=self.name,
+                                line=number,
+                            )
+                        )
+                        continue
+                    yield number, row, raw
+                return
+            except csv.Error as exc:  # the reader goes on after an error, with the next row
+                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=self._number))
+                pending.clear()
 
 
 def _channel(value: str | None, default: str) -> str:

@@ -16,7 +16,8 @@ are ``other`` and counted likewise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import IO, Any, Final
 
 from lxml import etree
@@ -24,6 +25,7 @@ from lxml import etree
 from ...errors import IODEFError, RecordError
 from ...xml import parse_xml
 from .._addresses import normalise_ip
+from .._building import whole_record
 from .._times import parse_time
 from ..rat import RatRecord
 from ._base import OnError, describe, json_objects, read_all
@@ -58,6 +60,7 @@ _RDP_PROVIDERS: Final = (
 )
 
 
+@lru_cache(maxsize=65536)
 def _client_address(text: str) -> str | None:
     """The IP of ``10.0.2.16:52202``, ``[10.0.2.16]:59407``, ``fe80::1%10`` or a bare address."""
     t = text.strip()
@@ -94,48 +97,63 @@ def _record(
     raw: str,
     provider: str = "",
 ) -> RatRecord:
-    def get(*keys: str) -> str | None:
-        for key in keys:
-            v = data.get(key)
-            if v is None:
-                continue
-            s = str(v).strip()
-            if s not in ("", "-"):
-                return s
-        return None
-
+    get = data.get
     ts = parse_time(time_text)
-    logon_type = get("LogonType")
-    ip_text = get("IpAddress", "ClientAddress", "Param3", "Address", "ClientIP")
+    logon_type = _first(get, _K_LOGON_TYPE)
+    ip_text = _first(get, _K_ADDRESS)
     ip = _client_address(ip_text) if ip_text else None
     if ip_text and ip is None and ip_text.upper() not in ("LOCAL", "UNKNOWN"):
         raise ValueError(f"client address {ip_text!r} is not an IP address")
     event = _event_of(event_id, provider, logon_type, ip)
-    port_text = get("IpPort")
+    port_text = _first(get, _K_PORT)
     port = int(port_text) if port_text and port_text.isdigit() and port_text != "0" else None
     protocol = _PROTO_BY_TYPE.get(logon_type or "") or _EVENTS.get(event_id, ("", None))[1]
     if event == "other":
         protocol = None
-    return RatRecord(
-        time=ts,
-        event=event,
-        format=fmt,
-        source=name,
-        line=line,
-        raw=raw,
-        protocol=protocol,
-        tool="windows-security",
-        source_ip=ip,
-        source_port=port,
-        source_name=get("WorkstationName", "ClientName"),
-        target_host=computer,
-        target_port=3389 if protocol == "rdp" and ip else None,
-        target_ip=None,
-        user=get("TargetUserName", "AccountName", "Param1", "User"),
-        domain=get("TargetDomainName", "AccountDomain", "Param2"),
-        auth_method=get("AuthenticationPackageName"),
-        session_id=get("TargetLogonId", "LogonID", "SessionID"),
-    )
+    fields = _TEMPLATE.copy()  # the model's fields in its order, the constant ones filled in
+    fields["time"] = ts
+    fields["event"] = event
+    fields["format"] = fmt
+    fields["source"] = name
+    fields["line"] = line
+    fields["raw"] = raw
+    fields["protocol"] = protocol
+    fields["source_ip"] = ip
+    fields["source_port"] = port
+    fields["source_name"] = _first(get, _K_CLIENT)
+    fields["target_host"] = computer
+    fields["target_port"] = 3389 if protocol == "rdp" and ip else None
+    fields["user"] = _first(get, _K_USER)
+    fields["domain"] = _first(get, _K_DOMAIN)
+    fields["auth_method"] = _first(get, _K_AUTH)
+    fields["session_id"] = _first(get, _K_SESSION)
+    # every value is already of its field's type and the time is aware and in range: pydantic's
+    # validation pass would change nothing
+    return whole_record(RatRecord, fields, _ALL_FIELDS)
+
+
+#: where each value is found, first key first (Security events, then the RDP logs' names)
+_K_LOGON_TYPE: Final = ("LogonType",)
+_K_ADDRESS: Final = ("IpAddress", "ClientAddress", "Param3", "Address", "ClientIP")
+_K_PORT: Final = ("IpPort",)
+_K_CLIENT: Final = ("WorkstationName", "ClientName")
+_K_USER: Final = ("TargetUserName", "AccountName", "Param1", "User")
+_K_DOMAIN: Final = ("TargetDomainName", "AccountDomain", "Param2")
+_K_AUTH: Final = ("AuthenticationPackageName",)
+_K_SESSION: Final = ("TargetLogonId", "LogonID", "SessionID")
+_TEMPLATE: Final[dict[str, Any]] = dict.fromkeys(RatRecord.model_fields) | {"tool": "windows-security"}
+_ALL_FIELDS: Final = set(RatRecord.model_fields)
+
+
+def _first(get: Callable[[str], Any], keys: tuple[str, ...]) -> str | None:
+    """The first of *keys* whose value is neither empty nor ``-``, as stripped text."""
+    for key in keys:
+        v = get(key)
+        if v is not None:
+            text = (v if v.__class__ is str else str(v)).strip()
+            if text and text != "-":
+                return text
+    return None
 
 
 _XML_DECL: Final = re.compile(rb"<\?xml[^>]{0,200}\?>")
@@ -238,7 +256,9 @@ def _evtx_dump(ev: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[st
     data = ev.get("EventData") or {}
     if not isinstance(data, dict):
         raise ValueError("Event.EventData is not an object")
-    data = {**_user_data(ev.get("UserData")), **data}
+    user_data = ev.get("UserData")
+    if user_data is not None:  # UserData's values, under EventData's
+        data = {**_user_data(user_data), **data}
     provider = system.get("Provider") or {}
     pattrs = provider.get("#attributes", {}) if isinstance(provider, dict) else {}
     return (
