@@ -34,7 +34,6 @@ or with any ASGI server through :func:`create_app`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -391,7 +390,7 @@ class _App:
             **checked.index,
         )
         try:
-            entry, created = await asyncio.wrap_future(store.submit(new))
+            entry, created = await store.write(new)
         except StorageUnavailableError as exc:
             raise unavailable(str(exc)) from None
         info = self._info(request, entry)
