@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections import namedtuple
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -99,7 +100,10 @@ def lock_all(cur: Any, docs: list[NewDocument]) -> None:
 
 def _repeat(cur: Any, sql: _Statements, feed: str, sender: str, digest: str) -> Entry | None:
     cur.execute(sql.repeat, (feed, sender, digest))
-    row = cur.fetchone()
+    return _stored(cur.fetchone())
+
+
+def _stored(row: Any) -> Entry | None:
     if row is None:
         return None
     values = dict(zip(_META_NAMES, row, strict=True))
@@ -114,9 +118,9 @@ def add_raw(cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False) -
     PostgreSQL: writers of the same incident queue behind one transaction-scoped advisory lock
     (taken here unless *locked*); SQLite gets the same from ``BEGIN IMMEDIATE``.
     """
-    sql = _SQLITE if sqlite else _POSTGRES
-    if not sqlite and not locked:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(doc),))
+    if not sqlite:
+        return _pg_add(cur, doc, locked=locked)
+    sql = _SQLITE
     found = _repeat(cur, sql, doc.feed, doc.sender, doc.digest)
     if found is not None:
         return found, False
@@ -131,6 +135,26 @@ def add_raw(cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False) -
                 if earlier is not None:
                     return earlier, False
             version, previous = int(last[1]) + 1, str(last[0])
+    return _insert(cur, sql, doc, version, previous, sqlite=True)
+
+
+def _insert(
+    cur: Any, sql: _Statements, doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
+) -> tuple[Entry, bool]:
+    entry, values = _new_row(doc, version, previous, sqlite=sqlite)
+    cur.execute(sql.insert, values)
+    seq = int(cur.fetchone()[0])
+    if doc.views:
+        cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
+    if doc.received is not None:
+        cur.execute(sql.insert_received, (seq, *doc.received))
+    return replace(entry, seq=seq), True
+
+
+def _new_row(
+    doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
+) -> tuple[Entry, list[Any]]:
+    """The entry (seq 0: the database numbers it) and the values of its INSERT."""
     rank = restriction_rank(doc.restriction)
     visible = min(rank, PRIVATE_RANK) if doc.visible_rank is None else doc.visible_rank
     now = datetime.now(UTC)
@@ -156,14 +180,8 @@ def add_raw(cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False) -
         len(doc.body),
         doc.body,
     ]
-    cur.execute(sql.insert, values)
-    seq = int(cur.fetchone()[0])
-    if doc.views:
-        cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
-    if doc.received is not None:
-        cur.execute(sql.insert_received, (seq, *doc.received))
     entry = Entry(
-        seq=seq,
+        seq=0,
         entry_id=entry_id,
         feed=doc.feed,
         sender=doc.sender,
@@ -181,7 +199,49 @@ def add_raw(cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False) -
         size=len(doc.body),
         visible_rank=visible,
     )
-    return entry, True
+    return entry, values
+
+
+def _pg_look(locked: bool) -> str:
+    """PostgreSQL: the repeat and the incident's last version in one statement, after the lock.
+
+    The advisory lock is taken by the same statement (a round trip less). Its snapshot may then
+    predate the commit of a writer it waited for; what that writer stored is then found by the
+    unique keys instead (an IntegrityError, and :meth:`GroupWriter._settle` looks again).
+    """
+    first = "(SELECT 1) AS l" if locked else "(SELECT pg_advisory_xact_lock(%s)) AS l"
+    return (
+        f"SELECT e.seq, lv.entry_id, lv.version FROM {first}"
+        " LEFT JOIN iodef_entries e ON e.feed = %s AND e.sender = %s AND e.digest = %s"
+        " LEFT JOIN LATERAL (SELECT entry_id, version FROM iodef_entries WHERE feed = %s"
+        " AND sender = %s AND incident_name = %s AND incident_id = %s ORDER BY version DESC LIMIT 1)"
+        " AS lv ON true"
+    )
+
+
+_PG_LOOK: Final = _pg_look(False)
+_PG_LOOK_LOCKED: Final = _pg_look(True)
+
+
+def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
+    """PostgreSQL: *doc* in three statements (look, insert, commit by the caller), plus its views."""
+    params: tuple[Any, ...] = (doc.feed, doc.sender, doc.digest)
+    params += (doc.feed, doc.sender, doc.incident_name, doc.incident_id)
+    cur.execute(_PG_LOOK_LOCKED if locked else _PG_LOOK, params if locked else (lock_key(doc), *params))
+    row = cur.fetchone()  # few columns: psycopg's cost grows with each column of a result
+    if row[0] is not None:
+        found = _repeat(cur, _POSTGRES, doc.feed, doc.sender, doc.digest)
+        if found is not None:
+            return found, False
+    version, previous = 1, None
+    if row[-1] is not None:
+        if doc.legacy_digest is not None:
+            # A re-send of a document stored by an earlier version, under its older digest.
+            earlier = _repeat(cur, _POSTGRES, doc.feed, doc.sender, doc.legacy_digest())
+            if earlier is not None:
+                return earlier, False
+        version, previous = int(row[-1]) + 1, str(row[-2])
+    return _insert(cur, _POSTGRES, doc, version, previous, sqlite=False)
 
 
 def transaction(conn: Any, docs: list[NewDocument], *, sqlite: bool) -> list[tuple[Entry, bool]]:
