@@ -155,7 +155,12 @@ def _stored_sqlite(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM iodef_entries").fetchone()[0])
 
 
-def main() -> None:
+#: tree prefix ("" for this checkout, "old " for --baseline) -> (python, working directory, PostgreSQL URL)
+Trees = dict[str, tuple[list[str], Path | None, str | None]]
+Servers = dict[str, tuple[subprocess.Popen[bytes], int, Path]]
+
+
+def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--documents", type=int, default=10_000)
     parser.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable; default 1 and 8")
@@ -173,16 +178,69 @@ def main() -> None:
         help="the PostgreSQL database of --baseline's server (not --postgres's: both store every document)",
     )
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _start(modes: list[str], trees: Trees, tmp: str, servers: Servers) -> None:
+    """Start one ``iodef serve`` per mode (``full``, ``old normal``, ...) into *servers*."""
+    for mode in modes:
+        prefix, kind = mode.rpartition(" ")[0::2]
+        python, cwd, pg = trees[prefix + " " if prefix else ""]
+        port, db = free_port(), Path(tmp) / f"bench-{mode.replace(' ', '-')}.db"
+        url = pg if kind == "postgres" else f"sqlite:///{db}"
+        assert url is not None
+        cmd = [*python, "-c", "from iodef.cli.main import main; main()", "serve", "--db", url]
+        cmd += ["--insecure-http", "--no-auth", "--port", str(port)]
+        if kind != "postgres":
+            cmd += ["--sqlite-sync", kind]
+        proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, cwd=cwd)
+        servers[mode] = (proc, port, db)
+        wait_listening(proc, port)
+
+
+def _level(
+    targets: dict[str, tuple[subprocess.Popen[bytes], int]], docs: list[bytes], level: int, rounds: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall and CPU seconds of each target for *docs* at *level* concurrent requests.
+
+    The targets take turns in rounds, so that a busy spell of the shared machine weighs on all
+    of them alike.
+    """
+    wall = dict.fromkeys(targets, 0.0)
+    cpu = dict.fromkeys(targets, 0.0)
+    size = -(-len(docs) // rounds)
+    for start in range(0, len(docs), size):
+        chunk = docs[start : start + size]
+        for name, (proc, port) in targets.items():
+            before = cpu_seconds(proc.pid)
+            wall[name] += asyncio.run(drive(f"http://127.0.0.1:{port}/feeds/incidents", chunk, level))
+            cpu[name] += cpu_seconds(proc.pid) - before
+    return wall, cpu
+
+
+def _report(level: int, n: int, modes: list[str], wall: dict[str, float], cpu: dict[str, float]) -> None:
+    rates = {name: n / wall[name] for name in wall}
+    cells = [f"{level}", *(f"{rates[m]:,.0f} doc/s" for m in modes), f"{rates['floor']:,.0f} doc/s"]
+    cells += [f"{rates[m] / rates['floor']:.2f}" for m in modes]
+    print("  ".join(f"{c:>12}" for c in cells), flush=True)
+    per_doc = ", ".join(
+        f"{name} {cpu[name] / n * 1000:.2f}"
+        + (f" ({cpu[name] / cpu['floor']:.1f}x)" if name != "floor" and cpu["floor"] else "")
+        for name in wall
+    )
+    print(f"{'':>12}  server CPU ms per document: {per_doc}", flush=True)
+    print(f"{'':>12}  load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def main() -> None:
+    args = _parse()
     if args.floor_server:
         floor_server(args.floor_server)
         return
     levels = args.concurrency or [1, 8]
     n = args.documents
-    modes = ["full", "normal", *(["postgres"] if args.postgres else [])]
-    trees: dict[str, tuple[list[str], Path | None, str | None]] = {
-        "": ([sys.executable], None, args.postgres)
-    }
+    kinds = ["full", "normal", *(["postgres"] if args.postgres else [])]
+    trees: Trees = {"": ([sys.executable], None, args.postgres)}
     if args.baseline:
         if args.postgres and not args.baseline_postgres:
             raise SystemExit("--baseline with --postgres needs --baseline-postgres (another database)")
@@ -191,27 +249,15 @@ def main() -> None:
     for _, _, pg in trees.values():
         if pg:
             _empty_postgres(pg)
-    modes = [f"{prefix}{m}" for prefix in trees for m in modes]
+    modes = [f"{prefix}{m}" for prefix in trees for m in kinds]
     with tempfile.TemporaryDirectory(prefix="iodef-bench-") as tmp:
-        servers: dict[str, tuple[subprocess.Popen[bytes], int, Path]] = {}
+        servers: Servers = {}
         fport = free_port()
         floor = subprocess.Popen(
             [sys.executable, str(HERE), "--floor-server", str(fport)], stderr=subprocess.DEVNULL
         )
         try:
-            for mode in modes:
-                prefix, kind = mode.rpartition(" ")[0::2]
-                python, cwd, pg = trees[prefix + " " if prefix else ""]
-                port, db = free_port(), Path(tmp) / f"bench-{mode.replace(' ', '-')}.db"
-                url = pg if kind == "postgres" else f"sqlite:///{db}"
-                assert url is not None
-                cmd = [*python, "-c", "from iodef.cli.main import main; main()", "serve", "--db", url]
-                cmd += ["--insecure-http", "--no-auth", "--port", str(port)]
-                if kind != "postgres":
-                    cmd += ["--sqlite-sync", kind]
-                proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, cwd=cwd)
-                servers[mode] = (proc, port, db)
-                wait_listening(proc, port)
+            _start(modes, trees, tmp, servers)
             wait_listening(floor, fport)
             print(
                 f"{n:,} documents of {len(make_doc(0))} bytes; plain HTTP on 127.0.0.1; {os.cpu_count()} CPUs"
@@ -228,34 +274,8 @@ def main() -> None:
             for level in levels:
                 docs = [make_doc(offset + i) for i in range(n)]
                 offset += n
-                # Interleave the targets in rounds, so that a busy spell of the shared machine
-                # weighs on all of them alike; add up wall time and each server's CPU time.
-                wall = dict.fromkeys(targets, 0.0)
-                cpu = dict.fromkeys(targets, 0.0)
-                size = -(-n // args.rounds)
-                for start in range(0, n, size):
-                    chunk = docs[start : start + size]
-                    for name, (proc, port) in targets.items():
-                        before = cpu_seconds(proc.pid)
-                        wall[name] += asyncio.run(
-                            drive(f"http://127.0.0.1:{port}/feeds/incidents", chunk, level)
-                        )
-                        cpu[name] += cpu_seconds(proc.pid) - before
-                rates = {name: n / wall[name] for name in targets}
-                cells = [
-                    f"{level}",
-                    *(f"{rates[m]:,.0f} doc/s" for m in modes),
-                    f"{rates['floor']:,.0f} doc/s",
-                ]
-                cells += [f"{rates[m] / rates['floor']:.2f}" for m in modes]
-                print("  ".join(f"{c:>12}" for c in cells), flush=True)
-                per_doc = ", ".join(
-                    f"{name} {cpu[name] / n * 1000:.2f}"
-                    + (f" ({cpu[name] / cpu['floor']:.1f}x)" if name != "floor" and cpu["floor"] else "")
-                    for name in targets
-                )
-                print(f"{'':>12}  server CPU ms per document: {per_doc}", flush=True)
-                print(f"{'':>12}  load average {os.getloadavg()[0]:.1f}", flush=True)
+                wall, cpu = _level(targets, docs, level, args.rounds)
+                _report(level, n, modes, wall, cpu)
             for mode, (_, _, db) in servers.items():
                 pg = trees["old " if mode.startswith("old ") else ""][2]
                 stored = _stored(pg) if mode.endswith("postgres") and pg else _stored_sqlite(db)
