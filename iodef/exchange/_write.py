@@ -112,13 +112,21 @@ def _stored(row: Any) -> Entry | None:
     return Entry._from_row(_RawRow(**values))
 
 
-def add_raw(cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False) -> tuple[Entry, bool]:
+def add_raw(
+    cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False, again: bool = False
+) -> tuple[Entry, bool]:
     """Add *doc* with the driver cursor *cur*, inside a transaction the caller commits.
 
     PostgreSQL: writers of the same incident queue behind one transaction-scoped advisory lock
-    (taken here unless *locked*); SQLite gets the same from ``BEGIN IMMEDIATE``.
+    (taken here unless *locked*); SQLite gets the same from ``BEGIN IMMEDIATE``. *again*: this is
+    another attempt after a conflict.
     """
     if not sqlite:
+        if again and not locked:
+            # After a conflict: wait for the lock first, so that the look sees what its holder wrote
+            # (taken in the look itself, a busy incident could conflict on every attempt).
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(doc),))
+            locked = True
         return _pg_add(cur, doc, locked=locked)
     sql = _SQLITE
     found = _repeat(cur, sql, doc.feed, doc.sender, doc.digest)
@@ -244,7 +252,9 @@ def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
     return _insert(cur, _POSTGRES, doc, version, previous, sqlite=False)
 
 
-def transaction(conn: Any, docs: list[NewDocument], *, sqlite: bool) -> list[tuple[Entry, bool]]:
+def transaction(
+    conn: Any, docs: list[NewDocument], *, sqlite: bool, again: bool = False
+) -> list[tuple[Entry, bool]]:
     """Write *docs* with the driver connection *conn* in one transaction and commit.
 
     On an error the transaction is rolled back and the driver's error raised; when even the
@@ -256,7 +266,7 @@ def transaction(conn: Any, docs: list[NewDocument], *, sqlite: bool) -> list[tup
             cur.execute("BEGIN IMMEDIATE")
         elif len(docs) > 1:
             lock_all(cur, docs)
-        results = [add_raw(cur, d, sqlite=sqlite, locked=len(docs) > 1) for d in docs]
+        results = [add_raw(cur, d, sqlite=sqlite, locked=len(docs) > 1, again=again) for d in docs]
         if sqlite:
             cur.execute("COMMIT")
         else:
@@ -343,9 +353,9 @@ class GroupWriter:
                     self._raw.close()
             self._raw = None
 
-    def _transaction(self, docs: list[NewDocument]) -> list[tuple[Entry, bool]]:
+    def _transaction(self, docs: list[NewDocument], *, again: bool = False) -> list[tuple[Entry, bool]]:
         try:
-            return transaction(self._connection(), docs, sqlite=self._sqlite)
+            return transaction(self._connection(), docs, sqlite=self._sqlite, again=again)
         except self._dbapi.Error as exc:
             if getattr(exc, "_iodef_broken", False):
                 self._drop()
@@ -385,7 +395,7 @@ class GroupWriter:
         """One document in its own transaction, again after a concurrent writer's conflict."""
         for _attempt in range(self.ATTEMPTS):
             try:
-                return self._transaction([doc])[0]
+                return self._transaction([doc], again=True)[0]
             except self._dbapi.IntegrityError:
                 continue  # the repeat is now found, or the next version number is free
             except self._dbapi.Error as exc:

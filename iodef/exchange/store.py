@@ -157,9 +157,9 @@ class Store:
 
         The row is committed when this returns.
         """
-        for _attempt in range(5):
+        for attempt in range(5):
             try:
-                return self._add_once(doc)
+                return self._add_once(doc, again=attempt > 0)
             except IntegrityError:
                 # A concurrent writer inserted the same document or took the same version number:
                 # look again (the repeat is then found, or the next version number is free).
@@ -202,17 +202,17 @@ class Store:
         engine = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         return engine.begin()
 
-    def _add_once(self, doc: NewDocument) -> tuple[Entry, bool]:
+    def _add_once(self, doc: NewDocument, *, again: bool = False) -> tuple[Entry, bool]:
         with self._writing() as conn:
-            return self._add_in(conn, doc)
+            return self._add_in(conn, doc, again=again)
 
-    def _add_in(self, conn: Any, doc: NewDocument) -> tuple[Entry, bool]:
+    def _add_in(self, conn: Any, doc: NewDocument, *, again: bool = False) -> tuple[Entry, bool]:
         """Add *doc* inside the open transaction *conn* (committed by the caller), by the driver."""
         dbapi = self.engine.dialect.loaded_dbapi
         try:
             cur = conn.connection.dbapi_connection.cursor()
             try:
-                return add_raw(cur, doc, sqlite=self.is_sqlite)
+                return add_raw(cur, doc, sqlite=self.is_sqlite, again=again)
             finally:
                 cur.close()
         except dbapi.IntegrityError as exc:
