@@ -11,7 +11,6 @@ together.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import queue
@@ -29,7 +28,7 @@ from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["GroupWriter", "LoopWriter", "add_raw", "lock_key", "transaction"]
+__all__ = ["GroupWriter", "add_raw", "lock_key", "transaction"]
 
 _META_NAMES: Final = [c.name for c in META_COLUMNS]
 _RawRow = namedtuple("_RawRow", _META_NAMES)  # type: ignore[misc]
@@ -402,84 +401,3 @@ class GroupWriter:
                 self._drop()
                 raise StorageUnavailableError(f"storage unavailable: {exc}") from None
         raise StorageUnavailableError("storage busy: could not settle a concurrent write")
-
-
-class LoopWriter:
-    """SQLite: group commit on the event loop's own thread, without a hand-over to another thread.
-
-    The documents of the requests checked in one turn of the loop are written in one transaction
-    (``call_soon``), and each request is answered after the commit. A SQLite write is a few tens of
-    microseconds of CPU, less than handing it to a thread and back; only when another writer (another
-    process) holds the database does the batch go to the :class:`GroupWriter`, which waits for it
-    (``busy_timeout``) off the loop. The connection waits for nobody (``busy_timeout`` 0).
-    """
-
-    def __init__(self, store: Store, fallback: Any) -> None:
-        self._store = store
-        self._fallback = fallback  # () -> GroupWriter
-        self._dbapi = store.engine.dialect.loaded_dbapi
-        self._raw: Any = None
-        self._pending: list[tuple[NewDocument, asyncio.Future[tuple[Entry, bool]]]] = []
-        self._scheduled = False
-
-    async def add(self, doc: NewDocument) -> tuple[Entry, bool]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[tuple[Entry, bool]] = loop.create_future()
-        self._pending.append((doc, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._flush)
-        return await future
-
-    def close(self) -> None:
-        if self._raw is not None:
-            with contextlib.suppress(Exception):
-                self._raw.invalidate()  # never back to the pool: its busy timeout is 0
-            self._raw = None
-
-    def _connection(self) -> Any:
-        if self._raw is None:
-            self._raw = self._store.engine.raw_connection()
-            self._raw.driver_connection.execute("PRAGMA busy_timeout = 0")
-        return self._raw.driver_connection
-
-    def _flush(self) -> None:
-        self._scheduled = False
-        jobs = [(doc, fut) for doc, fut in self._pending if not fut.done()]
-        self._pending = []
-        if not jobs:
-            return
-        try:
-            results = transaction(self._connection(), [doc for doc, _ in jobs], sqlite=True)
-        except self._dbapi.Error as exc:
-            if getattr(exc, "_iodef_broken", False):
-                self.close()
-            # Busy (another process writes), a conflict, or worse: the thread writer waits for
-            # the lock, settles conflicts one by one, and reports what is left as unavailable.
-            writer = self._fallback()
-            for doc, fut in jobs:
-                _chain(writer.submit(doc), fut)
-            return
-        except Exception as exc:  # never leave a request waiting
-            for _, fut in jobs:
-                if not fut.done():
-                    fut.set_exception(exc)
-            return
-        for (_, fut), result in zip(jobs, results, strict=True):
-            if not fut.done():
-                fut.set_result(result)
-
-
-def _chain(source: Future[tuple[Entry, bool]], target: asyncio.Future[tuple[Entry, bool]]) -> None:
-    loop = target.get_loop()
-
-    def settle(done: Future[tuple[Entry, bool]]) -> None:
-        if target.done():
-            return
-        exc = done.exception()
-        if exc is not None:
-            target.set_exception(exc)
-        else:
-            target.set_result(done.result())
-
-    source.add_done_callback(lambda done: loop.call_soon_threadsafe(settle, done))

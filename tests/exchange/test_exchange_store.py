@@ -277,7 +277,7 @@ def test_documents_written_together_share_a_commit_and_still_settle_repeats_and_
 
 
 def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path: Path) -> None:
-    """The event loop never waits for SQLite's lock: the batch goes to the writer thread, which does."""
+    """The event loop never waits for SQLite's lock: the writer thread does."""
     import asyncio
     import sqlite3
 
