@@ -22,6 +22,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from sqlalchemy.exc import DBAPIError
+
 from ._policy import PRIVATE_RANK, restriction_rank
 from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
 
@@ -376,9 +378,9 @@ class GroupWriter:
                 except BaseException as exc:  # never leave a request waiting
                     fut.set_exception(exc)
             return
-        except self._dbapi.Error as exc:
+        except (self._dbapi.Error, DBAPIError) as exc:  # DBAPIError: connecting failed
             self._drop()
-            error = StorageUnavailableError(f"storage unavailable: {exc}")
+            error = StorageUnavailableError(f"storage unavailable: {getattr(exc, 'orig', None) or exc}")
             for _, fut in jobs:
                 fut.set_exception(error)
             return
@@ -397,7 +399,9 @@ class GroupWriter:
                 return self._transaction([doc], again=True)[0]
             except self._dbapi.IntegrityError:
                 continue  # the repeat is now found, or the next version number is free
-            except self._dbapi.Error as exc:
+            except (self._dbapi.Error, DBAPIError) as exc:  # DBAPIError: connecting failed
                 self._drop()
-                raise StorageUnavailableError(f"storage unavailable: {exc}") from None
+                raise StorageUnavailableError(
+                    f"storage unavailable: {getattr(exc, 'orig', None) or exc}"
+                ) from None
         raise StorageUnavailableError("storage busy: could not settle a concurrent write")

@@ -313,3 +313,16 @@ def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path:
         assert store.count("incidents") == 2
     finally:
         store.close()
+
+
+def test_a_writer_that_cannot_reach_the_database_reports_storage_unavailable() -> None:
+    """A database that cannot be reached is a StorageUnavailableError (the server's 503), nothing else."""
+    from iodef.exchange.store import StorageUnavailableError
+
+    # Nothing listens on port 1: connecting fails at once (no PostgreSQL needed for this test).
+    store = Store("postgresql://iodef:iodef@127.0.0.1:1/iodef", create=False, busy_timeout=1)
+    try:
+        with pytest.raises(StorageUnavailableError, match="storage unavailable"):
+            store.submit(doc(1)).result(timeout=30)
+    finally:
+        store.close()
