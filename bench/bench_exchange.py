@@ -3,6 +3,10 @@
     python bench/bench_exchange.py                 # 10,000 documents, --concurrency 1 and 8
     python bench/bench_exchange.py -n 2000 -c 4
     python bench/bench_exchange.py --postgres postgresql://iodef_test:iodef_test@127.0.0.1/iodef_bench
+    # old and new side by side: a checkout of the old tree with its own .venv (pip install -e .)
+    git worktree add --detach /tmp/iodef-old main && python3 -m venv /tmp/iodef-old/.venv \
+        && /tmp/iodef-old/.venv/bin/pip install -q -e /tmp/iodef-old
+    python bench/bench_exchange.py --baseline /tmp/iodef-old --postgres URL --baseline-postgres URL2
 
 Both targets run under uvicorn + Starlette on 127.0.0.1 over plain HTTP, each in its own process:
 
@@ -14,8 +18,11 @@ Both targets run under uvicorn + Starlette on 127.0.0.1 over plain HTTP, each in
 
 The same client (``iodef.exchange.AsyncClient``, documents prepared beforehand so the client does
 the same work for both) POSTs the same documents to each, the targets taking turns in rounds.
-Reported: documents per second for each, the ratio server / floor (goal: at least 0.5), and the
-CPU time each server process spent per document (steadier than wall time on a shared machine).
+Reported: documents per second for each, the ratio server / floor (goals: at least 0.8 with 8
+concurrent requests, 0.5 with one at a time and ``--sqlite-sync normal``), and the CPU time each
+server process spent per document, also as a multiple of the floor's (goal: at most 2.5; steadier
+than wall time on a shared machine). With ``--baseline DIR`` the ``iodef serve`` of another checkout
+(run by its own ``DIR/.venv``) takes its turns beside this one's, as ``old <mode>``.
 """
 
 from __future__ import annotations
@@ -148,7 +155,12 @@ def _stored_sqlite(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM iodef_entries").fetchone()[0])
 
 
-def main() -> None:
+#: tree prefix ("" for this checkout, "old " for --baseline) -> (python, working directory, PostgreSQL URL)
+Trees = dict[str, tuple[list[str], Path | None, str | None]]
+Servers = dict[str, tuple[subprocess.Popen[bytes], int, Path]]
+
+
+def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--documents", type=int, default=10_000)
     parser.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable; default 1 and 8")
@@ -158,33 +170,94 @@ def main() -> None:
         default=os.environ.get("IODEF_BENCH_POSTGRES_URL"),
         help="also run iodef serve on this PostgreSQL (its iodef tables are dropped first)",
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="also run the iodef serve of this checkout (with its own .venv)"
+    )
+    parser.add_argument(
+        "--baseline-postgres",
+        help="the PostgreSQL database of --baseline's server (not --postgres's: both store every document)",
+    )
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _start(modes: list[str], trees: Trees, tmp: str, servers: Servers) -> None:
+    """Start one ``iodef serve`` per mode (``full``, ``old normal``, ...) into *servers*."""
+    for mode in modes:
+        prefix, kind = mode.rpartition(" ")[0::2]
+        python, cwd, pg = trees[prefix + " " if prefix else ""]
+        port, db = free_port(), Path(tmp) / f"bench-{mode.replace(' ', '-')}.db"
+        url = pg if kind == "postgres" else f"sqlite:///{db}"
+        assert url is not None
+        cmd = [*python, "-c", "from iodef.cli.main import main; main()", "serve", "--db", url]
+        cmd += ["--insecure-http", "--no-auth", "--port", str(port)]
+        if kind != "postgres":
+            cmd += ["--sqlite-sync", kind]
+        proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, cwd=cwd)
+        servers[mode] = (proc, port, db)
+        wait_listening(proc, port)
+
+
+def _level(
+    targets: dict[str, tuple[subprocess.Popen[bytes], int]], docs: list[bytes], level: int, rounds: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall and CPU seconds of each target for *docs* at *level* concurrent requests.
+
+    The targets take turns in rounds, so that a busy spell of the shared machine weighs on all
+    of them alike.
+    """
+    wall = dict.fromkeys(targets, 0.0)
+    cpu = dict.fromkeys(targets, 0.0)
+    size = -(-len(docs) // rounds)
+    for start in range(0, len(docs), size):
+        chunk = docs[start : start + size]
+        for name, (proc, port) in targets.items():
+            before = cpu_seconds(proc.pid)
+            wall[name] += asyncio.run(drive(f"http://127.0.0.1:{port}/feeds/incidents", chunk, level))
+            cpu[name] += cpu_seconds(proc.pid) - before
+    return wall, cpu
+
+
+def _report(level: int, n: int, modes: list[str], wall: dict[str, float], cpu: dict[str, float]) -> None:
+    rates = {name: n / wall[name] for name in wall}
+    cells = [f"{level}", *(f"{rates[m]:,.0f} doc/s" for m in modes), f"{rates['floor']:,.0f} doc/s"]
+    cells += [f"{rates[m] / rates['floor']:.2f}" for m in modes]
+    print("  ".join(f"{c:>12}" for c in cells), flush=True)
+    per_doc = ", ".join(
+        f"{name} {cpu[name] / n * 1000:.2f}"
+        + (f" ({cpu[name] / cpu['floor']:.1f}x)" if name != "floor" and cpu["floor"] else "")
+        for name in wall
+    )
+    print(f"{'':>12}  server CPU ms per document: {per_doc}", flush=True)
+    print(f"{'':>12}  load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def main() -> None:
+    args = _parse()
     if args.floor_server:
         floor_server(args.floor_server)
         return
     levels = args.concurrency or [1, 8]
     n = args.documents
-    modes = ["full", "normal", *(["postgres"] if args.postgres else [])]
-    if args.postgres:
-        _empty_postgres(args.postgres)
+    kinds = ["full", "normal", *(["postgres"] if args.postgres else [])]
+    trees: Trees = {"": ([sys.executable], None, args.postgres)}
+    if args.baseline:
+        if args.postgres and not args.baseline_postgres:
+            raise SystemExit("--baseline with --postgres needs --baseline-postgres (another database)")
+        python = str(args.baseline.resolve() / ".venv" / "bin" / "python")
+        trees["old "] = ([python], args.baseline.resolve(), args.baseline_postgres)
+    for _, _, pg in trees.values():
+        if pg:
+            _empty_postgres(pg)
+    modes = [f"{prefix}{m}" for prefix in trees for m in kinds]
     with tempfile.TemporaryDirectory(prefix="iodef-bench-") as tmp:
-        iodef_cmd = [sys.executable, "-c", "from iodef.cli.main import main; main()"]
-        servers: dict[str, tuple[subprocess.Popen[bytes], int, Path]] = {}
+        servers: Servers = {}
         fport = free_port()
         floor = subprocess.Popen(
             [sys.executable, str(HERE), "--floor-server", str(fport)], stderr=subprocess.DEVNULL
         )
         try:
-            for mode in modes:
-                port, db = free_port(), Path(tmp) / f"bench-{mode}.db"
-                url = args.postgres if mode == "postgres" else f"sqlite:///{db}"
-                cmd = [*iodef_cmd, "serve", "--db", url, "--insecure-http", "--no-auth", "--port", str(port)]
-                if mode != "postgres":
-                    cmd += ["--sqlite-sync", mode]
-                proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
-                servers[mode] = (proc, port, db)
-                wait_listening(proc, port)
+            _start(modes, trees, tmp, servers)
             wait_listening(floor, fport)
             print(
                 f"{n:,} documents of {len(make_doc(0))} bytes; plain HTTP on 127.0.0.1; {os.cpu_count()} CPUs"
@@ -192,6 +265,7 @@ def main() -> None:
             print(
                 f"iodef serve, validation on: {', '.join(modes)} "
                 "(SQLite WAL with --sqlite-sync full/normal; PostgreSQL)"
+                + (f"; old = {args.baseline}" if args.baseline else "")
             )
             header = ["concurrency", *(f"serve {m}" for m in modes), "floor", *(f"ratio {m}" for m in modes)]
             print("  ".join(f"{h:>12}" for h in header))
@@ -200,31 +274,11 @@ def main() -> None:
             for level in levels:
                 docs = [make_doc(offset + i) for i in range(n)]
                 offset += n
-                # Interleave the targets in rounds, so that a busy spell of the shared machine
-                # weighs on all of them alike; add up wall time and each server's CPU time.
-                wall = dict.fromkeys(targets, 0.0)
-                cpu = dict.fromkeys(targets, 0.0)
-                size = -(-n // args.rounds)
-                for start in range(0, n, size):
-                    chunk = docs[start : start + size]
-                    for name, (proc, port) in targets.items():
-                        before = cpu_seconds(proc.pid)
-                        wall[name] += asyncio.run(
-                            drive(f"http://127.0.0.1:{port}/feeds/incidents", chunk, level)
-                        )
-                        cpu[name] += cpu_seconds(proc.pid) - before
-                rates = {name: n / wall[name] for name in targets}
-                cells = [
-                    f"{level}",
-                    *(f"{rates[m]:,.0f} doc/s" for m in modes),
-                    f"{rates['floor']:,.0f} doc/s",
-                ]
-                cells += [f"{rates[m] / rates['floor']:.2f}" for m in modes]
-                print("  ".join(f"{c:>12}" for c in cells), flush=True)
-                per_doc = ", ".join(f"{name} {cpu[name] / n * 1000:.2f}" for name in targets)
-                print(f"{'':>12}  server CPU ms per document: {per_doc}", flush=True)
+                wall, cpu = _level(targets, docs, level, args.rounds)
+                _report(level, n, modes, wall, cpu)
             for mode, (_, _, db) in servers.items():
-                stored = _stored(args.postgres) if mode == "postgres" else _stored_sqlite(db)
+                pg = trees["old " if mode.startswith("old ") else ""][2]
+                stored = _stored(pg) if mode.endswith("postgres") and pg else _stored_sqlite(db)
                 if stored != offset:
                     raise SystemExit(f"{mode}: stored {stored:,} documents, expected {offset:,}")
             print(f"each server stored all {offset:,} documents")

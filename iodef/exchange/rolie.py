@@ -8,6 +8,7 @@ recognises) and the registered ROLIE namespace of RFC 8322 §8.1.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,7 +59,7 @@ _NSMAP: Final = {None: ATOM_NS, "app": APP_NS, "rolie": ROLIE_NS}
 
 def rfc3339(when: datetime) -> str:
     """``when`` in UTC as RFC 3339 with microseconds (the precision ``?since=`` works at)."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -150,8 +151,14 @@ def entry_element(info: EntryInfo, *, standalone: bool) -> etree._Element:
     return entry
 
 
+#: Text that needs no escaping, in an attribute or in character data (the usual case).
+_PLAIN: Final = re.compile(r"[^&<>\"\n\r\t]*")
+
+
 def _a(value: str) -> str:
     """*value* escaped for a double-quoted XML attribute."""
+    if _PLAIN.fullmatch(value):
+        return value
     return (
         value.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -164,6 +171,8 @@ def _a(value: str) -> str:
 
 def _t(value: str) -> str:
     """*value* escaped for XML character data."""
+    if _PLAIN.fullmatch(value):
+        return value
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 

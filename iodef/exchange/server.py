@@ -34,9 +34,7 @@ or with any ASGI server through :func:`create_app`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -52,7 +50,6 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from lxml import etree
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -60,12 +57,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import DocumentTooLargeError, IODEFError, ParseError, UnsupportedVersionError
 from ..json import XML_MEDIA_TYPE, negotiate, render
 from ..xml import DEFAULT_MAX_BYTES as _DOCUMENT_CAP
-from ..xml import IODEF_NS, check_root, parse_xml
 from ..xmlsig import SignatureError, Trust, verify_signature
-from ._checks import PROFILES, Issue, check_document
+from ._accept import Checked, check_body, document_digest, legacy_document_digest
+from ._accept import index_columns as _index  # noqa: F401  (imported from here by tests/taxii)
+from ._checks import PROFILES
 from ._http import (
     ProblemError,
     encode_cursor,
@@ -77,20 +74,9 @@ from ._http import (
     unavailable,
     validators,
 )
-from ._intake import (
-    BINDING_TYPES,
-    V1_XML_TYPE,
-    Received,
-    from_binding,
-    is_v1,
-    media_type_of_request,
-    unwrap_entry,
-    upgrade_v1,
-    v1_refused,
-)
-from ._policy import RESTRICTION_RANK, effective_restriction, restriction_rank
+from ._intake import BINDING_TYPES, media_type_of_request
+from ._policy import RESTRICTION_RANK
 from .config import Peer, ServerConfig, load_server_config
-from .redact import views as redacted_views
 from .rolie import (
     ATOM_ENTRY_TYPE,
     ATOM_FEED_TYPE,
@@ -104,12 +90,12 @@ from .store import Entry, NewDocument, StorageUnavailableError, Store
 
 __all__ = ["ServerSettings", "app_from_environment", "create_app", "document_digest"]
 
+
 #: The documented cap (32 MiB), the same as for iodef.parse and iodef validate.
 DEFAULT_MAX_BYTES: Final = _DOCUMENT_CAP
 INLINE_CHECK_BYTES: Final = 64 * 1024
 XML_TYPES: Final = frozenset({"application/xml", "text/xml", "application/iodef+xml"})
 _ACCEPT_POST: Final = f"application/xml, {ATOM_ENTRY_TYPE}, application/json, application/cbor"
-_I = f"{{{IODEF_NS}}}"
 
 
 @dataclass
@@ -153,74 +139,6 @@ class _RateLimiter:
             return (1 - tokens) / rate
 
 
-def document_digest(root: etree._Element) -> str:
-    """SHA-256 (hex) of the document's canonical form (C14N 1.0, comments dropped): what a repeat is known by.
-
-    libxml2's C14N 1.0 is a tenth of the cost of C14N 2.0 (written in Python in lxml) and as
-    canonical for a whole document; :func:`legacy_document_digest` is what stores written before
-    used, still recognised for a re-sent incident.
-    """
-    canonical: bytes = etree.tostring(root, method="c14n", with_comments=False)
-    return hashlib.sha256(canonical).hexdigest()
-
-
-def legacy_document_digest(root: etree._Element) -> str:
-    """SHA-256 (hex) of the C14N 2.0 form without comments (the digest of earlier versions)."""
-    canonical: str = etree.canonicalize(root, with_comments=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _text(el: etree._Element | None) -> str | None:
-    if el is None or el.text is None:
-        return None
-    return str(el.text).strip()
-
-
-def _index(root: etree._Element) -> dict[str, str | None]:
-    """The index columns of a document: its first incident's identity and its effective restriction."""
-    first = root.find(_I + "Incident")
-    ident = first.find(_I + "IncidentID") if first is not None else None
-    return {
-        "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
-        "incident_id": _text(ident),
-        "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
-        "restriction": effective_restriction(root),
-        "generation_time": _text(first.find(_I + "GenerationTime")) if first is not None else None,
-        "report_time": _text(first.find(_I + "ReportTime")) if first is not None else None,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    root: etree._Element
-    body: bytes
-    digest: str
-    index: dict[str, str | None]
-    visible_rank: int
-    views: tuple[tuple[int, int, str | None, bytes], ...]
-    received: Received | None = None
-    #: notes of the v1 upgrade (None: the document was no v1 document)
-    upgrade_notes: int | None = None
-
-
-def _views(root: etree._Element, restriction: str | None, profile: str) -> tuple[int, tuple[Any, ...]]:
-    """The lowest rank that sees anything of *root*, and its redacted views.
-
-    Each view is (reader rank, parts withheld, the view's restriction, its bytes).
-    """
-    strictest = min(restriction_rank(restriction), 3)
-    if strictest == 0:
-        return 0, ()
-    made = redacted_views(root, strictest, profile=profile)
-    rows = []
-    for rank, view in made.items():
-        body = view.body
-        assert view.root is not None
-        assert body is not None
-        rows.append((rank, view.withheld, effective_restriction(view.root), body))
-    return (min(made) if made else strictest), tuple(rows)
-
-
 class _App:
     def __init__(self, settings: ServerSettings) -> None:
         if settings.profile not in PROFILES:
@@ -229,6 +147,16 @@ class _App:
         self.feeds = settings.config.feeds
         self.store: Store | None = None
         self.limiter = _RateLimiter()
+        self._anonymous = Peer(
+            name="anonymous",
+            token_sha256="",
+            post=frozenset({"*"}),
+            read_rank=RESTRICTION_RANK.get(settings.anonymous_read, -1),
+            rate=settings.anonymous_rate,
+            burst=max(settings.anonymous_rate, 1.0),
+        )
+        #: (scheme, Host, root path) -> the base URL Starlette makes of them (the same every time)
+        self._bases: dict[tuple[Any, ...], str] = {}
 
     # -- who is asking ---------------------------------------------------------------------------
 
@@ -238,16 +166,8 @@ class _App:
         if auth is None:
             if self.settings.anonymous:
                 key = request.client.host if request.client else "?"
-                peer = Peer(
-                    name="anonymous",
-                    token_sha256="",
-                    post=frozenset({"*"}),
-                    read_rank=RESTRICTION_RANK.get(self.settings.anonymous_read, -1),
-                    rate=self.settings.anonymous_rate,
-                    burst=max(self.settings.anonymous_rate, 1.0),
-                )
-                self._limit(f"anonymous@{key}", peer)
-                return peer
+                self._limit(f"anonymous@{key}", self._anonymous)
+                return self._anonymous
             raise ProblemError(
                 401,
                 "Authentication required",
@@ -301,9 +221,20 @@ class _App:
 
     # -- URLs ------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _base(request: Request) -> str:
-        return str(request.base_url).rstrip("/")
+    def _base(self, request: Request) -> str:
+        scope = request.scope
+        key = (
+            scope.get("scheme"),
+            scope.get("server"),
+            request.headers.get("host"),
+            scope.get("app_root_path", scope.get("root_path")),
+        )
+        base = self._bases.get(key)
+        if base is None:
+            base = str(request.base_url).rstrip("/")
+            if len(self._bases) < 64:  # a few names this server is reached by; never grows unbounded
+                self._bases[key] = base
+        return base
 
     def _info(self, request: Request, entry: Entry) -> EntryInfo:
         base = self._base(request)
@@ -391,7 +322,7 @@ class _App:
             **checked.index,
         )
         try:
-            entry, created = await asyncio.wrap_future(store.submit(new))
+            entry, created = await store.write(new)
         except StorageUnavailableError as exc:
             raise unavailable(str(exc)) from None
         info = self._info(request, entry)
@@ -429,60 +360,15 @@ class _App:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _check(self, body: bytes, is_entry: bool, name: str, binding: str | None = None) -> _Checked:
-        received: Received | None = None
-        found: list[Issue] = []
-        if binding is not None:
-            body, found, received = from_binding(body, binding, name)
-        digest_root: etree._Element | None = None
-        notes: int | None = None
-        try:
-            root = parse_xml(body, max_bytes=max(self.settings.max_bytes, len(body)), source_name=name)
-            if is_entry:
-                root = unwrap_entry(root, name, v1=self.settings.upgrade_v1)
-                body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
-            if is_v1(root):
-                if not self.settings.upgrade_v1:
-                    raise v1_refused(name)
-                # The digest stays the v1 document's: the upgrade may write the time of upgrading.
-                digest_root, original = root, body
-                root, body, notes = upgrade_v1(body, name, self.settings.max_bytes)
-                received = Received(V1_XML_TYPE, original)
-            check_root(root, name)
-        except DocumentTooLargeError:
-            raise too_large(len(body), self.settings.max_bytes) from None
-        except ParseError as exc:
-            status, title, slug = 400, "Unreadable document", "unreadable"
-            if isinstance(exc, UnsupportedVersionError) or "root element" in exc.message:
-                status, title, slug = 422, "Not an IODEF v2 document", "invalid-document"
-            raise ProblemError(
-                status,
-                title,
-                str(exc),
-                slug=slug,
-                extra={"issues": [_issue_from_error(exc)]},
-            ) from None
-        issues = found + check_document(root, self.settings.profile, source=name)
-        errors = [i for i in issues if i.severity == "error"]
-        if errors:
-            raise ProblemError(
-                422,
-                "Invalid IODEF document",
-                f"{len(errors)} problem(s) under the {self.settings.profile} profile",
-                slug="invalid-document",
-                extra={"profile": self.settings.profile, "issues": [i.to_dict() for i in issues]},
-            )
-        index = _index(root)
-        visible, views = _views(root, index["restriction"], self.settings.profile)
-        return _Checked(
-            root=root,
-            body=body,
-            digest=document_digest(root if digest_root is None else digest_root),
-            index=index,
-            visible_rank=visible,
-            views=views,
-            received=received,
-            upgrade_notes=notes,
+    def _check(self, body: bytes, is_entry: bool, name: str, binding: str | None = None) -> Checked:
+        return check_body(
+            body,
+            is_entry,
+            name,
+            profile=self.settings.profile,
+            max_bytes=self.settings.max_bytes,
+            upgrade=self.settings.upgrade_v1,
+            binding=binding,
         )
 
     async def _require_signature(self, peer: Peer, body: bytes, name: str) -> None:
@@ -641,17 +527,6 @@ class _App:
         if not_modified(request, tag, entry.received):
             return Response(status_code=304, headers=headers)
         return Response(original[1], media_type=original[0], headers=headers)
-
-
-def _issue_from_error(exc: IODEFError) -> dict[str, Any]:
-    return Issue(
-        severity="error",
-        path=exc.path or "/",
-        line=exc.line,
-        column=exc.column,
-        rule="xml",
-        message=exc.message,
-    ).to_dict()
 
 
 def create_app(settings: ServerSettings) -> Starlette:

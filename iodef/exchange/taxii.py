@@ -49,8 +49,9 @@ from ..stix._common import (
 )
 from ..xml import parse
 from ._http import ProblemError
+from ._schema import META_COLUMNS as _META_COLUMNS
 from .server import _App
-from .store import _META_COLUMNS, Entry, StorageUnavailableError, entries
+from .store import Entry, StorageUnavailableError, entries
 
 __all__ = ["TAXII_MEDIA_TYPE", "taxii_routes"]
 

@@ -248,3 +248,81 @@ def test_a_document_stored_under_the_older_digest_is_still_a_repeat(store: Store
     changed = replace(old, digest=f"{98:064x}", legacy_digest=lambda: f"{97:064x}")
     newer, created = store.add(changed)
     assert (created, newer.version) == (True, 2)
+
+
+def test_documents_written_together_share_a_commit_and_still_settle_repeats_and_versions(
+    store: Store,
+) -> None:
+    """Store.write (the server's path): one transaction for what arrives together, each answered after it."""
+    import asyncio
+
+    async def together() -> list[tuple[object, bool]]:
+        # a repeat inside the batch, three versions of one incident, and new documents
+        docs = [doc(1), doc(2), doc(1), doc(10, incident="G"), doc(11, incident="G"), doc(12, incident="G")]
+        return list(await asyncio.gather(*(store.write(d) for d in docs)))
+
+    results = asyncio.run(together())
+    created = [c for _, c in results]
+    assert created == [True, True, False, True, True, True]
+    first, _ = results[0]
+    repeat, _ = results[2]
+    assert repeat.entry_id == first.entry_id  # type: ignore[attr-defined]
+    assert store.count("incidents") == 5
+    versions = [v.version for v in store.iter_versions("incidents", "alpha", "csirt.example.org", "G")]
+    assert versions == [1, 2, 3]
+    # and what was written is what is read back
+    seqs = {e.seq for e, _ in results}  # type: ignore[attr-defined]
+    listed = store.list_entries("incidents", reader=None, max_rank=3, limit=10)
+    assert {e.seq for e in listed} == seqs
+
+
+def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path: Path) -> None:
+    """The event loop never waits for SQLite's lock: the writer thread does."""
+    import asyncio
+    import sqlite3
+
+    db = tmp_path / "store.db"
+    store = Store(f"sqlite:///{db}", busy_timeout=10)
+    try:
+        store.add(doc(1))
+        lock = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+        lock.execute("BEGIN IMMEDIATE")
+        released = threading.Timer(0.5, lambda: lock.execute("COMMIT"))
+
+        async def write_while_locked() -> tuple[object, bool]:
+            released.start()
+            ticks = 0
+
+            async def tick() -> None:
+                nonlocal ticks
+                while True:
+                    await asyncio.sleep(0.01)
+                    ticks += 1
+
+            ticker = asyncio.create_task(tick())
+            try:
+                return await store.write(doc(2))
+            finally:
+                ticker.cancel()
+                assert ticks >= 10  # the loop went on while the write waited for the lock
+
+        _, created = asyncio.run(write_while_locked())
+        released.join()
+        lock.close()
+        assert created
+        assert store.count("incidents") == 2
+    finally:
+        store.close()
+
+
+def test_a_writer_that_cannot_reach_the_database_reports_storage_unavailable() -> None:
+    """A database that cannot be reached is a StorageUnavailableError (the server's 503), nothing else."""
+    from iodef.exchange.store import StorageUnavailableError
+
+    # Nothing listens on port 1: connecting fails at once (no PostgreSQL needed for this test).
+    store = Store("postgresql://iodef:iodef@127.0.0.1:1/iodef", create=False, busy_timeout=1)
+    try:
+        with pytest.raises(StorageUnavailableError, match="storage unavailable"):
+            store.submit(doc(1)).result(timeout=30)
+    finally:
+        store.close()

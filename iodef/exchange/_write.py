@@ -1,0 +1,407 @@
+"""The store's write path: one document's rows (:func:`add_raw`) and the group-commit writer.
+
+Everything here talks to the database driver (sqlite3, psycopg) directly: SQLAlchemy's per-statement
+and per-transaction machinery (events, pool checkout, result proxies) cost more than the
+statements themselves. The writer thread keeps one connection of its own for its lifetime and
+writes whatever documents are waiting in one transaction; each request hears about its document
+only after that transaction's commit (``--sqlite-sync full``: after the sync to disk), so group
+commit weakens no durability promise: it only shares one commit among documents that arrived
+together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import queue
+import threading
+import uuid
+from collections import namedtuple
+from concurrent.futures import Future
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy.exc import DBAPIError
+
+from ._policy import PRIVATE_RANK, restriction_rank
+from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["GroupWriter", "add_raw", "lock_key", "transaction"]
+
+_META_NAMES: Final = [c.name for c in META_COLUMNS]
+_RawRow = namedtuple("_RawRow", _META_NAMES)  # type: ignore[misc]
+_INSERT_NAMES: Final = [n for n in _META_NAMES if n != "seq"]
+# add_raw lists the values in this order
+assert _INSERT_NAMES == [
+    "entry_id",
+    "feed",
+    "sender",
+    "digest",
+    "incident_name",
+    "incident_id",
+    "purpose",
+    "restriction",
+    "restriction_rank",
+    "visible_rank",
+    "generation_time",
+    "report_time",
+    "received",
+    "version",
+    "previous_entry_id",
+    "size",
+], _INSERT_NAMES
+
+
+class _Statements:
+    """The write path's statements in one driver's parameter style."""
+
+    def __init__(self, mark: str) -> None:
+        def q(sql: str) -> str:
+            return sql.replace("?", mark)
+
+        self.repeat = q(
+            f"SELECT {', '.join(_META_NAMES)} FROM iodef_entries WHERE feed = ? AND sender = ? AND digest = ?"
+        )
+        self.last_version = q(
+            "SELECT entry_id, version FROM iodef_entries WHERE feed = ? AND sender = ?"
+            " AND incident_name = ? AND incident_id = ? ORDER BY version DESC LIMIT 1"
+        )
+        self.insert = q(
+            f"INSERT INTO iodef_entries ({', '.join(_INSERT_NAMES)}, body)"
+            f" VALUES ({', '.join('?' for _ in _INSERT_NAMES)}, ?) RETURNING seq"
+        )
+        self.insert_view = q(
+            "INSERT INTO iodef_views (seq, rank, withheld, restriction, body) VALUES (?, ?, ?, ?, ?)"
+        )
+        self.insert_received = q("INSERT INTO iodef_received (seq, media_type, body) VALUES (?, ?, ?)")
+
+
+_SQLITE: Final = _Statements("?")
+_POSTGRES: Final = _Statements("%s")
+#: PostgreSQL: a batch's advisory locks in one round trip, in the order of the (sorted) array.
+_LOCK_MANY: Final = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k"
+
+
+def lock_key(doc: NewDocument) -> int:
+    """The advisory lock of *doc*'s incident (or, without one, of the document itself)."""
+    key = f"{doc.feed}\0{doc.sender}\0{doc.incident_name}\0{doc.incident_id}"
+    if doc.incident_id is None:
+        key += "\0" + doc.digest
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def lock_all(cur: Any, docs: list[NewDocument]) -> None:
+    """PostgreSQL: take the advisory locks of *docs*, sorted, so that batches cannot deadlock."""
+    cur.execute(_LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
+
+
+def _repeat(cur: Any, sql: _Statements, feed: str, sender: str, digest: str) -> Entry | None:
+    cur.execute(sql.repeat, (feed, sender, digest))
+    return _stored(cur.fetchone())
+
+
+def _stored(row: Any) -> Entry | None:
+    if row is None:
+        return None
+    values = dict(zip(_META_NAMES, row, strict=True))
+    if isinstance(values["received"], str):
+        values["received"] = datetime.fromisoformat(values["received"])
+    return Entry._from_row(_RawRow(**values))
+
+
+def add_raw(
+    cur: Any, doc: NewDocument, *, sqlite: bool, locked: bool = False, again: bool = False
+) -> tuple[Entry, bool]:
+    """Add *doc* with the driver cursor *cur*, inside a transaction the caller commits.
+
+    PostgreSQL: writers of the same incident queue behind one transaction-scoped advisory lock
+    (taken here unless *locked*); SQLite gets the same from ``BEGIN IMMEDIATE``. *again*: this is
+    another attempt after a conflict.
+    """
+    if not sqlite:
+        if again and not locked:
+            # After a conflict: wait for the lock first, so that the look sees what its holder wrote
+            # (taken in the look itself, a busy incident could conflict on every attempt).
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(doc),))
+            locked = True
+        return _pg_add(cur, doc, locked=locked)
+    sql = _SQLITE
+    found = _repeat(cur, sql, doc.feed, doc.sender, doc.digest)
+    if found is not None:
+        return found, False
+    version, previous = 1, None
+    if doc.incident_name is not None and doc.incident_id is not None:
+        cur.execute(sql.last_version, (doc.feed, doc.sender, doc.incident_name, doc.incident_id))
+        last = cur.fetchone()
+        if last is not None:
+            if doc.legacy_digest is not None:
+                # A re-send of a document stored by an earlier version, under its older digest.
+                earlier = _repeat(cur, sql, doc.feed, doc.sender, doc.legacy_digest())
+                if earlier is not None:
+                    return earlier, False
+            version, previous = int(last[1]) + 1, str(last[0])
+    return _insert(cur, sql, doc, version, previous, sqlite=True)
+
+
+def _insert(
+    cur: Any, sql: _Statements, doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
+) -> tuple[Entry, bool]:
+    entry, values = _new_row(doc, version, previous, sqlite=sqlite)
+    cur.execute(sql.insert, values)
+    seq = int(cur.fetchone()[0])
+    if doc.views:
+        cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
+    if doc.received is not None:
+        cur.execute(sql.insert_received, (seq, *doc.received))
+    return replace(entry, seq=seq), True
+
+
+def _new_row(
+    doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
+) -> tuple[Entry, list[Any]]:
+    """The entry (seq 0: the database numbers it) and the values of its INSERT."""
+    rank = restriction_rank(doc.restriction)
+    visible = min(rank, PRIVATE_RANK) if doc.visible_rank is None else doc.visible_rank
+    now = datetime.now(UTC)
+    entry_id = str(uuid.uuid4())
+    # In _INSERT_NAMES order (the columns of the table but seq and body).
+    values: list[Any] = [
+        entry_id,
+        doc.feed,
+        doc.sender,
+        doc.digest,
+        doc.incident_name,
+        doc.incident_id,
+        doc.purpose,
+        doc.restriction,
+        rank,
+        visible,
+        doc.generation_time,
+        doc.report_time,
+        # SQLite: the text form SQLAlchemy's DateTime reads back
+        now.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else now,
+        version,
+        previous,
+        len(doc.body),
+        doc.body,
+    ]
+    entry = Entry(
+        seq=0,
+        entry_id=entry_id,
+        feed=doc.feed,
+        sender=doc.sender,
+        digest=doc.digest,
+        incident_name=doc.incident_name,
+        incident_id=doc.incident_id,
+        purpose=doc.purpose,
+        restriction=doc.restriction,
+        restriction_rank=rank,
+        generation_time=doc.generation_time,
+        report_time=doc.report_time,
+        received=now,
+        version=version,
+        previous_entry_id=previous,
+        size=len(doc.body),
+        visible_rank=visible,
+    )
+    return entry, values
+
+
+def _pg_look(locked: bool) -> str:
+    """PostgreSQL: the repeat and the incident's last version in one statement, after the lock.
+
+    The advisory lock is taken by the same statement (a round trip less). Its snapshot may then
+    predate the commit of a writer it waited for; what that writer stored is then found by the
+    unique keys instead (an IntegrityError, and :meth:`GroupWriter._settle` looks again).
+    """
+    first = "(SELECT 1) AS l" if locked else "(SELECT pg_advisory_xact_lock(%s)) AS l"
+    return (
+        f"SELECT e.seq, lv.entry_id, lv.version FROM {first}"
+        " LEFT JOIN iodef_entries e ON e.feed = %s AND e.sender = %s AND e.digest = %s"
+        " LEFT JOIN LATERAL (SELECT entry_id, version FROM iodef_entries WHERE feed = %s"
+        " AND sender = %s AND incident_name = %s AND incident_id = %s ORDER BY version DESC LIMIT 1)"
+        " AS lv ON true"
+    )
+
+
+_PG_LOOK: Final = _pg_look(False)
+_PG_LOOK_LOCKED: Final = _pg_look(True)
+
+
+def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
+    """PostgreSQL: *doc* in three statements (look, insert, commit by the caller), plus its views."""
+    params: tuple[Any, ...] = (doc.feed, doc.sender, doc.digest)
+    params += (doc.feed, doc.sender, doc.incident_name, doc.incident_id)
+    cur.execute(_PG_LOOK_LOCKED if locked else _PG_LOOK, params if locked else (lock_key(doc), *params))
+    row = cur.fetchone()  # few columns: psycopg's cost grows with each column of a result
+    if row[0] is not None:
+        found = _repeat(cur, _POSTGRES, doc.feed, doc.sender, doc.digest)
+        if found is not None:
+            return found, False
+    version, previous = 1, None
+    if row[-1] is not None:
+        if doc.legacy_digest is not None:
+            # A re-send of a document stored by an earlier version, under its older digest.
+            earlier = _repeat(cur, _POSTGRES, doc.feed, doc.sender, doc.legacy_digest())
+            if earlier is not None:
+                return earlier, False
+        version, previous = int(row[-1]) + 1, str(row[-2])
+    return _insert(cur, _POSTGRES, doc, version, previous, sqlite=False)
+
+
+def transaction(
+    conn: Any, docs: list[NewDocument], *, sqlite: bool, again: bool = False
+) -> list[tuple[Entry, bool]]:
+    """Write *docs* with the driver connection *conn* in one transaction and commit.
+
+    On an error the transaction is rolled back and the driver's error raised; when even the
+    rollback failed, the error carries ``_iodef_broken`` (the connection is to be discarded).
+    """
+    cur = conn.cursor()
+    try:
+        if sqlite:
+            cur.execute("BEGIN IMMEDIATE")
+        elif len(docs) > 1:
+            lock_all(cur, docs)
+        results = [add_raw(cur, d, sqlite=sqlite, locked=len(docs) > 1, again=again) for d in docs]
+        if sqlite:
+            cur.execute("COMMIT")
+        else:
+            conn.commit()
+        return results
+    except Exception as exc:
+        try:
+            if not sqlite:
+                conn.rollback()
+            elif conn.in_transaction:
+                cur.execute("ROLLBACK")
+        except Exception:
+            exc._iodef_broken = True  # type: ignore[attr-defined]
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            cur.close()
+
+
+_Job = tuple[NewDocument, "Future[tuple[Entry, bool]]"]
+
+
+class GroupWriter:
+    """One thread, with one connection of its own, that writes whatever is waiting in one transaction."""
+
+    MAX_BATCH: Final = 256
+    ATTEMPTS: Final = 5
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._sqlite = store.is_sqlite
+        self._dbapi = store.engine.dialect.loaded_dbapi
+        self._raw: Any = None  # the pool's connection, held by this thread for its lifetime
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="iodef-store-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, doc: NewDocument) -> Future[tuple[Entry, bool]]:
+        future: Future[tuple[Entry, bool]] = Future()
+        self._queue.put((doc, future))
+        return future
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                job = self._queue.get()
+                if job is None:
+                    return
+                batch = [job]
+                stop = False
+                while len(batch) < self.MAX_BATCH:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+                self._write(batch)
+                if stop:
+                    return
+        finally:
+            self._drop(invalidate=False)
+
+    # -- the connection --------------------------------------------------------------------------
+
+    def _connection(self) -> Any:
+        if self._raw is None:
+            self._raw = self._store.engine.raw_connection()
+        return self._raw.driver_connection
+
+    def _drop(self, *, invalidate: bool = True) -> None:
+        """Give the connection back (or, after an error, have the pool discard it)."""
+        if self._raw is not None:
+            with contextlib.suppress(Exception):
+                if invalidate:
+                    self._raw.invalidate()
+                else:
+                    self._raw.close()
+            self._raw = None
+
+    def _transaction(self, docs: list[NewDocument], *, again: bool = False) -> list[tuple[Entry, bool]]:
+        try:
+            return transaction(self._connection(), docs, sqlite=self._sqlite, again=again)
+        except self._dbapi.Error as exc:
+            if getattr(exc, "_iodef_broken", False):
+                self._drop()
+            raise
+
+    # -- a batch ---------------------------------------------------------------------------------
+
+    def _write(self, batch: list[_Job]) -> None:
+        jobs = [(doc, fut) for doc, fut in batch if fut.set_running_or_notify_cancel()]
+        if not jobs:
+            return
+        try:
+            results = self._transaction([doc for doc, _ in jobs])
+        except self._dbapi.IntegrityError:
+            # Another process wrote one of these meanwhile: settle each on its own.
+            for doc, fut in jobs:
+                try:
+                    fut.set_result(self._settle(doc))
+                except BaseException as exc:  # never leave a request waiting
+                    fut.set_exception(exc)
+            return
+        except (self._dbapi.Error, DBAPIError) as exc:  # DBAPIError: connecting failed
+            self._drop()
+            error = StorageUnavailableError(f"storage unavailable: {getattr(exc, 'orig', None) or exc}")
+            for _, fut in jobs:
+                fut.set_exception(error)
+            return
+        except BaseException as exc:  # never leave a request waiting
+            for _, fut in jobs:
+                fut.set_exception(exc)
+            return
+        # Committed: only now may anyone hear about it.
+        for (_, fut), result in zip(jobs, results, strict=True):
+            fut.set_result(result)
+
+    def _settle(self, doc: NewDocument) -> tuple[Entry, bool]:
+        """One document in its own transaction, again after a concurrent writer's conflict."""
+        for _attempt in range(self.ATTEMPTS):
+            try:
+                return self._transaction([doc], again=True)[0]
+            except self._dbapi.IntegrityError:
+                continue  # the repeat is now found, or the next version number is free
+            except (self._dbapi.Error, DBAPIError) as exc:  # DBAPIError: connecting failed
+                self._drop()
+                raise StorageUnavailableError(
+                    f"storage unavailable: {getattr(exc, 'orig', None) or exc}"
+                ) from None
+        raise StorageUnavailableError("storage busy: could not settle a concurrent write")
