@@ -130,7 +130,7 @@ def not_modified(request: Request, tag: str, modified: datetime | None) -> bool:
         return False
     try:
         when = email.utils.parsedate_to_datetime(since)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year such as 99999999999
         return False
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -261,7 +261,7 @@ def _retry_after(value: str | None) -> float | None:
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year such as 99999999999
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

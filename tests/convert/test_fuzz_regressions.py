@@ -113,3 +113,30 @@ def test_a_charset_no_codec_can_have_is_read_as_utf8() -> None:
         )
         assert found, charset
         assert check(iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))).valid
+
+
+def test_a_mail_date_no_datetime_can_hold_is_no_date() -> None:
+    # "Date: ... 99999999999 ..." made email.utils raise OverflowError out of the ARF reader
+    import io
+
+    from iodef.convert import ConvertOptions
+    from iodef.convert._run import Input, Stats, convert_inputs
+    from iodef.exchange.client import _retry_after
+    from tests.conftest import FIXTURES
+
+    data = (FIXTURES / "convert" / "spam" / "arf" / "with-original.eml").read_bytes()
+    for date in (b"Thu, 06 Mar 99999999999 10:15:00 +0000", b"Thu, 06 Mar -99999999999 10:15:00 +0000"):
+        mutated = data.replace(b"Thu, 06 Mar 2025 10:15:00 +0000", date)
+        assert mutated != data
+        found = list(
+            convert_inputs(
+                "spam",
+                [Input("with-original.eml", io.BytesIO(mutated), "arf")],
+                ConvertOptions(name="csirt.example"),
+                Stats(),
+            )
+        )
+        assert found
+        assert check(iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))).valid
+    # the client reads a server's Retry-After date with the same function
+    assert _retry_after("Thu, 06 Mar 99999999999 10:15:00 GMT") is None

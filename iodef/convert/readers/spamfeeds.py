@@ -76,7 +76,7 @@ def _mail_time(value: str | None) -> datetime | None:
         return None
     try:
         dt = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year such as 99999999999
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
