@@ -83,7 +83,9 @@ def decode_cursor(value: str) -> tuple[datetime, int]:
         when, _, seq = raw.partition("|")
         received = datetime.fromisoformat(when)
         number = int(seq)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+        if received.tzinfo is not None:  # the cursor's own times are UTC; others are normalised
+            received = received.astimezone(UTC)
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
         raise _bad_query("cursor is not one this repository wrote (take it from a next link)") from None
     if received.tzinfo is None or not 0 <= number <= _MAX_SEQ:
         raise _bad_query("cursor is not one this repository wrote (take it from a next link)")

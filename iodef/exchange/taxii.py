@@ -102,9 +102,9 @@ class _Position:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
             stamp, seq, index = raw.split("|")
-            received = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            received = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
             return cls(received, int(seq), int(index))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise ProblemError(
                 400, "Bad next", "next is not a value this server gave", slug="bad-query"
             ) from None
@@ -135,13 +135,14 @@ def _query(request: Request, object_id: str | None = None) -> _Query:
     if "added_after" in q:
         try:
             added_after = datetime.fromisoformat(q["added_after"].replace("Z", "+00:00"))
-        except ValueError:
+            # stored times are UTC; an offset at the ends of the calendar cannot be converted
+            added_after = (
+                added_after.replace(tzinfo=UTC) if added_after.tzinfo is None else added_after.astimezone(UTC)
+            )
+        except (ValueError, OverflowError):
             raise ProblemError(
                 400, "Bad query", "added_after must be an RFC 3339 timestamp", slug="bad-query"
             ) from None
-        added_after = (
-            added_after.replace(tzinfo=UTC) if added_after.tzinfo is None else added_after.astimezone(UTC)
-        )
     start = _Position.parse(q["next"]) if q.get("next") else _START
 
     def values(name: str) -> frozenset[str]:

@@ -295,6 +295,7 @@ def test_413_while_streaming_without_length(http: httpx.Client) -> None:
         "limit=ten",
         "since=yesterday",
         "since=0001-01-01T00:00:00%2B01:00",
+        "cursor=MDAwMS0wMS0wMVQwMDowMDowMCsxNDowMHwx",  # a time whose UTC is before year 1
     ],
 )
 def test_400_for_a_bad_feed_query(http: httpx.Client, query: str) -> None:

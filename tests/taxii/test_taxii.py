@@ -140,6 +140,14 @@ def test_added_after_polls_only_what_is_new(server: IodefServer) -> None:
     assert again.get("objects", []) == []
 
 
+def test_a_time_before_year_one_in_utc_is_a_bad_query_not_a_500(server: IodefServer) -> None:
+    incidents = _collection(server, "amber", "incidents")
+    for stamp in ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00.000+01:00"):
+        with pytest.raises(requests.HTTPError) as raised:
+            incidents.get_objects(added_after=stamp)
+        assert raised.value.response.status_code == 400
+
+
 def test_a_reader_sees_in_stix_only_what_it_may_pull_as_iodef(server: IodefServer) -> None:
     green = _incident_ids(_collection(server, "green", "incidents").get_objects()["objects"])
     amber = _incident_ids(_collection(server, "amber", "incidents").get_objects()["objects"])
