@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 import iodef
 from iodef.convert._addresses import address_for
 from iodef.convert._building import text_item
@@ -140,3 +142,45 @@ def test_a_mail_date_no_datetime_can_hold_is_no_date() -> None:
         assert check(iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))).valid
     # the client reads a server's Retry-After date with the same function
     assert _retry_after("Thu, 06 Mar 99999999999 10:15:00 GMT") is None
+
+
+@pytest.mark.parametrize("field", ["ts", "auth_attempts", "id.orig_p"])
+@pytest.mark.parametrize("number", ["9" * 400, "-" + "9" * 400, "1e400"])
+def test_numbers_no_double_can_hold_are_bad_records(field: str, number: str) -> None:
+    # a 400-digit ts or auth_attempts raised OverflowError out of the Zeek JSON reader, or reached
+    # a Counter that iodef.dumps could not write (found by the fuzz run, seed 51)
+    import io
+    import json
+
+    from iodef.convert import ConvertOptions
+    from iodef.convert._run import Input, Stats, convert_inputs
+    from tests.conftest import FIXTURES
+
+    lines = (FIXTURES / "convert" / "rat" / "zeek-json" / "conn-mix.json").read_bytes().splitlines()
+    mutated = []
+    for line in lines:
+        obj = json.loads(line)
+        if field in obj:
+            obj[field] = "@@"
+        mutated.append(json.dumps(obj).replace('"@@"', number).encode())
+    stats = Stats()
+    found = list(
+        convert_inputs(
+            "rat",
+            [Input("conn-mix.json", io.BytesIO(b"\n".join(mutated)), "zeek-json")],
+            ConvertOptions(name="csirt.example"),
+            stats,
+        )
+    )
+    if found:
+        assert check(iodef.dumps(iodef.IODEFDocument(lang="en", incidents=found))).valid
+
+
+def test_a_count_from_the_input_is_bounded() -> None:
+    from iodef.convert.readers._base import MAX_COUNT, count_of
+
+    assert count_of(" 12 ", "n") == 12
+    assert count_of(MAX_COUNT, "n") == MAX_COUNT
+    for bad in (MAX_COUNT + 1, -1, float("inf"), "9" * 400, "x"):
+        with pytest.raises(ValueError, match=r"^n "):
+            count_of(bad, "n")

@@ -224,6 +224,26 @@ def csv_rows(
             pending.clear()
 
 
+#: the largest count a document can carry exactly (IODEF's Counter is an xs:double)
+MAX_COUNT = 2**53
+
+
+def count_of(value: Any, what: str) -> int:
+    """A count from the input (an integer or its text), 0..2**53, else ValueError naming *what*.
+
+    Input numbers are unbounded (JSON's ``1e400`` is infinity, a fuzzed ``999...9`` has 400
+    digits): ``int()`` raises OverflowError on the one, and the other reached a Counter that no
+    XML double could hold.
+    """
+    try:
+        n = int(value.strip() if isinstance(value, str) else value)
+    except (OverflowError, TypeError, ValueError):
+        raise ValueError(f"{what} {str(value)[:40]!r} is not a count") from None
+    if not 0 <= n <= MAX_COUNT:
+        raise ValueError(f"{what} {str(n)[:40]} is out of range (0 to 2**53)")
+    return n
+
+
 def describe(exc: BaseException) -> str:
     """A one-line account of a validation error (pydantic's own text spans several lines)."""
     if isinstance(exc, ValidationError):

@@ -35,7 +35,7 @@ from .._addresses import normalise_ip
 from .._times import parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
-from ._base import OnError, describe, read_all, text_lines
+from ._base import OnError, count_of, describe, read_all, text_lines
 from .columns import ReadOptions
 
 __all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
@@ -232,7 +232,7 @@ def read_arf(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[SpamRecord
     plain, html = mail_body(original) if original is not None and original.get_payload() else (None, None)
     urls = [u.strip().strip("<>") for u in feedback.get_all("Reported-URI") or []]
     try:
-        count = int((feedback.get("Incidents") or "1").strip())
+        count = count_of(feedback.get("Incidents") or "1", "Incidents")
     except ValueError:
         on_error(RecordError(f"Incidents {feedback.get('Incidents')!r} is not a number", source=name, line=1))
         return

@@ -38,7 +38,7 @@ from ...xml import parse_xml
 from .._addresses import normalise_ip
 from .._times import parse_time
 from ..vms import VmsRecord
-from ._base import OnError, csv_rows, describe, json_lines, read_all, text_lines
+from ._base import OnError, count_of, csv_rows, describe, json_lines, read_all, text_lines
 from ._xmlscan import closing_tag_line, scan_children
 from .columns import ReadOptions
 
@@ -273,7 +273,9 @@ def read_hikvision(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[VmsR
                 vendor="Hikvision",
                 detail=f"eventType={etype}; eventState={state}"
                 + (f"; {fields['eventDescription']}" if fields.get("eventDescription") else ""),
-                count=int(fields.get("activePostCount") or 1) if event != "other" else 1,
+                count=count_of(fields.get("activePostCount") or 1, "activePostCount")
+                if event != "other"
+                else 1,
             )
         except IODEFError as exc:
             on_error(RecordError(exc.message, source=name, line=line + (exc.line or 1) - 1))

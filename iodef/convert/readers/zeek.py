@@ -25,7 +25,7 @@ from .._addresses import normalise_ip
 from .._building import fast_record
 from .._times import from_epoch, parse_time
 from ..rat import RatRecord
-from ._base import OnError, json_lines, text_lines
+from ._base import OnError, count_of, json_lines, text_lines
 
 __all__ = ["read_zeek_json", "read_zeek_tsv", "unescape"]
 
@@ -56,7 +56,10 @@ def _ip(value: str) -> str | None:
 def _port(value: Any) -> int | None:
     if value is None:
         return None
-    port = int(value)
+    try:
+        port = int(value)
+    except OverflowError:  # JSON's 1e400
+        raise ValueError(f"port {value!r} out of range") from None
     if not 0 <= port <= 65535:
         raise ValueError(f"port {port} out of range")
     return port
@@ -76,7 +79,7 @@ def _event(kind: str, get: Callable[[str], Any]) -> tuple[str, str | None, int |
     if kind == "ssh":
         ok = get("auth_success")
         attempts = get("auth_attempts")
-        n = int(attempts) if attempts is not None else None
+        n = count_of(attempts, "auth_attempts") if attempts is not None else None
         if ok is None:
             event = "session"
         elif ok in (True, "T"):
@@ -241,7 +244,7 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
             return ("login-success" if result == "Success" else "login-failure"), opt(values, i_cookie), None
         ok = opt(values, i_auth_ok if kind == "ssh" else i_auth)
         attempts = opt(values, i_attempts) if kind == "ssh" else None
-        n = int(attempts) if attempts is not None else None
+        n = count_of(attempts, "auth_attempts") if attempts is not None else None
         if ok is None:
             return "session", None, n
         if ok not in ("T", "F"):
@@ -401,7 +404,7 @@ def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRe
             continue
         try:
             yield build(values, number, text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: a ts of 400 digits
             on_error(RecordError(f"bad value: {exc}", source=name, line=number))
 
 
@@ -438,5 +441,5 @@ def read_zeek_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatR
                 if get(f) is not None and not isinstance(get(f), str):
                     raise ValueError(f"{f} is not a string")
             yield _record(kind, ts, get, "zeek-json", name, number, text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: a ts of 400 digits
             on_error(RecordError(f"bad value: {exc}", source=name, line=number))
