@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -14,6 +15,7 @@ import iodef
 
 __all__ = ["Finding", "canonical", "guarded", "harness_kind", "timed"]
 
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _XML_WS = " \t\r\n"
 #: the wall a single API call on an input of a few KB must stay under (process CPU seconds)
 SLOW_SECONDS = 1.0
@@ -38,9 +40,10 @@ def _where(exc: BaseException) -> str:
     spot = "?"
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if "/iodef/" in filename or "/cli/" in filename or "/fuzz/" in filename:
-            short = filename.rpartition("/iodef/")[2] if "/iodef/" in filename else filename
-            spot = f"{short.rpartition('/work/')[2] if short.startswith('/') else short}:{tb.tb_lineno}"
+        if "/iodef/" in filename:
+            spot = f"{filename.rpartition('/iodef/')[2]}:{tb.tb_lineno}"
+        elif "/cli/" in filename or "/fuzz/" in filename:  # named from the project's root
+            spot = f"{os.path.relpath(filename, _ROOT)}:{tb.tb_lineno}"
         tb = tb.tb_next
     return spot
 
