@@ -353,7 +353,9 @@ def _subtree_errors(
     first: list[Any] = []
     at: dict[int, list[Any]] = {}
     last: list[Any] = []
-    for error in decl.iter_errors(stub):
+    # max_depth=1: the stub's own model is checked, its (empty) children are not decoded (their
+    # errors, about content the stub leaves out, were dropped here anyway)
+    for error in decl.iter_errors(stub, max_depth=1):
         if error.elem is not stub and error.elem is not None:
             continue
         index = getattr(error, "index", None)
