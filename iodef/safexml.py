@@ -202,6 +202,7 @@ class _PrologGuard:
     __slots__ = ("buffer", "done", "name")
 
     _LIMIT: Final = 1024 * 1024
+    _WINDOW: Final = 4096
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -213,10 +214,23 @@ class _PrologGuard:
             return
         self.buffer += chunk
         data = self.buffer
-        if data.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
-            text = data.decode("utf-16", errors="ignore")
-        else:
-            text = data.decode("utf-8", errors="ignore")
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"))
+        # the prolog is nearly always in the first few hundred bytes: decode a window of the
+        # input, widened only while the scan needs more (a window cut inside a character
+        # loses that character, and the scan then asks for more)
+        window = self._WINDOW
+        while True:
+            part = data[:window]
+            self._scan(part.decode("utf-16" if utf16 else "utf-8", errors="ignore"))
+            if self.done or window >= len(data):
+                break
+            window *= 8
+        if not self.done and len(self.buffer) > self._LIMIT:
+            self.done = True
+            self.buffer = b""
+
+    def _scan(self, text: str) -> None:
+        """Raise on a DOCTYPE, set ``done`` at the root start tag; return if *text* ends before."""
         i = 0
         n = len(text)
         while True:
@@ -248,9 +262,31 @@ class _PrologGuard:
                 self.done = True  # the root element starts: the prolog is over
                 self.buffer = b""
                 return
-        if len(self.buffer) > self._LIMIT:
-            self.done = True
-            self.buffer = b""
+
+
+def _feed_chunks(
+    source: Source, name: str, max_bytes: int, guard: _PrologGuard, pending: list[bytes]
+) -> tuple[etree.XMLParser | None, int]:
+    """Feed *source* chunk by chunk; the first HUGE_FROM bytes are held in *pending* until it is
+    known which parser the document needs (None: not decided, the input ended before)."""
+    total = 0
+    parser: etree.XMLParser | None = None
+    for chunk in _chunks(source, name, max_bytes):
+        if not chunk:
+            continue
+        guard.feed(chunk)
+        if parser is not None:
+            parser.feed(chunk)
+            total += len(chunk)
+            continue
+        pending.append(chunk)
+        total += len(chunk)
+        if total > HUGE_FROM:
+            parser = _parser(huge=True)
+            for held in pending:
+                parser.feed(held)
+            pending.clear()
+    return parser, total
 
 
 def parse_xml(
@@ -270,20 +306,13 @@ def parse_xml(
     parser: etree.XMLParser | None = None
     with _syntax_errors(name):
         try:
-            for chunk in _chunks(source, name, max_bytes):
-                if not chunk:
-                    continue
-                guard.feed(chunk)
-                if parser is not None:
-                    parser.feed(chunk)
-                    continue
-                pending.append(chunk)
-                total += len(chunk)
-                if total > HUGE_FROM:
-                    parser = _parser(huge=True)
-                    for held in pending:
-                        parser.feed(held)
-                    pending.clear()
+            if isinstance(source, bytes) and 0 < len(source) <= min(max_bytes, HUGE_FROM):
+                # the common case (a document read whole, e.g. by iodef.validate): one chunk
+                guard.feed(source)
+                parser = _parser()
+                parser.feed(source)
+            else:
+                parser, total = _feed_chunks(source, name, max_bytes, guard, pending)
             if parser is None:
                 if not pending:
                     _reset_parsers()
