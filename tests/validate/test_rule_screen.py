@@ -367,3 +367,71 @@ def test_the_quick_ipv6_form_check_agrees_with_ipaddress(value: int, zeros: int)
 def test_the_quick_ipv6_form_check_clears_no_other_text(text: str) -> None:
     if _screen._ipv6_plainly_canonical(text):
         assert ipaddress.IPv6Address(text).compressed == text
+
+
+_IPV4_TEXTS = [
+    "192.0.2.1",
+    " 192.0.2.1\n",
+    "0.0.0.0",
+    "255.255.255.255",
+    "192.0.2.01",
+    "192.0.2.00",
+    "01.2.3.4",
+    "256.0.0.1",
+    "192.0.2.256",
+    "1920.0.2.1",
+    "192.0.2",
+    "1.2.3.4.5",
+    "1.2.3.4.",
+    ".1.2.3.4",
+    "1..2.3",
+    "1.2. 3.4",
+    "1.2.3.4 x",
+    "",
+    " ",
+    "\uff11.2.3.4",
+    "192.0.2.1\u00a0",
+    "2001:db8::1",
+    "1.2.3.-4",
+]
+_PORTLISTS = [
+    "22",
+    " 22,80 ",
+    "22,80,443",
+    "0",
+    "9999",
+    "65535",
+    "70000",
+    "22,70000",
+    "22,,80",
+    ",22",
+    "22,",
+    "22 ,80",
+    "8000-8080",
+    "9000-8000",
+    "00022",
+    "\uff12\uff12",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", _IPV4_TEXTS)
+def test_the_walk_clears_only_plain_ipv4_addresses(text: str) -> None:
+    """The compiled walk clears a dotted-quad ipv4-addr without asking Python: each of these is
+    screened as the Python screen would, and whatever _check_address says gets through."""
+    body = (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr">'
+        f"{text}</Address></Node></System></Flow>"
+    )
+    data = DOC.format(enc="UTF-8", ns=NS, body=body).encode()
+    _assert_same(data, "rfc7970")
+
+
+@pytest.mark.parametrize("text", _PORTLISTS)
+def test_the_walk_clears_only_simple_port_lists(text: str) -> None:
+    body = (
+        '<Flow><System category="source"><Node><Address category="ipv4-addr">192.0.2.1</Address></Node>'
+        f'<Service ip-protocol="6"><Portlist>{text}</Portlist></Service></System></Flow>'
+    )
+    data = DOC.format(enc="UTF-8", ns=NS, body=body).encode()
+    _assert_same(data, "rfc7970")

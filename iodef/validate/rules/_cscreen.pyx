@@ -59,8 +59,6 @@ DEF DELEGATE = 11     # always the Python screen's check
 
 cdef const char* _NS = b"urn:ietf:params:xml:ns:iodef-2.0"
 
-cdef dict _codes = {}
-
 #: the names this module knows itself (tests/validate/test_rule_screen.py compares them with the
 #: Python tables they come from)
 TIME_NAMES = ("DetectTime", "StartTime", "EndTime", "RecoveryTime", "ReportTime", "GenerationTime")
@@ -82,9 +80,7 @@ cdef dict _time_pairs = {}
 def configure(dict codes, dict time_pairs):
     """Set the code of each local name (the Python screen builds the table from its handlers),
     and the time order rules: parent -> [(earlier, later)] local names."""
-    _codes.clear()
-    for name, code in codes.items():
-        _codes[name.encode("utf-8")] = code
+    _codes.set({name.encode("utf-8"): code for name, code in codes.items()})
     _time_pairs.clear()
     for parent, pairs in time_pairs.items():
         _time_pairs[parent.encode("utf-8")] = tuple(
@@ -104,39 +100,74 @@ cdef inline bint _in_ns(xmlNode* c_node, const xmlNs** known):
     return False
 
 
-# libxml2 keeps one copy of each name per document (its dictionary), so the codes of the names
-# met in one walk are kept by address (a small open-addressing table): a name's string is made,
-# and looked up in the Python table, once per walk
-DEF CACHE = 128
-cdef struct _Seen:
-    const void* name
+# libxml2 keeps one copy of each name (its dictionary; lxml shares one per thread across the
+# documents it parses), so the code of a name is kept by the name's address, in a small
+# open-addressing table that lives as long as the process: a name's string is made, and looked
+# up in the Python table, once, not once per element or per walk. An address is only a hint: a
+# hit is confirmed by comparing the text with the table's own copy (a dictionary freed and its
+# memory reused for another name is then a miss). Full tables are emptied and refilled.
+DEF CACHE = 256
+cdef struct _Known:
+    const void* name   # the address the name was seen at
+    const char* text   # the table's copy of the name (a bytes object kept in _CodeTable.kept)
     int code
 
 
-cdef int _code(dict codes, xmlNode* c_node, _Seen* seen, int* n_seen):
-    cdef const void* name = <const void*>c_node.name
-    cdef size_t slot = (<size_t>name >> 3) & (CACHE - 1)
-    cdef int probes = 0
-    while seen[slot].name is not NULL:
-        if seen[slot].name == name:
-            return seen[slot].code
-        slot = (slot + 1) & (CACHE - 1)
-        probes += 1
-        if probes == CACHE:
-            break
-    cdef PyObject* found = PyDict_GetItem(codes, <bytes>(<const char*>c_node.name))
-    cdef int code = SKIP if found is NULL else <int><object>found
-    if n_seen[0] < CACHE // 2 and seen[slot].name is NULL:
-        seen[slot].name = name
-        seen[slot].code = code
-        n_seen[0] += 1
-    return code
+cdef class _CodeTable:
+    """The code of each local name, from *codes* (bytes -> int), with the address cache."""
+
+    cdef dict codes
+    cdef list kept
+    cdef _Known slots[CACHE]
+    cdef int used
+
+    def __cinit__(self):
+        self.codes = {}
+        self.kept = []
+        self.reset()
+
+    cdef void reset(self):
+        cdef int i
+        for i in range(CACHE):
+            self.slots[i].name = NULL
+        self.kept = []
+        self.used = 0
+
+    def set(self, dict codes):
+        self.codes = codes
+        self.reset()
+
+    cdef int code(self, xmlNode* c_node):
+        cdef const void* name = <const void*>c_node.name
+        cdef size_t slot = (<size_t>name >> 3) & (CACHE - 1)
+        cdef int probes = 0
+        while self.slots[slot].name is not NULL:
+            if self.slots[slot].name == name:
+                if strcmp(self.slots[slot].text, <const char*>c_node.name) == 0:
+                    return self.slots[slot].code
+                break  # the address now holds another name: looked up again, slot reused
+            slot = (slot + 1) & (CACHE - 1)
+            probes += 1
+            if probes == CACHE:
+                break
+        cdef bytes text = <bytes>(<const char*>c_node.name)
+        cdef PyObject* found = PyDict_GetItem(self.codes, text)
+        cdef int code = SKIP if found is NULL else <int><object>found
+        if self.slots[slot].name is not name:
+            if self.used >= CACHE // 2:
+                self.reset()
+                slot = (<size_t>name >> 3) & (CACHE - 1)
+            elif self.slots[slot].name is not NULL:
+                return code  # the probe ran out (cannot happen below half full): not kept
+            self.used += 1
+        self.kept.append(text)
+        self.slots[slot].name = name
+        self.slots[slot].text = <const char*>text
+        self.slots[slot].code = code
+        return code
 
 
-cdef inline void _clear(_Seen* seen):
-    cdef int i
-    for i in range(CACHE):
-        seen[i].name = NULL
+cdef _CodeTable _codes = _CodeTable()
 
 
 cdef inline xmlNode* _first_non_text(xmlNode* c_node):
@@ -157,6 +188,73 @@ cdef inline object _plain_text(xmlNode* c_node):
     if child.type != XML_TEXT_NODE or child.next is not NULL or child.content is NULL:
         return _NOT_PLAIN
     return (<const char*>child.content).decode("utf-8")
+
+
+cdef inline const char* _plain_text_c(xmlNode* c_node):
+    """el.text as libxml2 holds it when plain and present (one text node), else NULL."""
+    cdef xmlNode* child = c_node.children
+    if child is NULL or child.type != XML_TEXT_NODE or child.next is not NULL:
+        return NULL
+    return <const char*>child.content
+
+
+cdef inline bint _xml_space(char c):
+    return c == c' ' or c == c'\t' or c == c'\r' or c == c'\n'
+
+
+cdef bint _ipv4_plain(const char* text):
+    """True when *text*, stripped of XML white space, is what syntax._IPV4 matches: four decimal
+    octets 0-255 without leading zeros, joined by dots (anything else: the Python screen)."""
+    cdef int parts = 0
+    cdef int digits
+    cdef int value
+    while _xml_space(text[0]):
+        text += 1
+    while True:
+        digits = 0
+        value = 0
+        while c'0' <= text[0] <= c'9':
+            if digits == 1 and value == 0:
+                return False  # a leading zero
+            value = value * 10 + (text[0] - c'0')
+            digits += 1
+            if digits > 3:
+                return False
+            text += 1
+        if digits == 0 or value > 255:
+            return False
+        parts += 1
+        if parts == 4:
+            break
+        if text[0] != c'.':
+            return False
+        text += 1
+    while _xml_space(text[0]):
+        text += 1
+    return text[0] == 0
+
+
+cdef bint _simple_ports(const char* text):
+    """True when *text*, stripped of XML white space, is what syntax._SIMPLE_PORTS matches:
+    numbers of one to four digits joined by commas."""
+    cdef int digits
+    while _xml_space(text[0]):
+        text += 1
+    while True:
+        digits = 0
+        while c'0' <= text[0] <= c'9':
+            digits += 1
+            if digits > 4:
+                return False
+            text += 1
+        if digits == 0:
+            return False
+        if text[0] != c',':
+            break
+        text += 1
+    while _xml_space(text[0]):
+        text += 1
+    return text[0] == 0
 
 
 cdef inline object _attribute(xmlNode* c_node, const char* name):
@@ -317,7 +415,14 @@ cdef bint _cleared(
     cdef object value
     cdef PyObject* found
     cdef xmlNode* first
+    cdef bint plain
+    cdef const char* raw
     if code == ADDRESS:
+        raw = _attribute_c(c_node, b"category", &plain)
+        if raw is not NULL and strcmp(raw, b"ipv4-addr") == 0:
+            raw = _plain_text_c(c_node)
+            if raw is not NULL and _ipv4_plain(raw):
+                return True  # what the memo would say of it, without making its strings
         value = _attribute(c_node, b"category")
         text = _plain_text(c_node)
         if value is _NOT_PLAIN or text is _NOT_PLAIN:
@@ -327,6 +432,9 @@ cdef bint _cleared(
         found = PyDict_GetItem(address_memo, (value, text))
         return found is not NULL and (<object>found) is True
     if code == PORTLIST:
+        raw = _plain_text_c(c_node)
+        if raw is not NULL and _simple_ports(raw):
+            return True  # _check_portlist returns at once for these
         text = _plain_text(c_node)
         if text is _NOT_PLAIN:
             return False
@@ -337,8 +445,6 @@ cdef bint _cleared(
             return True
         first = _first_non_text(c_node)
         return _is_iodef(first, b"Address", known) or _is_iodef(first, b"DomainData", known)
-    cdef bint plain
-    cdef const char* raw
     if code == SERVICE:
         if _attribute_c(c_node, b"ip-protocol", &plain) is NULL:
             return False  # absent (or not plain): _check_service decides
@@ -379,13 +485,10 @@ def may_report(
     cdef xmlNode* nxt
     cdef const xmlNs* known = NULL
     cdef int code
-    cdef _Seen seen[CACHE]
-    cdef int n_seen = 0
-    _clear(seen)
     while c_node is not NULL:
         if c_node.type == XML_ELEMENT_NODE:
             if _in_ns(c_node, &known):
-                code = _code(_codes, c_node, seen, &n_seen)
+                code = _codes.code(c_node)
                 if code != SKIP and not _cleared(
                     c_node, code, node_needs, address_memo, portlist_memo, &known
                 ):
@@ -414,14 +517,21 @@ def may_report(
     return False
 
 
-cdef dict _date_names = {}
+#: what facts() notes of an IODEF element by its local name: FACT_REFERENCES / FACT_ID_CONTENT
+#: bits, and _IS_DATE for the elements that hold an xs:dateTime (configure_dates)
+DEF _IS_DATE = 1024
+cdef dict _FACT_NAMES = {b"ObservableReference": 6, b"IndicatorReference": 6, b"IndicatorID": 4}
+cdef _CodeTable _fact_codes = _CodeTable()
+_fact_codes.set(dict(_FACT_NAMES))
 
 
 def configure_dates(names):
     """The local names of the elements that hold an xs:dateTime (the §2.7 year rule's)."""
-    _date_names.clear()
+    codes = dict(_FACT_NAMES)
     for name in names:
-        _date_names[name.encode("utf-8")] = 1
+        key = name.encode("utf-8")
+        codes[key] = codes.get(key, 0) | _IS_DATE
+    _fact_codes.set(codes)
 
 
 cdef bint _year_plain(xmlNode* c_node):
@@ -463,7 +573,6 @@ FACTS = {
 }
 cdef const char* _XML_NS = b"http://www.w3.org/XML/1998/namespace"
 cdef const char* _DS_NS = b"http://www.w3.org/2000/09/xmldsig#"
-cdef dict _fact_names = {b"ObservableReference": 6, b"IndicatorReference": 6, b"IndicatorID": 4}
 
 
 cdef int _attribute_facts(xmlNode* c_node):
@@ -514,15 +623,10 @@ def facts(_Element root):
     cdef xmlNode* c_node = top
     cdef xmlNode* nxt
     cdef const xmlNs* known = NULL
-    cdef _Seen seen[CACHE]
-    cdef _Seen dates[CACHE]
-    cdef int n_seen = 0
-    cdef int n_dates = 0
     cdef long found = 0
     cdef long langs = 0
     cdef int attrs
-    _clear(seen)
-    _clear(dates)
+    cdef int code
     while c_node is not NULL:
         if c_node.type == XML_ELEMENT_NODE:
             if c_node.properties is not NULL:
@@ -530,12 +634,9 @@ def facts(_Element root):
                 found |= attrs & (FACT_EXT | FACT_ID_ATTRIBUTE)
                 langs += attrs >> FACT_SHIFT
             if _in_ns(c_node, &known):
-                found |= _code(_fact_names, c_node, seen, &n_seen)
-                if (
-                    not found & FACT_DATES
-                    and _code(_date_names, c_node, dates, &n_dates)
-                    and not _year_plain(c_node)
-                ):
+                code = _fact_codes.code(c_node)
+                found |= code & (FACT_REFERENCES | FACT_ID_CONTENT)
+                if code & _IS_DATE and not found & FACT_DATES and not _year_plain(c_node):
                     found |= FACT_DATES
             nxt = c_node.children
             while nxt is not NULL and nxt.type != XML_ELEMENT_NODE:
