@@ -21,7 +21,14 @@ from ..errors import Issue
 from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
 from .profiles import V1_PROFILE, xmlschema_for
-from .rules._context import _FACT_ID_ATTRIBUTE, _FACT_ID_CONTENT, _FACT_REFERENCES, _Ctx
+from .rules._context import (
+    _FACT_ID_ATTRIBUTE,
+    _FACT_ID_CONTENT,
+    _FACT_MANY_ATTRIBUTES,
+    _FACT_REFERENCES,
+    _MANY_ATTRIBUTES,
+    _Ctx,
+)
 
 _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -30,8 +37,8 @@ _DS_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 #: unknown attributes on one element take it seconds) is not asked, libxml2's messages are used.
 MAX_SCHEMA_ISSUES: Final = 100
 #: no IODEF class has more than a dozen attributes: an element with more than this many is
-#: explained from libxml2's log, not by xmlschema
-_MAX_EXPLAINED_ATTRIBUTES: Final = 64
+#: explained from libxml2's log, not by xmlschema (the C walk's facts say so when it is built)
+_MAX_EXPLAINED_ATTRIBUTES: Final = _MANY_ATTRIBUTES
 
 PathOf = Callable[[etree._Element], str]
 
@@ -508,7 +515,7 @@ def _schema_issues(
     if not libxml2_ok:
         log = schema.error_log
         if len(log) <= MAX_SCHEMA_ISSUES:
-            issues = _explained(root, profile, log, path_of)
+            issues = _explained(root, profile, log, path_of, facts)
         if not issues:
             issues, beyond = _libxml2_report(log, root, path_of)
     issues.extend(id_issues)
@@ -538,7 +545,9 @@ def _libxml2_report(log: Any, root: etree._Element, path_of: PathOf) -> tuple[li
     return kept, beyond
 
 
-def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) -> list[Issue]:
+def _explained(
+    root: etree._Element, profile: str, log: Any, path_of: PathOf, facts: int | None = None
+) -> list[Issue]:
     """xmlschema's report, or nothing when xmlschema cannot give one (libxml2's is used then).
 
     xmlschema only explains a verdict libxml2 has already given, on input that may be hostile:
@@ -546,7 +555,8 @@ def _explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) ->
     beyond 2**31 an OverflowError), the report falls back to libxml2's own messages rather than
     letting the failure escape.
     """
-    if _TOO_MANY_ATTRIBUTES(root):
+    too_many = _FACT_MANY_ATTRIBUTES & facts if facts is not None else _TOO_MANY_ATTRIBUTES(root)
+    if too_many:
         # thousands of stray attributes: xmlschema's cost grows with the square of their number
         # (each error copies the element); libxml2's log says the same, at once
         return []

@@ -24,6 +24,8 @@ _FACT_REFERENCES: Final = 2
 _FACT_ID_CONTENT: Final = 4
 _FACT_ID_ATTRIBUTE: Final = 16
 _FACT_DATES: Final = 32
+_FACT_MANY_ATTRIBUTES: Final = 64  # an element with more than _MANY_ATTRIBUTES attributes
+_MANY_ATTRIBUTES: Final = 64
 _FACT_SHIFT: Final = 8
 
 

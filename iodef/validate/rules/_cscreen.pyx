@@ -565,11 +565,14 @@ DEF FACT_REFERENCES = 2   # an ObservableReference or IndicatorReference
 DEF FACT_ID_CONTENT = 4   # one of those, or an IndicatorID
 DEF FACT_ID_ATTRIBUTE = 16  # an observable-id attribute, or a ds:* element with an Id attribute
 DEF FACT_DATES = 32       # an xs:dateTime element whose year the §2.7 rule must look at
+DEF FACT_MANY_ATTRIBUTES = 64  # an element with more than MANY_ATTRIBUTES attributes
+DEF MANY_ATTRIBUTES = 64
 DEF FACT_SHIFT = 8        # the number of elements with xml:lang, shifted by this many bits
 
 FACTS = {
     "ext": FACT_EXT, "references": FACT_REFERENCES, "id_content": FACT_ID_CONTENT,
     "id_attribute": FACT_ID_ATTRIBUTE, "dates": FACT_DATES, "shift": FACT_SHIFT,
+    "many_attributes": FACT_MANY_ATTRIBUTES, "many": MANY_ATTRIBUTES,
 }
 cdef const char* _XML_NS = b"http://www.w3.org/XML/1998/namespace"
 cdef const char* _DS_NS = b"http://www.w3.org/2000/09/xmldsig#"
@@ -578,8 +581,10 @@ cdef const char* _DS_NS = b"http://www.w3.org/2000/09/xmldsig#"
 cdef int _attribute_facts(xmlNode* c_node):
     cdef xmlAttr* attr = c_node.properties
     cdef int facts = 0
+    cdef int count = 0
     cdef const char* name
     while attr is not NULL:
+        count += 1
         name = <const char*>attr.name
         if name[0] == c'e' and name[1] == c'x' and name[2] == c't' and name[3] == c'-':
             facts |= FACT_EXT
@@ -610,6 +615,8 @@ cdef int _attribute_facts(xmlNode* c_node):
         ):
             facts |= FACT_ID_ATTRIBUTE
         attr = attr.next
+    if count > MANY_ATTRIBUTES:
+        facts |= FACT_MANY_ATTRIBUTES
     return facts
 
 
@@ -631,7 +638,7 @@ def facts(_Element root):
         if c_node.type == XML_ELEMENT_NODE:
             if c_node.properties is not NULL:
                 attrs = _attribute_facts(c_node)
-                found |= attrs & (FACT_EXT | FACT_ID_ATTRIBUTE)
+                found |= attrs & (FACT_EXT | FACT_ID_ATTRIBUTE | FACT_MANY_ATTRIBUTES)
                 langs += attrs >> FACT_SHIFT
             if _in_ns(c_node, &known):
                 code = _fact_codes.code(c_node)
