@@ -287,3 +287,18 @@ def test_a_doctype_after_a_long_prolog_is_refused_before_libxml2_sees_it(encodin
     guard = _PrologGuard("doc")
     guard.feed(ok)
     assert guard.done
+
+
+@pytest.mark.parametrize("size", [1_000, 300_000, 11_000_000])
+def test_a_large_document_gives_the_same_syntax_error_from_bytes_as_from_a_stream(size: int) -> None:
+    """Bytes from 256 KiB are parsed from memory, which words some errors differently from the
+    push parser a stream is fed to: the error reported is still the push parser's."""
+    pad = "<Description>padding</Description>" * (size // 34)
+    for broken in ("<Confidence rating='x' </Confidence>", "&secret;", "<a></b>"):
+        data = f"<?xml version='1.0'?><r>{pad}{broken}</r>".encode()
+        with pytest.raises(iodef.ParseError) as from_bytes:
+            parse_xml(data)
+        with pytest.raises(iodef.ParseError) as from_stream:
+            parse_xml(io.BytesIO(data))
+        assert str(from_bytes.value) == str(from_stream.value).replace("<stream>", "<bytes>")
+        assert from_bytes.value.line == from_stream.value.line
