@@ -457,3 +457,68 @@ def test_an_element_with_many_attributes_is_reported_alike_by_both_walks(
     monkeypatch.setattr(_accel, "ACCELERATED", None)
     assert check(data).issues == got
     assert len(got) >= count  # one issue per stray attribute, whoever explains them
+
+
+def _ipv6_cases() -> st.SearchStrategy[str]:
+    """Compressed, exploded and damaged IPv6 texts, and strings of their alphabet."""
+    addresses = st.builds(
+        lambda value, zeros, at: ipaddress.IPv6Address(
+            sum(((0 if (i - at) % 8 < zeros else (value >> (16 * i)) & 0xFFFF) << (16 * i)) for i in range(8))
+        ),
+        st.integers(min_value=0, max_value=2**128 - 1),
+        st.integers(min_value=0, max_value=8),
+        st.integers(min_value=0, max_value=7),
+    )
+    forms = addresses.flatmap(
+        lambda a: st.sampled_from(
+            [
+                a.compressed,
+                a.exploded,
+                a.compressed.upper(),
+                a.compressed.replace("::", ":0:", 1),
+                f" {a.compressed}\n",
+            ]
+        )
+    )
+    return forms | _any_compression() | st.text(alphabet="0123456789abcdefA:. \t", max_size=45)
+
+
+@st.composite
+def _any_compression(draw: st.DrawFn) -> str:
+    """Eight groups (many of them zero) with "::" standing for any run of zeros, not only the
+    one RFC 5952 picks: the compression rule is what tells these apart."""
+    groups = [draw(st.sampled_from(["0", "0", "0", "1", "ab", "ffff"])) for _ in range(8)]
+    runs = [(i, j) for i in range(8) for j in range(i + 1, 9) if all(g == "0" for g in groups[i:j])]
+    if not runs or draw(st.booleans()):
+        return ":".join(groups)
+    i, j = draw(st.sampled_from(runs))
+    return ":".join(groups[:i]) + "::" + ":".join(groups[j:])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=_ipv6_cases())
+def test_the_compiled_ipv6_form_check_is_the_python_one(text: str) -> None:
+    if _BUILT is None:
+        pytest.skip("the C accelerator _cscreen is not built")
+    assert _BUILT.ipv6_canonical(text.encode()) == _screen._ipv6_plainly_canonical(text.strip(" \t\r\n"))
+
+
+_IPV6_TEXTS = [
+    "2001:db8::1",
+    " 2001:db8::1 ",
+    "2001:DB8::1",
+    "2001:db8:0:0:1:0:0:1",
+    "1:2:3:4:5:6:7::",
+    "::",
+    "x",
+]
+
+
+@pytest.mark.parametrize("category", ['category="ipv6-addr"', ""])
+@pytest.mark.parametrize("text", _IPV6_TEXTS)
+def test_the_walk_clears_only_canonical_ipv6_addresses(text: str, category: str) -> None:
+    body = (
+        f'<Flow><System category="source"><Node><Address {category}>{text}</Address></Node></System></Flow>'
+    )
+    data = DOC.format(enc="UTF-8", ns=NS, body=body).encode()
+    _assert_same(data, "rfc7970")

@@ -17,7 +17,7 @@ Built by setup.py when Cython and a C compiler are there; without it iodef uses 
 
 from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport PyObject
-from libc.string cimport strcmp
+from libc.string cimport strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.etreepublic cimport _Element
@@ -234,6 +234,94 @@ cdef bint _ipv4_plain(const char* text):
     return text[0] == 0
 
 
+cdef int _hex_groups(const char* s, Py_ssize_t a, Py_ssize_t b, bint* zeros, int at):
+    """Split s[a:b] at colons into IPv6 groups written as ipaddress writes them (one to four
+    lower-case hex digits, no leading zero), noting which are "0"; the new count, or -1."""
+    cdef Py_ssize_t i = a
+    cdef Py_ssize_t start
+    cdef int count = at
+    while True:
+        start = i
+        while i < b and s[i] != c':':
+            i += 1
+        if i == start or i - start > 4 or (i - start > 1 and s[start] == c'0') or count >= 8:
+            return -1
+        zeros[count] = i - start == 1 and s[start] == c'0'
+        count += 1
+        if i == b:
+            return count
+        i += 1
+
+
+cdef bint _ipv6_canonical(const char* text):
+    """True when *text*, stripped of XML white space, is screen._ipv6_plainly_canonical: an IPv6
+    address exactly in ipaddress's (RFC 5952) form, in the usual shapes (no IPv4 tail, no zone)."""
+    cdef Py_ssize_t n
+    cdef Py_ssize_t i
+    cdef Py_ssize_t dc = -1
+    cdef bint zeros[8]
+    cdef bint right[8]
+    cdef int nl = 0
+    cdef int nr = 0
+    cdef int gap
+    cdef int best_start = -1
+    cdef int best_len = 0
+    cdef int start = -1
+    cdef char c
+    while _xml_space(text[0]):
+        text += 1
+    n = strlen(text)
+    while n > 0 and _xml_space(text[n - 1]):
+        n -= 1
+    if n == 0:
+        return False
+    for i in range(n):
+        c = text[i]
+        if not (c'0' <= c <= c'9' or c'a' <= c <= c'f' or c == c':'):
+            return False
+    for i in range(n - 1):
+        if text[i] == c':' and text[i + 1] == c':':
+            dc = i
+            break
+    if dc < 0:
+        if _hex_groups(text, 0, n, zeros, 0) != 8:
+            return False
+        nl = 8
+    else:
+        if dc > 0:
+            nl = _hex_groups(text, 0, dc, zeros, 0)
+            if nl < 0:
+                return False
+        if dc + 2 < n:
+            nr = _hex_groups(text, dc + 2, n, right, 0)
+            if nr < 0:
+                return False
+        gap = 8 - nl - nr
+        if gap < 2:
+            return False
+        for i in range(gap):
+            zeros[nl + i] = True
+        for i in range(nr):
+            zeros[nl + gap + i] = right[i]
+    for i in range(8):
+        if zeros[i]:
+            if start < 0:
+                start = <int>i
+            if i - start + 1 > best_len:
+                best_start = start
+                best_len = <int>i - start + 1
+        else:
+            start = -1
+    if best_len < 2:
+        return dc < 0
+    return dc >= 0 and nl == best_start and nr == 8 - best_start - best_len
+
+
+def ipv6_canonical(bytes text):
+    """:func:`_ipv6_canonical` for the tests, which compare it with the Python screen's."""
+    return _ipv6_canonical(text)
+
+
 cdef bint _simple_ports(const char* text):
     """True when *text*, stripped of XML white space, is what syntax._SIMPLE_PORTS matches:
     numbers of one to four digits joined by commas."""
@@ -423,6 +511,10 @@ cdef bint _cleared(
             raw = _plain_text_c(c_node)
             if raw is not NULL and _ipv4_plain(raw):
                 return True  # what the memo would say of it, without making its strings
+        elif plain and (raw is NULL or strcmp(raw, b"ipv6-addr") == 0):  # absent: ipv6-addr
+            raw = _plain_text_c(c_node)
+            if raw is not NULL and _ipv6_canonical(raw):
+                return True
         value = _attribute(c_node, b"category")
         text = _plain_text(c_node)
         if value is _NOT_PLAIN or text is _NOT_PLAIN:
