@@ -305,6 +305,7 @@ def parse_xml(
     # Up to HUGE_FROM bytes are held back: only then is it known which parser the document needs.
     pending: list[bytes] = []
     total = 0
+    huge = False  # parsed with XML_PARSE_HUGE, which lets elements nest 2048 deep
     parser: etree.XMLParser | None = None
     with _syntax_errors(name):
         try:
@@ -317,16 +318,21 @@ def parse_xml(
                 root = parser.close()
             elif isinstance(source, bytes) and 0 < len(source) <= max_bytes:
                 # a large document held whole: libxml2's parser of a buffer in memory, a fifth
-                # to a quarter faster than its push parser there (it costs more on small ones)
+                # to a quarter faster than its push parser there (it costs more on small ones).
+                # Without XML_PARSE_HUGE, whatever the size: it needs no more than that for a
+                # document within its per-node limits, and it refuses nesting deeper than 256
+                # itself (so no depth search afterwards).
                 guard.feed(source)
                 total = len(source)
                 try:
-                    root = etree.fromstring(source, _parser(huge=total > HUGE_FROM))
+                    root = etree.fromstring(source, _parser())
                 except etree.XMLSyntaxError:
-                    # not well-formed: the push parser's error, which reports have always
-                    # given (the two word some errors differently)
+                    # not well-formed, or past a limit only XML_PARSE_HUGE lifts: the push
+                    # parser decides, as it always has (and its error is the one reports give:
+                    # the two parsers word some errors differently)
                     _reset_parsers()
-                    parser = _parser(huge=total > HUGE_FROM)
+                    huge = total > HUGE_FROM
+                    parser = _parser(huge=huge)
                     parser.feed(source)
                     root = parser.close()
             else:
@@ -339,7 +345,7 @@ def parse_xml(
                     for held in pending:
                         parser.feed(held)
                 root = parser.close()
-            huge = total > HUGE_FROM
+                huge = total > HUGE_FROM
         except BaseException:
             # Reset the thread's parsers so the next document starts clean.
             _reset_parsers()

@@ -302,3 +302,19 @@ def test_a_large_document_gives_the_same_syntax_error_from_bytes_as_from_a_strea
             parse_xml(io.BytesIO(data))
         assert str(from_bytes.value) == str(from_stream.value).replace("<stream>", "<bytes>")
         assert from_bytes.value.line == from_stream.value.line
+
+
+@pytest.mark.parametrize("size", [300_000, 11_000_000])
+def test_a_large_deep_document_is_refused_from_bytes_and_from_a_stream(size: int) -> None:
+    """Large bytes are parsed without XML_PARSE_HUGE first (libxml2 itself stops at 256 levels);
+    past 10 MB the push parser reads them with it, and the depth search refuses them: either
+    way a document nested 300 deep is refused, as from a stream."""
+    deep = "<x>" * 300 + "</x>" * 300
+    pad = "<AdditionalData dtype='string'>padding</AdditionalData>" * (size // 55)
+    doc = (
+        '<IODEF-Document xmlns="urn:ietf:params:xml:ns:iodef-2.0"><Incident purpose="reporting">'
+        f"{pad}<AdditionalData dtype='xml'>{deep}</AdditionalData></Incident></IODEF-Document>"
+    ).encode()
+    for source in (doc, io.BytesIO(doc)):
+        with pytest.raises(iodef.ForbiddenXMLError, match="deeper than 256"):
+            parse_xml(source)
