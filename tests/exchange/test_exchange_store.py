@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from iodef.exchange.store import NewDocument, Store, entries, metadata
+from iodef.exchange.store import Entry, NewDocument, Store, entries, metadata
 
 PG_ENV = "IODEF_TEST_POSTGRES_URL"
 
@@ -326,3 +326,30 @@ def test_a_writer_that_cannot_reach_the_database_reports_storage_unavailable() -
             store.submit(doc(1)).result(timeout=30)
     finally:
         store.close()
+
+
+def test_a_new_incident_written_with_its_views_serves_each_reader_its_view(store: Store) -> None:
+    """The server's path (Store.write): a new incident and its redacted views land together."""
+    import asyncio
+    from dataclasses import replace
+
+    views = ((0, 3, "public", b"<view rank='0'/>"), (1, 1, "green", b"<view rank='1'/>"))
+    new = replace(doc(40, restriction="amber"), visible_rank=0, views=views)
+    again = replace(doc(41, restriction="amber", incident="T-40"), visible_rank=0, views=views)
+
+    async def write() -> list[tuple[Entry, bool]]:
+        first = await store.write(new, alone=True)
+        return [first, await store.write(again)]  # a next version: looked up, then added
+
+    (first, created), (second, created2) = asyncio.run(write())
+    assert (created, created2) == (True, True)
+    assert (first.version, second.version) == (1, 2)
+    for entry in (first, second):
+        for rank, withheld, restriction, body in views:
+            got = store.get("incidents", entry.entry_id, reader=None, max_rank=rank)
+            assert got is not None
+            assert (got[0].withheld, got[0].restriction, got[1]) == (withheld, restriction, body)
+        whole = store.get("incidents", entry.entry_id, reader=None, max_rank=2)
+        assert whole is not None
+        assert whole[0].withheld == 0
+    assert asyncio.run(store.write(new))[1] is False  # a repeat, found by the lookup
