@@ -7,14 +7,15 @@ self-pipe and a turn of the loop. :class:`LoopHandOver` collects the documents o
 loop and hands them over together: one wake-up of the writer, one call back into the loop with all
 their outcomes (taken after the commit that stored them, as before).
 
-With SQLite, the document of a request that is the only one in flight is written on the loop
-itself, by a connection that never waits for the database's lock
-(``busy_timeout`` 0): there is nothing for the loop to do meanwhile, and the hand-over would cost
-more than the write. A locked database (another process writing) or any error sends it to the
-writer thread, which waits for the lock, settles conflicts and reports an unreachable database as
-before. With requests in flight the writes stay in the thread: SQLite's own work there runs
-without the GIL, beside the next requests' checks (writing every batch on the loop was measured:
-less CPU, but fewer documents a second with eight requests in flight).
+With SQLite and ``--sqlite-sync normal`` (a commit that does not wait for the disk), the document
+of a request that is the only one in flight is written on the loop itself, by a connection that
+never waits for the database's lock (``busy_timeout`` 0): the hand-over would cost more CPU than the
+write. A locked database (another process writing) or any error sends it to the writer thread,
+which waits for the lock, settles conflicts and reports an unreachable database as before. With
+``full`` (a sync to disk in each commit), and whenever other requests are in flight, the writes
+stay in the thread, where the database's own work runs without the GIL beside the next requests'
+checks (writing every batch on the loop was measured: less CPU, but fewer documents a second with
+eight requests in flight).
 """
 
 from __future__ import annotations
@@ -47,16 +48,22 @@ class LoopHandOver:
         self._scheduled = False
         #: documents handed to the writer thread whose outcomes have not come back
         self._in_thread = 0
-        self._direct = _DirectSqlite(store) if store.is_sqlite else None
+        # Only where a commit does not wait for the disk: a sync to disk on the loop would stall it.
+        direct = store.is_sqlite and store.sqlite_synchronous == "normal"
+        self._direct = _DirectSqlite(store) if direct else None
 
     def write(self, doc: NewDocument, *, alone: bool = False) -> asyncio.Future[tuple[Entry, bool]]:
         """*doc*'s outcome, after its commit; *alone*: its request is the only one in flight."""
         future: asyncio.Future[tuple[Entry, bool]] = self.loop.create_future()
-        if alone and not self._pending and self._in_thread == 0 and self._direct is not None:
-            outcome = self._direct.write(doc)
-            if outcome is not None:
-                future.set_result(outcome)
-                return future
+        if not self._pending and self._in_thread == 0:
+            if alone and self._direct is not None:
+                outcome = self._direct.write(doc)
+                if outcome is not None:
+                    future.set_result(outcome)
+                    return future
+            # The writer is idle: it starts at once (what arrives meanwhile waits for its next turn).
+            self._hand_over([(doc, future)])
+            return future
         self._pending.append((doc, future))
         if not self._scheduled:
             self._scheduled = True
@@ -67,7 +74,9 @@ class LoopHandOver:
         self._scheduled = False
         pending, self._pending = self._pending, []
         # A request that went away before its turn came is not written (as with the single hand-over).
-        jobs = [job for job in pending if not job[1].cancelled()]
+        self._hand_over([job for job in pending if not job[1].cancelled()])
+
+    def _hand_over(self, jobs: list[_Job]) -> None:
         self._in_thread += len(jobs)
         for start in range(0, len(jobs), self.MAX_BATCH):
             chunk = jobs[start : start + self.MAX_BATCH]

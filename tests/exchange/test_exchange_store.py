@@ -276,13 +276,17 @@ def test_documents_written_together_share_a_commit_and_still_settle_repeats_and_
     assert {e.seq for e in listed} == seqs
 
 
-def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path: Path) -> None:
-    """The event loop never waits for SQLite's lock: the writer thread does."""
+@pytest.mark.parametrize("sync", ["full", "normal"])
+def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path: Path, sync: str) -> None:
+    """The event loop never waits for SQLite's lock: the writer thread does.
+
+    With ``normal``, a lone request's document is first tried on the loop (never waiting for the lock).
+    """
     import asyncio
     import sqlite3
 
     db = tmp_path / "store.db"
-    store = Store(f"sqlite:///{db}", busy_timeout=10)
+    store = Store(f"sqlite:///{db}", busy_timeout=10, sqlite_synchronous=sync)
     try:
         store.add(doc(1))
         lock = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
@@ -301,7 +305,7 @@ def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path:
 
             ticker = asyncio.create_task(tick())
             try:
-                return await store.write(doc(2))
+                return await store.write(doc(2), alone=True)
             finally:
                 ticker.cancel()
                 assert ticks >= 10  # the loop went on while the write waited for the lock
@@ -311,6 +315,12 @@ def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path:
         lock.close()
         assert created
         assert store.count("incidents") == 2
+
+        async def alone_again() -> tuple[Entry, bool]:
+            return await store.write(doc(3), alone=True)  # unlocked now: on the loop with normal
+
+        assert asyncio.run(alone_again())[1]
+        assert store.count("incidents") == 3
     finally:
         store.close()
 
