@@ -31,7 +31,7 @@ from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["GroupWriter", "add_raw", "lock_key", "transaction"]
+__all__ = ["GroupWriter", "Outcome", "add_raw", "lock_key", "pg_add_new_statement", "transaction"]
 
 _META_NAMES: Final = [c.name for c in META_COLUMNS]
 _RawRow = namedtuple("_RawRow", _META_NAMES)  # type: ignore[misc]
@@ -265,29 +265,36 @@ _PG_ADD_NEW: Final = _pg_add_new_sql(False)
 _PG_ADD_NEW_LOCKED: Final = _pg_add_new_sql(True)
 
 
+def pg_add_new_statement(doc: NewDocument, *, locked: bool) -> tuple[str, tuple[Any, ...], Entry]:
+    """PostgreSQL: the statement that adds *doc* if it is a new incident, its parameters, and its entry.
+
+    The statement returns the new row's ``seq`` (the entry's is 0 until then), or no row when
+    *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
+    """
+    entry, values = _new_row(doc, 1, None, sqlite=False)
+    views = doc.views
+    params = (
+        *values,
+        *(() if locked else (lock_key(doc),)),
+        doc.feed,
+        doc.sender,
+        doc.digest,
+        doc.feed,
+        doc.sender,
+        doc.incident_name,
+        doc.incident_id,
+        [v[0] for v in views],
+        [v[1] for v in views],
+        [v[2] for v in views],
+        [v[3] for v in views],
+    )
+    return (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW), params, entry
+
+
 def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool] | None:
     """PostgreSQL: *doc* added in one statement if it is a new incident (or None: look it up)."""
-    entry, values = _new_row(doc, 1, None, sqlite=False)
-    lock = [] if locked else [lock_key(doc)]
-    views = doc.views
-    cur.execute(
-        _PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW,
-        (
-            *values,
-            *lock,
-            doc.feed,
-            doc.sender,
-            doc.digest,
-            doc.feed,
-            doc.sender,
-            doc.incident_name,
-            doc.incident_id,
-            [v[0] for v in views],
-            [v[1] for v in views],
-            [v[2] for v in views],
-            [v[3] for v in views],
-        ),
-    )
+    sql, params, entry = pg_add_new_statement(doc, locked=locked)
+    cur.execute(sql, params)
     row = cur.fetchone()
     if row is None:
         return None

@@ -107,6 +107,7 @@ class Store:
         self._writer_lock = threading.Lock()
         self.is_sqlite = self.url.startswith("sqlite")
         self.sqlite_synchronous = sqlite_synchronous
+        self.busy_timeout = busy_timeout
         engine_args: dict[str, Any] = {}
         if self.is_sqlite:
             engine_args["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}

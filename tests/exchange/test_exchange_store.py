@@ -362,4 +362,10 @@ def test_a_new_incident_written_with_its_views_serves_each_reader_its_view(store
         whole = store.get("incidents", entry.entry_id, reader=None, max_rank=2)
         assert whole is not None
         assert whole[0].withheld == 0
-    assert asyncio.run(store.write(new))[1] is False  # a repeat, found by the lookup
+
+    async def repeat() -> tuple[Entry, bool]:
+        return await store.write(new, alone=True)  # not added by the one statement: looked up
+
+    found, created3 = asyncio.run(repeat())
+    assert (found.entry_id, created3) == (first.entry_id, False)
+    assert store.count("incidents") == 2
