@@ -57,17 +57,22 @@ def _text(el: etree._Element | None) -> str | None:
     return str(el.text).strip()
 
 
+def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
+    """The first child of *parent* named *tag* (``find`` without ElementPath's parsing)."""
+    return None if parent is None else next(parent.iterchildren(tag), None)
+
+
 def index_columns(root: etree._Element) -> dict[str, str | None]:
     """The index columns of a document: its first incident's identity and its effective restriction."""
-    first = root.find(_I + "Incident")
-    ident = first.find(_I + "IncidentID") if first is not None else None
+    first = _child(root, _I + "Incident")
+    ident = _child(first, _I + "IncidentID")
     return {
         "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
         "incident_id": _text(ident),
         "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
         "restriction": effective_restriction(root),
-        "generation_time": _text(first.find(_I + "GenerationTime")) if first is not None else None,
-        "report_time": _text(first.find(_I + "ReportTime")) if first is not None else None,
+        "generation_time": _text(_child(first, _I + "GenerationTime")),
+        "report_time": _text(_child(first, _I + "ReportTime")),
     }
 
 

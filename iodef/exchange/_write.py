@@ -17,6 +17,7 @@ import queue
 import threading
 import uuid
 from collections import namedtuple
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["GroupWriter", "add_raw", "lock_key", "transaction"]
+__all__ = ["GroupWriter", "Outcome", "add_raw", "lock_key", "pg_add_new_statement", "transaction"]
 
 _META_NAMES: Final = [c.name for c in META_COLUMNS]
 _RawRow = namedtuple("_RawRow", _META_NAMES)  # type: ignore[misc]
@@ -128,6 +129,11 @@ def add_raw(
             # (taken in the look itself, a busy incident could conflict on every attempt).
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(doc),))
             locked = True
+        if not again and doc.received is None:
+            added = _pg_add_new(cur, doc, locked=locked)
+            if added is not None:
+                return added
+            locked = True  # the statement took the incident's lock
         return _pg_add(cur, doc, locked=locked)
     sql = _SQLITE
     found = _repeat(cur, sql, doc.feed, doc.sender, doc.digest)
@@ -232,6 +238,69 @@ _PG_LOOK: Final = _pg_look(False)
 _PG_LOOK_LOCKED: Final = _pg_look(True)
 
 
+def _pg_add_new_sql(locked: bool) -> str:
+    """PostgreSQL: add a document, and its views, only if it is neither a repeat nor a next version.
+
+    The common case (a new incident) in one statement instead of a look, an insert and the views'
+    insert, each a round trip. Its snapshot may predate the commit of a writer whose lock it waited
+    for, as with :func:`_pg_look`: the unique keys then refuse the row (an IntegrityError, and
+    :meth:`GroupWriter._settle` looks again under the lock).
+    """
+    first = "(SELECT 1) AS l" if locked else "(SELECT pg_advisory_xact_lock(%s)) AS l"
+    return (
+        f"WITH ins AS (INSERT INTO iodef_entries ({', '.join(_INSERT_NAMES)}, body)"
+        f" SELECT {', '.join('%s' for _ in _INSERT_NAMES)}, %s FROM {first}"
+        " WHERE NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = %s AND sender = %s AND digest = %s)"
+        " AND NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = %s AND sender = %s"
+        " AND incident_name = %s AND incident_id = %s) RETURNING seq),"
+        " v AS (INSERT INTO iodef_views (seq, rank, withheld, restriction, body)"
+        " SELECT ins.seq, x.rank, x.withheld, x.restriction, x.body FROM ins,"
+        " unnest(%s::smallint[], %s::integer[], %s::varchar[], %s::bytea[])"
+        " AS x(rank, withheld, restriction, body))"
+        " SELECT seq FROM ins"
+    )
+
+
+_PG_ADD_NEW: Final = _pg_add_new_sql(False)
+_PG_ADD_NEW_LOCKED: Final = _pg_add_new_sql(True)
+
+
+def pg_add_new_statement(doc: NewDocument, *, locked: bool) -> tuple[str, tuple[Any, ...], Entry]:
+    """PostgreSQL: the statement that adds *doc* if it is a new incident, its parameters, and its entry.
+
+    The statement returns the new row's ``seq`` (the entry's is 0 until then), or no row when
+    *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
+    """
+    entry, values = _new_row(doc, 1, None, sqlite=False)
+    views = doc.views
+    params = (
+        *values,
+        *(() if locked else (lock_key(doc),)),
+        doc.feed,
+        doc.sender,
+        doc.digest,
+        doc.feed,
+        doc.sender,
+        doc.incident_name,
+        doc.incident_id,
+        [v[0] for v in views],
+        [v[1] for v in views],
+        [v[2] for v in views],
+        [v[3] for v in views],
+    )
+    return (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW), params, entry
+
+
+def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool] | None:
+    """PostgreSQL: *doc* added in one statement if it is a new incident (or None: look it up)."""
+    sql, params, entry = pg_add_new_statement(doc, locked=locked)
+    cur.execute(sql, params)
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return replace(entry, seq=int(row[0])), True
+
+
 def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
     """PostgreSQL: *doc* in three statements (look, insert, commit by the caller), plus its views."""
     params: tuple[Any, ...] = (doc.feed, doc.sender, doc.digest)
@@ -287,7 +356,10 @@ def transaction(
             cur.close()
 
 
-_Job = tuple[NewDocument, "Future[tuple[Entry, bool]]"]
+#: What one document's write came to: its entry and whether it was new, or why it was not stored.
+Outcome = tuple[Entry, bool] | BaseException
+#: Documents handed over together, and what to call (in the writer thread) with their outcomes.
+_Batch = tuple[list[NewDocument], Callable[[list[Outcome]], None]]
 
 
 class GroupWriter:
@@ -301,14 +373,31 @@ class GroupWriter:
         self._sqlite = store.is_sqlite
         self._dbapi = store.engine.dialect.loaded_dbapi
         self._raw: Any = None  # the pool's connection, held by this thread for its lifetime
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="iodef-store-writer", daemon=True)
         self._thread.start()
 
     def submit(self, doc: NewDocument) -> Future[tuple[Entry, bool]]:
         future: Future[tuple[Entry, bool]] = Future()
-        self._queue.put((doc, future))
+        future.set_running_or_notify_cancel()
+
+        def deliver(outcomes: list[Outcome]) -> None:
+            if isinstance(outcomes[0], BaseException):
+                future.set_exception(outcomes[0])
+            else:
+                future.set_result(outcomes[0])
+
+        self._queue.put(([doc], deliver))
         return future
+
+    def submit_many(self, docs: list[NewDocument], deliver: Callable[[list[Outcome]], None]) -> None:
+        """Write *docs* (with whatever else is waiting); call *deliver* in this thread after the commit.
+
+        *deliver* gets one outcome per document, in order: ``(entry, created)`` or the exception
+        that kept it from being stored. It is called exactly once, only after the transaction that
+        stored the documents has been committed.
+        """
+        self._queue.put((docs, deliver))
 
     def stop(self) -> None:
         self._queue.put(None)
@@ -317,12 +406,13 @@ class GroupWriter:
     def _run(self) -> None:
         try:
             while True:
-                job = self._queue.get()
-                if job is None:
+                item = self._queue.get()
+                if item is None:
                     return
-                batch = [job]
+                batch = [item]
+                size = len(item[0])
                 stop = False
-                while len(batch) < self.MAX_BATCH:
+                while size < self.MAX_BATCH:
                     try:
                         more = self._queue.get_nowait()
                     except queue.Empty:
@@ -331,6 +421,7 @@ class GroupWriter:
                         stop = True
                         break
                     batch.append(more)
+                    size += len(more[0])
                 self._write(batch)
                 if stop:
                     return
@@ -364,33 +455,31 @@ class GroupWriter:
 
     # -- a batch ---------------------------------------------------------------------------------
 
-    def _write(self, batch: list[_Job]) -> None:
-        jobs = [(doc, fut) for doc, fut in batch if fut.set_running_or_notify_cancel()]
-        if not jobs:
-            return
+    def _write(self, batch: list[_Batch]) -> None:
+        docs = [doc for item in batch for doc in item[0]]
+        outcomes: list[Outcome]
         try:
-            results = self._transaction([doc for doc, _ in jobs])
+            outcomes = list(self._transaction(docs))
         except self._dbapi.IntegrityError:
             # Another process wrote one of these meanwhile: settle each on its own.
-            for doc, fut in jobs:
+            outcomes = []
+            for doc in docs:
                 try:
-                    fut.set_result(self._settle(doc))
+                    outcomes.append(self._settle(doc))
                 except BaseException as exc:  # never leave a request waiting
-                    fut.set_exception(exc)
-            return
+                    outcomes.append(exc)
         except (self._dbapi.Error, DBAPIError) as exc:  # DBAPIError: connecting failed
             self._drop()
             error = StorageUnavailableError(f"storage unavailable: {getattr(exc, 'orig', None) or exc}")
-            for _, fut in jobs:
-                fut.set_exception(error)
-            return
+            outcomes = [error] * len(docs)
         except BaseException as exc:  # never leave a request waiting
-            for _, fut in jobs:
-                fut.set_exception(exc)
-            return
-        # Committed: only now may anyone hear about it.
-        for (_, fut), result in zip(jobs, results, strict=True):
-            fut.set_result(result)
+            outcomes = [exc] * len(docs)
+        # Committed (or failed): only now may anyone hear about it.
+        start = 0
+        for item_docs, deliver in batch:
+            with contextlib.suppress(Exception):
+                deliver(outcomes[start : start + len(item_docs)])
+            start += len(item_docs)
 
     def _settle(self, doc: NewDocument) -> tuple[Entry, bool]:
         """One document in its own transaction, again after a concurrent writer's conflict."""

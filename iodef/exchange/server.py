@@ -157,6 +157,8 @@ class _App:
         )
         #: (scheme, Host, root path) -> the base URL Starlette makes of them (the same every time)
         self._bases: dict[tuple[Any, ...], str] = {}
+        #: POST requests in flight (on the event loop's thread: no lock)
+        self._posting = 0
 
     # -- who is asking ---------------------------------------------------------------------------
 
@@ -280,6 +282,13 @@ class _App:
         return Response(categories_document(), media_type="application/atomcat+xml")
 
     async def post(self, request: Request) -> Response:
+        self._posting += 1
+        try:
+            return await self._post(request)
+        finally:
+            self._posting -= 1
+
+    async def _post(self, request: Request) -> Response:
         peer = self._peer(request)
         feed = self._feed(request)
         if not peer.may_post(feed):
@@ -322,7 +331,7 @@ class _App:
             **checked.index,
         )
         try:
-            entry, created = await store.write(new)
+            entry, created = await store.write(new, alone=self._posting == 1)
         except StorageUnavailableError as exc:
             raise unavailable(str(exc)) from None
         info = self._info(request, entry)

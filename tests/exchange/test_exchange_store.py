@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from iodef.exchange.store import NewDocument, Store, entries, metadata
+from iodef.exchange.store import Entry, NewDocument, Store, entries, metadata
 
 PG_ENV = "IODEF_TEST_POSTGRES_URL"
 
@@ -276,13 +276,17 @@ def test_documents_written_together_share_a_commit_and_still_settle_repeats_and_
     assert {e.seq for e in listed} == seqs
 
 
-def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path: Path) -> None:
-    """The event loop never waits for SQLite's lock: the writer thread does."""
+@pytest.mark.parametrize("sync", ["full", "normal"])
+def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path: Path, sync: str) -> None:
+    """The event loop never waits for SQLite's lock: the writer thread does.
+
+    With ``normal``, a lone request's document is first tried on the loop (never waiting for the lock).
+    """
     import asyncio
     import sqlite3
 
     db = tmp_path / "store.db"
-    store = Store(f"sqlite:///{db}", busy_timeout=10)
+    store = Store(f"sqlite:///{db}", busy_timeout=10, sqlite_synchronous=sync)
     try:
         store.add(doc(1))
         lock = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
@@ -301,7 +305,7 @@ def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path:
 
             ticker = asyncio.create_task(tick())
             try:
-                return await store.write(doc(2))
+                return await store.write(doc(2), alone=True)
             finally:
                 ticker.cancel()
                 assert ticks >= 10  # the loop went on while the write waited for the lock
@@ -311,6 +315,12 @@ def test_a_write_waits_for_another_process_holding_the_sqlite_database(tmp_path:
         lock.close()
         assert created
         assert store.count("incidents") == 2
+
+        async def alone_again() -> tuple[Entry, bool]:
+            return await store.write(doc(3), alone=True)  # unlocked now: on the loop with normal
+
+        assert asyncio.run(alone_again())[1]
+        assert store.count("incidents") == 3
     finally:
         store.close()
 
@@ -326,3 +336,36 @@ def test_a_writer_that_cannot_reach_the_database_reports_storage_unavailable() -
             store.submit(doc(1)).result(timeout=30)
     finally:
         store.close()
+
+
+def test_a_new_incident_written_with_its_views_serves_each_reader_its_view(store: Store) -> None:
+    """The server's path (Store.write): a new incident and its redacted views land together."""
+    import asyncio
+    from dataclasses import replace
+
+    views = ((0, 3, "public", b"<view rank='0'/>"), (1, 1, "green", b"<view rank='1'/>"))
+    new = replace(doc(40, restriction="amber"), visible_rank=0, views=views)
+    again = replace(doc(41, restriction="amber", incident="T-40"), visible_rank=0, views=views)
+
+    async def write() -> list[tuple[Entry, bool]]:
+        first = await store.write(new, alone=True)
+        return [first, await store.write(again)]  # a next version: looked up, then added
+
+    (first, created), (second, created2) = asyncio.run(write())
+    assert (created, created2) == (True, True)
+    assert (first.version, second.version) == (1, 2)
+    for entry in (first, second):
+        for rank, withheld, restriction, body in views:
+            got = store.get("incidents", entry.entry_id, reader=None, max_rank=rank)
+            assert got is not None
+            assert (got[0].withheld, got[0].restriction, got[1]) == (withheld, restriction, body)
+        whole = store.get("incidents", entry.entry_id, reader=None, max_rank=2)
+        assert whole is not None
+        assert whole[0].withheld == 0
+
+    async def repeat() -> tuple[Entry, bool]:
+        return await store.write(new, alone=True)  # not added by the one statement: looked up
+
+    found, created3 = asyncio.run(repeat())
+    assert (found.entry_id, created3) == (first.entry_id, False)
+    assert store.count("incidents") == 2
