@@ -61,7 +61,7 @@ from ..model import (
 )
 from ._addresses import address_for, classify_address
 from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
-from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._grouping import Group, Grouper, Row, family_grouper, stream_incidents, table_lookup
 from ._identity import Pseudonymizer
 from ._options import BaseRecord, ConvertOptions
 from ._times import iso
@@ -163,10 +163,9 @@ _SIGNATURE: Final = itemgetter(
 )
 
 
-def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
-    # called for every record: fields are read from the record's dict, and note() is skipped for
-    # the (mostly) empty ones, where it would do nothing
-    d = r.__dict__
+def _observe(g: Group[SpamRecord], d: Row) -> None:
+    # called for every record: note() is skipped for the (mostly) empty fields, where it would do
+    # nothing
     note = g.note
     distinct = g.distinct
     recipient, reporter = d["recipient"], d["reporter"]
@@ -209,14 +208,15 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
     if sig not in seen:
         if len(seen) < 4096:
             seen[sig] = None
-        if r.reporter_org or r.reporter_email:
-            note("reporter_org", f"{r.reporter_org or ''}|{r.reporter_email or ''}", 16)
-        note("operator", r.operator, 16)
-        note("sender_ip", r.sender_ip, 64)
-        note("format", r.format, 16)
-        note("subject", r.subject, 16)
-        if r.body:
-            digest, urls = _body_facts(r.body)
+        org, email = d["reporter_org"], d["reporter_email"]
+        if org or email:
+            note("reporter_org", f"{org or ''}|{email or ''}", 16)
+        note("operator", d["operator"], 16)
+        note("sender_ip", d["sender_ip"], 64)
+        note("format", d["format"], 16)
+        note("subject", d["subject"], 16)
+        if d["body"]:
+            digest, urls = _body_facts(d["body"])
             note("body_hash", digest, 64)
             for url in urls:
                 note("url", url, 64)

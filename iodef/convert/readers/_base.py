@@ -280,14 +280,23 @@ class ReaderSpec(Generic[T]):
     sniff: Callable[[bytes, str], bool]
     #: the reader takes ``options=ReadOptions`` (a column mapping, time format and zone)
     mapped: bool = False
+    #: the reader takes ``rows=True`` and then yields light rows (a record's fields as a dict,
+    #: :data:`~iodef.convert._grouping.Row`) instead of typed records, for the grouper's add_row()
+    rows: bool = False
 
-    def bound(self, options: Any = None) -> Reader[T]:
+    def bound(self, options: Any = None, *, rows: bool = False) -> Reader[T]:
         """The reader, with *options* (a :class:`~iodef.convert.readers.columns.ReadOptions`)
-        given to it when it takes them; a reader that does not ignores them."""
-        if options is None or not self.mapped:
-            return self.read
+        given to it when it takes them; a reader that does not ignores them. With *rows*, a reader
+        that can yields light rows (see :attr:`rows`)."""
         read: Any = self.read
-        return lambda fh, name, on_error: read(fh, name, on_error, options=options)
+        extra: dict[str, Any] = {}
+        if options is not None and self.mapped:
+            extra["options"] = options
+        if rows and self.rows:
+            extra["rows"] = True
+        if not extra:
+            return self.read
+        return lambda fh, name, on_error: read(fh, name, on_error, **extra)
 
 
 class PrefixedStream(io.RawIOBase):

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from ...errors import RecordError
 from .._addresses import normalise_ip
+from .._building import whole_record
 from .._times import parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
@@ -360,19 +361,17 @@ def _channel(value: str | None, default: str) -> str:
 
 
 def read_sms_csv(
-    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
-) -> Iterator[SpamRecord]:
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None, *, rows: bool = False
+) -> Iterator[Any]:
     """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row), or an
-    operator's export of another layout through a column mapping (*options*)."""
+    operator's export of another layout through a column mapping (*options*). With *rows*, yield
+    light rows (the records' fields as dicts, for the grouper) instead of records."""
     required: tuple[str, ...] = ("reported_at", "reporter_msisdn", "spam_sender")
     if options is not None and options.columns:
         required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
-    rows = _Rows(fh, name, on_error, required, "sms-csv", options)
+    feed = _Rows(fh, name, on_error, required, "sms-csv", options)
     when = options.time_parser() if options is not None else parse_time
     all_fields = set(SpamRecord.model_fields)
-    # what whole_record() does, inline: this is the feed's hot path
-    new = SpamRecord.__new__
-    setattr_ = object.__setattr__
     template: dict[str, Any] = {
         "time": None,
         "event": None,
@@ -404,9 +403,9 @@ def read_sms_csv(
         raise RuntimeError("the sms-csv record template no longer follows SpamRecord's fields")
     try:
         header = None
-        for number, row, raw in rows.lists():
+        for number, row, raw in feed.lists():
             if header is None:
-                header = rows.header
+                header = feed.header
                 col = {c: i for i, c in enumerate(header)}
                 i_rep, i_msisdn, i_sender = col["reported_at"], col.get("reporter_msisdn"), col["spam_sender"]
                 i_recv, i_text, i_id = col.get("received_at"), col.get("spam_text"), col.get("report_id")
@@ -438,15 +437,10 @@ def read_sms_csv(
                     data["body"] = row[i_text] or None
                 data["urls"] = []
                 data["report_id"] = report_id or None
-                record = new(SpamRecord)
-                setattr_(record, "__dict__", data)
-                setattr_(record, "__pydantic_fields_set__", all_fields.copy())
-                setattr_(record, "__pydantic_extra__", None)
-                setattr_(record, "__pydantic_private__", None)
             except ValueError as exc:
                 on_error(RecordError(f"bad value: {exc}", source=name, line=number))
                 continue
-            yield record
+            yield data if rows else whole_record(SpamRecord, data, all_fields)
     except RecordError as exc:
         on_error(exc)
 
