@@ -180,11 +180,7 @@ class Grouper(Generic[RecordT]):
         return len(self._open)
 
     def add(self, record: RecordT) -> list[Group[RecordT]]:
-        return self._add(record.__dict__, record)
-
-    def add_row(self, row: Row) -> list[Group[RecordT]]:
-        """Add a light row (see :data:`Row`); its record is made only if a group keeps it."""
-        return self._add(row, None)
+        return self.add_row(record.__dict__, record)
 
     def _record(self, row: Row) -> RecordT:
         cls = self._record_type
@@ -192,7 +188,9 @@ class Grouper(Generic[RecordT]):
             raise TypeError("add_row() needs a Grouper made with record_type")
         return whole_record(cls, row, self._all_fields)
 
-    def _add(self, d: Row, record: RecordT | None) -> list[Group[RecordT]]:
+    def add_row(self, d: Row, record: RecordT | None = None) -> list[Group[RecordT]]:
+        """Add a light row (see :data:`Row`); its record is made only if a group keeps it (or is
+        *record*, whose ``__dict__`` the row is)."""
         # the hot path of every conversion: locals rather than repeated attribute lookups, and
         # no list made for the (usual) record that closes no group
         self.records += 1

@@ -222,13 +222,15 @@ def _observe(g: Group[SpamRecord], d: Row) -> None:
                 note("url", url, 64)
     for url in d["urls"]:
         note("url", url, 64)
-    state = g.state
     count = d["count"]
-    state["messages"] = state.get("messages", 0) + count
-    if count > 1:
-        g.events[d["event"]] += count - 1
+    if count != 1:  # the group's record count holds one message per record; the rest are added
+        state = g.state
+        state["more_messages"] = state.get("more_messages", 0) + count - 1
+        if count > 1:
+            g.events[d["event"]] += count - 1
     reported_at = d["reported_at"]
     if reported_at is not None:
+        state = g.state
         latest = state.get("reported_at")
         if latest is None or reported_at > latest:
             state["reported_at"] = reported_at
@@ -550,7 +552,7 @@ def _additional(
 def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
     """One Incident from a closed group of spam records (RFC 7970 §3.2)."""
     first = group.samples[0]
-    messages = group.state.get("messages", group.count)
+    messages = group.count + group.state.get("more_messages", 0)
     recipients = group.values("recipient")
     urls = group.values("url")
     record_data = _record_data(group, options, pseudo)

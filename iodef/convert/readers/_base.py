@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ...errors import RecordError
 
-__all__ = ["OnError", "ReaderSpec", "describe", "json_lines", "raise_error", "text_lines"]
+__all__ = ["OnError", "ReaderSpec", "describe", "json_lines", "raise_error", "text_blocks", "text_lines"]
 
 OnError = Callable[[RecordError], None]
 T = TypeVar("T")
@@ -30,9 +30,28 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
 
     A line that is not UTF-8 is reported and skipped (it is not guessed at); a UTF-8 BOM on the
     first line is dropped. Lines end at ``\\n`` (a ``\\r`` before it is dropped too). Decoding
-    and splitting happen a large chunk at a time (cheaper than the text wrapper's line iteration);
-    bad bytes survive as surrogate escapes only until the line is checked, and a chunk that is
-    all ASCII (the common case) needs no check per line.
+    and splitting happen a large chunk at a time (:func:`text_blocks`).
+    """
+    for number, lines, checked in text_blocks(fh, name, on_error):
+        for text in lines:
+            number += 1
+            if not checked:
+                got = _checked(text, number, name, on_error)
+                if got is None:
+                    continue
+                text = got
+            yield number, text
+
+
+def text_blocks(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, list[str], bool]]:
+    """The lines of *fh* a chunk at a time: ``(number of the line before, lines, checked)``.
+
+    What :func:`text_lines` yields line by line, for a reader's hot loop. A block that is not
+    *checked* holds non-ASCII text: each of its lines must go through ``_checked`` (which reports
+    and refuses a line that is not UTF-8, and drops a BOM on line 1); a checked block is all ASCII
+    (the common case) and needs nothing. Bad bytes survive as surrogate escapes only until the line
+    is checked. A ``\\r`` before a ``\\n`` is dropped; the last line, without a line ending, is
+    kept whole.
     """
     head, fh = peek_head(fh, 4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -78,21 +97,15 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
             if rest:
                 lines[0] = rest + lines[0]
             rest = lines.pop()
-            for text in lines:
-                number += 1
-                if not ascii_:
-                    checked = _checked(text, number, name, on_error)
-                    if checked is None:
-                        continue
-                    text = checked
-                if text and text[-1] == "\r":
-                    text = text[:-1]
-                yield number, text
+            if "\r" in chunk or lines[0][-1:] == "\r":  # (a chunk may start between \r and \n)
+                lines = [t[:-1] if t and t[-1] == "\r" else t for t in lines]
+            yield number, lines, ascii_
+            number += len(lines)
         if rest:
-            number += 1
-            checked = _checked(rest, number, name, on_error)
-            if checked is not None:  # the last line, without a line ending: kept whole
-                yield number, checked
+            # the last line, without a line ending: kept whole (its \r too), always checked
+            got = _checked(rest, number + 1, name, on_error)
+            if got is not None:
+                yield number, [got], True
     finally:
         # hand the binary stream back untouched (a wrapper closes its stream when collected)
         with contextlib.suppress(ValueError, OSError):
