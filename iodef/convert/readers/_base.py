@@ -6,9 +6,10 @@ import contextlib
 import csv
 import io
 import json
+import json.scanner
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Final, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -141,11 +142,17 @@ def _checked(text: str, number: int, name: str, on_error: OnError) -> str | None
 def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object."""
     loads = json.loads
+    scan = _SCAN
     for number, text in text_lines(fh, name, on_error):
         if not text or text.isspace():  # not text.strip(), without copying the line
             continue
         try:
-            obj = loads(text)
+            try:  # json.loads without its two Python layers, for the line that is one value
+                obj, end = scan(text, 0)
+                if end != len(text) and text[end:].strip(_JSON_SPACE):
+                    raise ValueError("extra data")
+            except (StopIteration, ValueError):
+                obj = loads(text)  # anything else: json.loads, and its own error
         except ValueError as exc:
             on_error(RecordError(f"not a JSON object: {exc}", source=name, line=number))
             continue
@@ -155,6 +162,11 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
             )
             continue
         yield number, text, obj
+
+
+#: the scanner json.loads ends in (a C function), and the whitespace json allows around a value
+_SCAN: Final = json.scanner.make_scanner(json.JSONDecoder())
+_JSON_SPACE: Final = " \t\n\r"
 
 
 def json_objects(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
