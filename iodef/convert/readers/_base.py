@@ -9,7 +9,7 @@ import json
 import json.scanner
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Final, Generic, TypeVar
+from typing import IO, Any, Final, Generic, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -164,8 +164,9 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
         yield number, text, obj
 
 
-#: the scanner json.loads ends in (a C function), and the whitespace json allows around a value
-_SCAN: Final = json.scanner.make_scanner(json.JSONDecoder())
+#: the scanner json.loads ends in (a C function; typeshed does not know a decoder is its context),
+#: and the whitespace json allows around a value
+_SCAN: Final = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
 _JSON_SPACE: Final = " \t\n\r"
 
 
