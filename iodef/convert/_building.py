@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Iterable
+from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 
@@ -205,21 +206,34 @@ def xml_text(value: str) -> str:
 
 def xml_safe(obj: Any) -> Any:
     """Make every string in a model tree XML-safe, in place (input text may hold control bytes)."""
+    search = _NOT_XML.search
     if isinstance(obj, IODEFModel):
-        for name, value in obj.__dict__.items():
-            if isinstance(value, str) and not isinstance(value, Enum):
-                if _NOT_XML.search(value):
-                    obj.__dict__[name] = xml_text(value)
+        values = obj.__dict__
+        for name, value in values.items():
+            cls = value.__class__
+            if cls in _LEAVES:  # most fields: unset, times, numbers (nothing to escape)
+                continue
+            if cls is str or (isinstance(value, str) and not isinstance(value, Enum)):
+                if search(value):
+                    values[name] = xml_text(value)
+            elif cls is list:
+                if value:
+                    xml_safe(value)
             elif isinstance(value, (IODEFModel, list)):
                 xml_safe(value)
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
-            if isinstance(item, str) and not isinstance(item, Enum):
-                if _NOT_XML.search(item):
+            cls = item.__class__
+            if cls is str or (isinstance(item, str) and not isinstance(item, Enum)):
+                if search(item):
                     obj[i] = xml_text(item)
             elif isinstance(item, (IODEFModel, list)):
                 xml_safe(item)
     return obj
+
+
+#: value classes that hold no text (an Enum member is a str, but one of the model's own values)
+_LEAVES: Final = frozenset({type(None), bool, int, float, datetime})
 
 
 def creator_contact(name: str) -> Contact:

@@ -18,12 +18,13 @@ from collections import Counter as _Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Final, Generic
 
 from pydantic import BaseModel
 
 from ..model import Incident
+from ._building import whole_record
 from ._identity import Pseudonymizer, UniqueIds
 from ._options import ConvertOptions, RecordT
 from ._times import _EPOCH_MIN, iso
@@ -31,10 +32,12 @@ from ._times import _EPOCH_MIN, iso
 __all__ = [
     "Group",
     "Grouper",
+    "Row",
     "check_keys",
     "family_grouper",
     "field_key",
     "group_all",
+    "row_key",
     "stream_incidents",
     "table_lookup",
 ]
@@ -67,8 +70,11 @@ class Group(Generic[RecordT]):
     seen: dict[Any, None] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     #: when the group closes (its last record + window, capped by first + max_span), and the
-    #: earliest time a late record may still join it
+    #: earliest time a late record may still join it. ``close_at`` may lag behind: it is worked
+    #: out again from ``tail`` (the time of the record that last moved ``last`` on) only when a
+    #: record or the clock reaches it, not on every record
     close_at: datetime = _EPOCH_MIN
+    tail: datetime = _EPOCH_MIN
     open_at: datetime = _EPOCH_MIN
     span_end: datetime = _EPOCH_MIN
     overflow: set[str] = field(default_factory=set)
@@ -117,27 +123,43 @@ class Group(Generic[RecordT]):
         return hashlib.sha256(material).hexdigest()[:24]
 
 
+#: a light row: a record's fields by name, every field present, in the model's order, already of
+#: their types (what a reader would put in the record's ``__dict__``)
+Row = dict[str, Any]
+
+
 class Grouper(Generic[RecordT]):
     """Session windows over a stream of records, keyed by record fields.
 
     ``add(record)`` returns the groups that closed because the input's time moved past them;
-    ``flush()`` returns the rest at the end. A group closes when ``window`` has passed since its
-    last record, or ``max_span`` since its first. Input need not be sorted: records within the
+    ``flush()`` returns the rest at the end. ``add_row(row)`` does the same for a light row (a
+    :data:`Row`, what the fastest readers yield): most records are only counted, so the typed
+    record (of *record_type*) is made only for those a group keeps as samples. The family's
+    *key*, *worthy*, *classify* and *observe* read the row (a record's ``__dict__``).
+
+    A group closes when ``window`` has passed since its last record, or ``max_span`` since its
+    first. Input need not be sorted: records within the
     window of an open group join it; a record older than a closed group starts a new group.
     """
 
     def __init__(
         self,
-        key: Callable[[RecordT], tuple[str, ...]],
-        worthy: Callable[[RecordT], bool],
-        observe: Callable[[Group[RecordT], RecordT], None],
+        key: Callable[[Row], tuple[str, ...]],
+        worthy: Callable[[Row], bool],
+        observe: Callable[[Group[RecordT], Row], None],
         *,
         window: timedelta,
         max_span: timedelta,
         max_samples: int,
-        classify: Callable[[RecordT], str] | None = None,
+        classify: Callable[[Row], str] | None = None,
+        classify_events: Iterable[str] | None = None,
+        record_type: type[RecordT] | None = None,
     ) -> None:
+        self._record_type = record_type
+        self._all_fields = set(record_type.model_fields) if record_type is not None else set()
         self._classify = classify
+        #: the events *classify* may rename (all when ``None``): the others skip the call
+        self._classify_events = frozenset(classify_events) if classify_events is not None else None
         self._key = key
         self._worthy = worthy
         self._observe = observe
@@ -158,29 +180,39 @@ class Grouper(Generic[RecordT]):
         return len(self._open)
 
     def add(self, record: RecordT) -> list[Group[RecordT]]:
+        return self.add_row(record.__dict__, record)
+
+    def _record(self, row: Row) -> RecordT:
+        cls = self._record_type
+        if cls is None:
+            raise TypeError("add_row() needs a Grouper made with record_type")
+        return whole_record(cls, row, self._all_fields)
+
+    def add_row(self, d: Row, record: RecordT | None = None) -> list[Group[RecordT]]:
+        """Add a light row (see :data:`Row`); its record is made only if a group keeps it (or is
+        *record*, whose ``__dict__`` the row is)."""
         # the hot path of every conversion: locals rather than repeated attribute lookups, and
         # no list made for the (usual) record that closes no group
         self.records += 1
         classify = self._classify
-        d = record.__dict__
-        if classify is not None:
+        if classify is not None and (self._classify_events is None or d["event"] in self._classify_events):
             # the family's finer name for the event (a session inside private address space is an
             # internal-session): counted, tested and reported under that name. Set in the record's
             # __dict__ (pydantic's __setattr__ costs more than the rest of this line of the log).
-            event = classify(record)
+            event = classify(d)
             if event is not d["event"]:
                 d["event"] = event
         t = d["time"]
-        k = self._key(record)
+        k = self._key(d)
         opened = self._open
         g = opened.get(k)
         closed: list[Group[RecordT]] | None = None
-        if g is not None and (t > g.close_at or t < g.open_at):
+        if g is not None and (t < g.open_at or (t > g.close_at and t > self._close_at(g))):
             closed = [g]
             del opened[k]
             g = None
         if g is None:
-            g = Group(key=k, first=t, last=t)
+            g = Group(key=k, first=t, last=t, tail=t)
             span_end = g.span_end = _shift(t, self._span)
             ca = _shift(t, self._window)
             g.close_at = ca if ca < span_end else span_end
@@ -188,34 +220,28 @@ class Grouper(Generic[RecordT]):
             opened[k] = g
             self._push(g)
         elif t > g.last:
-            g.last = t
-            try:
-                ca = t + self._window
-            except OverflowError:
-                ca = _LATEST
-            span_end = g.span_end
-            g.close_at = ca if ca < span_end else span_end
+            g.last = g.tail = t  # close_at follows when it is next needed (_close_at)
         elif t < g.first:
             g.first = t
             g.open_at = t - self._window
         g.count += 1
         event = d["event"]
         g.events[event] += 1
-        if not g.worthy and self._worthy(record):
+        if not g.worthy and self._worthy(d):
             g.worthy = True
         samples = g.samples
         if len(samples) < self._max_samples:
-            samples.append(record)
+            samples.append(record if record is not None else self._record(d))
         else:
             firsts = g.firsts
             if event not in firsts and len(firsts) < 32:
-                firsts[event] = record
+                firsts[event] = record if record is not None else self._record(d)
         src = d["source"]
         if src is not None:
             sources = g.sources
             if src not in sources and len(sources) < 64:
                 sources[src] = None
-        self._observe(g, record)
+        self._observe(g, d)
         clock = self._clock
         if clock is None or t > clock:
             self._clock = t
@@ -228,6 +254,16 @@ class Grouper(Generic[RecordT]):
             return _NONE_CLOSED
         return [c for c in closed if self._keep(c)]
 
+    def _close_at(self, g: Group[RecordT]) -> datetime:
+        """The group's closing time brought up to date: its tail + window, capped by its span."""
+        try:
+            ca = g.tail + self._window
+        except OverflowError:
+            ca = _LATEST
+        span_end = g.span_end
+        ca = g.close_at = ca if ca < span_end else span_end
+        return ca
+
     def _push(self, g: Group[RecordT]) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (g.close_at, self._seq, g.key))
@@ -239,7 +275,7 @@ class Grouper(Generic[RecordT]):
             g = self._open.get(k)
             if g is None:
                 continue
-            actual = g.close_at
+            actual = self._close_at(g)
             if actual != deadline and actual >= now:  # the group grew since it was queued: requeue
                 self._seq += 1
                 heapq.heappush(heap, (actual, self._seq, k))
@@ -291,6 +327,45 @@ def field_key(fields: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
     return many
 
 
+class _Attributes:
+    """A row read as attributes, for the properties of a record (``origin``) used as keys."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Row) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._row[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def row_key(fields: tuple[str, ...], model: type[BaseModel]) -> Callable[[Row], tuple[str, ...]]:
+    """:func:`field_key` over rows (record ``__dict__``): fields read by name, a property of
+    *model* (``origin``) computed from the row."""
+    props = {f: getattr(model, f).fget for f in fields if isinstance(getattr(model, f, None), property)}
+    if not props:
+        get = itemgetter(*fields)
+        if len(fields) == 1:
+            return lambda row: _spelled((get(row),))
+        return lambda row: _spelled(get(row))
+
+    def key(row: Row) -> tuple[str, ...]:
+        view = _Attributes(row)
+        return _spelled(tuple(props[f](view) if f in props else row[f] for f in fields))
+
+    return key
+
+
+def _spelled(values: tuple[Any, ...]) -> tuple[str, ...]:
+    for v in values:
+        if v.__class__ is not str:  # None, numbers, enumerations: spelled as field_key spells them
+            return tuple(x if x.__class__ is str else str(x) if x is not None else "-" for x in values)
+    return values
+
+
 def record_fields(model: type[BaseModel]) -> set[str]:
     """The fields a record can be grouped by: its model fields and its own properties (``origin``),
     not pydantic's (``model_extra`` ...)."""
@@ -309,15 +384,15 @@ def check_keys(fields: tuple[str, ...], model: type[BaseModel]) -> None:
         )
 
 
-def table_lookup(table: Mapping[str, bool], overrides: Mapping[str, bool] | None) -> Callable[[Any], bool]:
-    """A test of whether a record's event type makes an incident (``*`` sets the default)."""
+def table_lookup(table: Mapping[str, bool], overrides: Mapping[str, bool] | None) -> Callable[[Row], bool]:
+    """A test of whether a row's event type makes an incident (``*`` sets the default)."""
     merged = dict(table)
     if overrides:
         merged.update(overrides)
     default = merged.get("*", False)
 
-    def worthy(record: Any) -> bool:
-        return merged.get(record.event, default)
+    def worthy(row: Row) -> bool:
+        return merged.get(row["event"], default)
 
     return worthy
 
@@ -326,22 +401,25 @@ def family_grouper(
     options: ConvertOptions,
     record: type[RecordT],
     default_keys: tuple[str, ...],
-    worthy: Callable[[Any], bool],
-    observe: Callable[[Group[RecordT], RecordT], None],
-    key: Callable[[tuple[str, ...]], Callable[[Any], Any]] = field_key,
-    classify: Callable[[RecordT], str] | None = None,
+    worthy: Callable[[Row], bool],
+    observe: Callable[[Group[RecordT], Row], None],
+    key: Callable[[tuple[str, ...]], Callable[[Row], Any]] | None = None,
+    classify: Callable[[Row], str] | None = None,
+    classify_events: Iterable[str] | None = None,
 ) -> Grouper[RecordT]:
     """A family's Grouper: its grouping keys (checked against *record*), window and sample limits."""
     keys = options.keys or default_keys
     check_keys(keys, record)
     return Grouper(
-        key(keys),
+        key(keys) if key is not None else row_key(keys, record),
         worthy,
         observe,
         window=options.window,
         max_span=options.max_span,
         max_samples=options.max_samples,
         classify=classify,
+        classify_events=classify_events,
+        record_type=record,
     )
 
 

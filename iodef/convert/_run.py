@@ -96,10 +96,13 @@ def convert_inputs(
         stats.incident_ids.append(inc.incident_id.value)
         return inc
 
-    add = grouper.add
     n = 0
     for inp in inputs:
-        reader = READERS[family][inp.format].bound(read_options)
+        spec = READERS[family][inp.format]
+        # a reader that can hands over light rows: the grouper makes typed records only of those
+        # an incident keeps
+        add = grouper.add_row if spec.rows else grouper.add
+        reader = spec.bound(read_options, rows=True)
         for record in reader(inp.stream, inp.name, report):
             n += 1
             closed = add(record)

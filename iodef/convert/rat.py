@@ -58,7 +58,7 @@ from ..model import (
 )
 from ._addresses import address_for, is_public_ip, node_of
 from ._building import creator_contact, join_fields, mk, one_document, split_fields, text_item
-from ._grouping import Group, Grouper, family_grouper, field_key, stream_incidents
+from ._grouping import Group, Grouper, Row, family_grouper, row_key, stream_incidents
 from ._identity import Pseudonymizer, accounts_record
 from ._options import BaseRecord, ConvertOptions
 from ._times import iso
@@ -178,30 +178,33 @@ _SIGNATURE: Final = itemgetter(
 )
 
 
-def _observe(g: Group[RatRecord], r: RatRecord) -> None:
-    sig = _SIGNATURE(r.__dict__)
+def _observe(g: Group[RatRecord], r: Row) -> None:
+    sig = _SIGNATURE(r)
     seen = g.seen
     if sig not in seen:
         if len(seen) < 4096:
             seen[sig] = None
         limit = 1000
-        g.note("target", r.target, limit)
-        g.note("protocol", r.protocol, 16)
-        g.note("user", r.user, limit)
-        g.note("format", r.format, 16)
-        g.note("tool", r.tool, 16)
-        if r.target_ip and r.target_port is not None:
-            g.note("target_port", join_fields(r.target_ip, str(r.target_port), r.protocol or ""), limit)
-        if r.signature:
-            g.note("signature", f"{r.signature_id or ''}|{r.signature}", 64)
+        target_ip, protocol = r["target_ip"], r["protocol"]
+        g.note("target", target_ip or r["target_host"], limit)
+        g.note("protocol", protocol, 16)
+        g.note("user", r["user"], limit)
+        g.note("format", r["format"], 16)
+        g.note("tool", r["tool"], 16)
+        if target_ip and r["target_port"] is not None:
+            g.note("target_port", join_fields(target_ip, str(r["target_port"]), protocol or ""), limit)
+        if r["signature"]:
+            g.note("signature", f"{r['signature_id'] or ''}|{r['signature']}", 64)
         # kept up to *limit* so that the incident can say how many there were; build() lists fewer
-        g.note("source_id", r.source_id, limit)
-        g.note("source_name", r.source_name, limit)
-        g.note("source_ip", r.source_ip, limit)
-    if r.end_time is not None and r.end_time > g.last:
-        g.last = r.end_time
-    if r.attempts and r.attempts > 1 and r.event == "login-failure":
-        g.events["login-failure"] += r.attempts - 1
+        g.note("source_id", r["source_id"], limit)
+        g.note("source_name", r["source_name"], limit)
+        g.note("source_ip", r["source_ip"], limit)
+    end_time = r["end_time"]
+    if end_time is not None and end_time > g.last:
+        g.last = end_time
+    attempts = r["attempts"]
+    if attempts and attempts > 1 and r["event"] == "login-failure":
+        g.events["login-failure"] += attempts - 1
 
 
 #: how many source addresses (and client names, ports per target) an incident lists; the rest
@@ -216,21 +219,20 @@ def _of(shown: int, total: int, more: bool, what: str) -> str:
     return f"{shown} of {'more than ' if more else ''}{total} {what} listed"
 
 
-def _worthy(options: ConvertOptions) -> Callable[[RatRecord], bool]:
+def _worthy(options: ConvertOptions) -> Callable[[Row], bool]:
     table = dict(INCIDENT_TABLE)
     if options.incident_table:
         table.update(options.incident_table)
     default = table.get("*", False)
 
-    def worthy(r: RatRecord) -> bool:
-        return table.get(r.event, default)
+    def worthy(r: Row) -> bool:
+        return table.get(r["event"], default)
 
     return worthy
 
 
-def _classify(r: RatRecord) -> str:
+def _classify(d: Row) -> str:
     """A session inside private address space is an ``internal-session`` (not an incident by default)."""
-    d = r.__dict__
     event: str = d["event"]
     if event == "session":
         ip = d["source_ip"]
@@ -239,19 +241,21 @@ def _classify(r: RatRecord) -> str:
     return event
 
 
-def _origin_key(r: RatRecord) -> tuple[str, ...]:
-    """``field_key(("origin",))`` without the property call: the default key, read per record."""
-    d = r.__dict__
+def _origin_key(d: Row) -> tuple[str, ...]:
+    """``row_key(("origin",))`` without the property call: the default key, read per record."""
     v = d["source_ip"] or d["source_id"] or d["source_name"]
     return (v if v.__class__ is str else str(v) if v is not None else "-",)
 
 
-def _key(keys: tuple[str, ...]) -> Callable[[Any], Any]:
-    return _origin_key if keys == ("origin",) else field_key(keys)  # the default, read directly
+def _key(keys: tuple[str, ...]) -> Callable[[Row], Any]:
+    return _origin_key if keys == ("origin",) else row_key(keys, RatRecord)  # the default, read directly
 
 
 def grouper(options: ConvertOptions) -> Grouper[RatRecord]:
-    return family_grouper(options, RatRecord, DEFAULT_KEYS, _worthy(options), _observe, _key, _classify)
+    worthy = _worthy(options)
+    return family_grouper(
+        options, RatRecord, DEFAULT_KEYS, worthy, _observe, _key, _classify, classify_events=("session",)
+    )
 
 
 def incidents(records: Iterable[RatRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:

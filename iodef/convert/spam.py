@@ -61,7 +61,7 @@ from ..model import (
 )
 from ._addresses import address_for, classify_address
 from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
-from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._grouping import Group, Grouper, Row, family_grouper, stream_incidents, table_lookup
 from ._identity import Pseudonymizer
 from ._options import BaseRecord, ConvertOptions
 from ._times import iso
@@ -163,10 +163,9 @@ _SIGNATURE: Final = itemgetter(
 )
 
 
-def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
-    # called for every record: fields are read from the record's dict, and note() is skipped for
-    # the (mostly) empty ones, where it would do nothing
-    d = r.__dict__
+def _observe(g: Group[SpamRecord], d: Row) -> None:
+    # called for every record: note() is skipped for the (mostly) empty fields, where it would do
+    # nothing
     note = g.note
     distinct = g.distinct
     recipient, reporter = d["recipient"], d["reporter"]
@@ -209,26 +208,29 @@ def _observe(g: Group[SpamRecord], r: SpamRecord) -> None:
     if sig not in seen:
         if len(seen) < 4096:
             seen[sig] = None
-        if r.reporter_org or r.reporter_email:
-            note("reporter_org", f"{r.reporter_org or ''}|{r.reporter_email or ''}", 16)
-        note("operator", r.operator, 16)
-        note("sender_ip", r.sender_ip, 64)
-        note("format", r.format, 16)
-        note("subject", r.subject, 16)
-        if r.body:
-            digest, urls = _body_facts(r.body)
+        org, email = d["reporter_org"], d["reporter_email"]
+        if org or email:
+            note("reporter_org", f"{org or ''}|{email or ''}", 16)
+        note("operator", d["operator"], 16)
+        note("sender_ip", d["sender_ip"], 64)
+        note("format", d["format"], 16)
+        note("subject", d["subject"], 16)
+        if d["body"]:
+            digest, urls = _body_facts(d["body"])
             note("body_hash", digest, 64)
             for url in urls:
                 note("url", url, 64)
     for url in d["urls"]:
         note("url", url, 64)
-    state = g.state
     count = d["count"]
-    state["messages"] = state.get("messages", 0) + count
-    if count > 1:
-        g.events[d["event"]] += count - 1
+    if count != 1:  # the group's record count holds one message per record; the rest are added
+        state = g.state
+        state["more_messages"] = state.get("more_messages", 0) + count - 1
+        if count > 1:
+            g.events[d["event"]] += count - 1
     reported_at = d["reported_at"]
     if reported_at is not None:
+        state = g.state
         latest = state.get("reported_at")
         if latest is None or reported_at > latest:
             state["reported_at"] = reported_at
@@ -550,7 +552,7 @@ def _additional(
 def build(group: Group[SpamRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
     """One Incident from a closed group of spam records (RFC 7970 §3.2)."""
     first = group.samples[0]
-    messages = group.state.get("messages", group.count)
+    messages = group.count + group.state.get("more_messages", 0)
     recipients = group.values("recipient")
     urls = group.values("url")
     record_data = _record_data(group, options, pseudo)

@@ -73,7 +73,7 @@ from ._building import (
     split_fields,
     text_item,
 )
-from ._grouping import Group, Grouper, family_grouper, stream_incidents, table_lookup
+from ._grouping import Group, Grouper, Row, family_grouper, stream_incidents, table_lookup
 from ._identity import Pseudonymizer, accounts_record
 from ._options import BaseRecord, ConvertOptions
 from ._times import iso
@@ -173,23 +173,25 @@ class VmsRecord(BaseRecord):
 LIST_SOURCES: Final = 16
 
 
-def _observe(g: Group[VmsRecord], r: VmsRecord) -> None:
-    dev = r.device or r.device_ip
+def _observe(g: Group[VmsRecord], r: Row) -> None:
+    dev = r["device"] or r["device_ip"]
     if dev:
-        g.note("device", join_fields(dev, r.device_ip or "", r.device_mac or "", r.device_kind), 256)
-    g.note("server", r.server, 16)
-    g.note("source_ip", r.source_ip, 1000)  # kept to be counted; build() lists LIST_SOURCES
-    g.note("user", r.user, 1000)
-    g.note("format", r.format, 16)
+        g.note("device", join_fields(dev, r["device_ip"] or "", r["device_mac"] or "", r["device_kind"]), 256)
+    g.note("server", r["server"], 16)
+    g.note("source_ip", r["source_ip"], 1000)  # kept to be counted; build() lists LIST_SOURCES
+    g.note("user", r["user"], 1000)
+    g.note("format", r["format"], 16)
+    vendor, model = r["vendor"], r["model"]
     g.note(
         "firmware",
-        join_fields(r.vendor or "", r.model or "", r.firmware or "") if r.vendor or r.model else None,
+        join_fields(vendor or "", model or "", r["firmware"] or "") if vendor or model else None,
         16,
     )
-    if r.detail and INCIDENT_TABLE.get(r.event, False):
-        g.note("detail", f"{r.event}: {r.detail}", 32)
-    if r.count > 1:
-        g.events[r.event] += r.count - 1
+    event = r["event"]
+    if r["detail"] and INCIDENT_TABLE.get(event, False):
+        g.note("detail", f"{event}: {r['detail']}", 32)
+    if r["count"] > 1:
+        g.events[event] += r["count"] - 1
 
 
 def grouper(options: ConvertOptions) -> Grouper[VmsRecord]:

@@ -180,6 +180,7 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             "SMS spam-report feed of the GSMA 7726 kind (CSV)",
             _csv_header("reported_at", "reporter_msisdn", "spam_sender"),
             mapped=True,
+            rows=True,
         ),
         "x1247-csv": ReaderSpec(
             "x1247-csv",
@@ -204,7 +205,7 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
     },
     "rat": {
         "zeek-tsv": ReaderSpec(
-            "zeek-tsv", read_zeek_tsv, "Zeek rdp/ssh/rfb.log, TSV with #fields", _zeek_tsv
+            "zeek-tsv", read_zeek_tsv, "Zeek rdp/ssh/rfb.log, TSV with #fields", _zeek_tsv, rows=True
         ),
         "zeek-json": ReaderSpec("zeek-json", read_zeek_json, "Zeek rdp/ssh/rfb.log, JSON lines", _zeek_json),
         "winevt-xml": ReaderSpec(
@@ -215,6 +216,7 @@ READERS: Final[dict[str, dict[str, ReaderSpec[Any]]]] = {
             read_winevt_json,
             "Windows events as evtx_dump/chainsaw or Winlogbeat JSON",
             _winevt_json,
+            rows=True,
         ),
         "teamviewer": ReaderSpec(
             "teamviewer", read_teamviewer, "TeamViewer Connections_incoming.txt", _teamviewer

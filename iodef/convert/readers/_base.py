@@ -6,15 +6,16 @@ import contextlib
 import csv
 import io
 import json
+import json.scanner
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Final, Generic, TypeVar, cast
 
 from pydantic import ValidationError
 
 from ...errors import RecordError
 
-__all__ = ["OnError", "ReaderSpec", "describe", "json_lines", "raise_error", "text_lines"]
+__all__ = ["OnError", "ReaderSpec", "describe", "json_lines", "raise_error", "text_blocks", "text_lines"]
 
 OnError = Callable[[RecordError], None]
 T = TypeVar("T")
@@ -30,9 +31,28 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
 
     A line that is not UTF-8 is reported and skipped (it is not guessed at); a UTF-8 BOM on the
     first line is dropped. Lines end at ``\\n`` (a ``\\r`` before it is dropped too). Decoding
-    and splitting happen a large chunk at a time (cheaper than the text wrapper's line iteration);
-    bad bytes survive as surrogate escapes only until the line is checked, and a chunk that is
-    all ASCII (the common case) needs no check per line.
+    and splitting happen a large chunk at a time (:func:`text_blocks`).
+    """
+    for number, lines, checked in text_blocks(fh, name, on_error):
+        for text in lines:
+            number += 1
+            if not checked:
+                got = _checked(text, number, name, on_error)
+                if got is None:
+                    continue
+                text = got
+            yield number, text
+
+
+def text_blocks(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, list[str], bool]]:
+    """The lines of *fh* a chunk at a time: ``(number of the line before, lines, checked)``.
+
+    What :func:`text_lines` yields line by line, for a reader's hot loop. A block that is not
+    *checked* holds non-ASCII text: each of its lines must go through ``_checked`` (which reports
+    and refuses a line that is not UTF-8, and drops a BOM on line 1); a checked block is all ASCII
+    (the common case) and needs nothing. Bad bytes survive as surrogate escapes only until the line
+    is checked. A ``\\r`` before a ``\\n`` is dropped; the last line, without a line ending, is
+    kept whole.
     """
     head, fh = peek_head(fh, 4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -78,21 +98,15 @@ def text_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
             if rest:
                 lines[0] = rest + lines[0]
             rest = lines.pop()
-            for text in lines:
-                number += 1
-                if not ascii_:
-                    checked = _checked(text, number, name, on_error)
-                    if checked is None:
-                        continue
-                    text = checked
-                if text and text[-1] == "\r":
-                    text = text[:-1]
-                yield number, text
+            if "\r" in chunk or lines[0][-1:] == "\r":  # (a chunk may start between \r and \n)
+                lines = [t[:-1] if t and t[-1] == "\r" else t for t in lines]
+            yield number, lines, ascii_
+            number += len(lines)
         if rest:
-            number += 1
-            checked = _checked(rest, number, name, on_error)
-            if checked is not None:  # the last line, without a line ending: kept whole
-                yield number, checked
+            # the last line, without a line ending: kept whole (its \r too), always checked
+            got = _checked(rest, number + 1, name, on_error)
+            if got is not None:
+                yield number, [got], True
     finally:
         # hand the binary stream back untouched (a wrapper closes its stream when collected)
         with contextlib.suppress(ValueError, OSError):
@@ -128,11 +142,17 @@ def _checked(text: str, number: int, name: str, on_error: OnError) -> str | None
 def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object."""
     loads = json.loads
+    scan = _SCAN
     for number, text in text_lines(fh, name, on_error):
         if not text or text.isspace():  # not text.strip(), without copying the line
             continue
         try:
-            obj = loads(text)
+            try:  # json.loads without its two Python layers, for the line that is one value
+                obj, end = scan(text, 0)
+                if end != len(text) and text[end:].strip(_JSON_SPACE):
+                    raise ValueError("extra data")
+            except (StopIteration, ValueError):
+                obj = loads(text)  # anything else: json.loads, and its own error
         except ValueError as exc:
             on_error(RecordError(f"not a JSON object: {exc}", source=name, line=number))
             continue
@@ -142,6 +162,12 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
             )
             continue
         yield number, text, obj
+
+
+#: the scanner json.loads ends in (a C function; typeshed does not know a decoder is its context),
+#: and the whitespace json allows around a value
+_SCAN: Final = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
+_JSON_SPACE: Final = " \t\n\r"
 
 
 def json_objects(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
@@ -280,14 +306,23 @@ class ReaderSpec(Generic[T]):
     sniff: Callable[[bytes, str], bool]
     #: the reader takes ``options=ReadOptions`` (a column mapping, time format and zone)
     mapped: bool = False
+    #: the reader takes ``rows=True`` and then yields light rows (a record's fields as a dict,
+    #: :data:`~iodef.convert._grouping.Row`) instead of typed records, for the grouper's add_row()
+    rows: bool = False
 
-    def bound(self, options: Any = None) -> Reader[T]:
+    def bound(self, options: Any = None, *, rows: bool = False) -> Reader[T]:
         """The reader, with *options* (a :class:`~iodef.convert.readers.columns.ReadOptions`)
-        given to it when it takes them; a reader that does not ignores them."""
-        if options is None or not self.mapped:
-            return self.read
+        given to it when it takes them; a reader that does not ignores them. With *rows*, a reader
+        that can yields light rows (see :attr:`rows`)."""
         read: Any = self.read
-        return lambda fh, name, on_error: read(fh, name, on_error, options=options)
+        extra: dict[str, Any] = {}
+        if options is not None and self.mapped:
+            extra["options"] = options
+        if rows and self.rows:
+            extra["rows"] = True
+        if not extra:
+            return self.read
+        return lambda fh, name, on_error: read(fh, name, on_error, **extra)
 
 
 class PrefixedStream(io.RawIOBase):

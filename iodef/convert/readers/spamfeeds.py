@@ -32,10 +32,11 @@ from pydantic import ValidationError
 
 from ...errors import RecordError
 from .._addresses import normalise_ip
-from .._times import parse_time
+from .._building import whole_record
+from .._times import _PARSED, parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
-from ._base import OnError, count_of, describe, read_all, text_lines
+from ._base import OnError, _checked, count_of, describe, read_all, text_blocks
 from .columns import ReadOptions
 
 __all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
@@ -286,15 +287,25 @@ class _Rows:
         self._number = 0
         self.header: list[str] = []
         self._pending: list[str] = []
-        self._lines = self._feed(text_lines(fh, name, on_error))
+        self._lines = self._feed(fh)
 
-    def _feed(self, lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+    def _feed(self, fh: IO[bytes]) -> Iterator[str]:
+        """The lines for csv.reader (each ends in \\n again, for quoted fields that span lines),
+        noting each in *pending* and the number of the first line of the row."""
         pending = self._pending
-        for number, text in lines:
-            if not pending:
-                self._number = number
-            pending.append(text)
-            yield text + "\n"
+        name, on_error = self.name, self.on_error
+        for number, lines, checked in text_blocks(fh, name, on_error):  # what text_lines() yields
+            for text in lines:
+                number += 1
+                if not checked:
+                    got = _checked(text, number, name, on_error)
+                    if got is None:
+                        continue
+                    text = got
+                if not pending:
+                    self._number = number
+                pending.append(text)
+                yield text + "\n"
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str], str]]:
         for number, row, raw in self.lists():
@@ -310,12 +321,17 @@ class _Rows:
         pending = self._pending
         reader = csv.reader(self._lines)
         header: list[str] | None = None
+        options = self.options
+        width = -1
         while True:
             try:
                 for row in reader:
                     number = self._number
-                    raw = "\n".join(pending) if len(pending) > 1 else pending[0] if pending else ""
+                    raw = pending[0] if len(pending) == 1 else "\n".join(pending)
                     pending.clear()
+                    if len(row) == width and options is None:  # the common row, checked at once
+                        yield number, row, raw
+                        continue
                     if not row or (len(row) == 1 and not row[0].strip()):
                         continue
                     if header is None:
@@ -327,6 +343,7 @@ class _Rows:
                         else:
                             header, was_header = [h.strip().lower() for h in row], True
                         self.header = header
+                        width = len(header) if len(header) > 1 else -1  # [""] is a blank row
                         missing = [c for c in self.required if c not in header]
                         if missing:
                             raise RecordError(
@@ -360,19 +377,21 @@ def _channel(value: str | None, default: str) -> str:
 
 
 def read_sms_csv(
-    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None
-) -> Iterator[SpamRecord]:
+    fh: IO[bytes], name: str, on_error: OnError, options: ReadOptions | None = None, *, rows: bool = False
+) -> Iterator[Any]:
     """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row), or an
-    operator's export of another layout through a column mapping (*options*)."""
+    operator's export of another layout through a column mapping (*options*). With *rows*, yield
+    light rows (the records' fields as dicts, for the grouper) instead of records."""
     required: tuple[str, ...] = ("reported_at", "reporter_msisdn", "spam_sender")
     if options is not None and options.columns:
         required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
-    rows = _Rows(fh, name, on_error, required, "sms-csv", options)
+    feed = _Rows(fh, name, on_error, required, "sms-csv", options)
     when = options.time_parser() if options is not None else parse_time
+    # ISO times in UTC (no format, no zone given): a text parse_time() has already read is
+    # taken from its cache without the two calls (feeds repeat their times)
+    plain = options is None or (options.time_format is None and options.zone is UTC)
+    seen_times = _PARSED if plain else {}
     all_fields = set(SpamRecord.model_fields)
-    # what whole_record() does, inline: this is the feed's hot path
-    new = SpamRecord.__new__
-    setattr_ = object.__setattr__
     template: dict[str, Any] = {
         "time": None,
         "event": None,
@@ -404,17 +423,18 @@ def read_sms_csv(
         raise RuntimeError("the sms-csv record template no longer follows SpamRecord's fields")
     try:
         header = None
-        for number, row, raw in rows.lists():
+        for number, row, raw in feed.lists():
             if header is None:
-                header = rows.header
+                header = feed.header
                 col = {c: i for i, c in enumerate(header)}
                 i_rep, i_msisdn, i_sender = col["reported_at"], col.get("reporter_msisdn"), col["spam_sender"]
                 i_recv, i_text, i_id = col.get("received_at"), col.get("spam_text"), col.get("report_id")
                 i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
             try:
-                reported = when(row[i_rep])
+                v = row[i_rep]
+                reported = seen_times.get(v) or when(v)
                 received = row[i_recv] if i_recv is not None else ""
-                t = when(received) if received else reported
+                t = (seen_times.get(received) or when(received)) if received else reported
                 sender = row[i_sender].strip()
                 if not sender:
                     raise ValueError("spam_sender is empty")
@@ -438,15 +458,10 @@ def read_sms_csv(
                     data["body"] = row[i_text] or None
                 data["urls"] = []
                 data["report_id"] = report_id or None
-                record = new(SpamRecord)
-                setattr_(record, "__dict__", data)
-                setattr_(record, "__pydantic_fields_set__", all_fields.copy())
-                setattr_(record, "__pydantic_extra__", None)
-                setattr_(record, "__pydantic_private__", None)
             except ValueError as exc:
                 on_error(RecordError(f"bad value: {exc}", source=name, line=number))
                 continue
-            yield record
+            yield data if rows else whole_record(SpamRecord, data, all_fields)
     except RecordError as exc:
         on_error(exc)
 

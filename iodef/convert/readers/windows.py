@@ -96,7 +96,7 @@ def _record(
     line: int,
     raw: str,
     provider: str = "",
-) -> RatRecord:
+) -> dict[str, Any]:
     get = data.get
     ts = parse_time(time_text)
     logon_type = _first(get, _K_LOGON_TYPE)
@@ -129,7 +129,7 @@ def _record(
     fields["session_id"] = _first(get, _K_SESSION)
     # every value is already of its field's type and the time is aware and in range: pydantic's
     # validation pass would change nothing
-    return whole_record(RatRecord, fields, _ALL_FIELDS)
+    return fields
 
 
 #: where each value is found, first key first (Security events, then the RDP logs' names)
@@ -209,7 +209,8 @@ def read_winevt_xml(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Rat
             provider = str(provider_el.get("Name") or "") if provider_el is not None else ""
             values = _xml_values(ev)
             raw = etree.tostring(ev, encoding="unicode", with_tail=False)
-            yield _record(event_id, str(time_text), computer, values, "winevt-xml", name, line, raw, provider)
+            row = _record(event_id, str(time_text), computer, values, "winevt-xml", name, line, raw, provider)
+            yield whole_record(RatRecord, row, _ALL_FIELDS)
         except (ValueError, KeyError) as exc:
             on_error(RecordError(f"Event: {describe(exc)}", source=name, line=line))
     if not events.found and not events.reported and (len(root) or (root.text or "").strip()):
@@ -285,9 +286,10 @@ def _winlogbeat(obj: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[
     return event_id, time_text, _text(wl.get("computer_name")), data, str(wl.get("provider_name") or "")
 
 
-def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
+def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = False) -> Iterator[Any]:
     """Read evtx_dump / chainsaw JSON and Winlogbeat JSON: lines, a sequence of (pretty-printed)
-    objects, a JSON array, or an Elasticsearch search response (``hits.hits[]._source``)."""
+    objects, a JSON array, or an Elasticsearch search response (``hits.hits[]._source``). With
+    *rows*, yield light rows (the records' fields as dicts, for the grouper) instead of records."""
     for number, text, obj in json_objects(fh, name, on_error):
         try:
             if isinstance(obj.get("Event"), dict):  # evtx_dump / chainsaw
@@ -300,6 +302,8 @@ def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[Ra
                 raise ValueError("no event ID")
             if not isinstance(time_text, str):
                 raise ValueError("no event time")
-            yield _record(event_id, time_text, computer, data, "winevt-json", name, number, text, provider)
+            row = _record(event_id, time_text, computer, data, "winevt-json", name, number, text, provider)
         except (ValueError, TypeError, AttributeError, OverflowError) as exc:
             on_error(RecordError(f"bad event: {describe(exc)}", source=name, line=number))
+            continue
+        yield row if rows else whole_record(RatRecord, row, _ALL_FIELDS)

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import IO, Any, Final
 
 from ...errors import RecordError
 from .._addresses import normalise_ip
-from .._building import fast_record
-from .._times import from_epoch, parse_time
+from .._building import fast_record, whole_record
+from .._times import _EPOCH, from_epoch, parse_time
 from ..rat import RatRecord
-from ._base import OnError, count_of, json_lines, text_lines
+from ._base import OnError, _checked, count_of, json_lines, text_blocks
 
 __all__ = ["read_zeek_json", "read_zeek_tsv", "unescape"]
 
@@ -204,8 +204,9 @@ def _kind_from_fields(fields: set[str] | dict[str, Any]) -> str | None:
     return None
 
 
-def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRecord]:
-    """A function from one line's columns to a record, with the column positions looked up once."""
+def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[str, Any]]:
+    """A function from one line's columns to a record's fields (in the model's order, every field,
+    of its type), with the column positions looked up once."""
     index = h.index
     kind = h.kind or "rdp"
     unset, empty = h.unset, h.empty
@@ -213,7 +214,6 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
     i_oh, i_op, i_rh, i_rp = index["id.orig_h"], index["id.orig_p"], index["id.resp_h"], index["id.resp_p"]
     i_uid = index.get("uid")
     protocol = _KINDS[kind]
-    all_fields = set(RatRecord.model_fields)
 
     def opt(values: list[str], i: int | None) -> str | None:
         if i is None:
@@ -260,7 +260,6 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
     )
     absent = (unset, empty)
     rdp = kind == "rdp"
-    new = RatRecord.__new__
     template: dict[str, Any] = {
         "time": None,
         "event": None,
@@ -289,10 +288,13 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
     }
     if list(template) != list(RatRecord.model_fields):
         raise RuntimeError("the zeek-tsv record template no longer follows RatRecord's fields")
-    setattr_ = object.__setattr__
 
-    def build(values: list[str], number: int, text: str) -> RatRecord:
-        ts = from_epoch(values[i_ts])
+    def build(values: list[str], number: int, text: str) -> dict[str, Any]:
+        v = values[i_ts]
+        if len(v) == 17 and v[10] == "." and v[:10].isdigit() and v[11:].isdigit():
+            ts = _EPOCH + timedelta(0, int(v[:10]), int(v[11:]))  # from_epoch's common case, inline
+        else:
+            ts = from_epoch(v)
         orig, resp = values[i_oh], values[i_rh]
         src = None if orig == unset else _ip(orig)
         dst = None if resp == unset else _ip(resp)
@@ -301,11 +303,23 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
         if dst is None and resp != unset:
             raise ValueError(f"id.resp_h {resp!r} is not an IP address")
         values.append(unset)
+        # the plain values first (a marker is unset or empty); Zeek's escapes are undone after,
+        # and only on the rare line that holds a backslash
+        v = values[j_client]
+        client = None if v in absent else v
+        v = values[j_method]
+        method = None if v in absent else v
+        v = values[j_secproto]
+        secproto = None if v in absent else v
+        v = values[j_uid]
+        uid = None if v in absent else v
         if rdp:
             v = values[j_result]
-            result = None if v in absent else unescape(v) if "\\" in v else v
+            result = None if v in absent else v
             v = values[j_cookie]
-            user = None if v in absent else unescape(v) if "\\" in v else v
+            user = None if v in absent else v
+            if "\\" in text:
+                result, user = (unescape(x) if x else x for x in (result, user))
             attempts = None
             if result is None or result == "encrypted":
                 event = "session"
@@ -313,6 +327,10 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
                 event = "login-success" if result == "Success" else "login-failure"
         else:
             event, user, attempts = event_of(values)
+        if "\\" in text:
+            client, method, secproto, uid = (unescape(x) if x else x for x in (client, method, secproto, uid))
+        if not method:
+            method = secproto
         v = values[i_op]
         if v == unset:
             source_port = None
@@ -327,15 +345,6 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
             target_port = int(v)
             if not 0 <= target_port <= 65535:
                 raise ValueError(f"port {target_port} out of range")
-        v = values[j_client]
-        client = None if v in absent else unescape(v) if "\\" in v else v
-        v = values[j_method]
-        method = None if v in absent else unescape(v) if "\\" in v else v
-        if not method:
-            v = values[j_secproto]
-            method = None if v in absent else unescape(v) if "\\" in v else v
-        v = values[j_uid]
-        uid = None if v in absent else unescape(v) if "\\" in v else v
         data = template.copy()  # cheaper than a 24-key literal; the keys keep the model's order
         data["time"] = ts
         data["event"] = event
@@ -350,62 +359,68 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], RatRe
         data["auth_method"] = method
         data["attempts"] = attempts
         data["session_id"] = uid
-        record = new(RatRecord)
-        setattr_(record, "__dict__", data)
-        setattr_(record, "__pydantic_fields_set__", all_fields.copy())
-        setattr_(record, "__pydantic_extra__", None)
-        setattr_(record, "__pydantic_private__", None)
-        return record
+        return data
 
     return build
 
 
-def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
-    """Read Zeek ASCII (TSV) rdp/ssh/rfb logs into :class:`RatRecord` objects."""
+def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = False) -> Iterator[Any]:
+    """Read Zeek ASCII (TSV) rdp/ssh/rfb logs into :class:`RatRecord` objects (with *rows*, into
+    light rows: their fields as dicts, for the grouper)."""
     h = _Header()
-    build: Callable[[list[str], int, str], RatRecord] | None = None
+    build: Callable[[list[str], int, str], dict[str, Any]] | None = None
+    all_fields = set(RatRecord.model_fields)
     nfields = 0
     sep = "\t"
-    for number, text in text_lines(fh, name, on_error):
-        if not text:
-            continue
-        if text[0] == "#":
-            if text.startswith(("#open", "#close")):
+    for number, lines, checked in text_blocks(fh, name, on_error):
+        for text in lines:  # the hot loop: a chunk of lines at a time, numbered here
+            number += 1
+            if not checked:
+                got = _checked(text, number, name, on_error)
+                if got is None:
+                    continue
+                text = got
+            if not text:
+                continue
+            if text[0] == "#":
+                if text.startswith(("#open", "#close")):
+                    continue
+                try:
+                    _directive(h, text, name, number)
+                except RecordError as exc:
+                    on_error(exc)
+                sep = h.sep
+                if h.fields is not None and h.kind is not None:
+                    build = _tsv_builder(h, name)
+                    nfields = len(h.fields)
+                else:
+                    build = None
+                continue
+            if build is None:
+                on_error(
+                    RecordError(
+                        "a record before any #fields header naming an rdp, ssh or rfb log",
+                        source=name,
+                        line=number,
+                    )
+                )
+                continue
+            values = text.split(sep)
+            if len(values) != nfields:
+                on_error(
+                    RecordError(
+                        f"{len(values)} columns where the #fields header has {nfields}",
+                        source=name,
+                        line=number,
+                    )
+                )
                 continue
             try:
-                _directive(h, text, name, number)
-            except RecordError as exc:
-                on_error(exc)
-            sep = h.sep
-            if h.fields is not None and h.kind is not None:
-                build = _tsv_builder(h, name)
-                nfields = len(h.fields)
-            else:
-                build = None
-            continue
-        if build is None:
-            on_error(
-                RecordError(
-                    "a record before any #fields header naming an rdp, ssh or rfb log",
-                    source=name,
-                    line=number,
-                )
-            )
-            continue
-        values = text.split(sep)
-        if len(values) != nfields:
-            on_error(
-                RecordError(
-                    f"{len(values)} columns where the #fields header has {nfields}",
-                    source=name,
-                    line=number,
-                )
-            )
-            continue
-        try:
-            yield build(values, number, text)
-        except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: a ts of 400 digits
-            on_error(RecordError(f"bad value: {exc}", source=name, line=number))
+                data = build(values, number, text)
+            except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: a ts of 400 digits
+                on_error(RecordError(f"bad value: {exc}", source=name, line=number))
+                continue
+            yield data if rows else whole_record(RatRecord, data, all_fields)
 
 
 def read_zeek_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
