@@ -25,7 +25,7 @@ import typer
 
 from iodef.errors import IODEFError
 from iodef.safexml import DEFAULT_MAX_BYTES
-from iodef.validate import Issue, _quick_check, check
+from iodef.validate import Issue, Report, _explain_rejected, _quick_check, _Rejected, check
 
 from ._choices import PROFILE_HELP, OutputFormat, Profile
 from ._console import Quiet, info, paint, progress_wanted
@@ -140,12 +140,16 @@ def _unreadable(name: str, exc: IODEFError | OSError) -> DocResult:
 def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocResult:
     """Check one input; never raises for a bad document (it becomes an ``unreadable`` result)."""
     result = _check_one(job, profile, strict, rules, explain=True)
-    assert result is not None
+    assert isinstance(result, DocResult)
     return result
 
 
-def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool) -> DocResult | None:
-    """:func:`check_one`; with ``explain=False``, None for a document libxml2 finds invalid."""
+def _check_one(
+    job: _Job, profile: str, strict: bool, rules: bool, explain: bool
+) -> DocResult | _Rejected | None:
+    """:func:`check_one`; with ``explain=False``, what a worker found in a document libxml2 finds
+    invalid (:func:`_finish_rejected` completes it where xmlschema is loaded), or None when that
+    document is to be checked again whole."""
     if job.missing is not None:
         issue = Issue("error", "-", None, None, "unreadable", job.missing)
         return DocResult(job.name, "unreadable", None, None, (issue,), io_error=True)
@@ -160,16 +164,33 @@ def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool
             quick = _quick_check(
                 source, profile=profile, rules=rules, source_name=job.name, max_bytes=job.max_bytes
             )
-            if quick is None:
-                return None
+            if quick is None or isinstance(quick, _Rejected):
+                return quick
             report = quick
     except (IODEFError, OSError) as exc:
         return _unreadable(job.name, exc)
+    return _result(job, report, from_json, strict)
+
+
+def _result(job: _Job, report: Report, from_json: tuple[Issue, ...] | None, strict: bool) -> DocResult:
     issues = report.issues
     if from_json is not None:  # lines of the XML made from JSON/CBOR would mislead: paths only
         issues = from_json + tuple(dataclasses.replace(i, line=None, column=None) for i in issues)
     failed = not report.valid or bool(from_json) or (strict and bool(issues))
     return DocResult(job.name, "invalid" if failed else "valid", report.version, report.profile, issues)
+
+
+def _finish_rejected(job: _Job, rejected: _Rejected, profile: str, strict: bool, rules: bool) -> DocResult:
+    """The result of a document a worker found invalid: only its explanation is worked out here
+    (the whole check again if the file changed meanwhile)."""
+    source: bytes | str = job.data if job.data is not None else job.name
+    try:
+        report = _explain_rejected(source, rejected, source_name=job.name, max_bytes=job.max_bytes)
+    except (IODEFError, OSError) as exc:
+        return _unreadable(job.name, exc)
+    if report is None:
+        return check_one(job, profile, strict, rules)
+    return _result(job, report, None, strict)
 
 
 # --------------------------------------------------------------------------- RFC 8727 JSON / CBOR input
@@ -204,7 +225,8 @@ _worker_args: tuple[str, bool, bool] = ("rfc7970", False, True)
 _worker_jobs: list[_Job] = []
 
 #: what a worker sends back for a document that is valid without any issue (most of them);
-#: None stands for a document libxml2 rejected, which the parent checks again for the report
+#: None stands for a document libxml2 rejected with more errors than a report lists, which the
+#: parent checks again whole
 _Compact = tuple[str | None, str | None] | None
 
 
@@ -219,14 +241,14 @@ def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | Non
     gc.freeze()
 
 
-def _work(span: tuple[int, int]) -> list[DocResult | _Compact]:
+def _work(span: tuple[int, int]) -> list[DocResult | _Rejected | _Compact]:
     """Check the jobs ``span`` (start, stop) and return small results, in order."""
     profile, strict, rules = _worker_args
-    out: list[DocResult | _Compact] = []
+    out: list[DocResult | _Rejected | _Compact] = []
     for job in _worker_jobs[span[0] : span[1]]:
         result = _check_one(job, profile, strict, rules, explain=False)
-        if result is None:
-            out.append(None)
+        if result is None or isinstance(result, _Rejected):
+            out.append(result)
         elif result.status == "valid" and not result.issues:
             out.append((result.version, result.profile))
         else:
@@ -272,6 +294,10 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
                 for i, item in enumerate(chunk, start):
                     if isinstance(item, DocResult):
                         yield item
+                    elif isinstance(item, _Rejected):
+                        # explained here, so that only this process loads xmlschema (while the
+                        # workers go on); the worker's findings spare checking it again
+                        yield _finish_rejected(jobs[i], item, profile, strict, rules)
                     elif item is None:
                         # invalid: the report is written here, so that only this process
                         # builds the xmlschema schema (while the workers go on)

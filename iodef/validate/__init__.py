@@ -34,7 +34,7 @@ bundled v1 schema and their reports say so (profile ``iodef-v1``).
 from __future__ import annotations
 
 from ..errors import Issue
-from .api import Report, _quick_check, check, is_valid, iter_issues, validate
+from .api import Report, _explain_rejected, _quick_check, _Rejected, check, is_valid, iter_issues, validate
 from .profiles import PROFILES
 from .xsd import fast_verdict
 
@@ -42,6 +42,8 @@ __all__ = [
     "PROFILES",
     "Issue",
     "Report",
+    "_Rejected",
+    "_explain_rejected",
     "_quick_check",
     "check",
     "fast_verdict",

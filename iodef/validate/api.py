@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
@@ -26,7 +27,7 @@ from ..safexml import (
 from ._paths import ElementPaths
 from .profiles import PROFILE_LABELS, PROFILES, V1_PROFILE
 from .rules import _accel, run_rules
-from .xsd import _schema_issues, _Unexplained
+from .xsd import MAX_SCHEMA_ISSUES, LogEntry, _schema_issues, _Unexplained, log_entries, rejected_issues
 
 if TYPE_CHECKING:
     from ..model import IODEFDocument
@@ -250,6 +251,32 @@ def check(
     return Report(inp.name, used, version, tuple(_iter(inp, profile, rules)))
 
 
+@dataclass(frozen=True, slots=True)
+class _Rejected:
+    """What a worker process found in a document libxml2 rejected, for the process that explains it.
+
+    The rule issues and libxml2's log are sent (small and picklable), so that the explaining
+    process only parses the document again; *size* and *crc* tell it the bytes are the same.
+    """
+
+    name: str
+    profile: str
+    version: str
+    log: tuple[LogEntry, ...]
+    rule_issues: tuple[Issue, ...]
+    size: int | None
+    crc: int | None
+
+
+def _facts(root: etree._Element, version: str) -> int | None:
+    accelerated = _accel.ACCELERATED
+    return accelerated.facts(root) if accelerated is not None and version == "2.0" else None
+
+
+def _fingerprint(data: bytes | None) -> tuple[int | None, int | None]:
+    return (None, None) if data is None else (len(data), zlib.crc32(data))
+
+
 def _quick_check(
     source: bytes | str | os.PathLike[str],
     *,
@@ -257,20 +284,48 @@ def _quick_check(
     rules: bool = True,
     source_name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Report | None:
-    """:func:`check`, or None when libxml2 rejects the document's schema validity.
+) -> Report | _Rejected | None:
+    """:func:`check`, or, when libxml2 rejects the document's schema validity, what was found
+    without explaining it (:func:`_explain_rejected` finishes the report), or None when that is
+    too much to send (more than a report lists: :func:`check` it whole instead).
 
     For callers that spread documents over processes: the invalid ones, whose report needs the
-    xmlschema schema (a third of a second to build in each process), can then be checked in
-    one process with :func:`check`. Raises like :func:`check`.
+    xmlschema schema (a quarter of a second to load in each process), are explained in one
+    process. Raises like :func:`check`.
     """
     _check_profile(profile)
     inp = _read(source, source_name, max_bytes)
     used, version = _profile_for(inp.root, profile)
     try:
         return Report(inp.name, used, version, tuple(_iter(inp, profile, rules, explain=False)))
-    except _Unexplained:
+    except _Unexplained as exc:
+        if len(exc.log) > MAX_SCHEMA_ISSUES:
+            return None
+        log = log_entries(exc.log)
+    rule_issues: tuple[Issue, ...] = ()
+    if rules and version == "2.0":
+        facts = _facts(inp.root, version)
+        rule_issues = tuple(run_rules(inp.root, used, ElementPaths(), inp.prefix, inp.data, facts))
+    return _Rejected(inp.name, used, version, log, rule_issues, *_fingerprint(inp.data))
+
+
+def _explain_rejected(
+    source: bytes | str | os.PathLike[str],
+    rejected: _Rejected,
+    *,
+    source_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Report | None:
+    """The :func:`check` report of a document :func:`_quick_check` returned *rejected* for (None
+    when the bytes read now are not the ones checked then). Raises like :func:`check`."""
+    inp = _read(source, source_name, max_bytes)
+    if _fingerprint(inp.data) != (rejected.size, rejected.crc):
         return None
+    root = inp.root
+    schema_issues = rejected_issues(
+        root, rejected.profile, rejected.log, ElementPaths(), _facts(root, rejected.version)
+    )
+    return Report(inp.name, rejected.profile, rejected.version, (*schema_issues, *rejected.rule_issues))
 
 
 def iter_issues(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from lxml import etree
@@ -485,6 +486,10 @@ def _false_positive_message(message: str) -> bool:
 class _Unexplained(Exception):
     """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
 
+    def __init__(self, log: Any) -> None:
+        super().__init__()
+        self.log = log
+
 
 def _schema_issues(
     root: etree._Element,
@@ -504,20 +509,48 @@ def _schema_issues(
     """
     schema = decider_schema(profile)
     libxml2_ok = schema.validate(root)
-    if not libxml2_ok and not explain:
-        raise _Unexplained
-    checked = profile != V1_PROFILE and (not libxml2_ok or _needs_id_check(root, data, facts))
-    id_issues = _id_issues(root, path_of, facts) if checked else []
-    if libxml2_ok and not id_issues:
+    if not libxml2_ok:
+        if not explain:
+            raise _Unexplained(schema.error_log)
+        return rejected_issues(root, profile, schema.error_log, path_of, facts)
+    if not (profile != V1_PROFILE and _needs_id_check(root, data, facts)):
         return []
+    id_issues = _id_issues(root, path_of, facts)
+    id_issues.sort(key=lambda i: i.line or 0)
+    return _capped(id_issues)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of libxml2's error log, as the report needs it (picklable, unlike lxml's)."""
+
+    type_name: str
+    path: str | None
+    message: str
+    line: int
+    column: int
+
+
+def log_entries(log: Any) -> tuple[LogEntry, ...]:
+    return tuple(LogEntry(e.type_name, e.path, e.message, e.line, e.column) for e in log)
+
+
+def rejected_issues(
+    root: etree._Element,
+    profile: str,
+    log: Sequence[Any],
+    path_of: PathOf = element_path,
+    facts: int | None = None,
+) -> list[Issue]:
+    """The schema issues of a document libxml2 rejected with *log* (its error log, or the
+    :class:`LogEntry` copies of it a worker process sent)."""
+    id_issues = _id_issues(root, path_of, facts) if profile != V1_PROFILE else []
     issues: list[Issue] = []
     beyond = 0
-    if not libxml2_ok:
-        log = schema.error_log
-        if len(log) <= MAX_SCHEMA_ISSUES:
-            issues = _explained(root, profile, log, path_of, facts)
-        if not issues:
-            issues, beyond = _libxml2_report(log, root, path_of)
+    if len(log) <= MAX_SCHEMA_ISSUES:
+        issues = _explained(root, profile, log, path_of, facts)
+    if not issues:
+        issues, beyond = _libxml2_report(log, root, path_of)
     issues.extend(id_issues)
     issues.sort(key=lambda i: i.line or 0)
     return _capped(issues, beyond)
