@@ -224,8 +224,7 @@ def _iter(inp: _Input, profile: str, rules: bool, explain: bool = True) -> Itera
         yield _root_issue(root)
         return
     paths = ElementPaths()  # each element's path worked out once, however many issues name it
-    accelerated = _accel.ACCELERATED  # one C walk answers what the searches of both parts need
-    facts = accelerated.facts(root) if accelerated is not None and version == "2.0" else None
+    facts = _facts(root, version)  # one C walk answers what the searches of both parts need
     yield from _schema_issues(root, used, explain, paths, inp.data, facts)
     if rules and version == "2.0":
         yield from run_rules(root, used, paths, inp.prefix, inp.data, facts)
