@@ -300,10 +300,9 @@ def _quick_check(
     except _Unexplained as exc:
         if len(exc.log) > MAX_SCHEMA_ISSUES:
             return None
-        log = log_entries(exc.log)
+        log, facts = log_entries(exc.log), exc.facts
     rule_issues: tuple[Issue, ...] = ()
     if rules and version == "2.0":
-        facts = _facts(inp.root, version)
         rule_issues = tuple(run_rules(inp.root, used, ElementPaths(), inp.prefix, inp.data, facts))
     return _Rejected(inp.name, used, version, log, rule_issues, *_fingerprint(inp.data))
 

@@ -486,9 +486,10 @@ def _false_positive_message(message: str) -> bool:
 class _Unexplained(Exception):
     """libxml2 rejected the document and the caller asked not to build xmlschema's report here."""
 
-    def __init__(self, log: Any) -> None:
+    def __init__(self, log: Any, facts: int | None) -> None:
         super().__init__()
         self.log = log
+        self.facts = facts  # what the C walk found, for the rules the caller still runs
 
 
 def _schema_issues(
@@ -511,7 +512,7 @@ def _schema_issues(
     libxml2_ok = schema.validate(root)
     if not libxml2_ok:
         if not explain:
-            raise _Unexplained(schema.error_log)
+            raise _Unexplained(schema.error_log, facts)
         return rejected_issues(root, profile, schema.error_log, path_of, facts)
     if not (profile != V1_PROFILE and _needs_id_check(root, data, facts)):
         return []
