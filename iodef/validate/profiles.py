@@ -307,7 +307,9 @@ def _selector_check_skipped(skip: bool) -> Iterator[None]:
     process, half of the build, and under "skip" its verdict is discarded. The class attribute
     it caches the compiled regex in is set to a match-anything one for the build and put back
     after; a class that already holds its regex (compiled by an earlier build) is left alone.
-    Without that attribute (another xmlschema) nothing is changed.
+    Without that attribute (another xmlschema) nothing is changed. A schema another thread of the
+    same process builds during that window skips the selector check too (iodef's own builds are
+    serialised by the lock around this one).
     """
     patched: list[Any] = []
     if skip:
