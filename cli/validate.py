@@ -144,12 +144,10 @@ def check_one(job: _Job, profile: str, strict: bool, rules: bool = True) -> DocR
     return result
 
 
-def _check_one(
-    job: _Job, profile: str, strict: bool, rules: bool, explain: bool
-) -> DocResult | _Rejected | None:
-    """:func:`check_one`; with ``explain=False``, what a worker found in a document libxml2 finds
-    invalid (:func:`_finish_rejected` completes it where xmlschema is loaded), or None when that
-    document is to be checked again whole."""
+def _check_one(job: _Job, profile: str, strict: bool, rules: bool, explain: bool) -> DocResult | _Rejected:
+    """:func:`check_one`; with ``explain=False``, for a document libxml2 finds invalid in a way
+    only xmlschema explains, what a worker found (:func:`_finish_rejected` completes it where
+    xmlschema is loaded)."""
     if job.missing is not None:
         issue = Issue("error", "-", None, None, "unreadable", job.missing)
         return DocResult(job.name, "unreadable", None, None, (issue,), io_error=True)
@@ -164,7 +162,7 @@ def _check_one(
             quick = _quick_check(
                 source, profile=profile, rules=rules, source_name=job.name, max_bytes=job.max_bytes
             )
-            if quick is None or isinstance(quick, _Rejected):
+            if isinstance(quick, _Rejected):
                 return quick
             report = quick
     except (IODEFError, OSError) as exc:
@@ -224,10 +222,9 @@ def _rfc8727_hook(source: bytes | str, name: str) -> tuple[bytes | str, tuple[Is
 _worker_args: tuple[str, bool, bool] = ("rfc7970", False, True)
 _worker_jobs: list[_Job] = []
 
-#: what a worker sends back for a document that is valid without any issue (most of them);
-#: None stands for a document libxml2 rejected with more errors than a report lists, which the
-#: parent checks again whole
-_Compact = tuple[str | None, str | None] | None
+#: what a worker sends back for a document that is valid without any issue (most of them):
+#: its version and profile
+_Compact = tuple[str | None, str | None]
 
 
 def _init_worker(profile: str, strict: bool, rules: bool, jobs: list[_Job] | None) -> None:
@@ -247,7 +244,7 @@ def _work(span: tuple[int, int]) -> list[DocResult | _Rejected | _Compact]:
     out: list[DocResult | _Rejected | _Compact] = []
     for job in _worker_jobs[span[0] : span[1]]:
         result = _check_one(job, profile, strict, rules, explain=False)
-        if result is None or isinstance(result, _Rejected):
+        if isinstance(result, _Rejected):
             out.append(result)
         elif result.status == "valid" and not result.issues:
             out.append((result.version, result.profile))
@@ -298,10 +295,6 @@ def _checked(jobs: list[_Job], profile: str, strict: bool, rules: bool, n_jobs: 
                         # explained here, so that only this process loads xmlschema (while the
                         # workers go on); the worker's findings spare checking it again
                         yield _finish_rejected(jobs[i], item, profile, strict, rules)
-                    elif item is None:
-                        # invalid: the report is written here, so that only this process
-                        # builds the xmlschema schema (while the workers go on)
-                        yield check_one(jobs[i], profile, strict, rules)
                     else:
                         yield DocResult(jobs[i].name, "valid", item[0], item[1], ())
     finally:

@@ -27,7 +27,7 @@ from ..safexml import (
 from ._paths import ElementPaths
 from .profiles import PROFILE_LABELS, PROFILES, V1_PROFILE
 from .rules import _accel, run_rules
-from .xsd import MAX_SCHEMA_ISSUES, LogEntry, _schema_issues, _Unexplained, log_entries, rejected_issues
+from .xsd import LogEntry, _schema_issues, _Unexplained, log_entries, rejected_issues
 
 if TYPE_CHECKING:
     from ..model import IODEFDocument
@@ -283,14 +283,15 @@ def _quick_check(
     rules: bool = True,
     source_name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Report | _Rejected | None:
-    """:func:`check`, or, when libxml2 rejects the document's schema validity, what was found
-    without explaining it (:func:`_explain_rejected` finishes the report), or None when that is
-    too much to send (more than a report lists: :func:`check` it whole instead).
+) -> Report | _Rejected:
+    """:func:`check`, or, when libxml2 rejects the document's schema validity and only xmlschema
+    can explain it, what was found without explaining it (:func:`_explain_rejected` finishes the
+    report).
 
-    For callers that spread documents over processes: the invalid ones, whose report needs the
-    xmlschema schema (a quarter of a second to load in each process), are explained in one
-    process. Raises like :func:`check`.
+    For callers that spread documents over processes: the invalid ones whose report needs the
+    xmlschema schema (a quarter of a second to load in each process) are explained in one
+    process; the common single errors, and floods of errors, are reported here from libxml2's log
+    (:func:`iodef.validate.xsd.quick_rejected_issues`). Raises like :func:`check`.
     """
     _check_profile(profile)
     inp = _read(source, source_name, max_bytes)
@@ -298,8 +299,6 @@ def _quick_check(
     try:
         return Report(inp.name, used, version, tuple(_iter(inp, profile, rules, explain=False)))
     except _Unexplained as exc:
-        if len(exc.log) > MAX_SCHEMA_ISSUES:
-            return None
         log, facts = log_entries(exc.log), exc.facts
     rule_issues: tuple[Issue, ...] = ()
     if rules and version == "2.0":

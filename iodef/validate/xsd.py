@@ -21,6 +21,7 @@ from .._tree import _DT_RE, element_path
 from ..errors import Issue
 from ..safexml import IODEF_NS
 from .decider import _node_at, decider_schema
+from .explain import explain
 from .profiles import V1_PROFILE, xmlschema_for
 from .rules._context import (
     _FACT_ID_ATTRIBUTE,
@@ -511,9 +512,16 @@ def _schema_issues(
     schema = decider_schema(profile)
     libxml2_ok = schema.validate(root)
     if not libxml2_ok:
+        # a copy: explaining validates parts again with the same schema, which resets its log
+        log = schema.error_log
         if not explain:
-            raise _Unexplained(schema.error_log, facts)
-        return rejected_issues(root, profile, schema.error_log, path_of, facts)
+            # explained here when that needs no xmlschema (the schema a quarter of a second to
+            # build); otherwise the caller is told, to explain it where xmlschema is loaded
+            quick = quick_rejected_issues(root, profile, log, path_of, facts)
+            if quick is None:
+                raise _Unexplained(log, facts)
+            return quick
+        return rejected_issues(root, profile, log, path_of, facts)
     if not (profile != V1_PROFILE and _needs_id_check(root, data, facts)):
         return []
     id_issues = _id_issues(root, path_of, facts)
@@ -545,16 +553,50 @@ def rejected_issues(
 ) -> list[Issue]:
     """The schema issues of a document libxml2 rejected with *log* (its error log, or the
     :class:`LogEntry` copies of it a worker process sent)."""
-    id_issues = _id_issues(root, path_of, facts) if profile != V1_PROFILE else []
     issues: list[Issue] = []
     beyond = 0
     if len(log) <= MAX_SCHEMA_ISSUES:
         issues = _explained(root, profile, log, path_of, facts)
     if not issues:
         issues, beyond = _libxml2_report(log, root, path_of)
+    return _with_id_issues(root, profile, issues, beyond, path_of, facts)
+
+
+def quick_rejected_issues(
+    root: etree._Element,
+    profile: str,
+    log: Sequence[Any],
+    path_of: PathOf = element_path,
+    facts: int | None = None,
+) -> list[Issue] | None:
+    """:func:`rejected_issues`' result when it needs no xmlschema (one common error that
+    :func:`iodef.validate.explain.explain` words, or a report from libxml2's log alone); None
+    when it does."""
+    issues: list[Issue] | None = []
+    beyond = 0
+    if len(log) <= MAX_SCHEMA_ISSUES and not _too_many_attributes(root, facts):
+        try:
+            issues = explain(root, profile, log, path_of)
+        except Exception:  # the explainer of a hostile document: xmlschema's path decides
+            issues = None
+        if not issues:
+            return None
+    if not issues:
+        issues, beyond = _libxml2_report(log, root, path_of)
+    return _with_id_issues(root, profile, issues, beyond, path_of, facts)
+
+
+def _with_id_issues(
+    root: etree._Element, profile: str, issues: list[Issue], beyond: int, path_of: PathOf, facts: int | None
+) -> list[Issue]:
+    id_issues = _id_issues(root, path_of, facts) if profile != V1_PROFILE else []
     issues.extend(id_issues)
     issues.sort(key=lambda i: i.line or 0)
     return _capped(issues, beyond)
+
+
+def _too_many_attributes(root: etree._Element, facts: int | None) -> bool:
+    return bool(_FACT_MANY_ATTRIBUTES & facts if facts is not None else _TOO_MANY_ATTRIBUTES(root))
 
 
 def _libxml2_report(log: Any, root: etree._Element, path_of: PathOf) -> tuple[list[Issue], int]:
@@ -589,11 +631,16 @@ def _explained(
     beyond 2**31 an OverflowError), the report falls back to libxml2's own messages rather than
     letting the failure escape.
     """
-    too_many = _FACT_MANY_ATTRIBUTES & facts if facts is not None else _TOO_MANY_ATTRIBUTES(root)
-    if too_many:
+    if _too_many_attributes(root, facts):
         # thousands of stray attributes: xmlschema's cost grows with the square of their number
         # (each error copies the element); libxml2's log says the same, at once
         return []
+    try:
+        quick = explain(root, profile, log, path_of)
+    except Exception:  # the quick explainer failed on a hostile document: xmlschema decides
+        quick = None
+    if quick:
+        return quick
     try:
         return _xmlschema_issues(root, profile, log, path_of)
     except Exception:  # any failure of the explainer: libxml2's log stands
