@@ -250,15 +250,16 @@ def _datatype(el: etree._Element, profile: str, message: str, path_of: PathOf) -
     return [Issue("error", path_of(el), el.sourceline, None, "xsd:cvc-datatype-valid.1.2.1", reason)]
 
 
-def _plain_namespaces(root: etree._Element) -> bool:
-    """The IODEF namespace is the default one or bound to ``iodef``, the same on every element
-    (so xmlschema names an element ``{ns}X`` or ``iodef:X``, both written ``X`` in a report)."""
-    nsmap = root.nsmap
+def _plain_namespaces(parent: etree._Element) -> bool:
+    """The IODEF namespace is the default one or bound to ``iodef`` where *parent* is.
+
+    xmlschema checks *parent*'s content model on a copy carrying *parent*'s namespaces, and
+    names an element ``{ns}X`` or ``iodef:X`` there, both written ``X`` in a report.
+    """
+    nsmap = parent.nsmap
     if any(uri == IODEF_NS and prefix not in (None, "iodef") for prefix, uri in nsmap.items()):
         return False
-    if nsmap.get("iodef", IODEF_NS) != IODEF_NS:
-        return False
-    return all(el.nsmap == nsmap for el in root.iter() if isinstance(el.tag, str))
+    return nsmap.get("iodef", IODEF_NS) == IODEF_NS
 
 
 def _unexpected_child(
@@ -277,7 +278,7 @@ def _unexpected_child(
         return None  # character data: xmlschema says more than the content model
     if any(not str(c.tag).startswith(_NS) or any(a.startswith(_XSI) for a in c.attrib) for _, c in elements):
         return None
-    if not _plain_namespaces(root):
+    if not _plain_namespaces(parent):
         return None
     errors = _model_errors(decl.sequence, [(i, _local(c)) for i, c in elements])
     if not errors:

@@ -9,6 +9,7 @@ documents mutated in each way the explainer knows (and in ways close to them it 
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -228,3 +229,21 @@ def test_content_model_misfits_are_worded_as_xmlschema_words_them(change: Any, m
     assert quick is not None
     assert quick[0].message.startswith(message)
     assert quick == _xmlschema_issues(root, "rfc7970", log, ElementPaths())
+
+
+@pytest.mark.parametrize(("prefix", "explained"), [("iodef", True), ("x", False)])
+def test_a_prefix_other_than_iodef_is_left_to_xmlschema(prefix: str, explained: bool) -> None:
+    # xmlschema names the stray child with the document's own prefix: 'x:Phone', but 'Phone' for
+    # the iodef prefix (which a report strips, as it strips the namespace of a default one)
+    body = (FIXTURES / "valid" / "minimal.xml").read_text(encoding="utf-8").split("\n", 2)[2]
+    body = body.replace("<Description>", "<Phone>1</Phone><Description>")
+    body = re.sub(r"<(/?)(\w)", rf"<\1{prefix}:\2", body).replace("xmlns=", f"xmlns:{prefix}=")
+    root = parse_xml(body.encode())
+    schema = decider_schema("rfc7970")
+    assert not schema.validate(root)
+    log = schema.error_log
+    quick = explain(root, "rfc7970", log, ElementPaths())
+    slow = _xmlschema_issues(root, "rfc7970", log, ElementPaths())
+    assert (quick is not None) is explained
+    assert quick in (None, slow)
+    assert slow[0].message.startswith("Unexpected child with tag '" + ("Phone" if explained else "x:Phone"))
