@@ -259,7 +259,7 @@ def _plain_namespaces(parent: etree._Element) -> bool:
     nsmap = parent.nsmap
     if any(uri == IODEF_NS and prefix not in (None, "iodef") for prefix, uri in nsmap.items()):
         return False
-    return nsmap.get("iodef", IODEF_NS) == IODEF_NS
+    return bool(nsmap.get("iodef", IODEF_NS) == IODEF_NS)
 
 
 def _unexpected_child(
