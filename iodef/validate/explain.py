@@ -48,6 +48,8 @@ _BUILTINS: Final = {
     "xs:dateTime": re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?"),
 }
 _ENUM_BASES: Final = frozenset({"xs:NMTOKEN", "xs:string", "xs:token"})
+#: the attributes of an element reference in a sequence followed here
+_PARTICLE: Final = frozenset({"ref", "minOccurs", "maxOccurs"})
 
 _MISSING: Final = re.compile(
     rf"Element '\{{{re.escape(IODEF_NS)}\}}([\w.-]+)': The attribute '([\w-]+)' is required but missing\."
@@ -110,16 +112,7 @@ def _sequence(ctype: etree._Element) -> tuple[_Particle, ...] | None:
         if not isinstance(item.tag, str):
             continue
         ref = item.get("ref", "")
-        if (
-            item.tag != f"{_XS}element"
-            or not ref.startswith("iodef:")
-            or set(item.attrib)
-            - {
-                "ref",
-                "minOccurs",
-                "maxOccurs",
-            }
-        ):
+        if item.tag != f"{_XS}element" or not ref.startswith("iodef:") or set(item.attrib) - _PARTICLE:
             return None
         low, high = _occurs(item, "minOccurs", 1), _occurs(item, "maxOccurs", 1)
         # xmlschema words occurrence counts beyond 0/1 and 1/unbounded in ways not written here
