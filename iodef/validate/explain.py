@@ -1,8 +1,9 @@
 """The report of a document with one common schema error, written without loading xmlschema.
 
 Most invalid documents break the schema in one place, in one of a few ways: a required
-attribute missing, an attribute value outside its enumeration, an element's text that is not a
-value of its built-in type, or a child element where the content model has no room for it.
+attribute missing, an attribute the element does not have, an attribute value outside its
+enumeration, an element's text that is not a value of its built-in type, or a child element
+where the content model has no room for it.
 libxml2's single log entry then says everything the report needs, and the schema document says
 the rest (the enumeration, the content model). For exactly those cases :func:`explain` writes the
 issues xmlschema's report (:mod:`iodef.validate.xsd`) would give, word for word, so that a run
@@ -58,6 +59,10 @@ _ENUMERATION: Final = re.compile(
     rf"Element '\{{{re.escape(IODEF_NS)}\}}([\w.-]+)', attribute '([\w-]+)': \[facet 'enumeration'\] "
     r"The value '([^']*)' is not an element of the set \{.*\}\.",
     re.S,
+)
+_NOT_ALLOWED: Final = re.compile(
+    rf"Element '\{{{re.escape(IODEF_NS)}\}}([\w.-]+)', attribute '([\w-]+)': "
+    r"The attribute '\2' is not allowed\."
 )
 _DATATYPE: Final = re.compile(
     rf"Element '\{{{re.escape(IODEF_NS)}\}}([\w.-]+)': '([^']*)' is not a valid value of the atomic "
@@ -192,6 +197,8 @@ def explain(root: etree._Element, profile: str, log: Sequence[Any], path_of: Pat
     kind = entry.type_name
     if kind == "SCHEMAV_CVC_COMPLEX_TYPE_4":
         return _missing_attribute(el, profile, message, path_of)
+    if kind == "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1":
+        return _attribute_not_allowed(el, profile, message, path_of)
     if kind == "SCHEMAV_CVC_ENUMERATION_VALID":
         return _enumeration(el, profile, message, path_of)
     if kind == "SCHEMAV_CVC_DATATYPE_VALID_1_2_1":
@@ -211,6 +218,19 @@ def _missing_attribute(el: etree._Element, profile: str, message: str, path_of: 
         return None
     reason = f"missing required attribute {m.group(2)!r}"
     return [Issue("error", path_of(el), el.sourceline, None, "xsd:cvc-complex-type.4", reason)]
+
+
+def _attribute_not_allowed(
+    el: etree._Element, profile: str, message: str, path_of: PathOf
+) -> list[Issue] | None:
+    m = _NOT_ALLOWED.fullmatch(message)
+    if m is None or m.group(1) != _local(el) or _declaration(el, profile) is None:
+        return None
+    name = m.group(2)  # unqualified: xmlschema would print a namespaced one in Clark notation
+    reason = f"{name!r} attribute not allowed for element"
+    return [
+        Issue("error", f"{path_of(el)}/@{name}", el.sourceline, None, "xsd:cvc-complex-type.3.2.2", reason)
+    ]
 
 
 def _enumeration(el: etree._Element, profile: str, message: str, path_of: PathOf) -> list[Issue] | None:
