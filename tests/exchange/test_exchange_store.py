@@ -369,3 +369,24 @@ def test_a_new_incident_written_with_its_views_serves_each_reader_its_view(store
     found, created3 = asyncio.run(repeat())
     assert (found.entry_id, created3) == (first.entry_id, False)
     assert store.count("incidents") == 2
+
+
+def test_opening_a_store_drops_the_index_no_query_uses_and_keeps_it_working(store: Store) -> None:
+    # A store made by an earlier version carries an index over (feed, seq) that every insert paid for.
+    store.add(doc(60))
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_iodef_entries_feed_seq ON iodef_entries (feed, seq)")
+    url = store.engine.url.render_as_string(hide_password=False)
+    again = Store(url)
+    try:
+        names = {ix["name"] for ix in sa.inspect(again.engine).get_indexes("iodef_entries")}
+        assert "ix_iodef_entries_feed_seq" not in names
+        assert "ix_iodef_entries_feed_received" in names
+        assert again.count("incidents") == 1
+        again.add(doc(61))
+        assert [e.incident_id for e in again.list_entries("incidents", reader=None, max_rank=2)] == [
+            "T-61",
+            "T-60",
+        ]
+    finally:
+        again.close()
