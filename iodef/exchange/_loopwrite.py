@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from ._schema import Entry, NewDocument
@@ -187,7 +186,7 @@ class _DirectPostgres:
             row = await cur.fetchone()
             if row is None:
                 return None  # a repeat or a next version: nothing was added
-            return replace(entry, seq=int(row[0])), True
+            return entry(int(row[0])), True
         except psycopg.IntegrityError:
             # Another process wrote it, or the incident, meanwhile: the thread looks under the lock.
             return None

@@ -19,8 +19,8 @@ import uuid
 from collections import namedtuple
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.exc import DBAPIError
@@ -156,27 +156,26 @@ def add_raw(
 def _insert(
     cur: Any, sql: _Statements, doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
 ) -> tuple[Entry, bool]:
-    entry, values = _new_row(doc, version, previous, sqlite=sqlite)
+    values, now = _new_row(doc, version, previous, sqlite=sqlite)
     cur.execute(sql.insert, values)
     seq = int(cur.fetchone()[0])
     if doc.views:
         cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
     if doc.received is not None:
         cur.execute(sql.insert_received, (seq, *doc.received))
-    return replace(entry, seq=seq), True
+    return _entry(seq, values, now), True
 
 
 def _new_row(
     doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
-) -> tuple[Entry, list[Any]]:
-    """The entry (seq 0: the database numbers it) and the values of its INSERT."""
+) -> tuple[list[Any], datetime]:
+    """The values of the INSERT of *doc*, and its time of arrival (see :func:`_entry`)."""
     rank = restriction_rank(doc.restriction)
     visible = min(rank, PRIVATE_RANK) if doc.visible_rank is None else doc.visible_rank
     now = datetime.now(UTC)
-    entry_id = str(uuid.uuid4())
     # In _INSERT_NAMES order (the columns of the table but seq and body).
     values: list[Any] = [
-        entry_id,
+        str(uuid.uuid4()),
         doc.feed,
         doc.sender,
         doc.digest,
@@ -195,26 +194,36 @@ def _new_row(
         len(doc.body),
         doc.body,
     ]
-    entry = Entry(
-        seq=0,
-        entry_id=entry_id,
-        feed=doc.feed,
-        sender=doc.sender,
-        digest=doc.digest,
-        incident_name=doc.incident_name,
-        incident_id=doc.incident_id,
-        purpose=doc.purpose,
-        restriction=doc.restriction,
-        restriction_rank=rank,
-        generation_time=doc.generation_time,
-        report_time=doc.report_time,
-        received=now,
-        version=version,
-        previous_entry_id=previous,
-        size=len(doc.body),
-        visible_rank=visible,
+    return values, now
+
+
+def _entry(seq: int, values: list[Any], received: datetime) -> Entry:
+    """The entry of the row *values* (from :func:`_new_row`) that the database numbered *seq*.
+
+    Built once the number is known, instead of made with seq 0 and numbered afterwards with
+    ``dataclasses.replace`` (two constructions of a frozen dataclass and a walk over its fields).
+    """
+    v = values
+    # Entry's fields: seq, then _INSERT_NAMES but visible_rank (last) and body, received as a datetime.
+    return Entry(
+        seq,
+        v[0],
+        v[1],
+        v[2],
+        v[3],
+        v[4],
+        v[5],
+        v[6],
+        v[7],
+        v[8],
+        v[10],
+        v[11],
+        received,
+        v[13],
+        v[14],
+        v[15],
+        v[9],
     )
-    return entry, values
 
 
 def _pg_look(locked: bool) -> str:
@@ -265,13 +274,15 @@ _PG_ADD_NEW: Final = _pg_add_new_sql(False)
 _PG_ADD_NEW_LOCKED: Final = _pg_add_new_sql(True)
 
 
-def pg_add_new_statement(doc: NewDocument, *, locked: bool) -> tuple[str, tuple[Any, ...], Entry]:
+def pg_add_new_statement(
+    doc: NewDocument, *, locked: bool
+) -> tuple[str, tuple[Any, ...], Callable[[int], Entry]]:
     """PostgreSQL: the statement that adds *doc* if it is a new incident, its parameters, and its entry.
 
-    The statement returns the new row's ``seq`` (the entry's is 0 until then), or no row when
-    *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
+    The statement returns the new row's ``seq`` (the entry is made of it by the callable), or no
+    row when *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
     """
-    entry, values = _new_row(doc, 1, None, sqlite=False)
+    values, now = _new_row(doc, 1, None, sqlite=False)
     views = doc.views
     params = (
         *values,
@@ -288,7 +299,11 @@ def pg_add_new_statement(doc: NewDocument, *, locked: bool) -> tuple[str, tuple[
         [v[2] for v in views],
         [v[3] for v in views],
     )
-    return (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW), params, entry
+    return (
+        (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW),
+        params,
+        partial(_entry, values=values, received=now),
+    )
 
 
 def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool] | None:
@@ -298,7 +313,7 @@ def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, boo
     row = cur.fetchone()
     if row is None:
         return None
-    return replace(entry, seq=int(row[0])), True
+    return entry(int(row[0])), True
 
 
 def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
