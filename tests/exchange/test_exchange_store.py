@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from iodef.exchange._write import Outcome
 from iodef.exchange.store import Entry, NewDocument, Store, entries, metadata
 
 PG_ENV = "IODEF_TEST_POSTGRES_URL"
@@ -390,3 +391,33 @@ def test_opening_a_store_drops_the_index_no_query_uses_and_keeps_it_working(stor
         ]
     finally:
         again.close()
+
+
+def test_documents_written_together_get_what_one_at_a_time_gets(store: Store) -> None:
+    # One batch of the writer (PostgreSQL: pipelined) holding new incidents, a next version of an
+    # incident stored before, a next version of one in the same batch, and repeats of both kinds.
+    first, _ = store.add(doc(70))
+    batch = [doc(71), doc(72, incident="T-71"), doc(70), doc(73), doc(74, incident="T-70"), doc(71)]
+    done = threading.Event()
+    outcomes: list[tuple[Entry, bool]] = []
+
+    def deliver(got: list[Outcome]) -> None:
+        errors = [o for o in got if isinstance(o, BaseException)]
+        assert not errors, errors
+        outcomes.extend(o for o in got if isinstance(o, tuple))
+        done.set()
+
+    store.submit_many(batch, deliver)
+    assert done.wait(30)
+    expected = [("T-71", 1, True), ("T-71", 2, True), ("T-70", 1, False), ("T-73", 1, True)]
+    expected += [("T-70", 2, True), ("T-71", 1, False)]
+    assert [(e.incident_id, e.version, created) for e, created in outcomes] == expected
+    entries = [e for e, _ in outcomes]
+    assert entries[2].entry_id == first.entry_id
+    assert entries[4].previous_entry_id == first.entry_id
+    assert entries[1].previous_entry_id == entries[0].entry_id
+    assert entries[5].entry_id == entries[0].entry_id
+    assert len({e.entry_id for e in entries}) == 5
+    assert store.count("incidents") == 5
+    for entry in entries:
+        assert store.get("incidents", entry.entry_id, reader="alpha", max_rank=2) is not None
