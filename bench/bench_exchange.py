@@ -7,6 +7,9 @@
     git worktree add --detach /tmp/iodef-old main && python3 -m venv /tmp/iodef-old/.venv \
         && /tmp/iodef-old/.venv/bin/pip install -q -e /tmp/iodef-old
     python bench/bench_exchange.py --baseline /tmp/iodef-old --postgres URL --baseline-postgres URL2
+    # URL2 may be the same database in another schema (the test role may create schemas, not databases):
+    #   psql URL -c 'CREATE SCHEMA IF NOT EXISTS bench_old'
+    #   URL2=postgresql://iodef_test:iodef_test@127.0.0.1:5432/iodef_test?options=-csearch_path%3Dbench_old
 
 Both targets run under uvicorn + Starlette on 127.0.0.1 over plain HTTP, each in its own process:
 

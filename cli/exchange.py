@@ -559,6 +559,8 @@ def serve(
     info(
         f"iodef serve: {scheme}://{host}:{port}/ (feeds: {', '.join(config.feeds)}; store: {db.split('://')[0]})"
     )
+    # server_header=False: no "server: uvicorn" banner (it tells a scanner what runs here), one
+    # header less to build and validate in every answer.
     try:
         if workers > 1:
             import os
@@ -574,11 +576,20 @@ def serve(
                 port=port,
                 log_level=log_level,
                 access_log=False,
+                server_header=False,
                 **ssl_args,
             )
         else:
             assert app_ is not None
-            uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False, **ssl_args)
+            uvicorn.run(
+                app_,
+                host=host,
+                port=port,
+                log_level=log_level,
+                access_log=False,
+                server_header=False,
+                **ssl_args,
+            )
     except (OSError, ssl.SSLError) as exc:
         _err(f"iodef serve: {exc}")
         raise typer.Exit(EXIT_IO) from None

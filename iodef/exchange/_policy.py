@@ -46,15 +46,17 @@ def effective_restriction(root: etree._Element) -> str | None:
     """
     strictest: str | None = None
     rank = -1
-    for el in root.iter():
-        if not isinstance(el.tag, str):  # comments, processing instructions
-            continue
+    # Elements only (a processing instruction's get() reads its pseudo-attributes).
+    for el in root.iter(etree.Element):
         value = el.get("restriction")
         if value is None:
-            if el.tag != _INCIDENT:
+            # (An element's tag is built as a string on each access: asked only when it can matter.)
+            if rank >= PRIVATE_RANK or el.tag != _INCIDENT:
                 continue
             value = "private"
-        r = restriction_rank(str(value))
+        r = RESTRICTION_RANK.get(value, 2)
         if r > rank:
             strictest, rank = str(value), r
+            if rank >= PRIVATE_RANK:
+                break  # nothing ranks higher, and the first of equals stands
     return strictest

@@ -53,7 +53,6 @@ entries = sa.Table(
     sa.UniqueConstraint(
         "feed", "sender", "incident_name", "incident_id", "version", name="uq_iodef_entries_version"
     ),
-    sa.Index("ix_iodef_entries_feed_seq", "feed", "seq"),
     sa.Index("ix_iodef_entries_feed_received", "feed", "received", "seq"),
 )
 

@@ -19,8 +19,8 @@ import uuid
 from collections import namedtuple
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.exc import DBAPIError
@@ -156,27 +156,26 @@ def add_raw(
 def _insert(
     cur: Any, sql: _Statements, doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
 ) -> tuple[Entry, bool]:
-    entry, values = _new_row(doc, version, previous, sqlite=sqlite)
+    values, now = _new_row(doc, version, previous, sqlite=sqlite)
     cur.execute(sql.insert, values)
     seq = int(cur.fetchone()[0])
     if doc.views:
         cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
     if doc.received is not None:
         cur.execute(sql.insert_received, (seq, *doc.received))
-    return replace(entry, seq=seq), True
+    return _entry(seq, values, now), True
 
 
 def _new_row(
     doc: NewDocument, version: int, previous: str | None, *, sqlite: bool
-) -> tuple[Entry, list[Any]]:
-    """The entry (seq 0: the database numbers it) and the values of its INSERT."""
+) -> tuple[list[Any], datetime]:
+    """The values of the INSERT of *doc*, and its time of arrival (see :func:`_entry`)."""
     rank = restriction_rank(doc.restriction)
     visible = min(rank, PRIVATE_RANK) if doc.visible_rank is None else doc.visible_rank
     now = datetime.now(UTC)
-    entry_id = str(uuid.uuid4())
     # In _INSERT_NAMES order (the columns of the table but seq and body).
     values: list[Any] = [
-        entry_id,
+        str(uuid.uuid4()),
         doc.feed,
         doc.sender,
         doc.digest,
@@ -195,26 +194,36 @@ def _new_row(
         len(doc.body),
         doc.body,
     ]
-    entry = Entry(
-        seq=0,
-        entry_id=entry_id,
-        feed=doc.feed,
-        sender=doc.sender,
-        digest=doc.digest,
-        incident_name=doc.incident_name,
-        incident_id=doc.incident_id,
-        purpose=doc.purpose,
-        restriction=doc.restriction,
-        restriction_rank=rank,
-        generation_time=doc.generation_time,
-        report_time=doc.report_time,
-        received=now,
-        version=version,
-        previous_entry_id=previous,
-        size=len(doc.body),
-        visible_rank=visible,
+    return values, now
+
+
+def _entry(seq: int, values: list[Any], received: datetime) -> Entry:
+    """The entry of the row *values* (from :func:`_new_row`) that the database numbered *seq*.
+
+    Built once the number is known, instead of made with seq 0 and numbered afterwards with
+    ``dataclasses.replace`` (two constructions of a frozen dataclass and a walk over its fields).
+    """
+    v = values
+    # Entry's fields: seq, then _INSERT_NAMES but visible_rank (last) and body, received as a datetime.
+    return Entry(
+        seq,
+        v[0],
+        v[1],
+        v[2],
+        v[3],
+        v[4],
+        v[5],
+        v[6],
+        v[7],
+        v[8],
+        v[10],
+        v[11],
+        received,
+        v[13],
+        v[14],
+        v[15],
+        v[9],
     )
-    return entry, values
 
 
 def _pg_look(locked: bool) -> str:
@@ -265,13 +274,15 @@ _PG_ADD_NEW: Final = _pg_add_new_sql(False)
 _PG_ADD_NEW_LOCKED: Final = _pg_add_new_sql(True)
 
 
-def pg_add_new_statement(doc: NewDocument, *, locked: bool) -> tuple[str, tuple[Any, ...], Entry]:
+def pg_add_new_statement(
+    doc: NewDocument, *, locked: bool
+) -> tuple[str, tuple[Any, ...], Callable[[int], Entry]]:
     """PostgreSQL: the statement that adds *doc* if it is a new incident, its parameters, and its entry.
 
-    The statement returns the new row's ``seq`` (the entry's is 0 until then), or no row when
-    *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
+    The statement returns the new row's ``seq`` (the entry is made of it by the callable), or no
+    row when *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
     """
-    entry, values = _new_row(doc, 1, None, sqlite=False)
+    values, now = _new_row(doc, 1, None, sqlite=False)
     views = doc.views
     params = (
         *values,
@@ -288,7 +299,11 @@ def pg_add_new_statement(doc: NewDocument, *, locked: bool) -> tuple[str, tuple[
         [v[2] for v in views],
         [v[3] for v in views],
     )
-    return (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW), params, entry
+    return (
+        (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW),
+        params,
+        partial(_entry, values=values, received=now),
+    )
 
 
 def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool] | None:
@@ -298,7 +313,7 @@ def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, boo
     row = cur.fetchone()
     if row is None:
         return None
-    return replace(entry, seq=int(row[0])), True
+    return entry(int(row[0])), True
 
 
 def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
@@ -322,6 +337,43 @@ def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
     return _insert(cur, _POSTGRES, doc, version, previous, sqlite=False)
 
 
+def _pg_pipelined(conn: Any, cur: Any, docs: list[NewDocument]) -> list[tuple[Entry, bool]]:
+    """PostgreSQL, several documents in the open transaction: the locks and the one-statement adds
+    of new incidents sent together (psycopg's pipeline mode), one round trip instead of one each.
+
+    What that statement did not add (a repeat, a next version, a document kept as received) is
+    then looked up under the locks, as :func:`add_raw` does, in the same transaction.
+    """
+    added: list[tuple[Any, Callable[[int], Entry]] | None] = []
+    try:
+        with conn.pipeline() as pipeline:
+            lock_all(cur, docs)
+            for doc in docs:
+                if doc.received is not None:
+                    added.append(None)
+                    continue
+                sql, params, entry = pg_add_new_statement(doc, locked=True)
+                one = conn.cursor()
+                one.execute(sql, params)
+                added.append((one, entry))
+            pipeline.sync()
+            rows = [None if a is None else a[0].fetchone() for a in added]
+    finally:
+        for a in added:
+            if a is not None:
+                with contextlib.suppress(Exception):
+                    a[0].close()
+    results: list[tuple[Entry, bool]] = []
+    for doc, a, row in zip(docs, added, rows, strict=True):
+        if a is not None and row is not None:
+            results.append((a[1](int(row[0])), True))
+        elif a is None:
+            results.append(add_raw(cur, doc, sqlite=False, locked=True))
+        else:
+            results.append(_pg_add(cur, doc, locked=True))
+    return results
+
+
 def transaction(
     conn: Any, docs: list[NewDocument], *, sqlite: bool, again: bool = False
 ) -> list[tuple[Entry, bool]]:
@@ -335,6 +387,10 @@ def transaction(
         if sqlite:
             cur.execute("BEGIN IMMEDIATE")
         elif len(docs) > 1:
+            if not again:
+                results = _pg_pipelined(conn, cur, docs)
+                conn.commit()
+                return results
             lock_all(cur, docs)
         results = [add_raw(cur, d, sqlite=sqlite, locked=len(docs) > 1, again=again) for d in docs]
         if sqlite:

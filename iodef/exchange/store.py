@@ -61,6 +61,10 @@ __all__ = [
 ]
 
 
+#: An index earlier versions made and no query uses (dropped on opening: see Store._upgrade).
+_UNUSED_INDEX = "ix_iodef_entries_feed_seq"
+
+
 def _sqlite_pragmas(synchronous: str) -> Any:
     def connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -134,8 +138,17 @@ class Store:
                 raise StorageUnavailableError(f"cannot prepare the database: {exc.orig}") from None
 
     def _upgrade(self) -> None:
-        """Add what a store written by an older iodef lacks (whole-document sharing only)."""
-        columns = {c["name"] for c in sa.inspect(self.engine).get_columns("iodef_entries")}
+        """Bring a store written by an older iodef up to date.
+
+        It may lack ``visible_rank`` (whole-document sharing only), and may carry the index over
+        ``(feed, seq)`` that no query uses (every feed and TAXII page reads by ``(feed, received,
+        seq)``, a document by ``entry_id``): each insert paid for keeping it.
+        """
+        inspector = sa.inspect(self.engine)
+        if any(ix["name"] == _UNUSED_INDEX for ix in inspector.get_indexes("iodef_entries")):
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_UNUSED_INDEX}")
+        columns = {c["name"] for c in inspector.get_columns("iodef_entries")}
         if "visible_rank" in columns:
             return
         with self.engine.begin() as conn:

@@ -314,3 +314,30 @@ def test_entries_written_as_text_equal_the_lxml_built_ones(withheld: int) -> Non
     )  # fmt: skip
     fast = etree.canonicalize(etree.fromstring(entry_document(info)))
     assert fast == etree.canonicalize(entry_element(info, standalone=True))
+
+
+@pytest.mark.parametrize(
+    ("inside", "expected"),
+    [
+        ('<Incident restriction="green"><A restriction="amber"/><B restriction="red"/></Incident>', "red"),
+        (
+            '<Incident restriction="green"><A restriction="private"/><B restriction="red"/></Incident>',
+            "private",
+        ),
+        ('<Incident restriction="green"/><Incident/><X restriction="red"/>', "private"),
+        (
+            '<Incident restriction="green"><?x restriction="red"?><!--c-->'
+            '<A restriction="amber"/></Incident>',
+            "amber",
+        ),
+        ('<Incident restriction="public"><A restriction="no-such-level"/></Incident>', "no-such-level"),
+        ("<X/>", None),
+    ],
+)
+def test_a_document_counts_as_restricted_as_its_strictest_element(inside: str, expected: str | None) -> None:
+    # The first of equally strict values stands; an Incident without one is private (RFC 7970
+    # §3.3.1); a processing instruction's pseudo-attribute is no restriction.
+    from iodef.exchange._policy import effective_restriction
+
+    root = etree.fromstring(f'<IODEF-Document xmlns="{NS}">{inside}</IODEF-Document>'.encode())
+    assert effective_restriction(root) == expected

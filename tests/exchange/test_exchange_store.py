@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from iodef.exchange._write import Outcome
 from iodef.exchange.store import Entry, NewDocument, Store, entries, metadata
 
 PG_ENV = "IODEF_TEST_POSTGRES_URL"
@@ -369,3 +370,54 @@ def test_a_new_incident_written_with_its_views_serves_each_reader_its_view(store
     found, created3 = asyncio.run(repeat())
     assert (found.entry_id, created3) == (first.entry_id, False)
     assert store.count("incidents") == 2
+
+
+def test_opening_a_store_drops_the_index_no_query_uses_and_keeps_it_working(store: Store) -> None:
+    # A store made by an earlier version carries an index over (feed, seq) that every insert paid for.
+    store.add(doc(60))
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_iodef_entries_feed_seq ON iodef_entries (feed, seq)")
+    url = store.engine.url.render_as_string(hide_password=False)
+    again = Store(url)
+    try:
+        names = {ix["name"] for ix in sa.inspect(again.engine).get_indexes("iodef_entries")}
+        assert "ix_iodef_entries_feed_seq" not in names
+        assert "ix_iodef_entries_feed_received" in names
+        assert again.count("incidents") == 1
+        again.add(doc(61))
+        assert [e.incident_id for e in again.list_entries("incidents", reader=None, max_rank=2)] == [
+            "T-61",
+            "T-60",
+        ]
+    finally:
+        again.close()
+
+
+def test_documents_written_together_get_what_one_at_a_time_gets(store: Store) -> None:
+    # One batch of the writer (PostgreSQL: pipelined) holding new incidents, a next version of an
+    # incident stored before, a next version of one in the same batch, and repeats of both kinds.
+    first, _ = store.add(doc(70))
+    batch = [doc(71), doc(72, incident="T-71"), doc(70), doc(73), doc(74, incident="T-70"), doc(71)]
+    done = threading.Event()
+    outcomes: list[tuple[Entry, bool]] = []
+
+    def deliver(got: list[Outcome]) -> None:
+        errors = [o for o in got if isinstance(o, BaseException)]
+        assert not errors, errors
+        outcomes.extend(o for o in got if isinstance(o, tuple))
+        done.set()
+
+    store.submit_many(batch, deliver)
+    assert done.wait(30)
+    expected = [("T-71", 1, True), ("T-71", 2, True), ("T-70", 1, False), ("T-73", 1, True)]
+    expected += [("T-70", 2, True), ("T-71", 1, False)]
+    assert [(e.incident_id, e.version, created) for e, created in outcomes] == expected
+    entries = [e for e, _ in outcomes]
+    assert entries[2].entry_id == first.entry_id
+    assert entries[4].previous_entry_id == first.entry_id
+    assert entries[1].previous_entry_id == entries[0].entry_id
+    assert entries[5].entry_id == entries[0].entry_id
+    assert len({e.entry_id for e in entries}) == 5
+    assert store.count("incidents") == 5
+    for entry in entries:
+        assert store.get("incidents", entry.entry_id, reader="alpha", max_rank=2) is not None
