@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from exchange_helpers import Server, free_port, make_doc, run_iodef
 
 from iodef import (
+    ExchangeError,
     ExchangeTransportError,
     ExchangeUnavailableError,
     RestrictedDocumentError,
@@ -272,12 +272,15 @@ def test_storage_unavailable_answers_503_and_the_client_retries_until_201(tmp_pa
             ):
                 once.send(make_doc(1500))
             assert info.value.status == 503
-            # The database comes back while the client waits out Retry-After.
-            release = threading.Timer(0.3, lambda: lock.execute("ROLLBACK"))
-            release.start()
-            with Client(url, retry=RetryPolicy(attempts=6, base_delay=0.1)) as c:
+
+            # The database comes back while the client waits out Retry-After: released when the
+            # first attempt has had its 503 (a timer raced a slow first attempt under load)
+            def release(error: ExchangeError, attempt: int) -> None:
+                if lock.in_transaction:
+                    lock.execute("ROLLBACK")
+
+            with Client(url, retry=RetryPolicy(attempts=6, base_delay=0.1), on_retry=release) as c:
                 receipt = c.send(make_doc(1500))
-            release.join()
         finally:
             if lock.in_transaction:
                 lock.execute("ROLLBACK")
