@@ -261,6 +261,20 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
     absent = (unset, empty)
     rdp = kind == "rdp"
     iso_tens, fromisoformat = ISO_TENS, datetime.fromisoformat
+    ports: dict[str, int] = {}  # the text of a port column -> its number, for the lines to come
+
+    def port_of(text: str) -> int | None:
+        """The port of a column (``None`` when unset), remembered in *ports*."""
+        if text == unset:
+            return None
+        port = int(text)
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} out of range")
+        if len(ports) > 100_000:
+            ports.clear()
+        ports[text] = port
+        return port
+
     template: dict[str, Any] = {
         "time": None,
         "event": None,
@@ -338,20 +352,15 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
             client, method, secproto, uid = (unescape(x) if x else x for x in (client, method, secproto, uid))
         if not method:
             method = secproto
+        # a port read before is looked up (a third of int() and the range test)
         v = values[i_op]
-        if v == unset:
-            source_port = None
-        else:
-            source_port = int(v)
-            if not 0 <= source_port <= 65535:
-                raise ValueError(f"port {source_port} out of range")
+        source_port = ports.get(v)
+        if source_port is None:
+            source_port = port_of(v)
         v = values[i_rp]
-        if v == unset:
-            target_port = None
-        else:
-            target_port = int(v)
-            if not 0 <= target_port <= 65535:
-                raise ValueError(f"port {target_port} out of range")
+        target_port = ports.get(v)
+        if target_port is None:
+            target_port = port_of(v)
         data = template.copy()  # cheaper than a 24-key literal; the keys keep the model's order
         data["time"] = ts
         data["event"] = event
