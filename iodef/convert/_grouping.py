@@ -70,7 +70,7 @@ class Group(Generic[RecordT]):
     samples: list[RecordT]
     firsts: dict[str, RecordT]
     distinct: dict[str, dict[str, None]]
-    seen: dict[Any, None]
+    seen: dict[Any, Any]  # the family's distinct signatures of its records (and what it keeps with each)
     state: dict[str, Any]
     #: when the group closes (its last record + window, capped by first + max_span), and the
     #: earliest time a late record may still join it. ``close_at`` may lag behind: it is worked
