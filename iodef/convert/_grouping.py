@@ -374,7 +374,16 @@ def row_key(fields: tuple[str, ...], model: type[BaseModel]) -> Callable[[Row], 
         get = itemgetter(*fields)
         if len(fields) == 1:
             return lambda row: _spelled((get(row),))
-        return lambda row: _spelled(get(row))
+
+        def plain(row: Row) -> tuple[str, ...]:
+            # one call per record: _spelled()'s test inline, for the usual key of strings only
+            values: tuple[Any, ...] = get(row)
+            for v in values:
+                if v.__class__ is not str:
+                    return _spelled(values)
+            return values
+
+        return plain
 
     def key(row: Row) -> tuple[str, ...]:
         view = _Attributes(row)
