@@ -227,6 +227,7 @@ def main() -> None:
                     "sys.argv[0] = 'iodef'; from iodef.cli.main import main; main()"
                 )
                 commands["baseline"] = [sys.executable, "-c", launcher, *convert_args]
+            load_before = os.getloadavg()
             floor_runs: list[tuple[float, float, float]] = []
             runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in commands}
             for _ in range(args.repeat):  # alternate, so that a busy spell hits all alike
@@ -247,7 +248,12 @@ def main() -> None:
                     f"{args.lines / conv_s:>10,.0f} rec/s  peak RSS {conv_rss:6.1f} MiB  "
                     f"ratio {conv_s / floor_s:5.2f}x wall, {conv_cpu / floor_cpu:5.2f}x CPU"
                 )
-            print("  (goal: ratio <= 5x, peak RSS < 200 MiB)")
+            load_after = os.getloadavg()
+            print(
+                "  (goal: ratio <= 5x, peak RSS < 200 MiB; load averages 1/5/15 min "
+                f"{'/'.join(f'{x:.2f}' for x in load_before)} before, "
+                f"{'/'.join(f'{x:.2f}' for x in load_after)} after: ratios grow with load)"
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -16,7 +16,7 @@ import heapq
 import hmac
 from collections import Counter as _Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter, itemgetter
 from typing import Any, Final, Generic
@@ -55,31 +55,53 @@ def _shift(t: datetime, by: timedelta) -> datetime:
         return _LATEST if by > timedelta(0) else _EPOCH_MIN
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Group(Generic[RecordT]):
-    """The records of one incident-to-be: counts, first/last time, samples and distinct values."""
+    """The records of one incident-to-be: counts, first/last time, samples and distinct values.
+
+    ``Group(key, time)``: the group of one record so far, at *time*.
+    """
 
     key: tuple[str, ...]
     first: datetime
     last: datetime
-    count: int = 0
-    events: _Counter[str] = field(default_factory=_Counter)
-    samples: list[RecordT] = field(default_factory=list)
-    firsts: dict[str, RecordT] = field(default_factory=dict)
-    distinct: dict[str, dict[str, None]] = field(default_factory=dict)
-    seen: dict[Any, None] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
+    count: int
+    events: _Counter[str]
+    samples: list[RecordT]
+    firsts: dict[str, RecordT]
+    distinct: dict[str, dict[str, None]]
+    seen: dict[Any, Any]  # the family's distinct signatures of its records (and what it keeps with each)
+    state: dict[str, Any]
     #: when the group closes (its last record + window, capped by first + max_span), and the
     #: earliest time a late record may still join it. ``close_at`` may lag behind: it is worked
     #: out again from ``tail`` (the time of the record that last moved ``last`` on) only when a
     #: record or the clock reaches it, not on every record
-    close_at: datetime = _EPOCH_MIN
-    tail: datetime = _EPOCH_MIN
-    open_at: datetime = _EPOCH_MIN
-    span_end: datetime = _EPOCH_MIN
-    overflow: set[str] = field(default_factory=set)
-    sources: dict[str, None] = field(default_factory=dict)
-    worthy: bool = False
+    close_at: datetime
+    tail: datetime
+    open_at: datetime
+    span_end: datetime
+    overflow: set[str]
+    sources: dict[str, None]
+    worthy: bool
+
+    def __init__(self, key: tuple[str, ...], time: datetime) -> None:
+        # a group is made for every record of a source seen once in a window (scans, sessions from
+        # many clients): two positional arguments and literal containers cost a third of what the
+        # dataclass's own __init__ (keyword arguments, a factory call per container) cost, and an
+        # empty Counter is made without Counter.__init__'s Python-level update() call
+        self.key = key
+        self.first = self.last = self.tail = time
+        self.count = 0
+        self.events = _Counter.__new__(_Counter)
+        self.samples = []
+        self.firsts = {}
+        self.distinct = {}
+        self.seen = {}
+        self.state = {}
+        self.close_at = self.open_at = self.span_end = _EPOCH_MIN
+        self.overflow = set()
+        self.sources = {}
+        self.worthy = False
 
     def note(self, what: str, value: str | None, limit: int) -> None:
         """Remember *value* among the distinct values of *what* (up to *limit* of them)."""
@@ -212,7 +234,7 @@ class Grouper(Generic[RecordT]):
             del opened[k]
             g = None
         if g is None:
-            g = Group(key=k, first=t, last=t, tail=t)
+            g = Group(k, t)
             span_end = g.span_end = _shift(t, self._span)
             ca = _shift(t, self._window)
             g.close_at = ca if ca < span_end else span_end
@@ -288,7 +310,9 @@ class Grouper(Generic[RecordT]):
             return True
         self.skipped_groups += 1
         self.skipped_records += g.count
-        self.skipped_events.update(g.events)
+        skipped = self.skipped_events
+        for event, n in g.events.items():  # Counter.update(), without its Mapping test
+            skipped[event] += n
         return False
 
     def flush(self) -> list[Group[RecordT]]:
@@ -350,7 +374,16 @@ def row_key(fields: tuple[str, ...], model: type[BaseModel]) -> Callable[[Row], 
         get = itemgetter(*fields)
         if len(fields) == 1:
             return lambda row: _spelled((get(row),))
-        return lambda row: _spelled(get(row))
+
+        def plain(row: Row) -> tuple[str, ...]:
+            # one call per record: _spelled()'s test inline, for the usual key of strings only
+            values: tuple[Any, ...] = get(row)
+            for v in values:
+                if v.__class__ is not str:
+                    return _spelled(values)
+            return values
+
+        return plain
 
     def key(row: Row) -> tuple[str, ...]:
         view = _Attributes(row)

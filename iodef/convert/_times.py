@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-__all__ = ["from_epoch", "in_range", "iso", "parse_time"]
+__all__ = ["ISO_TENS", "from_epoch", "in_range", "iso", "iso_tens", "parse_time"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -37,15 +37,20 @@ def in_range(dt: datetime) -> datetime:
 def from_epoch(text: str) -> datetime:
     """A Unix timestamp with optional fraction (Zeek's ``time`` type) as an aware datetime.
 
-    Exact to the microsecond (no detour through a float). Log lines come in time order and many
-    share a second: the broken-down time of each whole second is cached (and the date of each
-    day), so a line costs a dictionary look-up and one datetime construction.
+    Exact to the microsecond (no detour through a float). Log lines come in time order and share
+    their ten seconds with their neighbours: the common shape costs a dictionary look-up of the
+    span's ISO text and one ``fromisoformat()`` (see :data:`ISO_TENS`); for the others the
+    broken-down time of each whole second is cached (and the date of each day).
     """
-    if len(text) == 17 and text[10] == ".":
-        # the common shape (ten digits, six decimals: 2001 to 2286): one C-level addition
-        secs, frac = text[:10], text[11:]
-        if secs.isdigit() and frac.isdigit():
-            return _EPOCH + timedelta(0, int(secs), int(frac))
+    if len(text) == 17 and text[10] == "." and text[11:].isdigit():
+        # the common shape (ten digits, six decimals: 2001 to 2286): the ISO text of its ten
+        # seconds (cached), read by fromisoformat with the rest
+        prefix = ISO_TENS.get(text[:9]) or iso_tens(text[:9])
+        if prefix is not None:
+            try:
+                return _fromisoformat(f"{prefix}{text[9:]}Z")
+            except ValueError:  # not ASCII digits: read below
+                pass
     secs, _, frac = text.partition(".")
     fields = _SECONDS.get(secs)
     if fields is None:
@@ -63,6 +68,27 @@ def from_epoch(text: str) -> datetime:
 
 
 _SECONDS: dict[str, tuple[int, int, int, int, int, int]] = {}
+
+#: ``"2025-03-01T00:00:1"`` by the first nine digits of an epoch time, ``"174078721"``: the ISO text
+#: of a ten-second span up to its last digit (ten seconds never straddle a minute), so that the
+#: time ``1740787213.500000`` is ``fromisoformat("2025-03-01T00:00:1" + "3.500000" + "Z")``. That
+#: is the cheapest way CPython has from an epoch text to an aware datetime, exact to the
+#: microsecond: a third of ``_EPOCH + timedelta(0, secs, us)``, whose constructor alone costs more
+#: than the rest of a Zeek line's fields. Log lines share their ten seconds with their neighbours.
+ISO_TENS: dict[str, str] = {}
+_fromisoformat: Final = datetime.fromisoformat
+
+
+def iso_tens(head: str) -> str | None:
+    """The entry of :data:`ISO_TENS` for *head* (nine digits), made and cached; ``None`` when
+    *head* is not nine digits."""
+    if len(head) != 9 or not head.isdigit():
+        return None
+    start = _EPOCH + timedelta(seconds=int(head) * 10)
+    if len(ISO_TENS) > 4096:
+        ISO_TENS.clear()
+    prefix = ISO_TENS[head] = start.replace(tzinfo=None).isoformat()[:-1]
+    return prefix
 
 
 def _second(secs: str, text: str) -> tuple[int, int, int, int, int, int]:

@@ -176,35 +176,56 @@ _SIGNATURE: Final = itemgetter(
     "source_id",
     "source_name",
 )
+#: how many distinct signatures a group keeps (each with the first signature ID seen with it)
+_SEEN: Final = 4096
 
 
 def _observe(g: Group[RatRecord], r: Row) -> None:
     sig = _SIGNATURE(r)
     seen = g.seen
     if sig not in seen:
-        if len(seen) < 4096:
-            seen[sig] = None
-        limit = 1000
-        target_ip, protocol = r["target_ip"], r["protocol"]
-        g.note("target", target_ip or r["target_host"], limit)
-        g.note("protocol", protocol, 16)
-        g.note("user", r["user"], limit)
-        g.note("format", r["format"], 16)
-        g.note("tool", r["tool"], 16)
-        if target_ip and r["target_port"] is not None:
-            g.note("target_port", join_fields(target_ip, str(r["target_port"]), protocol or ""), limit)
-        if r["signature"]:
-            g.note("signature", f"{r['signature_id'] or ''}|{r['signature']}", 64)
-        # kept up to *limit* so that the incident can say how many there were; build() lists fewer
-        g.note("source_id", r["source_id"], limit)
-        g.note("source_name", r["source_name"], limit)
-        g.note("source_ip", r["source_ip"], limit)
+        if len(seen) < _SEEN:
+            # what it tells the group is noted when the group is built (_noted), from the kept
+            # signatures in the order they came: most groups never are (a session from a private
+            # address, a source that tried once), and their notes were most of this function's cost
+            seen[sig] = r["signature_id"]
+        else:
+            _noted(g)
+            _note(g, sig, r["signature_id"])
     end_time = r["end_time"]
     if end_time is not None and end_time > g.last:
         g.last = end_time
     attempts = r["attempts"]
     if attempts and attempts > 1 and r["event"] == "login-failure":
         g.events["login-failure"] += attempts - 1
+
+
+def _note(g: Group[RatRecord], sig: tuple[Any, ...], signature_id: int | None) -> None:
+    """Note the distinct values one signature (see :data:`_SIGNATURE`) brings to the group."""
+    target_ip, target_host, target_port, protocol, user, fmt, tool, signature, src_ip, src_id, src_name = sig
+    limit = 1000
+    g.note("target", target_ip or target_host, limit)
+    g.note("protocol", protocol, 16)
+    g.note("user", user, limit)
+    g.note("format", fmt, 16)
+    g.note("tool", tool, 16)
+    if target_ip and target_port is not None:
+        g.note("target_port", join_fields(target_ip, str(target_port), protocol or ""), limit)
+    if signature:
+        g.note("signature", f"{signature_id or ''}|{signature}", 64)
+    # kept up to *limit* so that the incident can say how many there were; build() lists fewer
+    g.note("source_id", src_id, limit)
+    g.note("source_name", src_name, limit)
+    g.note("source_ip", src_ip, limit)
+
+
+def _noted(g: Group[RatRecord]) -> None:
+    """Note what the group's kept signatures tell, once (before it is built, or when it keeps no
+    more signatures and notes each new one as it comes)."""
+    if "noted" not in g.state:
+        g.state["noted"] = True
+        for sig, signature_id in g.seen.items():
+            _note(g, sig, signature_id)
 
 
 #: how many source addresses (and client names, ports per target) an incident lists; the rest
@@ -519,6 +540,7 @@ def _summary(group: Group[RatRecord], origin: str) -> str:
 
 def build(group: Group[RatRecord], options: ConvertOptions, pseudo: Pseudonymizer) -> Incident:
     """One Incident from a closed group of remote-access records (RFC 7970 §3.2)."""
+    _noted(group)
     first = group.samples[0]
     origin = first.origin or "unknown source"
     targets = group.values("target")

@@ -185,9 +185,13 @@ def _observe(g: Group[SpamRecord], d: Row) -> None:
     value = d["report_id"]
     if value:  # note("report_id", value, 256), inline for the same reason
         known = distinct.get("report_id")
-        if known is None or (value not in known and len(known) < 256):
+        if known is None:
             note("report_id", value, 256)
-        elif value not in known:
+        elif value in known:
+            pass
+        elif len(known) < 256:
+            known[value] = None
+        else:
             g.overflow.add("report_id")
             # each report has its own ID: those past the kept 256 are counted, so that the
             # incident can give the real number rather than "more than 256"

@@ -45,6 +45,11 @@ def reference_epoch(text: str) -> datetime:
         "253402300799.999999",  # the last microsecond datetime holds
         "-5.25",  # before 1970: the fraction counts forward from the whole second, as Zeek's reader did
         "-86401",
+        "1740787200.\uff1500000",  # digits fromisoformat does not read: the slower path reads them
+        "17407872\uff109.500000",
+        "1740787209.500000",  # the last second of a ten-second span
+        "1740787210.000000",  # the first of the next (and of a minute)
+        "1740787199.500000",  # the last of an hour
     ],
 )
 def test_from_epoch_matches_datetime_arithmetic(text: str) -> None:
@@ -53,7 +58,13 @@ def test_from_epoch_matches_datetime_arithmetic(text: str) -> None:
     assert got.tzinfo is UTC
 
 
-@pytest.mark.parametrize("text", ["", "-", ".5", "x", "1.x", "1.-5", "+5", " 5", "1_000", "1740787200.5a"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("", "-", ".5", "x", "1.x", "1.-5", "+5", " 5", "1_000", "1740787200.5a"),
+        *("174078720+.500000", "1740787200,500000", "1740787200.50000Z", "1740787200.+00000"),
+    ],
+)
 def test_from_epoch_refuses_what_is_not_a_timestamp(text: str) -> None:
     with pytest.raises(ValueError, match="not a Unix timestamp"):
         from_epoch(text)
@@ -189,3 +200,36 @@ def test_sms_records_are_whole_and_independent() -> None:
     assert b.urls == []
     assert (b.operator, b.body, b.time) == (None, None, datetime(2025, 3, 4, 9, 11, tzinfo=UTC))
     assert a == SpamRecord.model_validate(a.model_dump())
+
+
+def test_zeek_times_are_from_epochs_text() -> None:
+    """The Zeek reader's inline epoch path (ten-second ISO prefixes and fromisoformat) reads what
+    from_epoch() reads, and refuses what it refuses, however the ten seconds were first met."""
+    texts = [
+        "1740787213.500000",
+        "1740787213.000001",
+        "1740787219.999999",
+        "1740787220.000000",
+        "1740787213.\uff1500000",
+        "17407872\uff113.500000",
+        "1740787213,500000",
+        "1740787213.5000+0",
+        "174078721+.500000",
+        "1740787213.5",
+        "9999999999.999999",
+    ]
+    head = "#separator \\x09\n#path\trdp\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n"
+    for order in (texts, texts[::-1]):
+        data = head + "".join(f"{t}\t192.0.2.1\t5\t192.0.2.2\t3389\n" for t in order)
+        errors: list[object] = []
+        rows = READERS["rat"]["zeek-tsv"].read(io.BytesIO(data.encode()), "rdp.log", errors.append)
+        got = {r.line - 3: r.time for r in rows}
+        for i, text in enumerate(order, 1):
+            try:
+                expected = from_epoch(text)
+            except ValueError:
+                assert i not in got
+            else:
+                assert got[i] == expected
+                assert got[i].tzinfo is UTC
+        assert len(got) + len(errors) == len(order)

@@ -310,3 +310,28 @@ def test_pseudonymised_parts_are_marked_at_the_incidents_level_in_every_family()
             pseudonymize_key=b"k",
         )
         assert _restrictions(convert(lower)) == {"amber", "green"}, family
+
+
+def test_rat_lists_what_records_past_the_kept_signatures_bring() -> None:
+    """A group keeps 4096 distinct signatures and notes what they tell when it is built; a record
+    whose signature comes after those is noted as it comes, in its place after them."""
+    recs = [
+        RatRecord(
+            time=T0 + timedelta(seconds=i / 10),
+            event="login-failure",
+            protocol="rdp",
+            source_ip="203.0.113.9",
+            target_ip="10.20.0.5" if i < 4500 else "10.20.0.6",
+            target_port=3389,
+            user=f"user{i}",
+        )
+        for i in range(4600)
+    ]
+    (inc,) = rat.incidents(recs, OPTS)
+    flow = inc.event_data_list[0].flows[0]
+    targets = [s.node.addresses[0].value for s in flow.systems if s.category.value == "target"]
+    assert targets == ["10.20.0.5", "10.20.0.6"]
+    counters = {c.meaning: c.value for c in inc.assessments[0].counters}
+    assert counters["login-failure"] == 4600
+    descriptions = [d.value for rd in inc.event_data_list[0].record.record_data_list for d in rd.descriptions]
+    assert any("1000" in d for d in descriptions), descriptions  # users: counted up to the limit

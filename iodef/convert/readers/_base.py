@@ -143,25 +143,34 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
     """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object."""
     loads = json.loads
     scan = _SCAN
-    for number, text in text_lines(fh, name, on_error):
-        if not text or text.isspace():  # not text.strip(), without copying the line
-            continue
-        try:
-            try:  # json.loads without its two Python layers, for the line that is one value
-                obj, end = scan(text, 0)
-                if end != len(text) and text[end:].strip(_JSON_SPACE):
-                    raise ValueError("extra data")
-            except (StopIteration, ValueError):
-                obj = loads(text)  # anything else: json.loads, and its own error
-        except ValueError as exc:
-            on_error(RecordError(f"not a JSON object: {exc}", source=name, line=number))
-            continue
-        if not isinstance(obj, dict):
-            on_error(
-                RecordError(f"expected a JSON object, found {type(obj).__name__}", source=name, line=number)
-            )
-            continue
-        yield number, text, obj
+    for number, lines, checked in text_blocks(fh, name, on_error):
+        for text in lines:  # what text_lines() yields, without its generator layer per line
+            number += 1
+            if not checked:
+                got = _checked(text, number, name, on_error)
+                if got is None:
+                    continue
+                text = got
+            if not text or text.isspace():  # not text.strip(), without copying the line
+                continue
+            try:
+                try:  # json.loads without its two Python layers, for the line that is one value
+                    obj, end = scan(text, 0)
+                    if end != len(text) and text[end:].strip(_JSON_SPACE):
+                        raise ValueError("extra data")
+                except (StopIteration, ValueError):
+                    obj = loads(text)  # anything else: json.loads, and its own error
+            except ValueError as exc:
+                on_error(RecordError(f"not a JSON object: {exc}", source=name, line=number))
+                continue
+            if not isinstance(obj, dict):
+                on_error(
+                    RecordError(
+                        f"expected a JSON object, found {type(obj).__name__}", source=name, line=number
+                    )
+                )
+                continue
+            yield number, text, obj
 
 
 #: the scanner json.loads ends in (a C function; typeshed does not know a decoder is its context),

@@ -97,15 +97,12 @@ def _record(
     raw: str,
     provider: str = "",
 ) -> dict[str, Any]:
-    get = data.get
     ts = parse_time(time_text)
-    logon_type = _first(get, _K_LOGON_TYPE)
-    ip_text = _first(get, _K_ADDRESS)
+    logon_type, ip_text, port_text, client, user, domain, auth, session = _values(data.get)
     ip = _client_address(ip_text) if ip_text else None
     if ip_text and ip is None and ip_text.upper() not in ("LOCAL", "UNKNOWN"):
         raise ValueError(f"client address {ip_text!r} is not an IP address")
     event = _event_of(event_id, provider, logon_type, ip)
-    port_text = _first(get, _K_PORT)
     port = int(port_text) if port_text and port_text.isdigit() and port_text != "0" else None
     protocol = _PROTO_BY_TYPE.get(logon_type or "") or _EVENTS.get(event_id, ("", None))[1]
     if event == "other":
@@ -120,40 +117,52 @@ def _record(
     fields["protocol"] = protocol
     fields["source_ip"] = ip
     fields["source_port"] = port
-    fields["source_name"] = _first(get, _K_CLIENT)
+    fields["source_name"] = client
     fields["target_host"] = computer
     fields["target_port"] = 3389 if protocol == "rdp" and ip else None
-    fields["user"] = _first(get, _K_USER)
-    fields["domain"] = _first(get, _K_DOMAIN)
-    fields["auth_method"] = _first(get, _K_AUTH)
-    fields["session_id"] = _first(get, _K_SESSION)
+    fields["user"] = user
+    fields["domain"] = domain
+    fields["auth_method"] = auth
+    fields["session_id"] = session
     # every value is already of its field's type and the time is aware and in range: pydantic's
     # validation pass would change nothing
     return fields
 
 
-#: where each value is found, first key first (Security events, then the RDP logs' names)
-_K_LOGON_TYPE: Final = ("LogonType",)
-_K_ADDRESS: Final = ("IpAddress", "ClientAddress", "Param3", "Address", "ClientIP")
-_K_PORT: Final = ("IpPort",)
-_K_CLIENT: Final = ("WorkstationName", "ClientName")
-_K_USER: Final = ("TargetUserName", "AccountName", "Param1", "User")
-_K_DOMAIN: Final = ("TargetDomainName", "AccountDomain", "Param2")
-_K_AUTH: Final = ("AuthenticationPackageName",)
-_K_SESSION: Final = ("TargetLogonId", "LogonID", "SessionID")
+#: where each value is found, first key first (Security events, then the RDP logs' names): the
+#: LogonType, client address, client port, client name, user, domain, authentication package and
+#: session of the record
+_KEYS: Final = (
+    ("LogonType",),
+    ("IpAddress", "ClientAddress", "Param3", "Address", "ClientIP"),
+    ("IpPort",),
+    ("WorkstationName", "ClientName"),
+    ("TargetUserName", "AccountName", "Param1", "User"),
+    ("TargetDomainName", "AccountDomain", "Param2"),
+    ("AuthenticationPackageName",),
+    ("TargetLogonId", "LogonID", "SessionID"),
+)
 _TEMPLATE: Final[dict[str, Any]] = dict.fromkeys(RatRecord.model_fields) | {"tool": "windows-security"}
 _ALL_FIELDS: Final = set(RatRecord.model_fields)
 
 
-def _first(get: Callable[[str], Any], keys: tuple[str, ...]) -> str | None:
-    """The first of *keys* whose value is neither empty nor ``-``, as stripped text."""
-    for key in keys:
-        v = get(key)
-        if v is not None:
-            text = (v if v.__class__ is str else str(v)).strip()
-            if text and text != "-":
-                return text
-    return None
+def _values(get: Callable[[str], Any]) -> list[str | None]:
+    """For each of :data:`_KEYS`, the first value that is neither empty nor ``-``, as stripped text.
+
+    All eight in one call, once per event: a helper called for each cost more than its loop.
+    """
+    found: list[str | None] = []
+    for keys in _KEYS:
+        text = None
+        for key in keys:
+            v = get(key)
+            if v is not None:
+                text = (v if v.__class__ is str else str(v)).strip()
+                if text and text != "-":
+                    break
+                text = None
+        found.append(text)
+    return found
 
 
 _XML_DECL: Final = re.compile(rb"<\?xml[^>]{0,200}\?>")

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import IO, Any, Final
 
 from ...errors import RecordError
 from .._addresses import normalise_ip
 from .._building import fast_record, whole_record
-from .._times import _EPOCH, from_epoch, parse_time
+from .._times import ISO_TENS, from_epoch, parse_time
 from ..rat import RatRecord
 from ._base import OnError, _checked, count_of, json_lines, text_blocks
 
@@ -260,6 +260,21 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
     )
     absent = (unset, empty)
     rdp = kind == "rdp"
+    iso_tens, fromisoformat = ISO_TENS, datetime.fromisoformat
+    ports: dict[str, int] = {}  # the text of a port column -> its number, for the lines to come
+
+    def port_of(text: str) -> int | None:
+        """The port of a column (``None`` when unset), remembered in *ports*."""
+        if text == unset:
+            return None
+        port = int(text)
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} out of range")
+        if len(ports) > 100_000:
+            ports.clear()
+        ports[text] = port
+        return port
+
     template: dict[str, Any] = {
         "time": None,
         "event": None,
@@ -291,8 +306,14 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
 
     def build(values: list[str], number: int, text: str) -> dict[str, Any]:
         v = values[i_ts]
-        if len(v) == 17 and v[10] == "." and v[:10].isdigit() and v[11:].isdigit():
-            ts = _EPOCH + timedelta(0, int(v[:10]), int(v[11:]))  # from_epoch's common case, inline
+        # from_epoch's common case, inline: ten digits, a dot and six, in ten seconds seen before
+        prefix = iso_tens.get(v[:9])
+        frac = v[11:]
+        if prefix is not None and len(frac) == 6 and v[10] == "." and frac.isdigit():
+            try:
+                ts = fromisoformat(f"{prefix}{v[9:]}Z")
+            except ValueError:  # digits, but not ASCII ones
+                ts = from_epoch(v)
         else:
             ts = from_epoch(v)
         orig, resp = values[i_oh], values[i_rh]
@@ -331,20 +352,15 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
             client, method, secproto, uid = (unescape(x) if x else x for x in (client, method, secproto, uid))
         if not method:
             method = secproto
+        # a port read before is looked up (a third of int() and the range test)
         v = values[i_op]
-        if v == unset:
-            source_port = None
-        else:
-            source_port = int(v)
-            if not 0 <= source_port <= 65535:
-                raise ValueError(f"port {source_port} out of range")
+        source_port = ports.get(v)
+        if source_port is None:
+            source_port = port_of(v)
         v = values[i_rp]
-        if v == unset:
-            target_port = None
-        else:
-            target_port = int(v)
-            if not 0 <= target_port <= 65535:
-                raise ValueError(f"port {target_port} out of range")
+        target_port = ports.get(v)
+        if target_port is None:
+            target_port = port_of(v)
         data = template.copy()  # cheaper than a 24-key literal; the keys keep the model's order
         data["time"] = ts
         data["event"] = event
