@@ -54,7 +54,7 @@ def effective_restriction(root: etree._Element) -> str | None:
             if rank >= PRIVATE_RANK or el.tag != _INCIDENT:
                 continue
             value = "private"
-        r = RESTRICTION_RANK.get(value, 2)
+        r = restriction_rank(value)
         if r > rank:
             strictest, rank = str(value), r
             if rank >= PRIVATE_RANK:

@@ -212,21 +212,32 @@ def _local(el: etree._Element) -> str:
     return str(el.tag)[len(_NS) :]
 
 
-def _missing_attribute(el: etree._Element, profile: str, message: str, path_of: PathOf) -> list[Issue] | None:
-    m = _MISSING.fullmatch(message)
-    if m is None or m.group(1) != _local(el) or _declaration(el, profile) is None:
+def _about(
+    el: etree._Element, profile: str, pattern: re.Pattern[str], message: str
+) -> tuple[re.Match[str], _Declaration] | None:
+    """*message* read with *pattern*, when it is about *el* (its group 1) and *el* is declared."""
+    m = pattern.fullmatch(message)
+    if m is None or m.group(1) != _local(el):
         return None
-    reason = f"missing required attribute {m.group(2)!r}"
+    decl = _declaration(el, profile)
+    return None if decl is None else (m, decl)
+
+
+def _missing_attribute(el: etree._Element, profile: str, message: str, path_of: PathOf) -> list[Issue] | None:
+    found = _about(el, profile, _MISSING, message)
+    if found is None:
+        return None
+    reason = f"missing required attribute {found[0].group(2)!r}"
     return [Issue("error", path_of(el), el.sourceline, None, "xsd:cvc-complex-type.4", reason)]
 
 
 def _attribute_not_allowed(
     el: etree._Element, profile: str, message: str, path_of: PathOf
 ) -> list[Issue] | None:
-    m = _NOT_ALLOWED.fullmatch(message)
-    if m is None or m.group(1) != _local(el) or _declaration(el, profile) is None:
+    found = _about(el, profile, _NOT_ALLOWED, message)
+    if found is None:
         return None
-    name = m.group(2)  # unqualified: xmlschema would print a namespaced one in Clark notation
+    name = found[0].group(2)  # unqualified: xmlschema would print a namespaced one in Clark notation
     reason = f"{name!r} attribute not allowed for element"
     return [
         Issue("error", f"{path_of(el)}/@{name}", el.sourceline, None, "xsd:cvc-complex-type.3.2.2", reason)
@@ -234,10 +245,10 @@ def _attribute_not_allowed(
 
 
 def _enumeration(el: etree._Element, profile: str, message: str, path_of: PathOf) -> list[Issue] | None:
-    m = _ENUMERATION.fullmatch(message)
-    decl = _declaration(el, profile)
-    if m is None or decl is None or m.group(1) != _local(el):
+    found = _about(el, profile, _ENUMERATION, message)
+    if found is None:
         return None
+    m, decl = found
     name, value = m.group(2), m.group(3)
     values = decl.enumerations.get(name)
     if values is None or el.get(name) != value or not _PLAIN.fullmatch(value):
@@ -249,10 +260,10 @@ def _enumeration(el: etree._Element, profile: str, message: str, path_of: PathOf
 
 
 def _datatype(el: etree._Element, profile: str, message: str, path_of: PathOf) -> list[Issue] | None:
-    m = _DATATYPE.fullmatch(message)
-    decl = _declaration(el, profile)
-    if m is None or decl is None or m.group(1) != _local(el) or len(el) or el.attrib:
+    found = _about(el, profile, _DATATYPE, message)
+    if found is None or len(el) or el.attrib:
         return None
+    m, decl = found
     value, builtin = m.group(2), m.group(3)
     shape = _BUILTINS.get(builtin)
     if decl.builtin != builtin or shape is None or el.text != value or not _PLAIN.fullmatch(value):

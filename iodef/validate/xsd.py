@@ -553,10 +553,11 @@ def rejected_issues(
 ) -> list[Issue]:
     """The schema issues of a document libxml2 rejected with *log* (its error log, or the
     :class:`LogEntry` copies of it a worker process sent)."""
-    issues: list[Issue] = []
+    quick = quick_rejected_issues(root, profile, log, path_of, facts)
+    if quick is not None:
+        return quick
+    issues = _xmlschema_explained(root, profile, log, path_of)
     beyond = 0
-    if len(log) <= MAX_SCHEMA_ISSUES:
-        issues = _explained(root, profile, log, path_of, facts)
     if not issues:
         issues, beyond = _libxml2_report(log, root, path_of)
     return _with_id_issues(root, profile, issues, beyond, path_of, facts)
@@ -571,18 +572,23 @@ def quick_rejected_issues(
 ) -> list[Issue] | None:
     """:func:`rejected_issues`' result when it needs no xmlschema (one common error that
     :func:`iodef.validate.explain.explain` words, or a report from libxml2's log alone); None
-    when it does."""
-    issues: list[Issue] | None = []
+    when it does.
+
+    More errors than a report lists, or thousands of stray attributes (xmlschema's cost grows
+    with the square of their number: each error copies the element), are reported from
+    libxml2's log, which says the same at once.
+    """
     beyond = 0
-    if len(log) <= MAX_SCHEMA_ISSUES and not _too_many_attributes(root, facts):
-        try:
-            issues = explain(root, profile, log, path_of)
-        except Exception:  # the explainer of a hostile document: xmlschema's path decides
-            issues = None
-        if not issues:
-            return None
-    if not issues:
+    if len(log) > MAX_SCHEMA_ISSUES or _too_many_attributes(root, facts):
         issues, beyond = _libxml2_report(log, root, path_of)
+    else:
+        try:
+            quick = explain(root, profile, log, path_of)
+        except Exception:  # the quick explainer failed on a hostile document: xmlschema decides
+            return None
+        if not quick:
+            return None
+        issues = quick
     return _with_id_issues(root, profile, issues, beyond, path_of, facts)
 
 
@@ -621,9 +627,7 @@ def _libxml2_report(log: Any, root: etree._Element, path_of: PathOf) -> tuple[li
     return kept, beyond
 
 
-def _explained(
-    root: etree._Element, profile: str, log: Any, path_of: PathOf, facts: int | None = None
-) -> list[Issue]:
+def _xmlschema_explained(root: etree._Element, profile: str, log: Any, path_of: PathOf) -> list[Issue]:
     """xmlschema's report, or nothing when xmlschema cannot give one (libxml2's is used then).
 
     xmlschema only explains a verdict libxml2 has already given, on input that may be hostile:
@@ -631,16 +635,6 @@ def _explained(
     beyond 2**31 an OverflowError), the report falls back to libxml2's own messages rather than
     letting the failure escape.
     """
-    if _too_many_attributes(root, facts):
-        # thousands of stray attributes: xmlschema's cost grows with the square of their number
-        # (each error copies the element); libxml2's log says the same, at once
-        return []
-    try:
-        quick = explain(root, profile, log, path_of)
-    except Exception:  # the quick explainer failed on a hostile document: xmlschema decides
-        quick = None
-    if quick:
-        return quick
     try:
         return _xmlschema_issues(root, profile, log, path_of)
     except Exception:  # any failure of the explainer: libxml2's log stands
