@@ -15,6 +15,7 @@ are ``other`` and counted likewise.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
@@ -28,7 +29,7 @@ from .._addresses import normalise_ip
 from .._building import whole_record
 from .._times import parse_time
 from ..rat import RatRecord
-from ._base import OnError, describe, json_objects, read_all
+from ._base import _SCAN, LineDecoder, OnError, describe, json_objects, read_all
 from ._xmlscan import closing_tag_line, scan_children
 
 __all__ = ["read_winevt_json", "read_winevt_xml"]
@@ -295,11 +296,28 @@ def _winlogbeat(obj: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[
     return event_id, time_text, _text(wl.get("computer_name")), data, str(wl.get("provider_name") or "")
 
 
+def _line_decoder() -> LineDecoder | None:
+    """The compiled check of evtx_dump lines (``_cevtx``), set up for :func:`_evtx_dump`, or
+    ``None`` (not built, or ``IODEF_PURE_PYTHON=1``): then each line goes through json.loads."""
+    if os.environ.get("IODEF_PURE_PYTHON"):
+        return None
+    try:
+        from . import _cevtx
+    except ImportError:
+        return None
+    # the EventData members _values() looks up: the only ones the compiled check decodes
+    _cevtx.configure(_SCAN, {key for keys in _KEYS for key in keys})
+    return _cevtx.event
+
+
+_FAST: Final = _line_decoder()
+
+
 def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = False) -> Iterator[Any]:
     """Read evtx_dump / chainsaw JSON and Winlogbeat JSON: lines, a sequence of (pretty-printed)
     objects, a JSON array, or an Elasticsearch search response (``hits.hits[]._source``). With
     *rows*, yield light rows (the records' fields as dicts, for the grouper) instead of records."""
-    for number, text, obj in json_objects(fh, name, on_error):
+    for number, text, obj in json_objects(fh, name, on_error, _FAST):
         try:
             if isinstance(obj.get("Event"), dict):  # evtx_dump / chainsaw
                 event_id, time_text, computer, data, provider = _evtx_dump(obj["Event"])
