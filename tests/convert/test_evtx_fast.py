@@ -1,9 +1,10 @@
 """The compiled check of evtx_dump lines (``_cevtx``) reads what json.loads reads, or declines.
 
 The Windows JSON reader tries ``_cevtx.event`` on each line and decodes the line with
-``json.loads`` when it answers ``None``. Here the reader is run both ways on the real samples and
-on many generated and mutated lines (duplicate keys, escapes, odd numbers, nesting, broken JSON):
-the rows and the errors must be the same. Under ``CI=true`` the module must be built.
+``json.loads`` when it answers ``None``, and picks an event's values with ``_cevtx.values``
+instead of ``windows._values``. Here the reader is run both ways on the real samples and on many
+generated and mutated lines (duplicate keys, escapes, odd numbers, nesting, broken JSON): the
+rows and the errors must be the same. Under ``CI=true`` the module must be built.
 """
 
 from __future__ import annotations
@@ -40,12 +41,13 @@ def read(data: bytes, fast: bool) -> tuple[list[dict[str, Any]], list[str]]:
     def on_error(e: RecordError) -> None:
         errors.append(str(e))
 
-    saved = windows._FAST
-    windows._FAST = BUILT if fast else None
+    saved = windows._FAST, windows._pick
+    if not fast:
+        windows._FAST, windows._pick = None, windows._values
     try:
         rows = list(windows.read_winevt_json(io.BytesIO(data), "x.jsonl", on_error, rows=True))
     finally:
-        windows._FAST = saved
+        windows._FAST, windows._pick = saved
     return rows, errors
 
 
@@ -224,3 +226,26 @@ def test_generated_and_mutated_lines_read_the_same(line: str) -> None:
     if BUILT(line) is not None:
         assert isinstance(json.loads(line), dict)
     same_both_ways(BENCH_LINE.encode() + b"\n" + line.encode("utf-8", "surrogatepass") + b"\n")
+
+
+class _Text(str):
+    def __str__(self) -> str:
+        return "from __str__"
+
+
+_ODD_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["", "-", " - ", "\u2003x\u2003", "\t", "10", "-0", _Text("x"), _Text("")]),
+    st.text(max_size=4),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from([*_NAMES, "Other"]), _ODD_VALUES))
+def test_compiled_values_are_the_python_ones(data: dict[str, Any]) -> None:
+    assert windows._pick(data, windows._KEYS) == windows._values(data, windows._KEYS)

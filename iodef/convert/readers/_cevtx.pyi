@@ -1,7 +1,8 @@
-"""Type stub of the compiled check of evtx_dump lines (``_cevtx.pyx``)."""
+"""Type stub of the Windows JSON reader's compiled line check and value picker (``_cevtx.pyx``)."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
 def configure(scan: Callable[[str, int], tuple[Any, int]], wanted: Iterable[str]) -> None: ...
 def event(line: str) -> dict[str, Any] | None: ...
+def values(data: dict[str, Any], groups: tuple[tuple[str, ...], ...]) -> list[str | None]: ...

@@ -1,14 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""One ``evtx_dump -o jsonl`` line, checked in C and cut down to what the Windows reader reads.
+"""The Windows JSON reader's two costs in C: decoding a line, and picking an event's values.
+
+:func:`event`: one ``evtx_dump -o jsonl`` line, checked and cut down to what the reader reads.
 
 ``json.loads`` builds every key and value of an event (thirty-odd strings, seven dicts) for the
 reader to read eight of them: that was most of the cost of a Windows conversion. :func:`event`
 checks the whole line against the JSON grammar in one pass without building anything, and
 decodes only the members :func:`iodef.convert.readers.windows._evtx_dump` reads (``Event``'s
 ``System``, ``EventData`` and ``UserData``; ``System``'s ``Provider``, ``EventID``,
-``TimeCreated`` and ``Computer``; the ``EventData`` members the reader looks up), each with the
-scanner ``json.loads`` itself ends in, so each is the object ``json.loads`` would have given.
-A key repeated keeps its last value, as in ``json.loads``.
+``TimeCreated`` and ``Computer``; the ``EventData`` members the reader looks up), each the object
+``json.loads`` would have given: a string without escapes is its own text, a short plain integer
+its int, any other value is decoded by the scanner ``json.loads`` itself ends in. A key repeated
+keeps its last value, as in ``json.loads``.
 
 It answers ``None`` whenever it cannot be sure, and the reader then decodes the line with
 ``json.loads`` as before: a line that is not JSON (so that the error is json's own), a top level
@@ -17,8 +20,12 @@ a number longer than 100 characters (json refuses integers of over 4300 digits),
 nesting deeper than 64, a line with a character beyond Latin-1 (rare in these logs; the walk
 reads the one-byte form of a ``str``).
 
+:func:`values` is ``windows._values`` (the first of each group of keys that has a value) without
+the interpreter's loop.
+
 Built by setup.py when Cython and a C compiler are there; without it iodef reads the Windows
-JSON with ``json.loads`` (tests/convert/test_evtx_fast.py compares the two).
+JSON with ``json.loads`` and picks the values in Python (tests/convert/test_evtx_fast.py compares
+the two).
 """
 
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND
@@ -368,3 +375,23 @@ def event(str line):
     if end < 0 or w.kept is None or space(&w.t, end) != w.t.n:
         return None
     return {"Event": w.kept}
+
+
+def values(dict data, tuple groups):
+    """What ``windows._values`` gives, in C (the reader's other per-event cost).
+
+    For each group of keys, the first value that is neither empty nor ``-``, as stripped text.
+    """
+    cdef list found = []
+    cdef object text, v
+    for keys in groups:
+        text = None
+        for key in <tuple>keys:
+            v = data.get(key)
+            if v is not None:
+                text = (v if type(v) is str else str(v)).strip()
+                if text and text != "-":
+                    break
+                text = None
+        found.append(text)
+    return found

@@ -91,7 +91,7 @@ def _record(
     event_id: str,
     time_text: str,
     computer: str | None,
-    data: Mapping[str, Any],
+    data: dict[str, Any],
     fmt: str,
     name: str,
     line: int,
@@ -99,7 +99,7 @@ def _record(
     provider: str = "",
 ) -> dict[str, Any]:
     ts = parse_time(time_text)
-    logon_type, ip_text, port_text, client, user, domain, auth, session = _values(data.get)
+    logon_type, ip_text, port_text, client, user, domain, auth, session = _pick(data, _KEYS)
     ip = _client_address(ip_text) if ip_text else None
     if ip_text and ip is None and ip_text.upper() not in ("LOCAL", "UNKNOWN"):
         raise ValueError(f"client address {ip_text!r} is not an IP address")
@@ -147,13 +147,15 @@ _TEMPLATE: Final[dict[str, Any]] = dict.fromkeys(RatRecord.model_fields) | {"too
 _ALL_FIELDS: Final = set(RatRecord.model_fields)
 
 
-def _values(get: Callable[[str], Any]) -> list[str | None]:
-    """For each of :data:`_KEYS`, the first value that is neither empty nor ``-``, as stripped text.
+def _values(data: Mapping[str, Any], groups: tuple[tuple[str, ...], ...]) -> list[str | None]:
+    """For each group of keys (:data:`_KEYS`), the first value that is neither empty nor ``-``,
+    as stripped text.
 
     All eight in one call, once per event: a helper called for each cost more than its loop.
     """
+    get = data.get
     found: list[str | None] = []
-    for keys in _KEYS:
+    for keys in groups:
         text = None
         for key in keys:
             v = get(key)
@@ -296,21 +298,26 @@ def _winlogbeat(obj: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[
     return event_id, time_text, _text(wl.get("computer_name")), data, str(wl.get("provider_name") or "")
 
 
-def _line_decoder() -> LineDecoder | None:
-    """The compiled check of evtx_dump lines (``_cevtx``), set up for :func:`_evtx_dump`, or
-    ``None`` (not built, or ``IODEF_PURE_PYTHON=1``): then each line goes through json.loads."""
+def _compiled() -> Any:
+    """The compiled line check and value picker (``_cevtx``), set up for this reader, or ``None``
+    (not built, or ``IODEF_PURE_PYTHON=1``): then lines go through json.loads and
+    :func:`_values` picks the values."""
     if os.environ.get("IODEF_PURE_PYTHON"):
         return None
     try:
         from . import _cevtx
     except ImportError:
         return None
-    # the EventData members _values() looks up: the only ones the compiled check decodes
+    # the EventData members _values() looks up: the only ones the line check decodes
     _cevtx.configure(_SCAN, {key for keys in _KEYS for key in keys})
-    return _cevtx.event
+    return _cevtx
 
 
-_FAST: Final = _line_decoder()
+_COMPILED: Final = _compiled()
+_FAST: LineDecoder | None = _COMPILED.event if _COMPILED is not None else None
+_pick: Callable[[dict[str, Any], tuple[tuple[str, ...], ...]], list[str | None]] = (
+    _COMPILED.values if _COMPILED is not None else _values
+)
 
 
 def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = False) -> Iterator[Any]:
