@@ -15,7 +15,8 @@ keeps its last value, as in ``json.loads``.
 
 It answers ``None`` whenever it cannot be sure, and the reader then decodes the line with
 ``json.loads`` as before: a line that is not JSON (so that the error is json's own), a top level
-that is not an object with an ``Event`` object, a key with an escape on the path to a value read,
+that is not an object whose only key is ``Event`` with an object (a Winlogbeat line is declined at
+its first key), a key with an escape on the path to a value read,
 a number longer than 100 characters (json refuses integers of over 4300 digits), NaN/Infinity,
 nesting deeper than 64, a line with a character beyond Latin-1 (rare in these logs; the walk
 reads the one-byte form of a ``str``).
@@ -320,6 +321,8 @@ cdef Py_ssize_t members(_Walk w, Py_ssize_t i, int depth, int walk) except -2:
             if end < 0 or escaped:  # a key the reader might look up, spelled with an escape
                 return -1
             name = role(t, key, end - 1 - key, walk, &kind)
+            if walk == TOP and kind == SKIP:  # not evtx_dump's layout (Winlogbeat): decline at once
+                return -1
             i = space(t, end)
             if at(t, i) != 58:  # :
                 return -1

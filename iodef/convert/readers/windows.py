@@ -300,10 +300,7 @@ def _winlogbeat(obj: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[
 
 def _compiled() -> Any:
     """The compiled line check and value picker (``_cevtx``), set up for this reader, or ``None``
-    (not built, or ``IODEF_PURE_PYTHON=1``): then lines go through json.loads and
-    :func:`_values` picks the values."""
-    if os.environ.get("IODEF_PURE_PYTHON"):
-        return None
+    when it is not built: then lines go through json.loads and :func:`_values` picks the values."""
     try:
         from . import _cevtx
     except ImportError:
@@ -314,9 +311,11 @@ def _compiled() -> Any:
 
 
 _COMPILED: Final = _compiled()
-_FAST: LineDecoder | None = _COMPILED.event if _COMPILED is not None else None
+#: what the reader uses: the compiled parts unless ``IODEF_PURE_PYTHON=1`` (to compare)
+_USED: Final = None if os.environ.get("IODEF_PURE_PYTHON") else _COMPILED
+_FAST: LineDecoder | None = _USED.event if _USED is not None else None
 _pick: Callable[[dict[str, Any], tuple[tuple[str, ...], ...]], list[str | None]] = (
-    _COMPILED.values if _COMPILED is not None else _values
+    _USED.values if _USED is not None else _values
 )
 
 
