@@ -1,8 +1,10 @@
-"""Builds the optional C accelerator of the validator's rule screen (iodef works without it).
+"""Builds the optional C accelerators (iodef works without them): the validator's rule screen and
+the Windows JSON reader's line check.
 
-Everything else about the package is in pyproject.toml. The extension is compiled when Cython,
+Everything else about the package is in pyproject.toml. The extensions are compiled when Cython,
 lxml (for its C API headers) and a C compiler are there; otherwise, or if compiling fails, the
-package installs without it and the rule screen walks the tree in Python.
+package installs without them: the rule screen walks the tree in Python and the Windows reader
+decodes each line with json.loads.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def _extensions() -> list[Any]:
         define_macros=[("IODEF_BUILT_WITH_LXML", f'"{lxml.__version__}"')],
         optional=True,
     )
-    return list(cythonize([ext], language_level=3, quiet=True))
+    evtx = Extension("iodef.convert.readers._cevtx", ["iodef/convert/readers/_cevtx.pyx"], optional=True)
+    return list(cythonize([ext, evtx], language_level=3, quiet=True))
 
 
 setup(ext_modules=_extensions())

@@ -139,8 +139,17 @@ def _checked(text: str, number: int, name: str, on_error: OnError) -> str | None
     return text
 
 
-def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object."""
+#: a reader's own decoding of a line: the object, or as much of it as the reader reads, or
+#: ``None`` when it cannot be sure of giving what ``json.loads`` gives (json.loads decodes it)
+LineDecoder = Callable[[str], dict[str, Any] | None]
+
+
+def json_lines(
+    fh: IO[bytes], name: str, on_error: OnError, fast: LineDecoder | None = None
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield ``(line_number, text, object)`` for each non-blank line holding a JSON object.
+
+    *fast*, when given, is tried on each line first (see :data:`LineDecoder`)."""
     loads = json.loads
     scan = _SCAN
     for number, lines, checked in text_blocks(fh, name, on_error):
@@ -153,6 +162,11 @@ def json_lines(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[in
                 text = got
             if not text or text.isspace():  # not text.strip(), without copying the line
                 continue
+            if fast is not None:
+                decoded = fast(text)
+                if decoded is not None:
+                    yield number, text, decoded
+                    continue
             try:
                 try:  # json.loads without its two Python layers, for the line that is one value
                     obj, end = scan(text, 0)
@@ -179,19 +193,22 @@ _SCAN: Final = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
 _JSON_SPACE: Final = " \t\n\r"
 
 
-def json_objects(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[tuple[int, str, dict[str, Any]]]:
+def json_objects(
+    fh: IO[bytes], name: str, on_error: OnError, fast: LineDecoder | None = None
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Yield ``(line, text, object)`` for each JSON object, however the tool laid them out.
 
     One object per line (read a line at a time); or, when the input starts with ``[`` or its first
     object spans several lines, a whole document: a JSON array, pretty-printed objects one after
     another (``evtx_dump`` without ``-o jsonl``), or an Elasticsearch response whose
-    ``hits.hits[]._source`` are the records. Whole documents are read up to 32 MiB.
+    ``hits.hits[]._source`` are the records. Whole documents are read up to 32 MiB. *fast* is
+    tried on each line of JSON lines (see :func:`json_lines`).
     """
     head, fh = peek_head(fh, 65536)
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     first_line = start.split(b"\n", 1)[0].strip()
     if not start.startswith(b"[") and (not start.startswith(b"{") or _whole_json_line(first_line)):
-        yield from json_lines(fh, name, on_error)
+        yield from json_lines(fh, name, on_error, fast)
         return
     data = read_all(fh, name)
     try:

@@ -15,6 +15,7 @@ are ``other`` and counted likewise.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
@@ -28,7 +29,7 @@ from .._addresses import normalise_ip
 from .._building import whole_record
 from .._times import parse_time
 from ..rat import RatRecord
-from ._base import OnError, describe, json_objects, read_all
+from ._base import _SCAN, LineDecoder, OnError, describe, json_objects, read_all
 from ._xmlscan import closing_tag_line, scan_children
 
 __all__ = ["read_winevt_json", "read_winevt_xml"]
@@ -90,7 +91,7 @@ def _record(
     event_id: str,
     time_text: str,
     computer: str | None,
-    data: Mapping[str, Any],
+    data: dict[str, Any],
     fmt: str,
     name: str,
     line: int,
@@ -98,7 +99,7 @@ def _record(
     provider: str = "",
 ) -> dict[str, Any]:
     ts = parse_time(time_text)
-    logon_type, ip_text, port_text, client, user, domain, auth, session = _values(data.get)
+    logon_type, ip_text, port_text, client, user, domain, auth, session = _pick(data, _KEYS)
     ip = _client_address(ip_text) if ip_text else None
     if ip_text and ip is None and ip_text.upper() not in ("LOCAL", "UNKNOWN"):
         raise ValueError(f"client address {ip_text!r} is not an IP address")
@@ -146,13 +147,15 @@ _TEMPLATE: Final[dict[str, Any]] = dict.fromkeys(RatRecord.model_fields) | {"too
 _ALL_FIELDS: Final = set(RatRecord.model_fields)
 
 
-def _values(get: Callable[[str], Any]) -> list[str | None]:
-    """For each of :data:`_KEYS`, the first value that is neither empty nor ``-``, as stripped text.
+def _values(data: Mapping[str, Any], groups: tuple[tuple[str, ...], ...]) -> list[str | None]:
+    """For each group of keys (:data:`_KEYS`), the first value that is neither empty nor ``-``,
+    as stripped text.
 
     All eight in one call, once per event: a helper called for each cost more than its loop.
     """
+    get = data.get
     found: list[str | None] = []
-    for keys in _KEYS:
+    for keys in groups:
         text = None
         for key in keys:
             v = get(key)
@@ -295,11 +298,32 @@ def _winlogbeat(obj: dict[str, Any]) -> tuple[str | None, Any, str | None, dict[
     return event_id, time_text, _text(wl.get("computer_name")), data, str(wl.get("provider_name") or "")
 
 
+def _compiled() -> Any:
+    """The compiled line check and value picker (``_cevtx``), set up for this reader, or ``None``
+    when it is not built: then lines go through json.loads and :func:`_values` picks the values."""
+    try:
+        from . import _cevtx
+    except ImportError:
+        return None
+    # the EventData members _values() looks up: the only ones the line check decodes
+    _cevtx.configure(_SCAN, {key for keys in _KEYS for key in keys})
+    return _cevtx
+
+
+_COMPILED: Final = _compiled()
+#: what the reader uses: the compiled parts unless ``IODEF_PURE_PYTHON=1`` (to compare)
+_USED: Final = None if os.environ.get("IODEF_PURE_PYTHON") else _COMPILED
+_FAST: LineDecoder | None = _USED.event if _USED is not None else None
+_pick: Callable[[dict[str, Any], tuple[tuple[str, ...], ...]], list[str | None]] = (
+    _USED.values if _USED is not None else _values
+)
+
+
 def read_winevt_json(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = False) -> Iterator[Any]:
     """Read evtx_dump / chainsaw JSON and Winlogbeat JSON: lines, a sequence of (pretty-printed)
     objects, a JSON array, or an Elasticsearch search response (``hits.hits[]._source``). With
     *rows*, yield light rows (the records' fields as dicts, for the grouper) instead of records."""
-    for number, text, obj in json_objects(fh, name, on_error):
+    for number, text, obj in json_objects(fh, name, on_error, _FAST):
         try:
             if isinstance(obj.get("Event"), dict):  # evtx_dump / chainsaw
                 event_id, time_text, computer, data, provider = _evtx_dump(obj["Event"])
