@@ -207,33 +207,50 @@ def xml_text(value: str) -> str:
 def xml_safe(obj: Any) -> Any:
     """Make every string in a model tree XML-safe, in place (input text may hold control bytes)."""
     search = _NOT_XML.search
+    kinds = _KINDS
     if isinstance(obj, IODEFModel):
         values = obj.__dict__
         for name, value in values.items():
-            cls = value.__class__
-            if cls in _LEAVES:  # most fields: unset, times, numbers (nothing to escape)
-                continue
-            if cls is str or (isinstance(value, str) and not isinstance(value, Enum)):
+            kind = kinds.get(value.__class__)
+            if kind is None:
+                kind = _kind(value.__class__)
+            if kind is _TEXT:
                 if search(value):
                     values[name] = xml_text(value)
-            elif cls is list:
-                if value:
-                    xml_safe(value)
-            elif isinstance(value, (IODEFModel, list)):
+            elif kind is _TREE and value:
                 xml_safe(value)
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
-            cls = item.__class__
-            if cls is str or (isinstance(item, str) and not isinstance(item, Enum)):
+            kind = kinds.get(item.__class__)
+            if kind is None:
+                kind = _kind(item.__class__)
+            if kind is _TEXT:
                 if search(item):
                     obj[i] = xml_text(item)
-            elif isinstance(item, (IODEFModel, list)):
+            elif kind is _TREE:
                 xml_safe(item)
     return obj
 
 
-#: value classes that hold no text (an Enum member is a str, but one of the model's own values)
-_LEAVES: Final = frozenset({type(None), bool, int, float, datetime})
+#: what xml_safe() does with a value, by its class: escape it (text), walk it (a model or a list),
+#: or nothing (no text: unset, times, numbers, and the model's own enumerated values, which are
+#: str but never hold control characters). Worked out once per class: an incident holds hundreds
+#: of values and their few classes.
+_TEXT: Final = "text"
+_TREE: Final = "tree"
+_LEAF: Final = "leaf"
+_KINDS: dict[type[Any], str] = {type(None): _LEAF, bool: _LEAF, int: _LEAF, float: _LEAF, datetime: _LEAF}
+
+
+def _kind(cls: type[Any]) -> str:
+    if issubclass(cls, str) and not issubclass(cls, Enum):
+        kind = _TEXT
+    elif issubclass(cls, (IODEFModel, list)):
+        kind = _TREE
+    else:
+        kind = _LEAF
+    _KINDS[cls] = kind
+    return kind
 
 
 def creator_contact(name: str) -> Contact:

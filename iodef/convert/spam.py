@@ -157,9 +157,19 @@ def _body_facts(body: str) -> tuple[str, list[str]]:
     return got
 
 
-#: what makes a record tell the group something new beyond its recipient (one C call per record)
+#: what makes a record tell the group something new beyond its recipient, reporter and report ID
+#: (one C call per record): a record of a signature seen before has nothing else to note
 _SIGNATURE: Final = itemgetter(
-    "reporter_org", "reporter_email", "operator", "sender_ip", "format", "subject", "body"
+    "reporter_org",
+    "reporter_email",
+    "operator",
+    "sender_ip",
+    "format",
+    "subject",
+    "body",
+    "comment",
+    "reported_via",
+    "message_id",
 )
 
 
@@ -196,22 +206,14 @@ def _observe(g: Group[SpamRecord], d: Row) -> None:
             # each report has its own ID: those past the kept 256 are counted, so that the
             # incident can give the real number rather than "more than 256"
             g.state["report_ids_past"] = g.state.get("report_ids_past", 0) + 1
-    value = d["comment"]
-    if value:
-        note("comment", value, 16)
-    value = d["reported_via"]
-    if value:  # the same few values on every record: note() only for one not seen yet
-        known = distinct.get("reported_via")
-        if known is None or value not in known:
-            note("reported_via", value, 4)
-    value = d["message_id"]
-    if value:
-        note("message_id", value, 64)
     sig = _SIGNATURE(d)
     seen = g.seen
     if sig not in seen:
         if len(seen) < 4096:
             seen[sig] = None
+        note("comment", d["comment"], 16)
+        note("reported_via", d["reported_via"], 4)
+        note("message_id", d["message_id"], 64)
         org, email = d["reporter_org"], d["reporter_email"]
         if org or email:
             note("reporter_org", f"{org or ''}|{email or ''}", 16)

@@ -263,6 +263,19 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
     iso_tens, fromisoformat = ISO_TENS, datetime.fromisoformat
     ports: dict[str, int] = {}  # the text of a port column -> its number, for the lines to come
 
+    # the text of an address column -> its canonical text, for the lines to come: a look-up here
+    # costs half a call of the cached _ip(); the unset marker is no address
+    ips: dict[str, str | None] = {unset: None}
+    missing: Any = object()
+
+    def address_of(text: str) -> str | None:
+        """The canonical text of an address column (``None`` when it is none), remembered in *ips*."""
+        if len(ips) > 100_000:
+            ips.clear()
+            ips[unset] = None
+        ip = ips[text] = _ip(text)
+        return ip
+
     def port_of(text: str) -> int | None:
         """The port of a column (``None`` when unset), remembered in *ports*."""
         if text == unset:
@@ -317,8 +330,12 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
         else:
             ts = from_epoch(v)
         orig, resp = values[i_oh], values[i_rh]
-        src = None if orig == unset else _ip(orig)
-        dst = None if resp == unset else _ip(resp)
+        src = ips.get(orig, missing)
+        if src is missing:
+            src = address_of(orig)
+        dst = ips.get(resp, missing)
+        if dst is missing:
+            dst = address_of(resp)
         if src is None and orig != unset:
             raise ValueError(f"id.orig_h {orig!r} is not an IP address")
         if dst is None and resp != unset:
