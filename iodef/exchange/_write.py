@@ -31,7 +31,15 @@ from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["GroupWriter", "Outcome", "add_raw", "lock_key", "pg_add_new_statement", "transaction"]
+__all__ = [
+    "LOCK_MANY",
+    "GroupWriter",
+    "Outcome",
+    "add_raw",
+    "lock_key",
+    "pg_add_new_statement",
+    "transaction",
+]
 
 _META_NAMES: Final = [c.name for c in META_COLUMNS]
 _RawRow = namedtuple("_RawRow", _META_NAMES)  # type: ignore[misc]
@@ -84,7 +92,7 @@ class _Statements:
 _SQLITE: Final = _Statements("?")
 _POSTGRES: Final = _Statements("%s")
 #: PostgreSQL: a batch's advisory locks in one round trip, in the order of the (sorted) array.
-_LOCK_MANY: Final = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k"
+LOCK_MANY: Final = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k"
 
 
 def lock_key(doc: NewDocument) -> int:
@@ -97,7 +105,7 @@ def lock_key(doc: NewDocument) -> int:
 
 def lock_all(cur: Any, docs: list[NewDocument]) -> None:
     """PostgreSQL: take the advisory locks of *docs*, sorted, so that batches cannot deadlock."""
-    cur.execute(_LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
+    cur.execute(LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
 
 
 def _repeat(cur: Any, sql: _Statements, feed: str, sender: str, digest: str) -> Entry | None:
