@@ -501,6 +501,7 @@ def serve(
     """
     import uvicorn
 
+    from iodef.exchange._onesend import http_protocol
     from iodef.exchange.config import ServerConfig
     from iodef.exchange.server import ServerSettings, create_app
 
@@ -577,6 +578,7 @@ def serve(
                 log_level=log_level,
                 access_log=False,
                 server_header=False,
+                http=http_protocol(),
                 **ssl_args,
             )
         else:
@@ -588,6 +590,7 @@ def serve(
                 log_level=log_level,
                 access_log=False,
                 server_header=False,
+                http=http_protocol(),
                 **ssl_args,
             )
     except (OSError, ssl.SSLError) as exc:
