@@ -90,6 +90,15 @@ class _Statements:
 
 
 _SQLITE: Final = _Statements("?")
+#: SQLite: the row of a new incident, only if it is neither a repeat nor a next version: the common
+#: case in one statement instead of the two looks and the insert (as PostgreSQL's _pg_add_new_sql).
+_SQLITE_ADD_NEW: Final = (
+    f"INSERT INTO iodef_entries ({', '.join(_INSERT_NAMES)}, body)"
+    f" SELECT {', '.join('?' for _ in _INSERT_NAMES)}, ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = ? AND sender = ? AND digest = ?)"
+    " AND NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = ? AND sender = ?"
+    " AND incident_name = ? AND incident_id = ?) RETURNING seq"
+)
 _POSTGRES: Final = _Statements("%s")
 #: PostgreSQL: a batch's advisory locks in one round trip, in the order of the (sorted) array.
 LOCK_MANY: Final = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k"
@@ -144,6 +153,15 @@ def add_raw(
             locked = True  # the statement took the incident's lock
         return _pg_add(cur, doc, locked=locked)
     sql = _SQLITE
+    values, now = _new_row(doc, 1, None, sqlite=True)
+    cur.execute(
+        _SQLITE_ADD_NEW,
+        (*values, doc.feed, doc.sender, doc.digest, doc.feed, doc.sender, doc.incident_name, doc.incident_id),
+    )
+    row = cur.fetchone()
+    if row is not None:
+        return _added(cur, sql, doc, int(row[0]), values, now)
+    # A repeat or a next version (BEGIN IMMEDIATE keeps the table as that statement saw it).
     found = _repeat(cur, sql, doc.feed, doc.sender, doc.digest)
     if found is not None:
         return found, False
@@ -166,7 +184,13 @@ def _insert(
 ) -> tuple[Entry, bool]:
     values, now = _new_row(doc, version, previous, sqlite=sqlite)
     cur.execute(sql.insert, values)
-    seq = int(cur.fetchone()[0])
+    return _added(cur, sql, doc, int(cur.fetchone()[0]), values, now)
+
+
+def _added(
+    cur: Any, sql: _Statements, doc: NewDocument, seq: int, values: list[Any], now: datetime
+) -> tuple[Entry, bool]:
+    """*doc*'s entry, its row (*values*) inserted as *seq*, after adding its views and bytes as received."""
     if doc.views:
         cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
     if doc.received is not None:
