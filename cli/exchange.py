@@ -501,7 +501,6 @@ def serve(
     """
     import uvicorn
 
-    from iodef.exchange._onesend import http_protocol
     from iodef.exchange.config import ServerConfig
     from iodef.exchange.server import ServerSettings, create_app
 
@@ -578,7 +577,6 @@ def serve(
                 log_level=log_level,
                 access_log=False,
                 server_header=False,
-                http=http_protocol(),
                 **ssl_args,
             )
         else:
@@ -590,7 +588,6 @@ def serve(
                 log_level=log_level,
                 access_log=False,
                 server_header=False,
-                http=http_protocol(),
                 **ssl_args,
             )
     except (OSError, ssl.SSLError) as exc:
