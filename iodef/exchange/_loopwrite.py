@@ -7,23 +7,31 @@ self-pipe and a turn of the loop. :class:`LoopHandOver` collects the documents o
 loop and hands them over together: one wake-up of the writer, one call back into the loop with all
 their outcomes (taken after the commit that stored them, as before).
 
-A request that is the only one in flight does without the thread where that is cheaper and the
-loop need not wait:
+Some writes do without the thread:
 
-- SQLite with ``--sqlite-sync normal`` (a commit that does not wait for the disk): its document is
-  written on the loop by a connection that never waits for the database's lock (``busy_timeout``
-  0). With ``full`` (a sync to disk in each commit) it stays in the thread.
-- PostgreSQL: an asyncio psycopg connection in autocommit mode adds a new incident in one statement
-  (its advisory lock, the repeat and version checks, the row and its views), committed before its
-  answer arrives: one round trip, the loop free meanwhile. A repeat or next version (which that
-  statement does not add) goes to the thread, which looks it up under the lock.
+- SQLite with ``--sqlite-sync normal`` (a commit that does not wait for the disk), when the request
+  is the only one in flight: its document is written on the loop by a connection that never waits
+  for the database's lock (``busy_timeout`` 0). With ``full`` (a sync to disk in each commit) it
+  stays in the thread.
+- PostgreSQL, whatever is in flight: an asyncio psycopg connection in autocommit mode adds new
+  incidents, the loop free while the database works. One document is one statement (its advisory
+  lock, the repeat and version checks, the row and its views), committed before its answer
+  arrives; the documents that arrive while that connection is busy go together next, pipelined
+  behind one statement that takes their locks (sorted, as the thread's batches do) and one Sync:
+  the protocol runs everything before a Sync as one implicit transaction, committed at the Sync or
+  rolled back whole on an error. One round trip per batch either way, and no thread: with eight
+  requests in flight, the thread's hand-overs, its connection's two round trips per batch (the
+  pipeline, then the COMMIT) and the GIL passed back and forth between it and the loop (some 20
+  futex calls per document) cost more CPU than the statements. A repeat or a next version (which
+  those statements do not add) and a document kept as received go to the thread, which looks them
+  up under the lock.
 
 A locked SQLite database, a conflict with another process, a lost connection or any other error
-sends the document to the writer thread, which waits for locks, settles conflicts and reports an
-unreachable database as before. With other requests in flight the writes stay in the thread,
-where the database's own work runs without the GIL beside the next requests' checks (writing
-every batch on the loop was measured: less CPU, but fewer documents a second with eight requests
-in flight).
+sends the documents to the writer thread, which waits for locks, settles conflicts and reports an
+unreachable database as before. With other requests in flight the SQLite writes stay in the
+thread, where the database's own work runs without the GIL beside the next requests' checks
+(writing every batch on the loop was measured: less CPU, but fewer documents a second with eight
+requests in flight).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._schema import Entry, NewDocument
-from ._write import Outcome, pg_add_new_statement, transaction
+from ._write import LOCK_MANY, Outcome, lock_key, pg_add_new_statement, transaction
 
 if TYPE_CHECKING:
     from .store import Store
@@ -60,23 +68,29 @@ class LoopHandOver:
         direct = store.is_sqlite and store.sqlite_synchronous == "normal"
         self._direct = _DirectSqlite(store) if direct else None
         self._pg = None if store.is_sqlite else _DirectPostgres(store, loop)
+        #: documents waiting for the PostgreSQL connection, and whether a task is writing them
+        self._pg_jobs: list[_Job] = []
+        self._pg_draining = False
         self._tasks: set[asyncio.Task[None]] = set()
 
     def write(self, doc: NewDocument, *, alone: bool = False) -> asyncio.Future[tuple[Entry, bool]]:
         """*doc*'s outcome, after its commit; *alone*: its request is the only one in flight."""
         future: asyncio.Future[tuple[Entry, bool]] = self.loop.create_future()
+        if self._pg is not None and self._pg.usable():
+            self._pg_jobs.append((doc, future))
+            if not self._pg_draining:
+                self._pg_draining = True
+                # Its own task: a request that goes away does not interrupt the connection's exchange.
+                task = self.loop.create_task(self._pg_drain(self._pg))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            return future
         if not self._pending and self._in_thread == 0:
             if alone and self._direct is not None:
                 outcome = self._direct.write(doc)
                 if outcome is not None:
                     future.set_result(outcome)
                     return future
-            if alone and self._pg is not None and self._pg.ready():
-                # Its own task: a request that goes away does not interrupt the connection's exchange.
-                task = self.loop.create_task(self._pg_write(doc, future))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                return future
             # The writer is idle: it starts at once (what arrives meanwhile waits for its next turn).
             self._hand_over([(doc, future)])
             return future
@@ -86,13 +100,25 @@ class LoopHandOver:
             self.loop.call_soon(self._flush)
         return future
 
-    async def _pg_write(self, doc: NewDocument, future: asyncio.Future[tuple[Entry, bool]]) -> None:
-        assert self._pg is not None
-        outcome = await self._pg.write(doc)
-        if outcome is None:  # a repeat, a next version, a conflict or an error: the thread's way
-            self._hand_over([(doc, future)])
-        elif not future.done():
-            future.set_result(outcome)
+    async def _pg_drain(self, pg: _DirectPostgres) -> None:
+        """Write the waiting documents on the loop's PostgreSQL connection, a batch at a time."""
+        try:
+            while self._pg_jobs:
+                # A request that went away before its turn came is not written.
+                jobs = [job for job in self._pg_jobs[: self.MAX_BATCH] if not job[1].cancelled()]
+                del self._pg_jobs[: self.MAX_BATCH]
+                outcomes = await pg.write([doc for doc, _ in jobs]) if jobs and pg.usable() else []
+                # What the connection did not add (or, paused after a failure, did not try) is the thread's.
+                rest = jobs[len(outcomes) :]
+                for job, outcome in zip(jobs, outcomes, strict=False):
+                    if outcome is None:
+                        rest.append(job)
+                    elif not job[1].done():
+                        job[1].set_result(outcome)
+                if rest:
+                    self._hand_over(rest)
+        finally:
+            self._pg_draining = False
 
     def _flush(self) -> None:
         self._scheduled = False
@@ -166,42 +192,67 @@ class _DirectPostgres:
         #: one cursor for the connection's life: a new one per document (what ``conn.execute``
         #: makes) was a tenth of the client's CPU for the statement, its adapters copied each time
         self._cur: Any = None
-        self._busy = False
         self._paused_until = 0.0
 
-    def ready(self) -> bool:
-        return not self._busy and self._loop.time() >= self._paused_until
+    def usable(self) -> bool:
+        """False for a while after the connection failed."""
+        return self._loop.time() >= self._paused_until
 
-    async def write(self, doc: NewDocument) -> tuple[Entry, bool] | None:
-        """*doc* added and committed, or None: the writer thread is to store it (nothing was)."""
+    async def write(self, docs: list[NewDocument]) -> list[tuple[Entry, bool] | None]:
+        """Each of *docs* added and committed, or None: the writer thread is to store it.
+
+        All of them in one transaction and one round trip; after a conflict or an error, none
+        of them (all None).
+        """
         import psycopg
 
-        self._busy = True
         try:
             if self._conn is None:
-                # Autocommit: the one statement is its own transaction, committed (and its lock
-                # released) before its answer arrives: one round trip for the document.
+                # Autocommit: a statement, or a pipeline up to its Sync, is its own transaction,
+                # committed (and its locks released) before its answer arrives.
                 self._conn = await psycopg.AsyncConnection.connect(
                     self._url, autocommit=True, connect_timeout=self._timeout
                 )
                 self._cur = self._conn.cursor()
-            sql, params, entry = pg_add_new_statement(doc, locked=False)
-            await self._cur.execute(sql, params)
-            row = await self._cur.fetchone()
-            if row is None:
-                return None  # a repeat or a next version: nothing was added
-            return entry(int(row[0])), True
+            if len(docs) == 1:
+                return [await self._add(docs[0])]
+            return await self._add_pipelined(docs)
         except psycopg.IntegrityError:
-            # Another process wrote it, or the incident, meanwhile: the thread looks under the lock.
-            return None
+            # Another process wrote one of them, or its incident, meanwhile: the thread looks under the lock.
+            return [None] * len(docs)
         except Exception:
-            # A lost connection, a failed COMMIT: the thread's way reports it (a document committed
+            # A lost connection, a failed commit: the thread's way reports it (a document committed
             # after all is then found as a repeat, never stored twice).
             await self._discard()
             self._paused_until = self._loop.time() + self.PAUSE
-            return None
-        finally:
-            self._busy = False
+            return [None] * len(docs)
+
+    async def _add(self, doc: NewDocument) -> tuple[Entry, bool] | None:
+        if doc.received is not None:
+            return None  # its bytes as received go in a table of their own: the thread's way
+        sql, params, entry = pg_add_new_statement(doc, locked=False)
+        await self._cur.execute(sql, params)
+        row = await self._cur.fetchone()
+        return None if row is None else (entry(int(row[0])), True)
+
+    async def _add_pipelined(self, docs: list[NewDocument]) -> list[tuple[Entry, bool] | None]:
+        """The locks of all *docs*, then the one-statement add of each, before one Sync."""
+        statements = [None if d.received is not None else pg_add_new_statement(d, locked=True) for d in docs]
+        cursors: list[Any] = []
+        async with self._conn.pipeline() as pipeline:
+            await self._cur.execute(LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
+            for statement in statements:
+                cursor = None
+                if statement is not None:
+                    cursor = self._conn.cursor()  # one per statement: each keeps its own result
+                    await cursor.execute(statement[0], statement[1])
+                cursors.append(cursor)
+            await pipeline.sync()  # the commit
+            rows = [None if c is None else await c.fetchone() for c in cursors]
+        return [
+            None if row is None or statement is None else (statement[2](int(row[0])), True)
+            for statement, row in zip(statements, rows, strict=True)
+        ]
 
     async def _discard(self) -> None:
         conn, self._conn, self._cur = self._conn, None, None

@@ -31,7 +31,15 @@ from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["GroupWriter", "Outcome", "add_raw", "lock_key", "pg_add_new_statement", "transaction"]
+__all__ = [
+    "LOCK_MANY",
+    "GroupWriter",
+    "Outcome",
+    "add_raw",
+    "lock_key",
+    "pg_add_new_statement",
+    "transaction",
+]
 
 _META_NAMES: Final = [c.name for c in META_COLUMNS]
 _RawRow = namedtuple("_RawRow", _META_NAMES)  # type: ignore[misc]
@@ -82,9 +90,18 @@ class _Statements:
 
 
 _SQLITE: Final = _Statements("?")
+#: SQLite: the row of a new incident, only if it is neither a repeat nor a next version: the common
+#: case in one statement instead of the two looks and the insert (as PostgreSQL's _pg_add_new_sql).
+_SQLITE_ADD_NEW: Final = (
+    f"INSERT INTO iodef_entries ({', '.join(_INSERT_NAMES)}, body)"
+    f" SELECT {', '.join('?' for _ in _INSERT_NAMES)}, ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = ? AND sender = ? AND digest = ?)"
+    " AND NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = ? AND sender = ?"
+    " AND incident_name = ? AND incident_id = ?) RETURNING seq"
+)
 _POSTGRES: Final = _Statements("%s")
 #: PostgreSQL: a batch's advisory locks in one round trip, in the order of the (sorted) array.
-_LOCK_MANY: Final = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k"
+LOCK_MANY: Final = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k"
 
 
 def lock_key(doc: NewDocument) -> int:
@@ -97,7 +114,7 @@ def lock_key(doc: NewDocument) -> int:
 
 def lock_all(cur: Any, docs: list[NewDocument]) -> None:
     """PostgreSQL: take the advisory locks of *docs*, sorted, so that batches cannot deadlock."""
-    cur.execute(_LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
+    cur.execute(LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
 
 
 def _repeat(cur: Any, sql: _Statements, feed: str, sender: str, digest: str) -> Entry | None:
@@ -136,6 +153,15 @@ def add_raw(
             locked = True  # the statement took the incident's lock
         return _pg_add(cur, doc, locked=locked)
     sql = _SQLITE
+    values, now = _new_row(doc, 1, None, sqlite=True)
+    cur.execute(
+        _SQLITE_ADD_NEW,
+        (*values, doc.feed, doc.sender, doc.digest, doc.feed, doc.sender, doc.incident_name, doc.incident_id),
+    )
+    row = cur.fetchone()
+    if row is not None:
+        return _added(cur, sql, doc, int(row[0]), values, now)
+    # A repeat or a next version (BEGIN IMMEDIATE keeps the table as that statement saw it).
     found = _repeat(cur, sql, doc.feed, doc.sender, doc.digest)
     if found is not None:
         return found, False
@@ -158,7 +184,13 @@ def _insert(
 ) -> tuple[Entry, bool]:
     values, now = _new_row(doc, version, previous, sqlite=sqlite)
     cur.execute(sql.insert, values)
-    seq = int(cur.fetchone()[0])
+    return _added(cur, sql, doc, int(cur.fetchone()[0]), values, now)
+
+
+def _added(
+    cur: Any, sql: _Statements, doc: NewDocument, seq: int, values: list[Any], now: datetime
+) -> tuple[Entry, bool]:
+    """*doc*'s entry, its row (*values*) inserted as *seq*, after adding its views and bytes as received."""
     if doc.views:
         cur.executemany(sql.insert_view, [(seq, r, w, restr, body) for r, w, restr, body in doc.views])
     if doc.received is not None:
