@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import ssl
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -441,6 +442,51 @@ def test_async_client_sends_and_reads(server: Server, pki: dict[str, Path]) -> N
     statuses, listed = asyncio.run(run())
     assert statuses == [201] * 4
     assert listed > 0
+
+
+class _ImportSpy:
+    """A meta path finder that only notes the modules looked up (an import that sys.modules lacks)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        self.names.append(name)
+        return None
+
+
+def test_sending_looks_up_no_module(server: Server, pki: dict[str, Path]) -> None:
+    """Once a client has sent, sending more imports nothing.
+
+    httpcore imports ``sniffio`` inside the function that names the async library, for each lock and
+    event it sets up (four a document); anyio 4.11 stopped installing it, and Python does not cache
+    a failed import, so each of those searched every directory of sys.path: about a fifth of the
+    client's CPU a document. iodef depends on sniffio so that the import is found once.
+    """
+    url = f"{base_url(server)}/feeds/incidents"
+    spy = _ImportSpy()
+
+    async def send_async() -> list[int]:
+        async with AsyncClient(url, token=TOKENS["alpha"], ca=pki["ca"], cert=pki["client"]) as c:
+            first = await c.send(make_doc(600))
+            sys.meta_path.insert(0, spy)
+            try:
+                rest = await asyncio.gather(*(c.send(make_doc(601 + n)) for n in range(6)))
+                rest.append(await c.send(make_doc(607)))
+            finally:
+                sys.meta_path.remove(spy)
+            return [r.status for r in (first, *rest)]
+
+    assert asyncio.run(send_async()) == [201] * 8
+    with Client(url, token=TOKENS["alpha"], ca=pki["ca"], cert=pki["client"]) as c:
+        first_status = c.send(make_doc(610)).status
+        sys.meta_path.insert(0, spy)
+        try:
+            statuses = [c.send(make_doc(611 + n)).status for n in range(3)]
+        finally:
+            sys.meta_path.remove(spy)
+    assert [first_status, *statuses] == [201] * 4
+    assert spy.names == []
 
 
 def test_client_rejection_is_not_retried(server: Server, pki: dict[str, Path]) -> None:
