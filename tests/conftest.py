@@ -1,7 +1,9 @@
-"""Shared test helpers: canonical XML comparison and fixture locations."""
+"""Shared test helpers: canonical XML comparison, fixture locations, the CLI in a fresh interpreter."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,22 @@ def canonical(xml: bytes) -> str:
     return etree.canonicalize(
         root.getroottree(), with_comments=False, strip_text=False, rewrite_prefixes=True
     )
+
+
+def cli_then(args: list[str], report: str) -> tuple[str, str]:
+    """Run ``iodef *args*`` in a fresh interpreter (so that what it imports is its own), then print
+    its exit code and the value of the expression *report* (``sys`` is imported): that line, and
+    the command's whole output."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['iodef', *{args!r}]\n"
+        "from iodef.cli.main import main\n"
+        "code = None\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+        f"print(code, {report}, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stderr.strip().splitlines()[-1], out.stdout + out.stderr
 
 
 @pytest.fixture(scope="session")

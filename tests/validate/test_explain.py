@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,7 @@ from iodef.validate._paths import ElementPaths
 from iodef.validate.decider import decider_schema
 from iodef.validate.explain import _index, explain
 from iodef.validate.xsd import _xmlschema_issues
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, cli_then
 
 PROFILES = ("rfc7970", "rfc7970-errata")
 NS = f"{{{IODEF_NS}}}"
@@ -190,16 +188,9 @@ def test_a_run_of_common_errors_never_loads_xmlschema(tmp_path: Path) -> None:
     }
     for name, text in broken.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    code = (
-        "import sys\n"
-        f"sys.argv = ['iodef', 'validate', '--jobs', '1', {str(tmp_path)!r}]\n"
-        "from iodef.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-        "print(code, 'xmlschema' in sys.modules, file=sys.stderr)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stderr.strip().splitlines()[-1] == "1 False"
-    assert "4 documents, 1 valid, 3 invalid" in out.stdout + out.stderr
+    reported, output = cli_then(["validate", "--jobs", "1", str(tmp_path)], "'xmlschema' in sys.modules")
+    assert reported == "1 False"
+    assert "4 documents, 1 valid, 3 invalid" in output
 
 
 @pytest.mark.parametrize(

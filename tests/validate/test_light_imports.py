@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_then
 
 
 @pytest.mark.parametrize("module", ["iodef", "iodef.validate", "iodef.cli.main", "iodef.cli.validate"])
@@ -35,16 +35,11 @@ def test_the_lazy_names_still_resolve() -> None:
 
 
 def test_the_validate_command_loads_only_its_own_module() -> None:
-    code = (
-        "import sys\n"
-        f"sys.argv = ['iodef', 'validate', {str(ROOT / 'fixtures' / 'valid' / 'minimal.xml')!r}]\n"
-        "from iodef.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-        # (Typer itself imports pydantic; the model, httpx and SQLAlchemy are ours to avoid)
-        "heavy = sorted(m for m in sys.modules if m in ('httpx', 'sqlalchemy')\n"
-        "               or m.startswith(('iodef.model', 'iodef.convert', 'iodef.exchange')))\n"
-        "print(code, heavy, file=sys.stderr)\n"
+    # (Typer itself imports pydantic; the model, httpx and SQLAlchemy are ours to avoid)
+    heavy = (
+        "sorted(m for m in sys.modules if m in ('httpx', 'sqlalchemy')"
+        " or m.startswith(('iodef.model', 'iodef.convert', 'iodef.exchange')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stderr.strip().splitlines()[-1] == "0 []"
-    assert "1 document, 1 valid" in out.stdout + out.stderr
+    reported, output = cli_then(["validate", str(ROOT / "fixtures" / "valid" / "minimal.xml")], heavy)
+    assert reported == "0 []"
+    assert "1 document, 1 valid" in output
