@@ -17,7 +17,7 @@ Some writes do without the thread:
   incidents, the loop free while the database works. One document is one statement (its advisory
   lock, the repeat and version checks, the row and its views), committed before its answer
   arrives; the documents that arrive while that connection is busy go together next, in one
-  statement over one array per column, pipelined behind one statement that takes their locks
+  statement (one row of parameters each), pipelined behind one statement that takes their locks
   (sorted, as the thread's batches do) and one Sync: the protocol runs everything before a Sync as
   one implicit transaction, committed at the Sync or rolled back whole on an error. (One statement
   per document cost the driver a cursor, a send and a result each, more than the rows' own work.)
