@@ -16,10 +16,12 @@ Some writes do without the thread:
 - PostgreSQL, whatever is in flight: an asyncio psycopg connection in autocommit mode adds new
   incidents, the loop free while the database works. One document is one statement (its advisory
   lock, the repeat and version checks, the row and its views), committed before its answer
-  arrives; the documents that arrive while that connection is busy go together next, pipelined
-  behind one statement that takes their locks (sorted, as the thread's batches do) and one Sync:
-  the protocol runs everything before a Sync as one implicit transaction, committed at the Sync or
-  rolled back whole on an error. One round trip per batch either way, and no thread: with eight
+  arrives; the documents that arrive while that connection is busy go together next, in one
+  statement (one row of parameters each), pipelined behind one statement that takes their locks
+  (sorted, as the thread's batches do) and one Sync: the protocol runs everything before a Sync as
+  one implicit transaction, committed at the Sync or rolled back whole on an error. (One statement
+  per document cost the driver a cursor, a send and a result each, more than the rows' own work.)
+  One round trip per batch either way, and no thread: with eight
   requests in flight, the thread's hand-overs, its connection's two round trips per batch (the
   pipeline, then the COMMIT) and the GIL passed back and forth between it and the loop (some 20
   futex calls per document) cost more CPU than the statements. A repeat or a next version (which
@@ -42,7 +44,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._schema import Entry, NewDocument
-from ._write import LOCK_MANY, Outcome, lock_key, pg_add_new_statement, transaction
+from ._write import LOCK_MANY, Outcome, lock_key, pg_add_new_many, pg_add_new_statement, transaction
 
 if TYPE_CHECKING:
     from .store import Store
@@ -192,6 +194,8 @@ class _DirectPostgres:
         #: one cursor for the connection's life: a new one per document (what ``conn.execute``
         #: makes) was a tenth of the client's CPU for the statement, its adapters copied each time
         self._cur: Any = None
+        #: and one with numbered parameters, for the statement of a batch (see pg_add_new_many)
+        self._raw: Any = None
         self._paused_until = 0.0
 
     def usable(self) -> bool:
@@ -214,6 +218,7 @@ class _DirectPostgres:
                     self._url, autocommit=True, connect_timeout=self._timeout
                 )
                 self._cur = self._conn.cursor()
+                self._raw = psycopg.AsyncRawCursor(self._conn)
             if len(docs) == 1:
                 return [await self._add(docs[0])]
             return await self._add_pipelined(docs)
@@ -230,38 +235,30 @@ class _DirectPostgres:
     async def _add(self, doc: NewDocument) -> tuple[Entry, bool] | None:
         if doc.received is not None:
             return None  # its bytes as received go in a table of their own: the thread's way
-        sql, params, entry = pg_add_new_statement(doc, locked=False)
+        sql, params, entry = pg_add_new_statement(doc)
         await self._cur.execute(sql, params)
         row = await self._cur.fetchone()
         return None if row is None else (entry(int(row[0])), True)
 
     async def _add_pipelined(self, docs: list[NewDocument]) -> list[tuple[Entry, bool] | None]:
-        """The locks of all *docs*, then the one-statement add of each, before one Sync."""
-        statements = [None if d.received is not None else pg_add_new_statement(d, locked=True) for d in docs]
-        cursors: list[Any] = []
+        """The locks of all *docs*, then the one statement that adds the new incidents, before one Sync."""
+        statement = pg_add_new_many(docs)
+        if statement is None:
+            return [None] * len(docs)
         async with self._conn.pipeline() as pipeline:
             await self._cur.execute(LOCK_MANY, (sorted({lock_key(d) for d in docs}),))
-            for statement in statements:
-                cursor = None
-                if statement is not None:
-                    cursor = self._conn.cursor()  # one per statement: each keeps its own result
-                    await cursor.execute(statement[0], statement[1])
-                cursors.append(cursor)
+            await self._raw.execute(statement[0], statement[1])
             await pipeline.sync()  # the commit
-            rows = [None if c is None else await c.fetchone() for c in cursors]
-        return [
-            None if row is None or statement is None else (statement[2](int(row[0])), True)
-            for statement, row in zip(statements, rows, strict=True)
-        ]
+            return statement[2](await self._raw.fetchall())
 
     async def _discard(self) -> None:
-        conn, self._conn, self._cur = self._conn, None, None
+        conn, self._conn, self._cur, self._raw = self._conn, None, None, None
         if conn is not None:
             with contextlib.suppress(Exception):
                 await conn.close()
 
     def close(self) -> None:
-        conn, self._conn, self._cur = self._conn, None, None
+        conn, self._conn, self._cur, self._raw = self._conn, None, None, None
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.pgconn.finish()

@@ -20,13 +20,13 @@ from collections import namedtuple
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.exc import DBAPIError
 
 from ._policy import PRIVATE_RANK, restriction_rank
-from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError
+from ._schema import META_COLUMNS, Entry, NewDocument, StorageUnavailableError, entries, views
 
 if TYPE_CHECKING:
     from .store import Store
@@ -37,6 +37,7 @@ __all__ = [
     "Outcome",
     "add_raw",
     "lock_key",
+    "pg_add_new_many",
     "pg_add_new_statement",
     "transaction",
 ]
@@ -147,7 +148,7 @@ def add_raw(
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(doc),))
             locked = True
         if not again and doc.received is None:
-            added = _pg_add_new(cur, doc, locked=locked)
+            added = _pg_add_new(cur, doc)
             if added is not None:
                 return added
             locked = True  # the statement took the incident's lock
@@ -279,21 +280,27 @@ _PG_LOOK: Final = _pg_look(False)
 _PG_LOOK_LOCKED: Final = _pg_look(True)
 
 
-def _pg_add_new_sql(locked: bool) -> str:
+def _pg_not_stored(feed: str, sender: str, digest: str, name: str, incident_id: str) -> str:
+    """PostgreSQL: the condition that a document is neither stored (a repeat) nor of a stored incident."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = {feed} AND sender = {sender}"
+        f" AND digest = {digest}) AND NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = {feed}"
+        f" AND sender = {sender} AND incident_name = {name} AND incident_id = {incident_id})"
+    )
+
+
+def _pg_add_new_sql() -> str:
     """PostgreSQL: add a document, and its views, only if it is neither a repeat nor a next version.
 
-    The common case (a new incident) in one statement instead of a look, an insert and the views'
-    insert, each a round trip. Its snapshot may predate the commit of a writer whose lock it waited
-    for, as with :func:`_pg_look`: the unique keys then refuse the row (an IntegrityError, and
-    :meth:`GroupWriter._settle` looks again under the lock).
+    The common case (a new incident) in one statement, its advisory lock included, instead of a
+    look, an insert and the views' insert, each a round trip. Its snapshot may predate the commit
+    of a writer whose lock it waited for, as with :func:`_pg_look`: the unique keys then refuse the
+    row (an IntegrityError, and :meth:`GroupWriter._settle` looks again under the lock).
     """
-    first = "(SELECT 1) AS l" if locked else "(SELECT pg_advisory_xact_lock(%s)) AS l"
     return (
         f"WITH ins AS (INSERT INTO iodef_entries ({', '.join(_INSERT_NAMES)}, body)"
-        f" SELECT {', '.join('%s' for _ in _INSERT_NAMES)}, %s FROM {first}"
-        " WHERE NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = %s AND sender = %s AND digest = %s)"
-        " AND NOT EXISTS (SELECT 1 FROM iodef_entries WHERE feed = %s AND sender = %s"
-        " AND incident_name = %s AND incident_id = %s) RETURNING seq),"
+        f" SELECT {', '.join('%s' for _ in _INSERT_NAMES)}, %s FROM (SELECT pg_advisory_xact_lock(%s)) AS l"
+        f" WHERE {_pg_not_stored(*['%s'] * 5)} RETURNING seq),"
         " v AS (INSERT INTO iodef_views (seq, rank, withheld, restriction, body)"
         " SELECT ins.seq, x.rank, x.withheld, x.restriction, x.body FROM ins,"
         " unnest(%s::smallint[], %s::integer[], %s::varchar[], %s::bytea[])"
@@ -302,23 +309,70 @@ def _pg_add_new_sql(locked: bool) -> str:
     )
 
 
-_PG_ADD_NEW: Final = _pg_add_new_sql(False)
-_PG_ADD_NEW_LOCKED: Final = _pg_add_new_sql(True)
+_PG_ADD_NEW: Final = _pg_add_new_sql()
 
 
-def pg_add_new_statement(
-    doc: NewDocument, *, locked: bool
-) -> tuple[str, tuple[Any, ...], Callable[[int], Entry]]:
+_REPEAT_KEYS: Final = ("feed", "sender", "digest", "incident_name", "incident_id")
+
+
+def _pg_values(columns: list[tuple[Any, str]], rows: int, first: int) -> str:
+    """PostgreSQL: ``VALUES`` of *rows* rows of placeholders ``$first``, ... for *columns* (table,
+    name), the first row cast to the columns' types (which the others then take, even all NULL)."""
+    from sqlalchemy.dialects import postgresql  # here: SQLite stores need not import it
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    types = [t.c[n].type.compile(dialect=dialect) for t, n in columns]
+    out = []
+    for row in range(rows):
+        at = first + row * len(columns)
+        out.append(", ".join(f"${at + i}" + (f"::{t}" if row == 0 else "") for i, t in enumerate(types)))
+    return "VALUES " + ", ".join(f"({row})" for row in out)
+
+
+_NEW_COLUMNS: Final = [*_INSERT_NAMES, "body"]
+_VIEW_COLUMNS: Final = ["rank", "withheld", "restriction", "body"]
+
+
+@lru_cache(maxsize=64)
+def _pg_add_new_many_sql(rows: int, view_rows: int) -> str:
+    """PostgreSQL: the adds of *rows* new incidents, and *view_rows* views of them, in one statement
+    (the caller holds their locks). A document whose row it does not return was not added.
+
+    Rows of parameters rather than one array per column: psycopg dumps an array element by
+    element in Python, some twenty times the CPU of the same values as parameters. Numbered
+    (``$1``) for psycopg's ``RawCursor``: a statement of more than 50 ``%s`` is split by a regular
+    expression at each execution (psycopg caches only smaller ones).
+    """
+    names = ", ".join(_NEW_COLUMNS)
+    sql = (
+        f"WITH x ({names}) AS ({_pg_values([(entries, n) for n in _NEW_COLUMNS], rows, 1)}),"
+        f" ins AS (INSERT INTO iodef_entries ({names}) SELECT * FROM x"
+        f" WHERE {_pg_not_stored(*(f'x.{n}' for n in _REPEAT_KEYS))} RETURNING entry_id, seq)"
+    )
+    if view_rows:
+        y = [(entries, "entry_id"), *((views, n) for n in _VIEW_COLUMNS)]
+        sql += (
+            f", y (entry_id, {', '.join(_VIEW_COLUMNS)}) AS"
+            f" ({_pg_values(y, view_rows, 1 + rows * len(_NEW_COLUMNS))}),"
+            f" v AS (INSERT INTO iodef_views (seq, {', '.join(_VIEW_COLUMNS)})"
+            f" SELECT ins.seq, {', '.join(f'y.{n}' for n in _VIEW_COLUMNS)} FROM ins"
+            " JOIN y ON y.entry_id = ins.entry_id)"
+        )
+    return sql + " SELECT entry_id, seq FROM ins"
+
+
+def pg_add_new_statement(doc: NewDocument) -> tuple[str, tuple[Any, ...], Callable[[int], Entry]]:
     """PostgreSQL: the statement that adds *doc* if it is a new incident, its parameters, and its entry.
 
-    The statement returns the new row's ``seq`` (the entry is made of it by the callable), or no
-    row when *doc* is a repeat or a next version (to be looked up: :func:`add_raw`).
+    The statement takes the incident's advisory lock and returns the new row's ``seq`` (the entry
+    is made of it by the callable), or no row when *doc* is a repeat or a next version (to be
+    looked up: :func:`add_raw`).
     """
     values, now = _new_row(doc, 1, None, sqlite=False)
     views = doc.views
     params = (
         *values,
-        *(() if locked else (lock_key(doc),)),
+        lock_key(doc),
         doc.feed,
         doc.sender,
         doc.digest,
@@ -331,16 +385,58 @@ def pg_add_new_statement(
         [v[2] for v in views],
         [v[3] for v in views],
     )
-    return (
-        (_PG_ADD_NEW_LOCKED if locked else _PG_ADD_NEW),
-        params,
-        partial(_entry, values=values, received=now),
-    )
+    return _PG_ADD_NEW, params, partial(_entry, values=values, received=now)
 
 
-def _pg_add_new(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool] | None:
+#: What a batch's statement came to, per document: its entry, or None (not added: look it up).
+_Added = list[tuple[Entry, bool] | None]
+
+
+def pg_add_new_many(
+    docs: list[NewDocument],
+) -> tuple[str, tuple[Any, ...], Callable[[list[Any]], _Added]] | None:
+    """PostgreSQL: one statement that adds those of *docs* that are new incidents, under locks the
+    caller took (:data:`LOCK_MANY`); its parameters; and what makes the outcomes of its rows.
+    The statement's parameters are numbered: it is for a ``psycopg.RawCursor``.
+
+    One statement instead of one per document: each statement costs the driver a cursor, a send
+    and a result to parse, more than the database's work for a row. A document kept as received
+    (its bytes go to a table of their own) and one whose repeat or incident an earlier document
+    of the batch carries (the statement cannot see rows it inserts itself) are left out, for the
+    caller to look up after the others: None when none is left.
+    """
+    made: list[tuple[list[Any], datetime] | None] = []  # per document: its row and time, if in
+    seen: set[tuple[str | None, ...]] = set()
+    view_rows: list[tuple[Any, ...]] = []
+    for doc in docs:
+        keys: list[tuple[str | None, ...]] = [(doc.feed, doc.sender, doc.digest)]
+        if doc.incident_name is not None and doc.incident_id is not None:
+            keys.append((doc.feed, doc.sender, doc.incident_name, doc.incident_id))
+        if doc.received is not None or not seen.isdisjoint(keys):
+            made.append(None)
+            continue
+        seen.update(keys)
+        values, now = _new_row(doc, 1, None, sqlite=False)
+        made.append((values, now))
+        view_rows.extend((values[0], *view) for view in doc.views)  # by entry_id
+    rows = [m[0] for m in made if m is not None]
+    if not rows:
+        return None
+    params = (*(v for row in rows for v in row), *(v for row in view_rows for v in row))
+
+    def outcomes(found: list[Any]) -> _Added:
+        seqs = dict(found)  # entry_id -> seq
+        return [
+            None if m is None or (seq := seqs.get(m[0][0])) is None else (_entry(int(seq), *m), True)
+            for m in made
+        ]
+
+    return _pg_add_new_many_sql(len(rows), len(view_rows)), params, outcomes
+
+
+def _pg_add_new(cur: Any, doc: NewDocument) -> tuple[Entry, bool] | None:
     """PostgreSQL: *doc* added in one statement if it is a new incident (or None: look it up)."""
-    sql, params, entry = pg_add_new_statement(doc, locked=locked)
+    sql, params, entry = pg_add_new_statement(doc)
     cur.execute(sql, params)
     row = cur.fetchone()
     if row is None:
@@ -370,40 +466,23 @@ def _pg_add(cur: Any, doc: NewDocument, *, locked: bool) -> tuple[Entry, bool]:
 
 
 def _pg_pipelined(conn: Any, cur: Any, docs: list[NewDocument]) -> list[tuple[Entry, bool]]:
-    """PostgreSQL, several documents in the open transaction: the locks and the one-statement adds
-    of new incidents sent together (psycopg's pipeline mode), one round trip instead of one each.
+    """PostgreSQL, several documents in the open transaction: the locks and the one statement that
+    adds the new incidents (:func:`pg_add_new_many`) sent together (psycopg's pipeline mode), one
+    round trip.
 
     What that statement did not add (a repeat, a next version, a document kept as received) is
     then looked up under the locks, as :func:`add_raw` does, in the same transaction.
     """
-    added: list[tuple[Any, Callable[[int], Entry]] | None] = []
-    try:
-        with conn.pipeline() as pipeline:
-            lock_all(cur, docs)
-            for doc in docs:
-                if doc.received is not None:
-                    added.append(None)
-                    continue
-                sql, params, entry = pg_add_new_statement(doc, locked=True)
-                one = conn.cursor()
-                one.execute(sql, params)
-                added.append((one, entry))
-            pipeline.sync()
-            rows = [None if a is None else a[0].fetchone() for a in added]
-    finally:
-        for a in added:
-            if a is not None:
-                with contextlib.suppress(Exception):
-                    a[0].close()
-    results: list[tuple[Entry, bool]] = []
-    for doc, a, row in zip(docs, added, rows, strict=True):
-        if a is not None and row is not None:
-            results.append((a[1](int(row[0])), True))
-        elif a is None:
-            results.append(add_raw(cur, doc, sqlite=False, locked=True))
-        else:
-            results.append(_pg_add(cur, doc, locked=True))
-    return results
+    import psycopg
+
+    statement = pg_add_new_many(docs)
+    with conn.pipeline() as pipeline, psycopg.RawCursor(conn) as raw:
+        lock_all(cur, docs)
+        if statement is not None:
+            raw.execute(statement[0], statement[1])
+        pipeline.sync()
+        added = [None] * len(docs) if statement is None else statement[2](raw.fetchall())
+    return [_pg_add(cur, doc, locked=True) if a is None else a for doc, a in zip(docs, added, strict=True)]
 
 
 def transaction(

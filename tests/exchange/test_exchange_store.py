@@ -421,3 +421,47 @@ def test_documents_written_together_get_what_one_at_a_time_gets(store: Store) ->
     assert store.count("incidents") == 5
     for entry in entries:
         assert store.get("incidents", entry.entry_id, reader="alpha", max_rank=2) is not None
+
+
+@pytest.mark.parametrize("way", ["loop", "thread"])
+def test_documents_written_together_each_keep_their_own_views(store: Store, way: str) -> None:
+    # One batch (PostgreSQL: one statement for all its new incidents) of documents with and without
+    # views: each view is stored with its own document, none with another.
+    from dataclasses import replace
+
+    a_views = ((0, 3, "public", b"<view of='a' rank='0'/>"), (1, 1, "green", b"<view of='a' rank='1'/>"))
+    c_views = ((0, 2, "public", b"<view of='c' rank='0'/>"),)
+    batch = [
+        replace(doc(80, restriction="amber"), visible_rank=0, views=a_views),
+        doc(81),
+        replace(doc(82, restriction="amber"), visible_rank=0, views=c_views),
+    ]
+    if way == "loop":
+        import asyncio
+
+        async def together() -> list[tuple[Entry, bool]]:
+            return list(await asyncio.gather(*(store.write(d) for d in batch)))
+
+        outcomes = asyncio.run(together())
+    else:
+        done = threading.Event()
+        got: list[Outcome] = []
+
+        def deliver(results: list[Outcome]) -> None:
+            got.extend(results)
+            done.set()
+
+        store.submit_many(batch, deliver)
+        assert done.wait(30)
+        outcomes = [o for o in got if isinstance(o, tuple)]
+    assert [created for _, created in outcomes] == [True, True, True]
+    a, b, c = (entry.entry_id for entry, _ in outcomes)
+    for entry_id, views in ((a, a_views), (c, c_views)):
+        for rank, withheld, restriction, body in views:
+            found = store.get("incidents", entry_id, reader=None, max_rank=rank)
+            assert found is not None
+            assert (found[0].withheld, found[0].restriction, found[1]) == (withheld, restriction, body)
+    assert store.get("incidents", c, reader=None, max_rank=1) is None  # c has no view for rank 1
+    assert store.get("incidents", b, reader=None, max_rank=0) is None  # green, no views
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM iodef_views")).scalar_one() == 3
