@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from lxml import etree
 
@@ -57,22 +57,27 @@ def _text(el: etree._Element | None) -> str | None:
     return str(el.text).strip()
 
 
-def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
-    """The first child of *parent* named *tag* (``find`` without ElementPath's parsing)."""
-    return None if parent is None else next(parent.iterchildren(tag), None)
+_INCIDENT: Final = _I + "Incident"
+#: The children of an Incident the index reads (the first of each counts).
+_INDEXED: Final = (_I + "IncidentID", _I + "GenerationTime", _I + "ReportTime")
 
 
 def index_columns(root: etree._Element) -> dict[str, str | None]:
     """The index columns of a document: its first incident's identity and its effective restriction."""
-    first = _child(root, _I + "Incident")
-    ident = _child(first, _I + "IncidentID")
+    first = next(root.iterchildren(_INCIDENT), None)
+    found: dict[str, etree._Element] = {}
+    if first is not None:
+        # One walk of the Incident's children for the three (lxml matches the tags in C).
+        for child in first.iterchildren(*_INDEXED):
+            found.setdefault(child.tag, child)
+    ident = found.get(_INDEXED[0])
     return {
         "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
         "incident_id": _text(ident),
         "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
         "restriction": effective_restriction(root),
-        "generation_time": _text(_child(first, _I + "GenerationTime")),
-        "report_time": _text(_child(first, _I + "ReportTime")),
+        "generation_time": _text(found.get(_INDEXED[1])),
+        "report_time": _text(found.get(_INDEXED[2])),
     }
 
 
