@@ -20,6 +20,7 @@ from ._checks import Issue, check_document
 from ._http import ProblemError, too_large
 from ._intake import V1_XML_TYPE, Received, from_binding, is_v1, unwrap_entry, upgrade_v1, v1_refused
 from ._policy import effective_restriction, restriction_rank
+from .redact import sees_nothing
 from .redact import views as redacted_views
 
 __all__ = [
@@ -102,8 +103,8 @@ def reader_views(root: etree._Element, restriction: str | None, profile: str) ->
     Each view is (reader rank, parts withheld, the view's restriction, its bytes).
     """
     strictest = min(restriction_rank(restriction), 3)
-    if strictest == 0:
-        return 0, ()
+    if strictest == 0 or sees_nothing(root, strictest - 1):
+        return strictest, ()
     made = redacted_views(root, strictest, profile=profile)
     rows = []
     for rank, view in made.items():
