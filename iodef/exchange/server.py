@@ -69,6 +69,7 @@ from ._http import (
     encode_cursor,
     etag,
     feed_query,
+    header,
     not_modified,
     problem_response,
     too_large,
@@ -164,11 +165,12 @@ class _App:
     # -- who is asking ---------------------------------------------------------------------------
 
     def _peer(self, request: Request) -> Peer:
-        auth = request.headers.get("authorization")
+        auth = header(request, b"authorization")
         cfg = self.settings.config
         if auth is None:
             if self.settings.anonymous:
-                key = request.client.host if request.client else "?"
+                client = request.scope.get("client")  # (request.client builds a named tuple)
+                key = client[0] if client else "?"
                 self._limit(f"anonymous@{key}", self._anonymous)
                 return self._anonymous
             raise ProblemError(
@@ -229,7 +231,7 @@ class _App:
         key = (
             scope.get("scheme"),
             scope.get("server"),
-            request.headers.get("host"),
+            header(request, b"host"),
             scope.get("app_root_path", scope.get("root_path")),
         )
         base = self._bases.get(key)
@@ -351,7 +353,7 @@ class _App:
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_bytes
-        declared = request.headers.get("content-length")
+        declared = header(request, b"content-length")
         if declared is not None:
             try:
                 size = int(declared)
