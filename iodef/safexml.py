@@ -12,7 +12,6 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Final, Literal
 
@@ -170,28 +169,23 @@ def _read_stream(fh: IO[bytes], name: str, max_bytes: int) -> Iterator[bytes]:
         yield chunk
 
 
-@contextmanager
-def _syntax_errors(name: str) -> Iterator[None]:
-    try:
-        yield
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (exc.lineno, None)
-        msg = _LXML_POSITION.sub("", str(exc.msg or exc).strip())
-        if "amplification" in msg or "Detected an entity reference loop" in msg:
-            raise ForbiddenXMLError(
-                "entity expansion refused", source=name, line=line or None, column=column or None
-            ) from None
-        if "Excessive depth" in msg or "Maximum nesting depth" in msg:
-            raise ForbiddenXMLError(
-                "elements are nested deeper than 256 levels; refused", source=name, line=line or None
-            ) from None
-        if "Document is empty" in msg or "Start tag expected" in msg:
-            raise ParseError(
-                f"not an XML document: {msg}", source=name, line=line or None, column=column or None
-            ) from None
-        raise ParseError(
-            f"not well-formed XML: {msg}", source=name, line=line or None, column=column or None
-        ) from None
+def _syntax_error(exc: etree.XMLSyntaxError, name: str) -> ParseError:
+    """What libxml2's *exc* about the document *name* means, as the error iodef raises."""
+    line, column = exc.position if exc.position else (exc.lineno, None)
+    msg = _LXML_POSITION.sub("", str(exc.msg or exc).strip())
+    if "amplification" in msg or "Detected an entity reference loop" in msg:
+        return ForbiddenXMLError(
+            "entity expansion refused", source=name, line=line or None, column=column or None
+        )
+    if "Excessive depth" in msg or "Maximum nesting depth" in msg:
+        return ForbiddenXMLError(
+            "elements are nested deeper than 256 levels; refused", source=name, line=line or None
+        )
+    if "Document is empty" in msg or "Start tag expected" in msg:
+        return ParseError(
+            f"not an XML document: {msg}", source=name, line=line or None, column=column or None
+        )
+    return ParseError(f"not well-formed XML: {msg}", source=name, line=line or None, column=column or None)
 
 
 class _PrologGuard:
@@ -307,49 +301,50 @@ def parse_xml(
     total = 0
     huge = False  # parsed with XML_PARSE_HUGE, which lets elements nest 2048 deep
     parser: etree.XMLParser | None = None
-    with _syntax_errors(name):
-        try:
-            if isinstance(source, bytes) and 0 < len(source) <= min(max_bytes, _IN_MEMORY_FROM):
-                # the common case (a document read whole, e.g. by iodef.validate): one chunk
-                guard.feed(source)
-                total = len(source)
-                parser = _parser()
+    try:
+        if isinstance(source, bytes) and 0 < len(source) <= min(max_bytes, _IN_MEMORY_FROM):
+            # the common case (a document read whole, e.g. by iodef.validate): one chunk
+            guard.feed(source)
+            total = len(source)
+            parser = _parser()
+            parser.feed(source)
+            root = parser.close()
+        elif isinstance(source, bytes) and 0 < len(source) <= max_bytes:
+            # a large document held whole: libxml2's parser of a buffer in memory, a fifth
+            # to a quarter faster than its push parser there (it costs more on small ones).
+            # Without XML_PARSE_HUGE, whatever the size: it needs no more than that for a
+            # document within its per-node limits, and it refuses nesting deeper than 256
+            # itself (so no depth search afterwards).
+            guard.feed(source)
+            total = len(source)
+            try:
+                root = etree.fromstring(source, _parser())
+            except etree.XMLSyntaxError:
+                # not well-formed, or past a limit only XML_PARSE_HUGE lifts: the push
+                # parser decides, as it always has (and its error is the one reports give:
+                # the two parsers word some errors differently)
+                _reset_parsers()
+                huge = total > HUGE_FROM
+                parser = _parser(huge=huge)
                 parser.feed(source)
                 root = parser.close()
-            elif isinstance(source, bytes) and 0 < len(source) <= max_bytes:
-                # a large document held whole: libxml2's parser of a buffer in memory, a fifth
-                # to a quarter faster than its push parser there (it costs more on small ones).
-                # Without XML_PARSE_HUGE, whatever the size: it needs no more than that for a
-                # document within its per-node limits, and it refuses nesting deeper than 256
-                # itself (so no depth search afterwards).
-                guard.feed(source)
-                total = len(source)
-                try:
-                    root = etree.fromstring(source, _parser())
-                except etree.XMLSyntaxError:
-                    # not well-formed, or past a limit only XML_PARSE_HUGE lifts: the push
-                    # parser decides, as it always has (and its error is the one reports give:
-                    # the two parsers word some errors differently)
+        else:
+            parser, total = _feed_chunks(source, name, max_bytes, guard, pending)
+            if parser is None:
+                if not pending:
                     _reset_parsers()
-                    huge = total > HUGE_FROM
-                    parser = _parser(huge=huge)
-                    parser.feed(source)
-                    root = parser.close()
-            else:
-                parser, total = _feed_chunks(source, name, max_bytes, guard, pending)
-                if parser is None:
-                    if not pending:
-                        _reset_parsers()
-                        raise ParseError("the input is empty; an IODEF document was expected", source=name)
-                    parser = _parser()
-                    for held in pending:
-                        parser.feed(held)
-                root = parser.close()
-                huge = total > HUGE_FROM
-        except BaseException:
-            # Reset the thread's parsers so the next document starts clean.
-            _reset_parsers()
-            raise
+                    raise ParseError("the input is empty; an IODEF document was expected", source=name)
+                parser = _parser()
+                for held in pending:
+                    parser.feed(held)
+            root = parser.close()
+            huge = total > HUGE_FROM
+    except BaseException as exc:
+        # Reset the thread's parsers so the next document starts clean.
+        _reset_parsers()
+        if isinstance(exc, etree.XMLSyntaxError):
+            raise _syntax_error(exc, name) from None
+        raise
     deep = _TOO_DEEP(root) if huge else None
     if deep:
         raise ForbiddenXMLError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from lxml import etree
 
@@ -20,6 +20,7 @@ from ._checks import Issue, check_document
 from ._http import ProblemError, too_large
 from ._intake import V1_XML_TYPE, Received, from_binding, is_v1, unwrap_entry, upgrade_v1, v1_refused
 from ._policy import effective_restriction, restriction_rank
+from .redact import sees_nothing
 from .redact import views as redacted_views
 
 __all__ = [
@@ -57,22 +58,27 @@ def _text(el: etree._Element | None) -> str | None:
     return str(el.text).strip()
 
 
-def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
-    """The first child of *parent* named *tag* (``find`` without ElementPath's parsing)."""
-    return None if parent is None else next(parent.iterchildren(tag), None)
+_INCIDENT: Final = _I + "Incident"
+#: The children of an Incident the index reads (the first of each counts).
+_INDEXED: Final = (_I + "IncidentID", _I + "GenerationTime", _I + "ReportTime")
 
 
 def index_columns(root: etree._Element) -> dict[str, str | None]:
     """The index columns of a document: its first incident's identity and its effective restriction."""
-    first = _child(root, _I + "Incident")
-    ident = _child(first, _I + "IncidentID")
+    first = next(root.iterchildren(_INCIDENT), None)
+    found: dict[str, etree._Element] = {}
+    if first is not None:
+        # One walk of the Incident's children for the three (lxml matches the tags in C).
+        for child in first.iterchildren(*_INDEXED):
+            found.setdefault(child.tag, child)
+    ident = found.get(_INDEXED[0])
     return {
         "incident_name": None if ident is None or ident.get("name") is None else str(ident.get("name")),
         "incident_id": _text(ident),
         "purpose": None if first is None or first.get("purpose") is None else str(first.get("purpose")),
         "restriction": effective_restriction(root),
-        "generation_time": _text(_child(first, _I + "GenerationTime")),
-        "report_time": _text(_child(first, _I + "ReportTime")),
+        "generation_time": _text(found.get(_INDEXED[1])),
+        "report_time": _text(found.get(_INDEXED[2])),
     }
 
 
@@ -97,8 +103,8 @@ def reader_views(root: etree._Element, restriction: str | None, profile: str) ->
     Each view is (reader rank, parts withheld, the view's restriction, its bytes).
     """
     strictest = min(restriction_rank(restriction), 3)
-    if strictest == 0:
-        return 0, ()
+    if strictest == 0 or sees_nothing(root, strictest - 1):
+        return strictest, ()
     made = redacted_views(root, strictest, profile=profile)
     rows = []
     for rank, view in made.items():

@@ -19,6 +19,7 @@ __all__ = [
     "encode_cursor",
     "etag",
     "feed_query",
+    "header",
     "not_modified",
     "problem_response",
     "too_large",
@@ -62,6 +63,20 @@ def problem_response(exc: ProblemError, instance: str | None = None) -> Response
         body["instance"] = instance
     body.update(exc.extra)
     return JSONResponse(body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_TYPE)
+
+
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of the request header *name* (lower case, as ASGI servers give names), or None.
+
+    What ``request.headers.get`` answers, read from the scope: without building Starlette's
+    ``Headers`` and, for a header that is not there, raising and catching a ``KeyError`` (a POST
+    asks for four headers, and for ``Authorization`` in vain when peers are anonymous).
+    """
+    raw: list[tuple[bytes, bytes]] = request.scope["headers"]
+    for key, value in raw:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 _MAX_SEQ: Final = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT hold

@@ -24,7 +24,7 @@ from ..errors import IODEFError, ParseError
 from ..json import CBOR_MEDIA_TYPE, MEDIA_TYPE, binding_to_xml, detect_format
 from ..xml import IODEF_NS, IODEF_V1_NS, parse_xml
 from ._checks import Issue
-from ._http import ProblemError
+from ._http import ProblemError, header
 from .rolie import ATOM_NS
 
 __all__ = [
@@ -139,7 +139,7 @@ def v1_refused(name: str) -> ProblemError:
 
 
 def media_type_of_request(request: Request) -> tuple[str, dict[str, str]]:
-    raw = request.headers.get("content-type", "")
+    raw = header(request, b"content-type") or ""
     parts = [p.strip() for p in raw.split(";")]
     params = {}
     for p in parts[1:]:

@@ -31,7 +31,7 @@ from ..xml import IODEF_NS
 from ._checks import Issue, check_document
 from ._policy import PRIVATE_RANK, RESTRICTION_RANK, restriction_rank
 
-__all__ = ["LEVEL_NAMES", "WITHHELD_MEANING", "Redaction", "clearance_rank", "redact"]
+__all__ = ["LEVEL_NAMES", "WITHHELD_MEANING", "Redaction", "clearance_rank", "redact", "sees_nothing"]
 
 _I: Final = f"{{{IODEF_NS}}}"
 _INCIDENT: Final = _I + "Incident"
@@ -162,6 +162,19 @@ def _repair(
     return None
 
 
+def sees_nothing(root: etree._Element, max_rank: int) -> bool:
+    """Whether a reader cleared up to *max_rank* (below private) gets nothing of the document *root*:
+    the document, or each of its Incidents, is marked stricter (an Incident without a mark is private).
+
+    The common case, a document restricted as a whole at its Incident: decided without a copy.
+    """
+    inherited = _root_rank(root)
+    if inherited > max_rank:
+        return True
+    # (A walk of the children: cheaper than setting up lxml's search by tag for the one or few.)
+    return not any(child.tag == _INCIDENT and _own_rank(child, inherited) <= max_rank for child in root)
+
+
 def redact(root: etree._Element, max_rank: int, *, profile: str = "rfc7970") -> Redaction:
     """The view of the document *root* for a reader cleared up to *max_rank* (see the module doc).
 
@@ -169,9 +182,7 @@ def redact(root: etree._Element, max_rank: int, *, profile: str = "rfc7970") -> 
     """
     if max_rank >= PRIVATE_RANK:
         return Redaction(root, 0, max_rank)
-    if _root_rank(root) > max_rank or not any(
-        _own_rank(inc, _root_rank(root)) <= max_rank for inc in root.iterchildren(_INCIDENT)
-    ):
+    if sees_nothing(root, max_rank):
         return Redaction(None, 0, max_rank)
     view = deepcopy(root)
     removed, touched = _strip(view, max_rank)

@@ -53,7 +53,7 @@ from urllib.parse import urlencode
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -69,6 +69,7 @@ from ._http import (
     encode_cursor,
     etag,
     feed_query,
+    header,
     not_modified,
     problem_response,
     too_large,
@@ -164,11 +165,12 @@ class _App:
     # -- who is asking ---------------------------------------------------------------------------
 
     def _peer(self, request: Request) -> Peer:
-        auth = request.headers.get("authorization")
+        auth = header(request, b"authorization")
         cfg = self.settings.config
         if auth is None:
             if self.settings.anonymous:
-                key = request.client.host if request.client else "?"
+                client = request.scope.get("client")  # (request.client builds a named tuple)
+                key = client[0] if client else "?"
                 self._limit(f"anonymous@{key}", self._anonymous)
                 return self._anonymous
             raise ProblemError(
@@ -229,7 +231,7 @@ class _App:
         key = (
             scope.get("scheme"),
             scope.get("server"),
-            request.headers.get("host"),
+            header(request, b"host"),
             scope.get("app_root_path", scope.get("root_path")),
         )
         base = self._bases.get(key)
@@ -351,7 +353,7 @@ class _App:
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_bytes
-        declared = request.headers.get("content-length")
+        declared = header(request, b"content-length")
         if declared is not None:
             try:
                 size = int(declared)
@@ -361,14 +363,24 @@ class _App:
                 ) from None
             if size > limit:
                 raise too_large(size, limit)
+        # The ASGI messages read directly, as Request.stream() reads them: its async generator (set
+        # up, registered with the loop's hooks and closed for every request) cost more than the rest.
+        receive = request.receive
         chunks: list[bytes] = []
         total = 0
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise too_large(None, limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk: bytes = message.get("body", b"")
+                total += len(chunk)
+                if total > limit:
+                    raise too_large(None, limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+            elif kind == "http.disconnect":
+                raise ClientDisconnect()
 
     def _check(self, body: bytes, is_entry: bool, name: str, binding: str | None = None) -> Checked:
         return check_body(
