@@ -21,8 +21,9 @@ from __future__ import annotations
 import csv
 import email
 import email.utils
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email._policybase import Compat32
 from email.message import Message
@@ -36,10 +37,27 @@ from .._building import whole_record
 from .._times import _PARSED, parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
-from ._base import OnError, _checked, count_of, describe, read_all, text_blocks
+from ._base import OnError, _checked, count_of, describe, read_all, text_blocks, text_lines
 from .columns import ReadOptions
 
 __all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
+
+
+def _compiled_split() -> Callable[[str, int], list[str] | None] | None:
+    """The compiled row split (``_ccsv.split``), or ``None`` when it is not built: then every row
+    goes through csv.reader."""
+    try:
+        from ._ccsv import split
+    except ImportError:
+        return None
+    return split
+
+
+_COMPILED_SPLIT: Final = _compiled_split()
+#: what the CSV feeds use: the compiled split unless ``IODEF_PURE_PYTHON=1`` (to compare)
+_SPLIT: Callable[[str, int], list[str] | None] | None = (
+    None if os.environ.get("IODEF_PURE_PYTHON") else _COMPILED_SPLIT
+)
 
 _FEEDBACK: Final = {
     "abuse": "spam",
@@ -287,7 +305,63 @@ class _Rows:
         self._number = 0
         self.header: list[str] = []
         self._pending: list[str] = []
-        self._lines = self._feed(fh)
+        self._fh = fh
+
+    def _parsed(self) -> Iterator[tuple[int, list[str], str]]:
+        """Every row as ``csv.reader`` reads it, with the number of its first line and its text.
+
+        A row the csv module refuses (a bare CR in an unquoted field, a field over its size limit)
+        is reported as ``file:line`` and reading goes on with the next row (what
+        :func:`~iodef.convert.readers._base.csv_rows` does, inline: this is the feeds' hot path).
+        With the compiled split (``_ccsv``), a row of one line is split in C, and only the rows
+        it declines go through ``csv.reader``.
+        """
+        if _SPLIT is not None:
+            yield from self._split_rows(_SPLIT)
+            return
+        pending = self._pending
+        reader = csv.reader(self._feed(self._fh))
+        while True:
+            try:
+                for row in reader:
+                    raw = pending[0] if len(pending) == 1 else "\n".join(pending)
+                    pending.clear()
+                    yield self._number, row, raw
+                return
+            except csv.Error as exc:  # the reader goes on after an error, with the next row
+                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=self._number))
+                pending.clear()
+
+    def _split_rows(
+        self, split: Callable[[str, int], list[str] | None]
+    ) -> Iterator[tuple[int, list[str], str]]:
+        """:meth:`_parsed` with the compiled split: each row it declines is read by a
+        ``csv.reader`` of its own, which takes the next lines as long as the row goes on."""
+        pending = self._pending
+        limit = csv.field_size_limit()
+        lines = text_lines(self._fh, self.name, self.on_error)
+        for number, text in lines:
+            row = split(text, limit)
+            if row is not None:
+                yield number, row, text
+                continue
+            self._number = number
+            pending.append(text)
+            try:
+                for row in csv.reader(self._continued(text, lines)):
+                    yield number, row, pending[0] if len(pending) == 1 else "\n".join(pending)
+                    break
+            except csv.Error as exc:
+                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=number))
+            pending.clear()
+
+    def _continued(self, text: str, lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+        """*text* and the lines after it for csv.reader (each ends in \\n again, for quoted fields
+        that span lines), noting each in *pending*."""
+        yield text + "\n"
+        for _, more in lines:
+            self._pending.append(more)
+            yield more + "\n"
 
     def _feed(self, fh: IO[bytes]) -> Iterator[str]:
         """The lines for csv.reader (each ends in \\n again, for quoted fields that span lines),
@@ -312,63 +386,47 @@ class _Rows:
             yield number, dict(zip(self.header, row, strict=True)), raw
 
     def lists(self) -> Iterator[tuple[int, list[str], str]]:
-        """Rows as lists (the header is in ``self.header``), with line number and raw text.
-
-        A row the csv module refuses (a bare CR in an unquoted field, a field over its size limit)
-        is reported as ``file:line`` and reading goes on with the next row (what
-        :func:`~iodef.convert.readers._base.csv_rows` does, inline: this is the feeds' hot path).
-        """
-        pending = self._pending
-        reader = csv.reader(self._lines)
+        """Rows as lists (the header is in ``self.header``), with line number and raw text."""
         header: list[str] | None = None
         options = self.options
         width = -1
-        while True:
-            try:
-                for row in reader:
-                    number = self._number
-                    raw = pending[0] if len(pending) == 1 else "\n".join(pending)
-                    pending.clear()
-                    if len(row) == width and options is None:  # the common row, checked at once
-                        yield number, row, raw
-                        continue
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        continue
-                    if header is None:
-                        if self.options is not None:
-                            try:
-                                header, was_header = self.options.header_for(self.reader, row, len(row))
-                            except ValueError as exc:
-                                raise RecordError(str(exc), source=self.name, line=number) from None
-                        else:
-                            header, was_header = [h.strip().lower() for h in row], True
-                        self.header = header
-                        width = len(header) if len(header) > 1 else -1  # [""] is a blank row
-                        missing = [c for c in self.required if c not in header]
-                        if missing:
-                            raise RecordError(
-                                f"the header row lacks the column(s) {', '.join(missing)}",
-                                source=self.name,
-                                line=number,
-                            )
-                        if was_header:
-                            continue
-                    if self.options is not None:
-                        row = self.options.spread(self.reader, header, row)
-                    if len(row) != len(header):
-                        self.on_error(
-                            RecordError(
-                                f"{len(row)} columns where the header has {len(header)}",
-                                source=self.name,
-                                line=number,
-                            )
-                        )
-                        continue
-                    yield number, row, raw
-                return
-            except csv.Error as exc:  # the reader goes on after an error, with the next row
-                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=self._number))
-                pending.clear()
+        for number, row, raw in self._parsed():
+            if len(row) == width and options is None:  # the common row, checked at once
+                yield number, row, raw
+                continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if header is None:
+                if options is not None:
+                    try:
+                        header, was_header = options.header_for(self.reader, row, len(row))
+                    except ValueError as exc:
+                        raise RecordError(str(exc), source=self.name, line=number) from None
+                else:
+                    header, was_header = [h.strip().lower() for h in row], True
+                self.header = header
+                width = len(header) if len(header) > 1 else -1  # [""] is a blank row
+                missing = [c for c in self.required if c not in header]
+                if missing:
+                    raise RecordError(
+                        f"the header row lacks the column(s) {', '.join(missing)}",
+                        source=self.name,
+                        line=number,
+                    )
+                if was_header:
+                    continue
+            if options is not None:
+                row = options.spread(self.reader, header, row)
+            if len(row) != len(header):
+                self.on_error(
+                    RecordError(
+                        f"{len(row)} columns where the header has {len(header)}",
+                        source=self.name,
+                        line=number,
+                    )
+                )
+                continue
+            yield number, row, raw
 
 
 def _channel(value: str | None, default: str) -> str:
