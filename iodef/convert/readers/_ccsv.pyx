@@ -18,10 +18,24 @@ Built by setup.py when Cython and a C compiler are there; without it every row g
 """
 
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND
+from libc.string cimport memchr
 
 
 cdef extern from "Python.h":
     Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
+    int PyUnicode_1BYTE_KIND
+
+
+cdef inline Py_ssize_t _find(int kind, void *data, Py_ssize_t start, Py_ssize_t n, Py_UCS4 c):
+    """The index of the first *c* in ``data[start:n]``, or *n*: memchr on the one-byte form of a
+    str (ASCII and Latin-1 text, nearly every feed), a loop on the others."""
+    cdef const void *at
+    if kind == PyUnicode_1BYTE_KIND:
+        at = memchr(<const char *>data + start, <int>c, <size_t>(n - start))
+        return n if at == NULL else <const char *>at - <const char *>data
+    while start < n and PyUnicode_READ(kind, data, start) != c:
+        start += 1
+    return start
 
 
 def split(str line, Py_ssize_t limit):
@@ -32,9 +46,10 @@ def split(str line, Py_ssize_t limit):
         return None
     cdef int kind = PyUnicode_KIND(line)
     cdef void *data = PyUnicode_DATA(line)
+    if _find(kind, data, 0, n, u'\r') < n or _find(kind, data, 0, n, 0) < n:
+        return None
     cdef list fields = []
     cdef Py_ssize_t i = 0, start, end
-    cdef Py_UCS4 c
     cdef bint doubled
     while True:
         if i < n and PyUnicode_READ(kind, data, i) == u'"':
@@ -42,18 +57,14 @@ def split(str line, Py_ssize_t limit):
             end = start
             doubled = False
             while True:
+                end = _find(kind, data, end, n, u'"')
                 if end >= n:
                     return None  # still open at the end of the line: the field spans lines
-                c = PyUnicode_READ(kind, data, end)
-                if c == u'"':
-                    if end + 1 < n and PyUnicode_READ(kind, data, end + 1) == u'"':
-                        doubled = True
-                        end += 2
-                        continue
-                    break
-                if c == u'\r' or c == 0:
-                    return None
-                end += 1
+                if end + 1 < n and PyUnicode_READ(kind, data, end + 1) == u'"':
+                    doubled = True
+                    end += 2
+                    continue
+                break
             field = line[start:end]
             fields.append(field.replace('""', '"') if doubled else field)
             i = end + 1
@@ -64,13 +75,7 @@ def split(str line, Py_ssize_t limit):
             i += 1
         else:
             start = i
-            while i < n:
-                c = PyUnicode_READ(kind, data, i)
-                if c == u',':
-                    break
-                if c == u'\r' or c == 0:
-                    return None
-                i += 1
+            i = _find(kind, data, i, n, u',')
             fields.append(line[start:i])
             if i == n:
                 return fields

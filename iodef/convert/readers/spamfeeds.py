@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from ...errors import RecordError
 from .._addresses import normalise_ip
 from .._building import whole_record
-from .._times import _PARSED, parse_time
+from .._times import parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
 from ._base import OnError, _checked, count_of, describe, read_all, text_blocks, text_lines
@@ -445,10 +445,6 @@ def read_sms_csv(
         required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
     feed = _Rows(fh, name, on_error, required, "sms-csv", options)
     when = options.time_parser() if options is not None else parse_time
-    # ISO times in UTC (no format, no zone given): a text parse_time() has already read is
-    # taken from its cache without the two calls (feeds repeat their times)
-    plain = options is None or (options.time_format is None and options.zone is UTC)
-    seen_times = _PARSED if plain else {}
     all_fields = set(SpamRecord.model_fields)
     template: dict[str, Any] = {
         "time": None,
@@ -490,9 +486,9 @@ def read_sms_csv(
                 i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
             try:
                 v = row[i_rep]
-                reported = seen_times.get(v) or when(v)
+                reported = when(v)
                 received = row[i_recv] if i_recv is not None else ""
-                t = (seen_times.get(received) or when(received)) if received else reported
+                t = when(received) if received else reported
                 sender = row[i_sender].strip()
                 if not sender:
                     raise ValueError("spam_sender is empty")
