@@ -212,7 +212,7 @@ def test_rows_spanning_lines_and_errors_read_the_same_both_ways() -> None:
     assert fast == read(data, "sms", False)
     rows, errors = fast
     # a CR inside quotes is text; outside them an error
-    assert [r["line"] for r in rows] == [2, 3, 7]
+    assert [r[spamfeeds._SMS_ORDER.index("line")] for r in rows] == [2, 3, 7]
     assert [e.split(":")[1] for e in errors] == ["8", "9", "10", "13", "14"]
 
 

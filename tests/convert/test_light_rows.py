@@ -74,7 +74,11 @@ def test_a_row_is_the_fields_of_the_record(family: str, fmt: str, name: str, mod
     rows = list(spec.bound(None, rows=True)(io.BytesIO(data), "in", pytest.fail))
     records = list(spec.read(io.BytesIO(data), "in", pytest.fail))
     assert rows
-    assert all(type(r) is dict and list(r) == list(model.model_fields) for r in rows)
+    names = list(model.model_fields)
+    if family == "spam":  # the spam Grouper is positional: a row is the record's values in order
+        assert all(type(r) is tuple for r in rows)
+        rows = [dict(zip(names, r, strict=True)) for r in rows]
+    assert all(type(r) is dict and list(r) == names for r in rows)
     assert rows == [r.__dict__ for r in records]
     assert all(model.model_validate(r) == rec for r, rec in zip(rows, records, strict=True))
 

@@ -439,42 +439,13 @@ def read_sms_csv(
 ) -> Iterator[Any]:
     """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row), or an
     operator's export of another layout through a column mapping (*options*). With *rows*, yield
-    light rows (the records' fields as dicts, for the grouper) instead of records."""
+    light rows (the records' fields as tuples, for the spam Grouper) instead of records."""
     required: tuple[str, ...] = ("reported_at", "reporter_msisdn", "spam_sender")
     if options is not None and options.columns:
         required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
     feed = _Rows(fh, name, on_error, required, "sms-csv", options)
     when = options.time_parser() if options is not None else parse_time
     all_fields = set(SpamRecord.model_fields)
-    template: dict[str, Any] = {
-        "time": None,
-        "event": None,
-        "format": "sms-csv",
-        "source": name,
-        "line": None,
-        "raw": None,
-        "channel": "sms",
-        "sender": None,
-        "sender_ip": None,
-        "sender_port": None,
-        "recipient": None,
-        "reporter": None,
-        "reporter_org": None,
-        "reporter_email": None,
-        "reported_at": None,
-        "operator": None,
-        "subject": None,
-        "body": None,
-        "urls": None,
-        "report_id": None,
-        "message_id": None,
-        "count": 1,
-        "user_agent": None,
-        "comment": None,
-        "reported_via": "7726",
-    }
-    if list(template) != list(SpamRecord.model_fields):
-        raise RuntimeError("the sms-csv record template no longer follows SpamRecord's fields")
     try:
         header = None
         for number, row, raw in feed.lists():
@@ -496,28 +467,35 @@ def read_sms_csv(
                 category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
                 operator = row[i_op].strip() if i_op is not None else ""
                 report_id = row[i_id].strip() if i_id is not None else ""
-                data = template.copy()  # cheaper than a 25-key literal; keys in the model's order
-                data["time"] = t
-                data["event"] = _CATEGORY.get(category, "spam")
-                data["line"] = number
-                data["raw"] = raw
-                if i_chan is not None:
-                    data["channel"] = _channel(row[i_chan], "sms")
-                data["sender"] = sender
-                data["recipient"] = reporter
-                data["reporter"] = reporter
-                data["reported_at"] = reported
-                data["operator"] = operator or None
-                if i_text is not None:
-                    data["body"] = row[i_text] or None
-                data["urls"] = []
-                data["report_id"] = report_id or None
+                channel = _channel(row[i_chan], "sms") if i_chan is not None else "sms"
+                body = (row[i_text] or None) if i_text is not None else None
+                # the record's fields in the model's order (_SMS_ORDER): a tuple is what the spam
+                # Grouper reads (a fraction of the cost of a 25-key dict)
+                data: tuple[Any, ...] = (
+                    t, _CATEGORY.get(category, "spam"), "sms-csv", name, number, raw, channel, sender,
+                    None, None, reporter, reporter, None, None, reported, operator or None, None, body,
+                    [], report_id or None, None, 1, None, None, "7726",
+                )  # fmt: skip
             except ValueError as exc:
                 on_error(RecordError(f"bad value: {exc}", source=name, line=number))
                 continue
-            yield data if rows else whole_record(SpamRecord, data, all_fields)
+            yield (
+                data
+                if rows
+                else whole_record(SpamRecord, dict(zip(_SMS_ORDER, data, strict=True)), all_fields)
+            )
     except RecordError as exc:
         on_error(exc)
+
+
+#: the fields of read_sms_csv's tuples
+_SMS_ORDER: Final = (
+    "time", "event", "format", "source", "line", "raw", "channel", "sender", "sender_ip", "sender_port",
+    "recipient", "reporter", "reporter_org", "reporter_email", "reported_at", "operator", "subject", "body",
+    "urls", "report_id", "message_id", "count", "user_agent", "comment", "reported_via",
+)  # fmt: skip
+if tuple(SpamRecord.model_fields) != _SMS_ORDER:
+    raise RuntimeError("read_sms_csv's rows no longer follow SpamRecord's fields")
 
 
 def read_x1247_csv(
