@@ -83,6 +83,15 @@ def test_a_row_is_the_fields_of_the_record(family: str, fmt: str, name: str, mod
     assert all(model.model_validate(r) == rec for r, rec in zip(rows, records, strict=True))
 
 
+def test_positional_rows_are_keyed_by_fields_only() -> None:
+    """A positional row holds a record's values alone: no property (origin) can be worked out."""
+    key = row_key(("channel", "sender"), SpamRecord, positional=True)
+    record = SpamRecord(time="2025-03-04T03:00:00Z", event="spam", channel="sms", sender="+447700900999")
+    assert key(tuple(record.__dict__.values())) == ("sms", "+447700900999")
+    with pytest.raises(TypeError, match="property"):
+        row_key(("origin",), RatRecord, positional=True)
+
+
 def test_a_grouper_without_a_record_type_refuses_rows() -> None:
     from datetime import timedelta
 

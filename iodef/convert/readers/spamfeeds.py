@@ -316,9 +316,10 @@ class _Rows:
         With the compiled split (``_ccsv``), a row of one line is split in C, and only the rows
         it declines go through ``csv.reader``.
         """
-        if _SPLIT is not None:
-            yield from self._split_rows(_SPLIT)
-            return
+        return self._split_rows(_SPLIT) if _SPLIT is not None else self._csv_rows()
+
+    def _csv_rows(self) -> Iterator[tuple[int, list[str], str]]:
+        """:meth:`_parsed` without the compiled split: one csv.reader over all the lines."""
         pending = self._pending
         reader = csv.reader(self._feed(self._fh))
         while True:
@@ -345,7 +346,6 @@ class _Rows:
             if row is not None:
                 yield number, row, text
                 continue
-            self._number = number
             pending.append(text)
             try:
                 for row in csv.reader(self._continued(text, lines)):
