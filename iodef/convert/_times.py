@@ -119,8 +119,15 @@ def parse_time(text: str) -> datetime:
     """An ISO 8601 / RFC 3339 date-time (``Z`` or offset; none means UTC) as an aware datetime.
 
     Feeds repeat their times (a report's time of receipt is another report's time of report, many
-    lines share a second): the results of the last few thousand texts are kept.
+    lines share a second): the results of the last few thousand texts are kept. The common
+    ``2025-03-04T02:11:09Z`` is read at once instead: ``fromisoformat`` costs less than keeping
+    it (measured on an SMS feed whose every report time is new: 0.36 against 0.05 µs a record).
     """
+    if len(text) == 20 and text[4::3] == "--T::Z":  # one slice for the six separators
+        try:  # what _parse_time() gives for this shape (its own error for a text it refuses)
+            return _fromisoformat(text)
+        except ValueError:
+            pass
     got = _PARSED.get(text)
     if got is None:
         got = _parse_time(text)

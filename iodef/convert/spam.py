@@ -61,7 +61,7 @@ from ..model import (
 )
 from ._addresses import address_for, classify_address
 from ._building import creator_contact, listed_of, mk, not_listed_item, one_document, text_item
-from ._grouping import Group, Grouper, Row, family_grouper, stream_incidents, table_lookup
+from ._grouping import Fields, Group, Grouper, family_grouper, stream_incidents, table_lookup
 from ._identity import Pseudonymizer
 from ._options import BaseRecord, ConvertOptions
 from ._times import iso
@@ -157,28 +157,42 @@ def _body_facts(body: str) -> tuple[str, list[str]]:
     return got
 
 
+#: where a row (:data:`~iodef.convert._grouping.Fields`: the spam Grouper is positional) holds
+#: each field
+_AT: Final = {name: i for i, name in enumerate(SpamRecord.model_fields)}
+_EVENT, _RECIPIENT, _REPORTER, _REPORT_ID = _AT["event"], _AT["recipient"], _AT["reporter"], _AT["report_id"]
+_COMMENT, _REPORTED_VIA, _MESSAGE_ID, _OPERATOR = (
+    _AT["comment"],
+    _AT["reported_via"],
+    _AT["message_id"],
+    _AT["operator"],
+)
+_REPORTER_ORG, _REPORTER_EMAIL, _SENDER_IP = _AT["reporter_org"], _AT["reporter_email"], _AT["sender_ip"]
+_FORMAT, _SUBJECT, _BODY, _URLS = _AT["format"], _AT["subject"], _AT["body"], _AT["urls"]
+_COUNT, _REPORTED_AT = _AT["count"], _AT["reported_at"]
+
 #: what makes a record tell the group something new beyond its recipient, reporter and report ID
 #: (one C call per record): a record of a signature seen before has nothing else to note
 _SIGNATURE: Final = itemgetter(
-    "reporter_org",
-    "reporter_email",
-    "operator",
-    "sender_ip",
-    "format",
-    "subject",
-    "body",
-    "comment",
-    "reported_via",
-    "message_id",
+    _REPORTER_ORG,
+    _REPORTER_EMAIL,
+    _OPERATOR,
+    _SENDER_IP,
+    _FORMAT,
+    _SUBJECT,
+    _BODY,
+    _COMMENT,
+    _REPORTED_VIA,
+    _MESSAGE_ID,
 )
 
 
-def _observe(g: Group[SpamRecord], d: Row) -> None:
+def _observe(g: Group[SpamRecord], d: Fields) -> None:
     # called for every record: note() is skipped for the (mostly) empty fields, where it would do
     # nothing
     note = g.note
     distinct = g.distinct
-    recipient, reporter = d["recipient"], d["reporter"]
+    recipient, reporter = d[_RECIPIENT], d[_REPORTER]
     if recipient:  # note("recipient", recipient, 10_000), inline: nearly every record has one
         known = distinct.get("recipient")
         if known is not None and recipient not in known and len(known) < 10_000:
@@ -192,7 +206,7 @@ def _observe(g: Group[SpamRecord], d: Row) -> None:
         state = g.state
         if "reporters_are_recipients" not in state:
             state["reporters_are_recipients"] = True
-    value = d["report_id"]
+    value = d[_REPORT_ID]
     if value:  # note("report_id", value, 256), inline for the same reason
         known = distinct.get("report_id")
         if known is None:
@@ -211,30 +225,31 @@ def _observe(g: Group[SpamRecord], d: Row) -> None:
     if sig not in seen:
         if len(seen) < 4096:
             seen[sig] = None
-        note("comment", d["comment"], 16)
-        note("reported_via", d["reported_via"], 4)
-        note("message_id", d["message_id"], 64)
-        org, email = d["reporter_org"], d["reporter_email"]
+        note("comment", d[_COMMENT], 16)
+        note("reported_via", d[_REPORTED_VIA], 4)
+        note("message_id", d[_MESSAGE_ID], 64)
+        org, email = d[_REPORTER_ORG], d[_REPORTER_EMAIL]
         if org or email:
             note("reporter_org", f"{org or ''}|{email or ''}", 16)
-        note("operator", d["operator"], 16)
-        note("sender_ip", d["sender_ip"], 64)
-        note("format", d["format"], 16)
-        note("subject", d["subject"], 16)
-        if d["body"]:
-            digest, urls = _body_facts(d["body"])
+        note("operator", d[_OPERATOR], 16)
+        note("sender_ip", d[_SENDER_IP], 64)
+        note("format", d[_FORMAT], 16)
+        note("subject", d[_SUBJECT], 16)
+        body = d[_BODY]
+        if body:
+            digest, urls = _body_facts(body)
             note("body_hash", digest, 64)
             for url in urls:
                 note("url", url, 64)
-    for url in d["urls"]:
+    for url in d[_URLS]:
         note("url", url, 64)
-    count = d["count"]
+    count = d[_COUNT]
     if count != 1:  # the group's record count holds one message per record; the rest are added
         state = g.state
         state["more_messages"] = state.get("more_messages", 0) + count - 1
         if count > 1:
-            g.events[d["event"]] += count - 1
-    reported_at = d["reported_at"]
+            g.events[d[_EVENT]] += count - 1
+    reported_at = d[_REPORTED_AT]
     if reported_at is not None:
         state = g.state
         latest = state.get("reported_at")
@@ -243,8 +258,8 @@ def _observe(g: Group[SpamRecord], d: Row) -> None:
 
 
 def grouper(options: ConvertOptions) -> Grouper[SpamRecord]:
-    worthy = table_lookup(INCIDENT_TABLE, options.incident_table)
-    return family_grouper(options, SpamRecord, DEFAULT_KEYS, worthy, _observe)
+    worthy = table_lookup(INCIDENT_TABLE, options.incident_table, _EVENT)
+    return family_grouper(options, SpamRecord, DEFAULT_KEYS, worthy, _observe, positional=True)
 
 
 def incidents(records: Iterable[SpamRecord], options: ConvertOptions | None = None) -> Iterator[Incident]:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import csv
 import email
 import email.utils
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email._policybase import Compat32
 from email.message import Message
@@ -33,13 +34,30 @@ from pydantic import ValidationError
 from ...errors import RecordError
 from .._addresses import normalise_ip
 from .._building import whole_record
-from .._times import _PARSED, parse_time
+from .._times import parse_time
 from .._times import parse_time as _parse_time
 from ..spam import SpamRecord, find_urls
-from ._base import OnError, _checked, count_of, describe, read_all, text_blocks
+from ._base import OnError, _checked, count_of, describe, read_all, text_blocks, text_lines
 from .columns import ReadOptions
 
 __all__ = ["mail_body", "parse_mail", "read_arf", "read_sms_csv", "read_x1247_csv"]
+
+
+def _compiled_split() -> Callable[[str, int], list[str] | None] | None:
+    """The compiled row split (``_ccsv.split``), or ``None`` when it is not built: then every row
+    goes through csv.reader."""
+    try:
+        from ._ccsv import split
+    except ImportError:
+        return None
+    return split
+
+
+_COMPILED_SPLIT: Final = _compiled_split()
+#: what the CSV feeds use: the compiled split unless ``IODEF_PURE_PYTHON=1`` (to compare)
+_SPLIT: Callable[[str, int], list[str] | None] | None = (
+    None if os.environ.get("IODEF_PURE_PYTHON") else _COMPILED_SPLIT
+)
 
 _FEEDBACK: Final = {
     "abuse": "spam",
@@ -287,7 +305,63 @@ class _Rows:
         self._number = 0
         self.header: list[str] = []
         self._pending: list[str] = []
-        self._lines = self._feed(fh)
+        self._fh = fh
+
+    def _parsed(self) -> Iterator[tuple[int, list[str], str]]:
+        """Every row as ``csv.reader`` reads it, with the number of its first line and its text.
+
+        A row the csv module refuses (a bare CR in an unquoted field, a field over its size limit)
+        is reported as ``file:line`` and reading goes on with the next row (what
+        :func:`~iodef.convert.readers._base.csv_rows` does, inline: this is the feeds' hot path).
+        With the compiled split (``_ccsv``), a row of one line is split in C, and only the rows
+        it declines go through ``csv.reader``.
+        """
+        return self._split_rows(_SPLIT) if _SPLIT is not None else self._csv_rows()
+
+    def _csv_rows(self) -> Iterator[tuple[int, list[str], str]]:
+        """:meth:`_parsed` without the compiled split: one csv.reader over all the lines."""
+        pending = self._pending
+        reader = csv.reader(self._feed(self._fh))
+        while True:
+            try:
+                for row in reader:
+                    raw = pending[0] if len(pending) == 1 else "\n".join(pending)
+                    pending.clear()
+                    yield self._number, row, raw
+                return
+            except csv.Error as exc:  # the reader goes on after an error, with the next row
+                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=self._number))
+                pending.clear()
+
+    def _split_rows(
+        self, split: Callable[[str, int], list[str] | None]
+    ) -> Iterator[tuple[int, list[str], str]]:
+        """:meth:`_parsed` with the compiled split: each row it declines is read by a
+        ``csv.reader`` of its own, which takes the next lines as long as the row goes on."""
+        pending = self._pending
+        limit = csv.field_size_limit()
+        lines = text_lines(self._fh, self.name, self.on_error)
+        for number, text in lines:
+            row = split(text, limit)
+            if row is not None:
+                yield number, row, text
+                continue
+            pending.append(text)
+            try:
+                for row in csv.reader(self._continued(text, lines)):
+                    yield number, row, pending[0] if len(pending) == 1 else "\n".join(pending)
+                    break
+            except csv.Error as exc:
+                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=number))
+            pending.clear()
+
+    def _continued(self, text: str, lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+        """*text* and the lines after it for csv.reader (each ends in \\n again, for quoted fields
+        that span lines), noting each in *pending*."""
+        yield text + "\n"
+        for _, more in lines:
+            self._pending.append(more)
+            yield more + "\n"
 
     def _feed(self, fh: IO[bytes]) -> Iterator[str]:
         """The lines for csv.reader (each ends in \\n again, for quoted fields that span lines),
@@ -312,63 +386,47 @@ class _Rows:
             yield number, dict(zip(self.header, row, strict=True)), raw
 
     def lists(self) -> Iterator[tuple[int, list[str], str]]:
-        """Rows as lists (the header is in ``self.header``), with line number and raw text.
-
-        A row the csv module refuses (a bare CR in an unquoted field, a field over its size limit)
-        is reported as ``file:line`` and reading goes on with the next row (what
-        :func:`~iodef.convert.readers._base.csv_rows` does, inline: this is the feeds' hot path).
-        """
-        pending = self._pending
-        reader = csv.reader(self._lines)
+        """Rows as lists (the header is in ``self.header``), with line number and raw text."""
         header: list[str] | None = None
         options = self.options
         width = -1
-        while True:
-            try:
-                for row in reader:
-                    number = self._number
-                    raw = pending[0] if len(pending) == 1 else "\n".join(pending)
-                    pending.clear()
-                    if len(row) == width and options is None:  # the common row, checked at once
-                        yield number, row, raw
-                        continue
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        continue
-                    if header is None:
-                        if self.options is not None:
-                            try:
-                                header, was_header = self.options.header_for(self.reader, row, len(row))
-                            except ValueError as exc:
-                                raise RecordError(str(exc), source=self.name, line=number) from None
-                        else:
-                            header, was_header = [h.strip().lower() for h in row], True
-                        self.header = header
-                        width = len(header) if len(header) > 1 else -1  # [""] is a blank row
-                        missing = [c for c in self.required if c not in header]
-                        if missing:
-                            raise RecordError(
-                                f"the header row lacks the column(s) {', '.join(missing)}",
-                                source=self.name,
-                                line=number,
-                            )
-                        if was_header:
-                            continue
-                    if self.options is not None:
-                        row = self.options.spread(self.reader, header, row)
-                    if len(row) != len(header):
-                        self.on_error(
-                            RecordError(
-                                f"{len(row)} columns where the header has {len(header)}",
-                                source=self.name,
-                                line=number,
-                            )
-                        )
-                        continue
-                    yield number, row, raw
-                return
-            except csv.Error as exc:  # the reader goes on after an error, with the next row
-                self.on_error(RecordError(f"not a CSV row: {exc}", source=self.name, line=self._number))
-                pending.clear()
+        for number, row, raw in self._parsed():
+            if len(row) == width and options is None:  # the common row, checked at once
+                yield number, row, raw
+                continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if header is None:
+                if options is not None:
+                    try:
+                        header, was_header = options.header_for(self.reader, row, len(row))
+                    except ValueError as exc:
+                        raise RecordError(str(exc), source=self.name, line=number) from None
+                else:
+                    header, was_header = [h.strip().lower() for h in row], True
+                self.header = header
+                width = len(header) if len(header) > 1 else -1  # [""] is a blank row
+                missing = [c for c in self.required if c not in header]
+                if missing:
+                    raise RecordError(
+                        f"the header row lacks the column(s) {', '.join(missing)}",
+                        source=self.name,
+                        line=number,
+                    )
+                if was_header:
+                    continue
+            if options is not None:
+                row = options.spread(self.reader, header, row)
+            if len(row) != len(header):
+                self.on_error(
+                    RecordError(
+                        f"{len(row)} columns where the header has {len(header)}",
+                        source=self.name,
+                        line=number,
+                    )
+                )
+                continue
+            yield number, row, raw
 
 
 def _channel(value: str | None, default: str) -> str:
@@ -381,46 +439,13 @@ def read_sms_csv(
 ) -> Iterator[Any]:
     """Read an SMS spam-report feed of the GSMA 7726 kind (CSV with a header row), or an
     operator's export of another layout through a column mapping (*options*). With *rows*, yield
-    light rows (the records' fields as dicts, for the grouper) instead of records."""
+    light rows (the records' fields as tuples, for the spam Grouper) instead of records."""
     required: tuple[str, ...] = ("reported_at", "reporter_msisdn", "spam_sender")
     if options is not None and options.columns:
         required = ("reported_at", "spam_sender")  # an export of received messages names no reporter
     feed = _Rows(fh, name, on_error, required, "sms-csv", options)
     when = options.time_parser() if options is not None else parse_time
-    # ISO times in UTC (no format, no zone given): a text parse_time() has already read is
-    # taken from its cache without the two calls (feeds repeat their times)
-    plain = options is None or (options.time_format is None and options.zone is UTC)
-    seen_times = _PARSED if plain else {}
     all_fields = set(SpamRecord.model_fields)
-    template: dict[str, Any] = {
-        "time": None,
-        "event": None,
-        "format": "sms-csv",
-        "source": name,
-        "line": None,
-        "raw": None,
-        "channel": "sms",
-        "sender": None,
-        "sender_ip": None,
-        "sender_port": None,
-        "recipient": None,
-        "reporter": None,
-        "reporter_org": None,
-        "reporter_email": None,
-        "reported_at": None,
-        "operator": None,
-        "subject": None,
-        "body": None,
-        "urls": None,
-        "report_id": None,
-        "message_id": None,
-        "count": 1,
-        "user_agent": None,
-        "comment": None,
-        "reported_via": "7726",
-    }
-    if list(template) != list(SpamRecord.model_fields):
-        raise RuntimeError("the sms-csv record template no longer follows SpamRecord's fields")
     try:
         header = None
         for number, row, raw in feed.lists():
@@ -432,9 +457,9 @@ def read_sms_csv(
                 i_op, i_chan, i_cat = col.get("reporter_operator"), col.get("channel"), col.get("category")
             try:
                 v = row[i_rep]
-                reported = seen_times.get(v) or when(v)
+                reported = when(v)
                 received = row[i_recv] if i_recv is not None else ""
-                t = (seen_times.get(received) or when(received)) if received else reported
+                t = when(received) if received else reported
                 sender = row[i_sender].strip()
                 if not sender:
                     raise ValueError("spam_sender is empty")
@@ -442,28 +467,35 @@ def read_sms_csv(
                 category = row[i_cat].strip().lower() if i_cat is not None and row[i_cat].strip() else "spam"
                 operator = row[i_op].strip() if i_op is not None else ""
                 report_id = row[i_id].strip() if i_id is not None else ""
-                data = template.copy()  # cheaper than a 25-key literal; keys in the model's order
-                data["time"] = t
-                data["event"] = _CATEGORY.get(category, "spam")
-                data["line"] = number
-                data["raw"] = raw
-                if i_chan is not None:
-                    data["channel"] = _channel(row[i_chan], "sms")
-                data["sender"] = sender
-                data["recipient"] = reporter
-                data["reporter"] = reporter
-                data["reported_at"] = reported
-                data["operator"] = operator or None
-                if i_text is not None:
-                    data["body"] = row[i_text] or None
-                data["urls"] = []
-                data["report_id"] = report_id or None
+                channel = _channel(row[i_chan], "sms") if i_chan is not None else "sms"
+                body = (row[i_text] or None) if i_text is not None else None
+                # the record's fields in the model's order (_SMS_ORDER): a tuple is what the spam
+                # Grouper reads (a fraction of the cost of a 25-key dict)
+                data: tuple[Any, ...] = (
+                    t, _CATEGORY.get(category, "spam"), "sms-csv", name, number, raw, channel, sender,
+                    None, None, reporter, reporter, None, None, reported, operator or None, None, body,
+                    [], report_id or None, None, 1, None, None, "7726",
+                )  # fmt: skip
             except ValueError as exc:
                 on_error(RecordError(f"bad value: {exc}", source=name, line=number))
                 continue
-            yield data if rows else whole_record(SpamRecord, data, all_fields)
+            yield (
+                data
+                if rows
+                else whole_record(SpamRecord, dict(zip(_SMS_ORDER, data, strict=True)), all_fields)
+            )
     except RecordError as exc:
         on_error(exc)
+
+
+#: the fields of read_sms_csv's tuples
+_SMS_ORDER: Final = (
+    "time", "event", "format", "source", "line", "raw", "channel", "sender", "sender_ip", "sender_port",
+    "recipient", "reporter", "reporter_org", "reporter_email", "reported_at", "operator", "subject", "body",
+    "urls", "report_id", "message_id", "count", "user_agent", "comment", "reported_via",
+)  # fmt: skip
+if tuple(SpamRecord.model_fields) != _SMS_ORDER:
+    raise RuntimeError("read_sms_csv's rows no longer follow SpamRecord's fields")
 
 
 def read_x1247_csv(

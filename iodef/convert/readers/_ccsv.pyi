@@ -1,0 +1,3 @@
+"""Type stub of the CSV feeds' compiled row split (``_ccsv.pyx``)."""
+
+def split(line: str, limit: int) -> list[str] | None: ...
