@@ -39,6 +39,7 @@ class _Counted:
     """``_czeek`` with a count of the rows its loop made (to tell which path read a line)."""
 
     taken = 0
+    COLUMNS_READ = COMPILED.COLUMNS_READ if COMPILED is not None else 0
 
     class RdpLines:
         def __init__(self, *args: Any) -> None:

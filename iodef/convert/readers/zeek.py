@@ -464,7 +464,6 @@ def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = F
             line = number + done
             for text in todo:  # the hot loop without the compiled one
                 line += 1
-                done += 1
                 if not checked:
                     got_text = _checked(text, line, name, on_error)
                     if got_text is None:
@@ -513,6 +512,7 @@ def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = F
                     on_error(RecordError(f"bad value: {exc}", source=name, line=line))
                     continue
                 yield data if rows else whole_record(RatRecord, data, all_fields)
+            done = line - number
 
 
 def read_zeek_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
