@@ -207,8 +207,8 @@ def _kind_from_fields(fields: set[str] | dict[str, Any]) -> str | None:
 
 #: one line's columns (with its number and text) -> the record's fields (see _tsv_builder)
 Build = Callable[[list[str], int, str], dict[str, Any]]
-#: ``take(lines, start, number)``: the rows of ``lines[start:stop]`` and *stop*, the first line
-#: it leaves to :data:`Build` (``_czeek.RdpLines.take``)
+#: ``take(lines, start, number)``: the rows of ``lines[start:stop]`` and *stop*; no rows when it
+#: leaves ``lines[start]`` to :data:`Build` (``_czeek.RdpLines.take``)
 Take = Callable[[list[str], int, int], tuple[list[dict[str, Any]], int]]
 
 
@@ -453,11 +453,12 @@ def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = F
         done = 0  # the lines of this block read
         while done < len(lines):
             if take is not None:
-                # the compiled loop reads what it can be sure of, up to a line it leaves to the
-                # loop below (a header, an escape, a bad value): that one line goes there
+                # the compiled loop reads a batch of what it can be sure of; when it makes no
+                # row, the line it stopped at (a header, an escape, a bad value) goes below
                 got, done = take(lines, done, number)
                 if got:
                     yield from got if rows else (whole_record(RatRecord, d, all_fields) for d in got)
+                    continue
                 todo = lines[done : done + 1]
             else:
                 todo = lines[done:] if done else lines
