@@ -14,9 +14,10 @@ kind comes from ``_path`` when present, else from the fields.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any, Final
 
@@ -204,9 +205,31 @@ def _kind_from_fields(fields: set[str] | dict[str, Any]) -> str | None:
     return None
 
 
-def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[str, Any]]:
+#: one line's columns (with its number and text) -> the record's fields (see _tsv_builder)
+Build = Callable[[list[str], int, str], dict[str, Any]]
+#: ``take(lines, start, number)``: the rows of ``lines[start:stop]`` and *stop*; no rows when it
+#: leaves ``lines[start]`` to :data:`Build` (``_czeek.RdpLines.take``)
+Take = Callable[[list[str], int, int], tuple[list[dict[str, Any]], int]]
+
+
+def _compiled() -> Any:
+    """The compiled line reader of rdp logs (``_czeek``), or ``None`` when it is not built."""
+    try:
+        from . import _czeek
+    except ImportError:
+        return None
+    return _czeek
+
+
+_COMPILED: Final = _compiled()
+#: what the reader uses: the compiled loop unless ``IODEF_PURE_PYTHON=1`` (to compare)
+_USED: Any = None if os.environ.get("IODEF_PURE_PYTHON") else _COMPILED
+
+
+def _tsv_builder(h: _Header, name: str) -> tuple[Build, Take | None]:
     """A function from one line's columns to a record's fields (in the model's order, every field,
-    of its type), with the column positions looked up once."""
+    of its type), with the column positions looked up once; and for an rdp log with tabs and ASCII
+    markers, the compiled loop over the lines that gives the same rows (when it is built)."""
     index = h.index
     kind = h.kind or "rdp"
     unset, empty = h.unset, h.empty
@@ -394,66 +417,103 @@ def _tsv_builder(h: _Header, name: str) -> Callable[[list[str], int, str], dict[
         data["session_id"] = uid
         return data
 
-    return build
+    take: Take | None = None
+    if (
+        _USED is not None
+        and rdp
+        and h.sep == "\t"
+        and unset.isascii()
+        and empty.isascii()
+        and sentinel <= _USED.COLUMNS_READ
+    ):
+        columns = (i_ts, i_oh, i_op, i_rh, i_rp, i_client, i_method, i_secproto, i_uid, i_cookie, i_result)
+        take = _USED.RdpLines(
+            sentinel,
+            tuple(-1 if i is None else i for i in columns),
+            unset,
+            empty,
+            template,
+            ips,
+            address_of,
+            UTC,
+        ).take
+    return build, take
 
 
 def read_zeek_tsv(fh: IO[bytes], name: str, on_error: OnError, *, rows: bool = False) -> Iterator[Any]:
     """Read Zeek ASCII (TSV) rdp/ssh/rfb logs into :class:`RatRecord` objects (with *rows*, into
     light rows: their fields as dicts, for the grouper)."""
     h = _Header()
-    build: Callable[[list[str], int, str], dict[str, Any]] | None = None
+    build: Build | None = None
+    take: Take | None = None
     all_fields = set(RatRecord.model_fields)
     nfields = 0
     sep = "\t"
     for number, lines, checked in text_blocks(fh, name, on_error):
-        for text in lines:  # the hot loop: a chunk of lines at a time, numbered here
-            number += 1
-            if not checked:
-                got = _checked(text, number, name, on_error)
-                if got is None:
+        done = 0  # the lines of this block read
+        while done < len(lines):
+            if take is not None:
+                # the compiled loop reads a batch of what it can be sure of; when it makes no
+                # row, the line it stopped at (a header, an escape, a bad value) goes below
+                got, done = take(lines, done, number)
+                if got:
+                    yield from got if rows else (whole_record(RatRecord, d, all_fields) for d in got)
                     continue
-                text = got
-            if not text:
-                continue
-            if text[0] == "#":
-                if text.startswith(("#open", "#close")):
+                todo = lines[done : done + 1]
+            else:
+                todo = lines[done:] if done else lines
+            line = number + done
+            for text in todo:  # the hot loop without the compiled one
+                line += 1
+                if not checked:
+                    got_text = _checked(text, line, name, on_error)
+                    if got_text is None:
+                        continue
+                    text = got_text
+                if not text:
+                    continue
+                if text[0] == "#":
+                    if text.startswith(("#open", "#close")):
+                        continue
+                    try:
+                        _directive(h, text, name, line)
+                    except RecordError as exc:
+                        on_error(exc)
+                    sep = h.sep
+                    if h.fields is not None and h.kind is not None:
+                        build, take = _tsv_builder(h, name)
+                        nfields = len(h.fields)
+                    else:
+                        build = take = None
+                    if take is not None:
+                        break  # the rest of the block goes to the compiled loop
+                    continue
+                if build is None:
+                    on_error(
+                        RecordError(
+                            "a record before any #fields header naming an rdp, ssh or rfb log",
+                            source=name,
+                            line=line,
+                        )
+                    )
+                    continue
+                values = text.split(sep)
+                if len(values) != nfields:
+                    on_error(
+                        RecordError(
+                            f"{len(values)} columns where the #fields header has {nfields}",
+                            source=name,
+                            line=line,
+                        )
+                    )
                     continue
                 try:
-                    _directive(h, text, name, number)
-                except RecordError as exc:
-                    on_error(exc)
-                sep = h.sep
-                if h.fields is not None and h.kind is not None:
-                    build = _tsv_builder(h, name)
-                    nfields = len(h.fields)
-                else:
-                    build = None
-                continue
-            if build is None:
-                on_error(
-                    RecordError(
-                        "a record before any #fields header naming an rdp, ssh or rfb log",
-                        source=name,
-                        line=number,
-                    )
-                )
-                continue
-            values = text.split(sep)
-            if len(values) != nfields:
-                on_error(
-                    RecordError(
-                        f"{len(values)} columns where the #fields header has {nfields}",
-                        source=name,
-                        line=number,
-                    )
-                )
-                continue
-            try:
-                data = build(values, number, text)
-            except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: a ts of 400 digits
-                on_error(RecordError(f"bad value: {exc}", source=name, line=number))
-                continue
-            yield data if rows else whole_record(RatRecord, data, all_fields)
+                    data = build(values, line, text)
+                except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: a ts of 400 digits
+                    on_error(RecordError(f"bad value: {exc}", source=name, line=line))
+                    continue
+                yield data if rows else whole_record(RatRecord, data, all_fields)
+            done = line - number
 
 
 def read_zeek_json(fh: IO[bytes], name: str, on_error: OnError) -> Iterator[RatRecord]:
