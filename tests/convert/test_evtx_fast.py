@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from iodef.convert.readers import windows
 from iodef.errors import RecordError
 
+from ._mutate import mutated
+
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "rat" / "windows-evtx-json"
 COMPILED = windows._COMPILED  # built, whether IODEF_PURE_PYTHON turns it off for the reader or not
 BUILT = COMPILED.event if COMPILED is not None else None
@@ -206,16 +208,7 @@ def _line(draw: st.DrawFn) -> str:
     ]
     sep = draw(st.sampled_from([",", ", ", " ,\n"]))
     text = _obj([("Event", _obj(draw(st.permutations(event)), sep)), *draw(extra)], ",")
-    edit = draw(st.integers(0, 3))
-    if edit and text:
-        at = draw(st.integers(0, len(text) - 1))
-        if edit == 1:
-            text = text[:at] + text[at + 1 :]
-        elif edit == 2:
-            text = text[:at] + draw(st.sampled_from(list('{}[]",:\\ 0aé\x01\t'))) + text[at:]
-        else:
-            text = text[:at] + text[at : at + draw(st.integers(1, 40))] + text[at:]
-    return text
+    return mutated(draw, text, '{}[]",:\\ 0aé\x01\t')
 
 
 @settings(max_examples=1500, deadline=None)

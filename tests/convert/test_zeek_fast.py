@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from iodef.convert.readers import zeek
 from iodef.errors import RecordError
 
+from ._mutate import mutated
+
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "rat" / "zeek-tsv"
 COMPILED = zeek._COMPILED  # built, whether IODEF_PURE_PYTHON turns it off for the reader or not
 
@@ -275,15 +277,7 @@ def _line(draw: st.DrawFn) -> str:
     for i in draw(st.lists(st.integers(0, len(values) - 1), max_size=3)):
         values[i] = draw(st.text(max_size=6))
     text = "\t".join(values)
-    edit = draw(st.integers(0, 3))
-    if edit and text:
-        at = draw(st.integers(0, len(text) - 1))
-        if edit == 1:
-            text = text[:at] + text[at + 1 :]
-        elif edit == 2:
-            text = text[:at] + draw(st.sampled_from(list("\t\\#-. 0952é\x01"))) + text[at:]
-        else:
-            text = text[:at] + text[at : at + draw(st.integers(1, 40))] + text[at:]
+    text = mutated(draw, text, "\t\\#-. 0952é\x01")
     return text.replace("\n", " ").replace("\r", " ")
 
 
