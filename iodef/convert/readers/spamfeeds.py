@@ -429,9 +429,13 @@ class _Rows:
             yield number, row, raw
 
 
+#: the channel names feeds use for the model's (a constant: read for every row of a feed)
+_CHANNEL_NAMES: Final = {"call": "voice", "phone": "voice", "text": "sms"}
+
+
 def _channel(value: str | None, default: str) -> str:
     v = (value or "").strip().lower()
-    return {"call": "voice", "phone": "voice", "text": "sms"}.get(v, v) or default
+    return _CHANNEL_NAMES.get(v, v) or default
 
 
 def read_sms_csv(
