@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import ipaddress
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import etree
 
 import iodef
@@ -26,8 +28,21 @@ from iodef.validate import iter_issues
 from iodef.validate.schema import lxml_schema
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "convert"
+#: the real inputs written by third-party tools: shared data beside the repository, not in it
+SHARED_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 NS = {"i": "urn:ietf:params:xml:ns:iodef-2.0"}
 GENERATION_TIME = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def require_samples(folder: Path) -> None:
+    """Skip the test when *folder* of the shared samples is absent; fail instead under ``CI=true``,
+    where the samples must be present."""
+    if not folder.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{folder} is missing (the shared samples must be present under CI)")
+        pytest.skip(f"{folder} is absent: the real samples are shared data outside the repository")
+
+
 _MAC = re.compile(r"[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}")
 
 

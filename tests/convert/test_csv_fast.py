@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,9 @@ from iodef.convert.readers import spamfeeds
 from iodef.convert.readers.columns import ReadOptions, parse_columns
 from iodef.errors import RecordError
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "spam" / "sms"
+from .conftest import SHARED_SAMPLES, require_samples
+
+SAMPLES = SHARED_SAMPLES / "spam" / "sms"
 SPLIT = spamfeeds._COMPILED_SPLIT  # built, whether IODEF_PURE_PYTHON turns it off for the readers or not
 LIMIT = csv.field_size_limit()
 
@@ -139,10 +140,7 @@ def same_both_ways(data: bytes, reader: str = "sms", options: ReadOptions | None
 
 
 def test_real_samples_read_the_same_both_ways() -> None:
-    if not SAMPLES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SAMPLES} is missing (the shared samples must be present under CI)")
-        pytest.skip(f"{SAMPLES} is absent: the real samples are shared data outside the repository")
+    require_samples(SAMPLES)
     from tests.convert.test_real_samples import EXPECTED
 
     files = sorted(SAMPLES.glob("*.csv"))

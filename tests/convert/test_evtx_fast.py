@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,9 @@ from iodef.convert.readers import windows
 from iodef.errors import RecordError
 
 from ._mutate import mutated
+from .conftest import SHARED_SAMPLES, require_samples
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "rat" / "windows-evtx-json"
+SAMPLES = SHARED_SAMPLES / "rat" / "windows-evtx-json"
 COMPILED = windows._COMPILED  # built, whether IODEF_PURE_PYTHON turns it off for the reader or not
 BUILT = COMPILED.event if COMPILED is not None else None
 
@@ -68,10 +68,7 @@ BENCH_LINE = (
 
 
 def test_real_samples_take_the_fast_path_and_read_the_same() -> None:
-    if not SAMPLES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SAMPLES} is missing (the shared samples must be present under CI)")
-        pytest.skip(f"{SAMPLES} is absent: the real samples are shared data outside the repository")
+    require_samples(SAMPLES)
     files = sorted(SAMPLES.glob("*.jsonl"))
     assert files
     for path in files:

@@ -23,9 +23,9 @@ from iodef.convert.readers import detect
 from iodef.convert.readers.columns import ReadOptions, parse_columns
 from iodef.errors import RecordError
 
-from .conftest import assert_valid_document
+from .conftest import SHARED_SAMPLES, assert_valid_document, require_samples
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = SHARED_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -190,21 +190,14 @@ def _samples() -> list[str]:
     )
 
 
-def _skip_without_samples() -> None:
-    if not SAMPLES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SAMPLES} is missing (the shared samples must be present under CI)")
-        pytest.skip(f"{SAMPLES} is absent: the real samples are shared data outside the repository")
-
-
 def test_every_sample_has_an_expected_outcome() -> None:
-    _skip_without_samples()
+    require_samples(SAMPLES)
     assert sorted(EXPECTED) == _samples()
 
 
 @pytest.mark.parametrize("rel", sorted(EXPECTED))
 def test_sample_is_read_and_converted(rel: str) -> None:
-    _skip_without_samples()
+    require_samples(SAMPLES)
     want = EXPECTED[rel]
     data = (SAMPLES / rel).read_bytes()
     if not want.named:

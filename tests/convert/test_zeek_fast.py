@@ -13,7 +13,6 @@ import io
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,9 @@ from iodef.convert.readers import zeek
 from iodef.errors import RecordError
 
 from ._mutate import mutated
+from .conftest import SHARED_SAMPLES, require_samples
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "rat" / "zeek-tsv"
+SAMPLES = SHARED_SAMPLES / "rat" / "zeek-tsv"
 COMPILED = zeek._COMPILED  # built, whether IODEF_PURE_PYTHON turns it off for the reader or not
 
 
@@ -108,10 +108,7 @@ def with_column(name: str, value: str, line: str = LINE) -> str:
 
 
 def test_real_samples_read_the_same_and_plain_rdp_lines_take_the_compiled_loop() -> None:
-    if not SAMPLES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SAMPLES} is missing (the shared samples must be present under CI)")
-        pytest.skip(f"{SAMPLES} is absent: the real samples are shared data outside the repository")
+    require_samples(SAMPLES)
     files = sorted(SAMPLES.glob("*.log"))
     assert files
     rdp_lines = 0
