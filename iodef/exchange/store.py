@@ -22,11 +22,12 @@ previous one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -37,6 +38,8 @@ from ._loopwrite import LoopHandOver
 from ._policy import PRIVATE_RANK, RESTRICTION_RANK, restriction_rank
 from ._schema import META_COLUMNS as _META_COLUMNS
 from ._schema import (
+    REPEAT_KEY,
+    VERSION_KEY,
     Entry,
     NewDocument,
     StorageUnavailableError,
@@ -60,6 +63,9 @@ __all__ = [
     "views",
 ]
 
+
+#: PostgreSQL: documents a store writes before it analyses a table never analysed (Store._note_written).
+ANALYSE_AFTER: Final = 200
 
 #: An index earlier versions made and no query uses (dropped on opening: see Store._upgrade).
 _UNUSED_INDEX = "ix_iodef_entries_feed_seq"
@@ -109,6 +115,9 @@ class Store:
         self._writer: GroupWriter | None = None
         self._hand_over: LoopHandOver | None = None
         self._writer_lock = threading.Lock()
+        #: PostgreSQL: documents written, until the young table's first analysis (None: done or SQLite)
+        self._young: int | None = None
+        self._analyser: threading.Thread | None = None
         self.is_sqlite = self.url.startswith("sqlite")
         self.sqlite_synchronous = sqlite_synchronous
         self.busy_timeout = busy_timeout
@@ -136,6 +145,8 @@ class Store:
                 self._upgrade()
             except (OperationalError, DBAPIError) as exc:
                 raise StorageUnavailableError(f"cannot prepare the database: {exc.orig}") from None
+        if not self.is_sqlite:
+            self._young = 0
 
     def _upgrade(self) -> None:
         """Bring a store written by an older iodef up to date.
@@ -148,6 +159,8 @@ class Store:
         if any(ix["name"] == _UNUSED_INDEX for ix in inspector.get_indexes("iodef_entries")):
             with self.engine.begin() as conn:
                 conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_UNUSED_INDEX}")
+        if not self.is_sqlite:
+            self._reorder_unique_keys(inspector)
         columns = {c["name"] for c in inspector.get_columns("iodef_entries")}
         if "visible_rank" in columns:
             return
@@ -156,6 +169,38 @@ class Store:
                 "ALTER TABLE iodef_entries ADD COLUMN visible_rank SMALLINT NOT NULL DEFAULT 0"
             )
             conn.exec_driver_sql("UPDATE iodef_entries SET visible_rank = restriction_rank")
+
+    def _reorder_unique_keys(self, inspector: Any) -> None:
+        """PostgreSQL: rebuild unique keys of an older store that lead with ``(feed, sender)``.
+
+        Their lookups could then take the wrong key on a table not yet analysed (see
+        ``_schema.REPEAT_KEY``). SQLite chooses by the number of columns a lookup names, right with
+        either order, and cannot change a key without copying the table: its stores stay as they are.
+        Several processes may open the store at once: the table's lock is taken first and the order
+        looked at again under it, so the keys are rebuilt once.
+        """
+        wanted = {"uq_iodef_entries_repeat": REPEAT_KEY, "uq_iodef_entries_version": VERSION_KEY}
+        keys = inspector.get_unique_constraints("iodef_entries")
+        found = {u["name"]: tuple(u["column_names"]) for u in keys}
+        if all(found.get(name, key) == key for name, key in wanted.items()):
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("LOCK TABLE iodef_entries IN ACCESS EXCLUSIVE MODE")
+            rows = conn.exec_driver_sql(
+                "SELECT c.conname, a.attname FROM pg_constraint c"
+                " CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)"
+                " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum"
+                " WHERE c.conrelid = 'iodef_entries'::regclass AND c.contype = 'u' ORDER BY c.conname, k.n"
+            )
+            now: dict[str, tuple[str, ...]] = {}
+            for name, column in rows:
+                now[name] = (*now.get(name, ()), column)
+            for name, key in wanted.items():
+                if name in now and now[name] != key:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE iodef_entries DROP CONSTRAINT {name},"
+                        f" ADD CONSTRAINT {name} UNIQUE ({', '.join(key)})"
+                    )
 
     def close(self) -> None:
         if self._hand_over is not None:
@@ -174,7 +219,10 @@ class Store:
         """
         for attempt in range(5):
             try:
-                return self._add_once(doc, again=attempt > 0)
+                outcome = self._add_once(doc, again=attempt > 0)
+                if self._young is not None:
+                    self._note_written()
+                return outcome
             except IntegrityError:
                 # A concurrent writer inserted the same document or took the same version number:
                 # look again (the repeat is then found, or the next version number is free).
@@ -214,7 +262,42 @@ class Store:
             if hand_over is not None:
                 hand_over.close()
             hand_over = self._hand_over = LoopHandOver(self, loop)
-        return await hand_over.write(doc, alone=alone)
+        outcome = await hand_over.write(doc, alone=alone)
+        if self._young is not None:
+            self._note_written()
+        return outcome
+
+    def _note_written(self) -> None:
+        """PostgreSQL: analyse a table never analysed once this store has written some rows to it.
+
+        Until its first ``ANALYZE`` (autovacuum's comes up to ``autovacuum_naptime``, a minute,
+        after the table has enough rows), PostgreSQL knows nothing of the columns' values and may
+        answer a key lookup from the feed pages' index ``(feed, received, seq)``, reading every row
+        of the feed (seen up to some 2,000 rows). Analysed, it knows that all rows share one feed.
+        Once per store, in a thread of its own: never on the event loop nor in a write's way.
+        """
+        young = self._young
+        if young is None:
+            return
+        # (Two threads may both count the last one: the second thread's check then finds it analysed.)
+        self._young = young + 1
+        if young + 1 >= ANALYSE_AFTER:
+            self._young = None
+            self._analyser = threading.Thread(
+                target=self._analyse_if_never, name="iodef-analyse", daemon=True
+            )
+            self._analyser.start()
+
+    def _analyse_if_never(self) -> None:
+        never = (
+            "SELECT last_analyze IS NULL AND last_autoanalyze IS NULL FROM pg_stat_user_tables"
+            " WHERE relid = 'iodef_entries'::regclass"
+        )
+        # Not the owner, or the database gone meanwhile: autovacuum will see to it.
+        with contextlib.suppress(Exception), self.engine.connect() as conn:
+            if conn.exec_driver_sql(never).scalar():
+                conn.exec_driver_sql("ANALYZE iodef_entries")
+                conn.commit()
 
     def _group_writer(self) -> GroupWriter:
         if self._writer is None:

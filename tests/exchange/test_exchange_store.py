@@ -465,3 +465,170 @@ def test_documents_written_together_each_keep_their_own_views(store: Store, way:
     assert store.get("incidents", b, reader=None, max_rank=0) is None  # green, no views
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM iodef_views")).scalar_one() == 3
+
+
+def _postgres_plan_index(store: Store, sql: str, params: tuple[str, ...]) -> set[str]:
+    """The indexes PostgreSQL's plan for *sql* reads (EXPLAIN, not run)."""
+    with store.engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}", params).scalar_one()
+    found: set[str] = set()
+
+    def walk(node: dict[str, object]) -> None:
+        if "Index Name" in node:
+            found.add(str(node["Index Name"]))
+        for child in node.get("Plans", []):  # type: ignore[attr-defined]
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def _fresh_postgres_store() -> Store:
+    url = _postgres_url()
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    metadata.drop_all(engine)
+    engine.dispose()
+    store = Store(url)
+    with store.engine.begin() as conn:  # no analysis but the store's own
+        conn.exec_driver_sql("ALTER TABLE iodef_entries SET (autovacuum_enabled = false)")
+    return store
+
+
+def _rows(first: int, last: int) -> list[dict[str, object]]:
+    return [
+        {
+            "entry_id": f"00000000-0000-4000-8000-{n:012d}",
+            "feed": "incidents",
+            "sender": "alpha",
+            "digest": f"{n:064x}",
+            "incident_name": "csirt.example.org",
+            "incident_id": f"T-{n}",
+            "restriction_rank": 0,
+            "received": datetime.now(UTC),
+            "version": 1,
+            "size": 40,
+            "body": b"<doc/>" * 40,
+        }
+        for n in range(first, last)
+    ]
+
+
+_REPEAT_LOOKUP = "SELECT 1 FROM iodef_entries WHERE feed = %s AND sender = %s AND digest = %s"
+_VERSION_LOOKUP = (
+    "SELECT version FROM iodef_entries WHERE feed = %s AND sender = %s AND incident_name = %s"
+    " AND incident_id = %s ORDER BY version DESC LIMIT 1"
+)
+
+
+def test_postgres_key_lookups_take_their_own_key_on_a_table_never_analysed() -> None:
+    """3,000 rows and no statistics: each lookup reads its own key, not every row of the feed.
+
+    With keys that both began with (feed, sender), PostgreSQL without statistics weighed them alike
+    and answered the repeat lookup from the version key, filtering every row of the peer's feed.
+    """
+    store = _fresh_postgres_store()
+    try:
+        with store.engine.begin() as conn:  # rows written around the store: it analyses nothing
+            conn.execute(entries.insert(), _rows(0, 3000))
+        with store.engine.connect() as conn:
+            never = conn.exec_driver_sql(
+                "SELECT last_analyze IS NULL AND last_autoanalyze IS NULL FROM pg_stat_user_tables"
+                " WHERE relid = 'iodef_entries'::regclass"
+            ).scalar()
+        assert never
+        repeat = ("incidents", "alpha", f"{7:064x}")
+        assert _postgres_plan_index(store, _REPEAT_LOOKUP, repeat) == {"uq_iodef_entries_repeat"}
+        version = ("incidents", "alpha", "csirt.example.org", "T-7")
+        assert _postgres_plan_index(store, _VERSION_LOOKUP, version) == {"uq_iodef_entries_version"}
+    finally:
+        store.close()
+
+
+def test_a_postgres_store_analyses_a_young_table_it_writes_to() -> None:
+    """Below some 2,000 rows, unanalysed, the feed pages' index (feed first) looked as cheap as the key.
+
+    The store analyses such a table once it has written ANALYSE_AFTER documents to it.
+    """
+    from iodef.exchange.store import ANALYSE_AFTER
+
+    store = _fresh_postgres_store()
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(entries.insert(), _rows(0, 300))
+        repeat = ("incidents", "alpha", f"{7:064x}")
+        assert _postgres_plan_index(store, _REPEAT_LOOKUP, repeat) != {"uq_iodef_entries_repeat"}
+        for n in range(1000, 1000 + ANALYSE_AFTER - 1):
+            store.add(doc(n))
+        assert store._analyser is None  # not yet
+
+        async def last() -> None:
+            await store.write(doc(999))
+
+        import asyncio
+
+        asyncio.run(last())
+        assert store._analyser is not None
+        store._analyser.join(30)
+        assert _postgres_plan_index(store, _REPEAT_LOOKUP, repeat) == {"uq_iodef_entries_repeat"}
+        store.add(doc(998))  # once only
+        assert store._young is None
+    finally:
+        store.close()
+
+
+def test_opening_an_older_postgres_store_reorders_its_unique_keys_and_keeps_its_rows() -> None:
+    url = _postgres_url()
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    metadata.drop_all(engine)
+    engine.dispose()
+    old = Store(url)
+    try:
+        old.add(doc(1))
+        with old.engine.begin() as conn:  # the keys as earlier versions made them
+            for name, columns in (
+                ("uq_iodef_entries_repeat", "feed, sender, digest"),
+                ("uq_iodef_entries_version", "feed, sender, incident_name, incident_id, version"),
+            ):
+                conn.exec_driver_sql(
+                    f"ALTER TABLE iodef_entries DROP CONSTRAINT {name},"
+                    f" ADD CONSTRAINT {name} UNIQUE ({columns})"
+                )
+        old.add(doc(2))
+    finally:
+        old.close()
+    again = Store(url)
+    try:
+        keys = {
+            u["name"]: u["column_names"]
+            for u in sa.inspect(again.engine).get_unique_constraints("iodef_entries")
+        }
+        assert keys["uq_iodef_entries_repeat"] == ["digest", "feed", "sender"]
+        assert keys["uq_iodef_entries_version"] == [
+            "incident_id",
+            "incident_name",
+            "feed",
+            "sender",
+            "version",
+        ]
+        assert again.count("incidents") == 2
+        assert again.add(doc(2))[1] is False  # still a repeat
+        assert again.add(doc(3))[1] is True
+        with again.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+            conn.execute(
+                entries.insert().values(
+                    entry_id="00000000-0000-4000-8000-000000000000",
+                    feed="incidents",
+                    sender="alpha",
+                    digest=f"{3:064x}",
+                    restriction_rank=0,
+                    received=datetime.now(UTC),
+                    version=1,
+                    size=1,
+                    body=b"x",
+                )
+            )
+        # opened once more, nothing to do: the same keys
+        Store(url).close()
+        assert again.count("incidents") == 3
+    finally:
+        again.close()
