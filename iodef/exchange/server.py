@@ -34,6 +34,7 @@ or with any ASGI server through :func:`create_app`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import math
@@ -41,7 +42,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -584,7 +585,48 @@ class _Repository(Starlette):
         except Exception:
             await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
             raise
-        await response(scope, receive, send)
+        with _one_write(send):
+            await response(scope, receive, send)
+
+
+@contextlib.contextmanager
+def _one_write(send: Send) -> Iterator[None]:
+    """Within it, the response's head and its body leave in one write to the socket (under uvicorn).
+
+    uvicorn writes the status line and headers to the transport when the app sends
+    ``http.response.start``, and the body at ``http.response.body``: two ``send`` system calls and
+    two TCP segments, each delivered to the client (on loopback, in the server's own system call),
+    which wakes for the head, then again for the body. For the 201 of every POST that cost the
+    server 0.1 ms, about a tenth of its CPU a document, and the client one more read. The first
+    write is held and goes out joined to the second.
+
+    Only where ``send`` is a method of an object with an asyncio ``transport`` (uvicorn's h11 and
+    httptools protocols); under any other server the writes are left as they are. Whatever happens,
+    the held head is written before leaving, and the transport's own ``write`` is restored.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if not isinstance(transport, asyncio.WriteTransport) or "write" in vars(transport):
+        yield
+        return
+    write = transport.write
+    head: list[bytes] = []
+
+    def hold(data: bytes | bytearray | memoryview) -> None:
+        if not head:
+            head.append(bytes(data))
+            return
+        # The instance's own write removed: the class's is back for the rest of the response.
+        del transport.write
+        write(head.pop() + bytes(data))
+
+    transport.write = hold  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        if vars(transport).get("write") is hold:
+            del transport.write
+        if head:
+            write(head.pop())
 
 
 def create_app(settings: ServerSettings) -> Starlette:
