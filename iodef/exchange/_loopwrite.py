@@ -40,6 +40,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -50,6 +53,10 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = ["LoopHandOver"]
+
+_log = logging.getLogger(__name__)
+#: the clock of the transactions' wall time and of the pauses (a name of its own: tests replace it)
+_clock = time.perf_counter
 
 _Job = tuple[NewDocument, "asyncio.Future[tuple[Entry, bool]]"]
 
@@ -66,9 +73,7 @@ class LoopHandOver:
         self._scheduled = False
         #: documents handed to the writer thread whose outcomes have not come back
         self._in_thread = 0
-        # Only where a commit does not wait for the disk: a sync to disk on the loop would stall it.
-        direct = store.is_sqlite and store.sqlite_synchronous == "normal"
-        self._direct = _DirectSqlite(store) if direct else None
+        self._direct = _DirectSqlite(store) if store.is_sqlite else None
         self._pg = None if store.is_sqlite else _DirectPostgres(store, loop)
         #: documents waiting for the PostgreSQL connection, and whether a task is writing them
         self._pg_jobs: list[_Job] = []
@@ -87,15 +92,20 @@ class LoopHandOver:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             return future
+        direct = self._direct
         if not self._pending and self._in_thread == 0:
-            if alone and self._direct is not None:
-                outcome = self._direct.write(doc)
-                if outcome is not None:
-                    future.set_result(outcome)
+            on_loop = direct is not None and direct.usable()
+            if alone and on_loop:
+                assert direct is not None
+                outcomes = direct.write([doc])
+                if outcomes is not None:
+                    future.set_result(outcomes[0])
                     return future
-            # The writer is idle: it starts at once (what arrives meanwhile waits for its next turn).
-            self._hand_over([(doc, future)])
-            return future
+            if alone or not on_loop:
+                # The writer is idle: it starts at once (what arrives meanwhile waits for its next turn).
+                self._hand_over([(doc, future)])
+                return future
+        # The end of this turn writes it with the others of the turn (on the loop if it may).
         self._pending.append((doc, future))
         if not self._scheduled:
             self._scheduled = True
@@ -126,7 +136,21 @@ class LoopHandOver:
         self._scheduled = False
         pending, self._pending = self._pending, []
         # A request that went away before its turn came is not written (as with the single hand-over).
-        self._hand_over([job for job in pending if not job[1].cancelled()])
+        jobs = [job for job in pending if not job[1].cancelled()]
+        direct = self._direct
+        # On the loop only while the thread has nothing in hand: what it holds was handed over
+        # first, and is written first (a next version is numbered after the one before it).
+        while jobs and direct is not None and self._in_thread == 0 and direct.usable():
+            chunk = jobs[: self.MAX_BATCH]
+            outcomes = direct.write([doc for doc, _ in chunk])
+            if outcomes is None:
+                break  # locked, failed or rolled back: the thread writes this chunk and the rest
+            del jobs[: self.MAX_BATCH]
+            for (_, future), outcome in zip(chunk, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+        if jobs:
+            self._hand_over(jobs)
 
     def _hand_over(self, jobs: list[_Job]) -> None:
         self._in_thread += len(jobs)
@@ -154,30 +178,93 @@ class LoopHandOver:
 
 
 class _DirectSqlite:
-    """SQLite written on the event loop by a connection that never waits for the lock."""
+    """SQLite written on the event loop by a connection that never waits for the lock.
+
+    It does not checkpoint the write-ahead log (``wal_autocheckpoint`` 0): every
+    :data:`CHECKPOINT_EVERY` documents it asks the writer thread for a PASSIVE checkpoint instead.
+    Each transaction's wall time goes into a moving average; above :data:`SLOW` the loop stops
+    writing for :data:`PAUSE` seconds (doubled, up to :data:`MAX_PAUSE`, when it is slow again soon
+    after) and the thread writes meanwhile.
+    """
+
+    #: seconds: a moving average of the transactions' wall time above this is a slow disk (see the module)
+    SLOW: Final = 0.002
+    #: the weight of the last transaction in that average
+    WEIGHT: Final = 0.25
+    #: seconds without writing on the loop after it was slow or failed, at first and at most
+    PAUSE: Final = 1.0
+    MAX_PAUSE: Final = 30.0
+    #: documents written on the loop between two checkpoints by the writer thread
+    CHECKPOINT_EVERY: Final = 128
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._raw: Any = None
         self._dbapi = store.engine.dialect.loaded_dbapi
+        #: the moving average of the transactions' wall time, in seconds
+        self.average = 0.0
+        self._paused_until = -math.inf
+        self._pause = self.PAUSE
+        self._since_checkpoint = 0
 
-    def write(self, doc: NewDocument) -> tuple[Entry, bool] | None:
-        """*doc* stored and committed, or None: the writer thread is to store it."""
+    def usable(self) -> bool:
+        """False for a while after slow transactions or an error."""
+        return _clock() >= self._paused_until
+
+    def write(self, docs: list[NewDocument]) -> list[tuple[Entry, bool]] | None:
+        """*docs* stored and committed in one transaction, or None: the writer thread is to store them
+        (nothing of them was stored: the transaction was rolled back or never began)."""
         try:
             if self._raw is None:
                 self._raw = self._store.engine.raw_connection()
-                self._raw.driver_connection.execute("PRAGMA busy_timeout = 0")
-            return transaction(self._raw.driver_connection, [doc], sqlite=True)[0]
+                conn = self._raw.driver_connection
+                conn.execute("PRAGMA busy_timeout = 0")
+                conn.execute("PRAGMA wal_autocheckpoint = 0")
+            start = _clock()
+            outcomes = transaction(self._raw.driver_connection, docs, sqlite=True)
         except Exception as exc:
             if not isinstance(exc, self._dbapi.Error) or getattr(exc, "_iodef_broken", False):
                 self.close()
+            if not isinstance(exc, self._dbapi.IntegrityError) and not _busy(exc):
+                self._pause_writes()  # the thread reports it (a locked database is tried again at once)
             return None
+        took = _clock() - start
+        self.average += (took - self.average) * self.WEIGHT
+        if self.average > self.SLOW:
+            average, pause = self.average, self._pause_writes()
+            _log.info(
+                "SQLite commits on the event loop took %.1f ms (moving average): "
+                "the writer thread writes for %.0f s",
+                average * 1000,
+                pause,
+            )
+        self._since_checkpoint += len(docs)
+        if self._since_checkpoint >= self.CHECKPOINT_EVERY:
+            self._since_checkpoint = 0
+            self._store.checkpoint()
+        return outcomes
+
+    def _pause_writes(self) -> float:
+        """Stop writing on the loop for a while; the seconds of the pause."""
+        now = _clock()
+        # Slow again soon after the last pause: pause twice as long (a disk that stays slow is probed
+        # less and less often); otherwise the first pause again.
+        again = now - self._paused_until < 2 * self._pause
+        self._pause = min(self._pause * 2, self.MAX_PAUSE) if again else self.PAUSE
+        self._paused_until = now + self._pause
+        self.average = 0.0  # measured afresh when the loop writes again
+        return self._pause
 
     def close(self) -> None:
         if self._raw is not None:
             raw, self._raw = self._raw, None
             with contextlib.suppress(Exception):
                 raw.invalidate()  # not back to the pool: its busy_timeout is 0
+
+
+def _busy(exc: BaseException) -> bool:
+    """Whether *exc* is SQLite's "database is locked" (another connection holds it)."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 
 
 class _DirectPostgres:
