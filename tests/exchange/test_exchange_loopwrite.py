@@ -30,6 +30,9 @@ class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
         self.per_transaction = 0.0
+        #: involuntary context switches of the thread, and whether each transaction adds one
+        self.switches = 0
+        self.preempted = False
 
     def __call__(self) -> float:
         return self.now
@@ -47,6 +50,7 @@ class Ways:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(_loopwrite, "_clock", fake)
+    monkeypatch.setattr(_loopwrite, "_switched_out", lambda: fake.switches)
     return fake
 
 
@@ -62,6 +66,7 @@ def ways(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Ways:
             return on_loop(conn, docs, **kw)
         finally:
             clock.now += clock.per_transaction
+            clock.switches += clock.preempted
 
     def thread_transaction(self: Any, docs: list[NewDocument], **kw: Any) -> Any:
         seen.thread.append([d.incident_id or "" for d in docs])
@@ -243,6 +248,26 @@ def test_commits_a_little_slower_now_and_then_keep_the_writes_on_the_loop(
     asyncio.run(run())
     assert ways.thread == []
     assert len(ways.loop) == 20
+
+
+def test_a_slow_transaction_while_the_process_was_pushed_off_the_cpu_does_not_count(
+    store: Store, ways: Ways, clock: Clock
+) -> None:
+    """Descheduled by another process, the loop would be as slow with the thread: it keeps writing."""
+
+    async def run() -> None:
+        clock.per_transaction, clock.preempted = 0.05, True
+        await _alone(store, doc(1), doc(2), doc(3))
+        clock.preempted = False
+        await _alone(store, doc(4))  # a slow one of its own: now it counts
+
+    asyncio.run(run())
+    assert ways.loop == [["T-1"], ["T-2"], ["T-3"], ["T-4"]]
+    assert ways.thread == []
+    hand_over = store._hand_over
+    assert hand_over is not None
+    assert hand_over._direct is not None
+    assert not hand_over._direct.usable()
 
 
 def test_what_the_thread_holds_is_written_before_what_comes_after_the_pause(
