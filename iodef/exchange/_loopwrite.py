@@ -49,12 +49,16 @@ it the stall of every other request costs more than the hand-over saves, while a
 that syncs in milliseconds (a rotating disk, many network volumes) trips it within a few commits.
 
 Checkpoints: SQLite's auto-checkpoint runs inside the COMMIT that takes the write-ahead log past
-1,000 pages, and writes and syncs the database file: 1-5 ms on the loop every ~135 documents here
-(1-2 ms with ``full``, 2-5 ms with ``normal``, measured on 4,000 single-document transactions).
-The loop's connection therefore does not checkpoint (``wal_autocheckpoint`` 0); every
-:data:`_DirectSqlite.CHECKPOINT_EVERY` documents it asks the writer thread for a PASSIVE checkpoint
-(one that waits for no one), which runs there without the GIL. Without any checkpoint the log
-grows without end and every commit slows (median 0.16 -> 0.25 ms after 4,000 documents).
+1,000 pages, and writes and syncs the database file: 1.5-2.5 ms (``full``) and 4.5-5.5 ms
+(``normal``) every ~135 documents here, measured on 4,000 single-document transactions. Timed as
+part of a commit, that would trip the slow-disk pause now and then. So the loop's connection does
+not checkpoint in its commits (``wal_autocheckpoint`` 0) but runs a PASSIVE checkpoint itself
+every :data:`_DirectSqlite.CHECKPOINT_EVERY` (128) documents, between two transactions, timed on
+its own: one over :data:`_DirectSqlite.CHECKPOINT_SLOW` (20 ms) pauses the loop's writes as slow
+commits do. Same work as before, same CPU (and the log stays at 4 MB). Handing the checkpoints to
+the writer thread instead was measured and not kept: run beside a writer that never stops, a
+PASSIVE checkpoint never catches up with the log, which is then never restarted: it grew to 60-120
+MB in 4,000 documents and each commit cost more (CPU 0.55-0.74 s -> 0.80-1.21 s for the 4,000).
 """
 
 from __future__ import annotations
@@ -216,8 +220,8 @@ class LoopHandOver:
 class _DirectSqlite:
     """SQLite written on the event loop by a connection that never waits for the lock.
 
-    It does not checkpoint the write-ahead log (``wal_autocheckpoint`` 0): every
-    :data:`CHECKPOINT_EVERY` documents it asks the writer thread for a PASSIVE checkpoint instead.
+    It does not checkpoint the write-ahead log inside a commit (``wal_autocheckpoint`` 0): every
+    :data:`CHECKPOINT_EVERY` documents it runs a PASSIVE checkpoint between two transactions.
     Each transaction's wall time goes into a moving average; above :data:`SLOW` the loop stops
     writing for :data:`PAUSE` seconds (doubled, up to :data:`MAX_PAUSE`, when it is slow again soon
     after) and the thread writes meanwhile.
@@ -230,8 +234,9 @@ class _DirectSqlite:
     #: seconds without writing on the loop after it was slow or failed, at first and at most
     PAUSE: Final = 1.0
     MAX_PAUSE: Final = 30.0
-    #: documents written on the loop between two checkpoints by the writer thread
+    #: documents written on the loop between two checkpoints of its own, and a checkpoint too slow
     CHECKPOINT_EVERY: Final = 128
+    CHECKPOINT_SLOW: Final = 0.02
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -280,8 +285,25 @@ class _DirectSqlite:
         self._since_checkpoint += len(docs)
         if self._since_checkpoint >= self.CHECKPOINT_EVERY:
             self._since_checkpoint = 0
-            self._store.checkpoint()
+            self._checkpoint()
         return outcomes
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database, between two transactions (see the module)."""
+        start = _clock()
+        try:
+            _run_checkpoint(self._raw.driver_connection)
+        except Exception:  # the writer thread's connection checkpoints too (on its own commits)
+            self.close()
+            return
+        took = _clock() - start
+        if took > self.CHECKPOINT_SLOW:
+            _log.info(
+                "a checkpoint of SQLite's log took %.1f ms on the event loop: "
+                "the writer thread writes for %.0f s",
+                took * 1000,
+                self._pause_writes(),
+            )
 
     def _pause_writes(self) -> float:
         """Stop writing on the loop for a while; the seconds of the pause."""
@@ -299,6 +321,11 @@ class _DirectSqlite:
             raw, self._raw = self._raw, None
             with contextlib.suppress(Exception):
                 raw.invalidate()  # not back to the pool: its busy_timeout is 0
+
+
+def _run_checkpoint(conn: Any) -> None:
+    """A PASSIVE checkpoint (waiting for no one) on the driver connection *conn*."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
 def _busy(exc: BaseException) -> bool:

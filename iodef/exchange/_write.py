@@ -527,8 +527,6 @@ def transaction(
 Outcome = tuple[Entry, bool] | BaseException
 #: Documents handed over together, and what to call (in the writer thread) with their outcomes.
 _Batch = tuple[list[NewDocument], Callable[[list[Outcome]], None]]
-#: In the writer's queue: run a PASSIVE WAL checkpoint (SQLite) once what came before is written.
-_CHECKPOINT: Final = "checkpoint"
 
 
 class GroupWriter:
@@ -542,7 +540,7 @@ class GroupWriter:
         self._sqlite = store.is_sqlite
         self._dbapi = store.engine.dialect.loaded_dbapi
         self._raw: Any = None  # the pool's connection, held by this thread for its lifetime
-        self._queue: queue.SimpleQueue[_Batch | str | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="iodef-store-writer", daemon=True)
         self._thread.start()
 
@@ -568,16 +566,6 @@ class GroupWriter:
         """
         self._queue.put((docs, deliver))
 
-    def checkpoint(self) -> None:
-        """SQLite: copy the write-ahead log into the database (PASSIVE: waiting for no one), in this
-        thread, after what is queued before it.
-
-        For the event loop's connection, which does not checkpoint (``wal_autocheckpoint`` 0): a
-        checkpoint inside its COMMIT would stall the loop for its writes and sync of the database
-        file (:mod:`._loopwrite`).
-        """
-        self._queue.put(_CHECKPOINT)
-
     def stop(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=30)
@@ -588,12 +576,9 @@ class GroupWriter:
                 item = self._queue.get()
                 if item is None:
                     return
-                if isinstance(item, str):
-                    self._checkpoint()
-                    continue
                 batch = [item]
                 size = len(item[0])
-                stop = checkpoint = False
+                stop = False
                 while size < self.MAX_BATCH:
                     try:
                         more = self._queue.get_nowait()
@@ -602,26 +587,13 @@ class GroupWriter:
                     if more is None:
                         stop = True
                         break
-                    if isinstance(more, str):
-                        checkpoint = True  # after this batch: one is enough for what came before
-                        continue
                     batch.append(more)
                     size += len(more[0])
                 self._write(batch)
-                if checkpoint:
-                    self._checkpoint()
                 if stop:
                     return
         finally:
             self._drop(invalidate=False)
-
-    def _checkpoint(self) -> None:
-        if not self._sqlite:
-            return
-        try:
-            self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-        except Exception:  # the next commit's auto-checkpoint, or the next request, tries again
-            self._drop()
 
     # -- the connection --------------------------------------------------------------------------
 

@@ -200,13 +200,6 @@ class Store:
         """
         self._group_writer().submit_many(docs, deliver)
 
-    def checkpoint(self) -> None:
-        """SQLite: have the writer thread copy the write-ahead log into the database, without waiting.
-
-        See :meth:`GroupWriter.checkpoint <iodef.exchange._write.GroupWriter.checkpoint>`.
-        """
-        self._group_writer().checkpoint()
-
     async def write(self, doc: NewDocument, *, alone: bool = False) -> tuple[Entry, bool]:
         """Like :meth:`add`, from a coroutine, without waiting for the database on the event loop.
 

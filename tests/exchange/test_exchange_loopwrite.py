@@ -348,30 +348,38 @@ def test_an_error_that_the_thread_meets_too_is_every_document_s_outcome_and_noth
     assert store.count("incidents") == 0
 
 
-def test_the_loop_connection_leaves_checkpoints_to_the_writer_thread(
-    store: Store, ways: Ways, monkeypatch: pytest.MonkeyPatch
+def test_the_loop_checkpoints_between_transactions_and_a_slow_checkpoint_pauses_it(
+    store: Store, ways: Ways, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Not inside a COMMIT (``wal_autocheckpoint`` 0): every CHECKPOINT_EVERY documents, timed on its own."""
     monkeypatch.setattr(_loopwrite._DirectSqlite, "CHECKPOINT_EVERY", 3)
-    done = threading.Event()
-    checkpoint = _write.GroupWriter._checkpoint
+    checkpoints: list[int] = []
+    run_checkpoint = _loopwrite._run_checkpoint
 
-    def counted(self: Any) -> None:
-        checkpoint(self)
-        done.set()
+    def timed(conn: Any) -> None:
+        checkpoints.append(len(ways.loop))  # after how many transactions
+        run_checkpoint(conn)
+        clock.now += 0.001 if len(checkpoints) == 1 else 0.05  # the second one takes 50 ms
 
-    monkeypatch.setattr(_write.GroupWriter, "_checkpoint", counted)
+    monkeypatch.setattr(_loopwrite, "_run_checkpoint", timed)
 
     async def run() -> None:
         await _alone(store, doc(1), doc(2))
-        assert store._writer is None
         hand_over = store._hand_over
         assert hand_over is not None
         assert hand_over._direct is not None
         conn = hand_over._direct._raw.driver_connection
         assert conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-        await _alone(store, doc(3))
+        assert checkpoints == []
+        await _alone(store, doc(3), doc(4))
+        assert checkpoints == [3]  # after the third document's commit
+        assert hand_over._direct.usable()  # 1 ms: fine
+        await asyncio.gather(*(store.write(doc(n)) for n in (5, 6)))  # one transaction: 3 since the last
+        assert checkpoints == [3, 5]
+        assert not hand_over._direct.usable()  # 50 ms: paused
+        await _alone(store, doc(7))
 
     asyncio.run(run())
-    assert done.wait(30)  # the third document asked the thread for a checkpoint
-    assert ways.thread == []  # and no document went there
-    assert store.count("incidents") == 3
+    assert ways.loop == [["T-1"], ["T-2"], ["T-3"], ["T-4"], ["T-5", "T-6"]]
+    assert ways.thread == [["T-7"]]
+    assert store.count("incidents") == 7
