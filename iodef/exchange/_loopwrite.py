@@ -13,9 +13,13 @@ Most writes do without the thread:
   loop at once, and the documents of one turn of the loop together, in one transaction (at most
   ``MAX_BATCH`` each) at the end of the turn, by a connection that never waits for the database's
   lock (``busy_timeout`` 0). The thread's hand-over cost more than the commit it moved off the loop:
-  0.26-0.29 ms of server CPU a document with one request in flight, against a commit of about
-  0.2 ms (``full``: fdatasync of the WAL, some 50 us here) to 0.5 ms (a loaded machine). Measured
-  side by side with the thread's way (SEE_MEASUREMENTS).
+  with ``full`` and one request in flight, server CPU went from 1.69-1.77 to 1.39-1.46 ms a
+  document (three runs side by side with the old code, ``docs/exchange.md``), the commit on the
+  loop taking a median 0.49-0.54 ms of wall time. ``normal`` alone was on the loop already. With
+  eight in flight CPU and rate moved within the runs' spread (``full``'s rate ratio to the floor
+  was 0.02-0.08 lower in three runs): a turn of the loop rarely holds more than one document
+  (1.02-1.03 a transaction), so ``full`` then syncs once a document on the loop where the thread
+  shared its syncs.
 - PostgreSQL, whatever is in flight: an asyncio psycopg connection in autocommit mode adds new
   incidents, the loop free while the database works. One document is one statement (its advisory
   lock, the repeat and version checks, the row and its views), committed before its answer
@@ -42,11 +46,16 @@ pause (:data:`_DirectSqlite.PAUSE`).
 A slow disk must not stall every request: each SQLite transaction on the loop is timed (wall
 time), and when the moving average (weight 1/4 for the last) passes :data:`_DirectSqlite.SLOW`,
 2 ms, the loop stops writing for a second, then tries again; slow again soon after, the pause
-doubles, up to 30 s. 2 ms is about ten times a ``full`` commit here (median 0.2-0.5 ms on the
-loop, p99 around 1 ms, under the benchmark's load) and seven times the thread's hand-over: above
-it the stall of every other request costs more than the hand-over saves, while a single hiccup
-(a commit of a few ms when the process is descheduled) does not move the average past it. A disk
-that syncs in milliseconds (a rotating disk, many network volumes) trips it within a few commits.
+doubles, up to 30 s. 2 ms is four to five times the median ``full`` transaction on the loop under
+the benchmark's load (0.39-0.54 ms, p99 0.7-0.9 ms; ``normal`` 0.22-0.26 ms) and about seven times
+the thread's hand-over (0.26-0.29 ms a document): above it the stall of every other request costs
+more than the hand-over saves, while a single hiccup (one commit of 4-5 ms now and then) does not
+move the average past it. A disk that syncs in milliseconds (a rotating disk, many network volumes)
+trips it within a few commits. A transaction during which the process was pushed off the CPU (an
+involuntary context switch, ``getrusage``) is left out of the average: the thread would not have
+been faster. On the 2-core benchmark machine, before that and with the checkpoints still inside
+commits, the loop's writes paused up to 9 times in a 4,000-document run; with both, in none of
+six runs.
 
 Checkpoints: SQLite's auto-checkpoint runs inside the COMMIT that takes the write-ahead log past
 1,000 pages, and writes and syncs the database file: 1.5-2.5 ms (``full``) and 4.5-5.5 ms
@@ -55,10 +64,11 @@ part of a commit, that would trip the slow-disk pause now and then. So the loop'
 not checkpoint in its commits (``wal_autocheckpoint`` 0) but runs a PASSIVE checkpoint itself
 every :data:`_DirectSqlite.CHECKPOINT_EVERY` (128) documents, between two transactions, timed on
 its own: one over :data:`_DirectSqlite.CHECKPOINT_SLOW` (20 ms) pauses the loop's writes as slow
-commits do. Same work as before, same CPU (and the log stays at 4 MB). Handing the checkpoints to
+commits do. The same work as the auto-checkpoint (4,000 transactions: 0.37-0.66 s of CPU with it,
+0.41-0.69 s this way; the log stays at 4 MB either way). Handing the checkpoints to
 the writer thread instead was measured and not kept: run beside a writer that never stops, a
-PASSIVE checkpoint never catches up with the log, which is then never restarted: it grew to 60-120
-MB in 4,000 documents and each commit cost more (CPU 0.55-0.74 s -> 0.80-1.21 s for the 4,000).
+PASSIVE checkpoint never catches up with the log, which is then never restarted: it grew to 119 MB
+in 4,000 documents and each commit cost more (CPU for the 4,000: 0.56-0.74 s -> 0.61-1.21 s).
 """
 
 from __future__ import annotations
