@@ -16,8 +16,8 @@ Most writes do without the thread:
   with ``full`` and one request in flight, server CPU went from 1.69-1.77 to 1.39-1.46 ms a
   document (three runs side by side with the old code, ``docs/exchange.md``), the commit on the
   loop taking a median 0.49-0.54 ms of wall time. ``normal`` alone was on the loop already. With
-  eight in flight CPU and rate moved within the runs' spread (``full``'s rate ratio to the floor
-  was 0.02-0.08 lower in three runs): a turn of the loop rarely holds more than one document
+  eight in flight CPU moved within the runs' spread, but ``full``'s rate ratio to the floor was
+  0.02-0.08 lower in seven of eight runs: a turn of the loop rarely holds more than one document
   (1.02-1.03 a transaction), so ``full`` then syncs once a document on the loop where the thread
   shared its syncs.
 - PostgreSQL, whatever is in flight: an asyncio psycopg connection in autocommit mode adds new
