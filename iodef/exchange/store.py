@@ -251,10 +251,12 @@ class Store:
     async def write(self, doc: NewDocument, *, alone: bool = False) -> tuple[Entry, bool]:
         """Like :meth:`add`, from a coroutine, without waiting for the database on the event loop.
 
-        The documents written during one turn of the loop go to the writer thread together
-        (:class:`iodef.exchange._loopwrite.LoopHandOver`) and come back together after their commit.
-        *alone*: the caller's request is the only one in flight; SQLite then writes it on the loop
-        if it can do so at once (never waiting for another process's lock).
+        The documents written during one turn of the loop are written together
+        (:class:`iodef.exchange._loopwrite.LoopHandOver`) and come back together after their commit:
+        with SQLite in one transaction on the loop, when it can be done at once (never waiting for
+        another process's lock) and commits have not been slow lately, else by the writer thread.
+        *alone*: the caller's request is the only one in flight, so its document is written at
+        once instead of at the end of the turn.
         """
         loop = asyncio.get_running_loop()
         hand_over = self._hand_over
