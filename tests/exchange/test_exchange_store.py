@@ -483,12 +483,17 @@ def _postgres_plan_index(store: Store, sql: str, params: tuple[str, ...]) -> set
     return found
 
 
-def _fresh_postgres_store() -> Store:
+def _empty_postgres() -> str:
+    """The test database's URL, its iodef tables dropped."""
     url = _postgres_url()
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     metadata.drop_all(engine)
     engine.dispose()
-    store = Store(url)
+    return url
+
+
+def _fresh_postgres_store() -> Store:
+    store = Store(_empty_postgres())
     with store.engine.begin() as conn:  # no analysis but the store's own
         conn.exec_driver_sql("ALTER TABLE iodef_entries SET (autovacuum_enabled = false)")
     return store
@@ -577,10 +582,7 @@ def test_a_postgres_store_analyses_a_young_table_it_writes_to() -> None:
 
 
 def test_opening_an_older_postgres_store_reorders_its_unique_keys_and_keeps_its_rows() -> None:
-    url = _postgres_url()
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    metadata.drop_all(engine)
-    engine.dispose()
+    url = _empty_postgres()
     old = Store(url)
     try:
         old.add(doc(1))
