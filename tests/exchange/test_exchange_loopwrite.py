@@ -303,7 +303,7 @@ def test_what_the_thread_holds_is_written_before_what_comes_after_the_pause(
 
 @pytest.mark.parametrize("error", [RuntimeError("a bug"), sqlite3.OperationalError("disk I/O error")])
 def test_an_error_in_the_middle_of_a_batch_on_the_loop_leaves_nothing_and_the_thread_writes_it_all(
-    store: Store, ways: Ways, monkeypatch: pytest.MonkeyPatch, error: Exception
+    store: Store, ways: Ways, clock: Clock, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     add_raw = _write.add_raw
     loop_thread = threading.current_thread()
@@ -316,14 +316,19 @@ def test_an_error_in_the_middle_of_a_batch_on_the_loop_leaves_nothing_and_the_th
     monkeypatch.setattr(_write, "add_raw", failing)
 
     async def together() -> list[tuple[Entry, bool]]:
-        return list(await asyncio.gather(*(store.write(doc(n)) for n in (1, 2, 3, 4))))
+        written = list(await asyncio.gather(*(store.write(doc(n)) for n in (1, 2, 3, 4))))
+        # After an error other than a locked database, the loop leaves SQLite to the thread a while,
+        await store.write(doc(5), alone=True)
+        clock.now += _loopwrite._DirectSqlite.PAUSE
+        await store.write(doc(6), alone=True)  # and takes it back after the pause
+        return written
 
     results = asyncio.run(together())
-    assert ways.loop == [["T-1", "T-2", "T-3", "T-4"]]
-    assert ways.thread == [["T-1", "T-2", "T-3", "T-4"]]
+    assert ways.loop == [["T-1", "T-2", "T-3", "T-4"], ["T-6"]]
+    assert ways.thread == [["T-1", "T-2", "T-3", "T-4"], ["T-5"]]
     assert all(created for _, created in results)
     assert len({e.seq for e, _ in results}) == 4
-    assert store.count("incidents") == 4  # each once: the loop's inserts were rolled back
+    assert store.count("incidents") == 6  # each once: the loop's inserts were rolled back
 
 
 def test_an_error_that_the_thread_meets_too_is_every_document_s_outcome_and_nothing_is_stored(
