@@ -21,6 +21,7 @@ __all__ = [
     "feed_query",
     "header",
     "not_modified",
+    "prefers_minimal",
     "problem_response",
     "too_large",
     "unavailable",
@@ -63,6 +64,23 @@ def problem_response(exc: ProblemError, instance: str | None = None) -> Response
         body["instance"] = instance
     body.update(exc.extra)
     return JSONResponse(body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_TYPE)
+
+
+def prefers_minimal(request: Request) -> bool:
+    """Whether the request prefers ``return=minimal`` (RFC 7240 §4.2): an answer without the resource.
+
+    Every ``Prefer`` field counts, read as one list, and the first ``return`` preference decides
+    (RFC 7240 §2: a preference given twice counts once, the first time).
+    """
+    raw: list[tuple[bytes, bytes]] = request.scope["headers"]
+    for key, value in raw:
+        if key != b"prefer":
+            continue
+        for preference in value.decode("latin-1").split(","):
+            name, _, token = preference.split(";", 1)[0].partition("=")
+            if name.strip().lower() == "return":
+                return token.strip().strip('"').lower() == "minimal"
+    return False
 
 
 def header(request: Request, name: bytes) -> str | None:

@@ -314,6 +314,12 @@ def _judge(response: httpx.Response, url: str, source: str | None) -> ExchangeEr
     )
 
 
+def _post_headers(prepared: PreparedDocument) -> dict[str, str]:
+    """The headers of a document's POST. ``Prefer: return=minimal`` (RFC 7240): the receipt needs only the
+    status and ``Location``, so the peer may leave out the Atom entry it would otherwise send back."""
+    return {"Content-Type": prepared.content_type(), "Prefer": "return=minimal"}
+
+
 def _receipt(response: httpx.Response, attempts: int, source: str) -> Receipt:
     return Receipt(
         source=source,
@@ -526,7 +532,7 @@ class Client(_Base):
             self.url,
             source=prepared.source,
             content=prepared.body,
-            headers={"Content-Type": prepared.content_type()},
+            headers=_post_headers(prepared),
         )
         return _receipt(response, attempts, prepared.source)
 
@@ -678,7 +684,7 @@ class AsyncClient(_Base):
             self.url,
             source=prepared.source,
             content=prepared.body,
-            headers={"Content-Type": prepared.content_type()},
+            headers=_post_headers(prepared),
         )
         return _receipt(response, attempts, prepared.source)
 

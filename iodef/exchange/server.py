@@ -72,6 +72,7 @@ from ._http import (
     feed_query,
     header,
     not_modified,
+    prefers_minimal,
     problem_response,
     too_large,
     unavailable,
@@ -338,19 +339,23 @@ class _App:
             entry, created = await store.write(new, alone=self._posting == 1)
         except StorageUnavailableError as exc:
             raise unavailable(str(exc)) from None
-        info = self._info(request, entry)
-        headers = {"Location": info.entry_url, "Content-Location": info.entry_url}
+        status = 201 if created else 200
+        if prefers_minimal(request):
+            # RFC 7240 return=minimal (what iodef's own client asks for): the entry's URL, not the entry.
+            url = f"{self._base(request)}/feeds/{entry.feed}/{entry.entry_id}"
+            headers = {"Location": url, "Preference-Applied": "return=minimal"}
+            body, media_type = b"", None
+        else:
+            info = self._info(request, entry)
+            url = info.entry_url
+            headers = {"Location": url, "Content-Location": url}
+            body, media_type = entry_document(info), ATOM_ENTRY_TYPE
         if not created:
-            headers["IODEF-Repeat-Of"] = info.entry_url
+            headers["IODEF-Repeat-Of"] = url
         if checked.upgrade_notes is not None:
             headers["IODEF-Upgraded-From"] = "1.00"
             headers["IODEF-Upgrade-Notes"] = str(checked.upgrade_notes)
-        return Response(
-            entry_document(info),
-            status_code=201 if created else 200,
-            media_type=ATOM_ENTRY_TYPE,
-            headers=headers,
-        )
+        return Response(body, status_code=status, media_type=media_type, headers=headers)
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_bytes

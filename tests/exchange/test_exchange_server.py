@@ -193,6 +193,47 @@ def test_changed_document_becomes_a_linked_version(http: httpx.Client) -> None:
     assert prev.get("href") == v1.headers["location"]
 
 
+def test_prefer_return_minimal_answers_with_the_location_and_no_entry(http: httpx.Client) -> None:
+    body = make_doc(901)
+    r = post(http, "incidents", body, Prefer="return=minimal")
+    assert r.status_code == 201, r.text
+    assert r.content == b""
+    assert r.headers["preference-applied"] == "return=minimal"
+    assert "content-location" not in r.headers
+    assert "content-type" not in r.headers
+    location = r.headers["location"]
+    # The entry it names is there, and is the one a POST without the preference would have answered with.
+    got = http.get(location, headers=auth("alpha"))
+    assert got.status_code == 200
+    self_link = etree.fromstring(got.content).find(f"{{{ATOM_NS}}}link[@rel='self']")
+    assert self_link is not None
+    assert self_link.get("href") == location
+    # A repeat, the preference among others (RFC 7240 lists): 200, the first entry named, still no entry.
+    again = post(http, "incidents", body, Prefer="respond-async, return=minimal; x=1")
+    assert again.status_code == 200
+    assert again.content == b""
+    assert again.headers["location"] == location
+    assert again.headers["iodef-repeat-of"] == location
+
+
+@pytest.mark.parametrize(
+    ("n", "prefer"),
+    [
+        (902, "return=representation"),
+        (903, "handling=lenient"),
+        (904, "return=representation, return=minimal"),
+    ],
+)
+def test_without_return_minimal_the_answer_carries_the_entry(http: httpx.Client, n: int, prefer: str) -> None:
+    r = post(http, "incidents", make_doc(n), Prefer=prefer)
+    assert r.status_code == 201, r.text
+    assert "preference-applied" not in r.headers
+    assert r.headers["content-location"] == r.headers["location"]
+    self_link = etree.fromstring(r.content).find(f"{{{ATOM_NS}}}link[@rel='self']")
+    assert self_link is not None
+    assert self_link.get("href") == r.headers["location"]
+
+
 def test_atom_entry_wrapping_a_document_is_accepted(http: httpx.Client) -> None:
     inner = make_doc(4)
     wrapped = (
