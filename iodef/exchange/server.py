@@ -590,6 +590,9 @@ class _Repository(Starlette):
         except Exception:
             await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
             raise
+        if not response.body:  # a minimal 201 (or 200): uvicorn writes its head alone, one write already
+            await response(scope, receive, send)
+            return
         with _one_write(send):
             await response(scope, receive, send)
 

@@ -71,10 +71,16 @@ async def _exchange(app: Any, request: bytes) -> _Recording:
     return transport
 
 
-def _post(body: bytes, *, content_type: bytes = b"application/xml") -> bytes:
+def _post(body: bytes, *, content_type: bytes = b"application/xml", extra: bytes = b"") -> bytes:
     return (
-        b"POST /feeds/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + content_type + b"\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        b"POST /feeds/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+        + content_type
+        + b"\r\n"
+        + extra
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
     )
 
 
@@ -96,6 +102,16 @@ def test_a_stored_document_is_answered_in_one_write(app: Any) -> None:
     assert body.startswith(b"<?xml")
     assert body.rstrip().endswith(b"</entry>")
     assert "write" not in vars(transport)  # the transport's own write is back
+
+
+def test_a_minimal_answer_is_one_write_too(app: Any) -> None:
+    transport = asyncio.run(_exchange(app, _post(make_doc(2), extra=b"Prefer: return=minimal\r\n")))
+    assert len(transport.writes) == 1, [w[:40] for w in transport.writes]
+    head, _, body = transport.writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201 ")
+    assert b"content-length: 0" in head.lower()
+    assert b"preference-applied: return=minimal" in head.lower()
+    assert body == b""
 
 
 def test_a_refusal_is_answered_in_one_write_too(app: Any) -> None:
