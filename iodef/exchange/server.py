@@ -243,9 +243,11 @@ class _App:
                 self._bases[key] = base
         return base
 
+    def _feed_url(self, request: Request, entry: Entry) -> str:
+        return f"{self._base(request)}/feeds/{entry.feed}"
+
     def _info(self, request: Request, entry: Entry) -> EntryInfo:
-        base = self._base(request)
-        feed_url = f"{base}/feeds/{entry.feed}"
+        feed_url = self._feed_url(request, entry)
         title = (
             f"Incident {entry.incident_id}@{entry.incident_name}"
             if entry.incident_id is not None
@@ -342,7 +344,7 @@ class _App:
         status = 201 if created else 200
         if prefers_minimal(request):
             # RFC 7240 return=minimal (what iodef's own client asks for): the entry's URL, not the entry.
-            url = f"{self._base(request)}/feeds/{entry.feed}/{entry.entry_id}"
+            url = f"{self._feed_url(request, entry)}/{entry.entry_id}"
             headers = {"Location": url, "Preference-Applied": "return=minimal"}
             body, media_type = b"", None
         else:

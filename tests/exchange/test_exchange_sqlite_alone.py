@@ -37,10 +37,14 @@ def _traced(conn: Any) -> list[str]:
     return statements
 
 
+def _path(conn: Any) -> str:
+    path: str = conn.execute("PRAGMA database_list").fetchone()[2]
+    return path
+
+
 def _rows(conn: Any) -> list[tuple[str, int, str | None]]:
     """The stored rows, read by a connection of its own (so only what was committed)."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    with sqlite3.connect(path) as other:
+    with sqlite3.connect(_path(conn)) as other:
         return other.execute("SELECT incident_id, version, previous_entry_id FROM iodef_entries").fetchall()
 
 
@@ -76,8 +80,7 @@ def test_a_repeat_a_next_version_and_views_take_the_whole_transaction(conn: Any)
     assert created
     assert statements[0] == "BEGIN IMMEDIATE"
     assert statements[-1] == "COMMIT"
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    with sqlite3.connect(path) as other:
+    with sqlite3.connect(_path(conn)) as other:
         views = other.execute("SELECT rank, withheld, body FROM iodef_views").fetchall()
     assert views == [(1, 2, b"<view/>")]
     assert sorted(_rows(conn)) == [("T-1", 1, None), ("T-1", 2, first.entry_id), ("T-3", 1, None)]
@@ -87,8 +90,7 @@ def test_a_lone_document_refused_by_a_locked_database_leaves_nothing_and_no_tran
     conn: Any,
 ) -> None:
     conn.execute("PRAGMA busy_timeout = 0")
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    holder = sqlite3.connect(path, isolation_level=None)
+    holder = sqlite3.connect(_path(conn), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
@@ -106,8 +108,7 @@ def test_a_lone_document_refused_by_a_locked_database_leaves_nothing_and_no_tran
 def test_a_lone_document_waits_for_the_lock_as_begin_immediate_does(conn: Any) -> None:
     """The writer thread's connection waits up to its busy timeout, then sees what the holder committed."""
     conn.execute("PRAGMA busy_timeout = 5000")
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder = sqlite3.connect(_path(conn), isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     # Meanwhile the holder stores the very document: once it has the lock, the lone statement must see
     # that row and add nothing (a stale view would add a second row, or fail on the unique key).
